@@ -1,0 +1,105 @@
+"""The ``dp2sf`` command line: thin verbs over stage functions that tests and notebooks call too."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workbench.settings import get_settings
+
+app = typer.Typer(help="Dispatch Pro → Salesforce migration workbench.", no_args_is_help=True)
+sandbox_app = typer.Typer(help="The local stand-ins: Dispatch Pro simulator and Salesforce sandbox org.")
+schema_app = typer.Typer(help="Compare the custom-field manifest with the target org.")
+app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(schema_app, name="schema")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    seed: Annotated[int, typer.Option(help="Generator seed for the Dispatch Pro simulator.")] = None,
+    scale: Annotated[str, typer.Option(help="Data scale: tiny, S, M or L.")] = None,
+) -> None:
+    """Start the simulator and the sandbox org in the background; write .sandbox/endpoints.json."""
+    from sandbox import control
+
+    s = get_settings()
+    seed = s.sandbox_seed if seed is None else seed
+    scale = s.sandbox_scale if scale is None else scale
+    if scale not in ("tiny", "S", "M", "L"):
+        _fail(f"unknown scale {scale!r}: choose tiny, S, M or L")
+    try:
+        endpoints = control.up(s.sandbox_dir, seed=seed, scale=scale)
+    except control.SandboxError as exc:
+        _fail(str(exc))
+    console.print(f"[green]sandbox up[/] (endpoints in {s.endpoints_file})")
+    console.print(f"  Dispatch Pro simulator  {endpoints['dispatch_pro']['base_url']}  seed={seed} scale={scale}")
+    console.print(f"  Salesforce sandbox org  {endpoints['salesforce']['instance_url']}")
+
+
+@sandbox_app.command("down")
+def sandbox_down() -> None:
+    """Stop the background servers (their state stays in .sandbox/)."""
+    from sandbox import control
+
+    stopped = control.down(get_settings().sandbox_dir)
+    console.print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+
+
+@sandbox_app.command("status")
+def sandbox_status() -> None:
+    """Show which sandbox servers run and where."""
+    from sandbox import control
+
+    table = Table("server", "running", "url", "pid")
+    for name, info in control.status(get_settings().sandbox_dir).items():
+        table.add_row(name, "yes" if info["running"] else "no", info["url"] or "-", str(info["pid"] or "-"))
+    console.print(table)
+
+
+@app.command()
+def extract(
+    full: Annotated[bool, typer.Option("--full", help="Drop the pipeline state and extract everything.")] = False,
+) -> None:
+    """Land raw Dispatch Pro data in DuckDB (incremental on modifiedOn by default)."""
+    from dlt_pipelines.pipeline import ExtractError, run_extract
+
+    try:
+        summary = run_extract(get_settings(), full=full, console=console)
+    except ExtractError as exc:
+        _fail(str(exc))
+    table = Table("raw table", "rows", title=f"raw_dispatch_pro in {summary.duckdb_path}")
+    for name, count in sorted(summary.row_counts.items()):
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    console.print(
+        f"[green]extract done[/]: {summary.records_extracted:,} records in {summary.seconds:.1f}s "
+        f"({'full' if full else 'incremental'}), {summary.files_downloaded} files downloaded"
+    )
+
+
+@app.command()
+def demo(
+    scale: Annotated[str, typer.Option(help="Data scale for the simulator: tiny, S, M or L.")] = "tiny",
+) -> None:
+    """Run every stage built so far on the embedded sandbox, end to end."""
+    from workbench.demo import run_demo
+
+    try:
+        run_demo(get_settings(sandbox_scale=scale), console=console)
+    except Exception as exc:  # noqa: BLE001 - the demo reports any stage failure in one line, then exits
+        _fail(f"demo stopped: {exc}")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())
