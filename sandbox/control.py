@@ -7,6 +7,7 @@ state dir, kept in ``<state_dir>/credentials.json`` so a restart keeps them, and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -176,7 +177,8 @@ def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> di
     log = server_dir / "server.log"
     ca, cert, key = _tls_material(state_dir)
     env = {"SF_SANDBOX_ACCESS_TOKEN": creds["access_token"], "SF_SANDBOX_ADMIN_TOKEN": creds["admin_token"]}
-    args = ["--port", str(port), "--state-dir", str(server_dir), "--certfile", str(cert), "--keyfile", str(key)]
+    args = ["--port", str(port), "--state-dir", str(server_dir)]
+    args += ["--certfile", str(cert), "--keyfile", str(key)]
     # the org's starting Users are derived from the simulator's technicians for the same seed and scale
     args += ["--seed", str(seed), "--scale", scale]
     proc = _spawn("sandbox.salesforce", args, env, log)
@@ -226,10 +228,8 @@ def _stop(entry: dict, timeout: float = 10.0) -> None:
         return
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _pid_alive(pid):
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.05)
     if _pid_alive(pid):
         os.killpg(pid, signal.SIGKILL)

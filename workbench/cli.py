@@ -43,7 +43,8 @@ def sandbox_up(
     except control.SandboxError as exc:
         _fail(str(exc))
     console.print(f"[green]sandbox up[/] (endpoints in {s.endpoints_file})")
-    console.print(f"  Dispatch Pro simulator  {endpoints['dispatch_pro']['base_url']}  seed={seed} scale={scale}")
+    dp = endpoints["dispatch_pro"]
+    console.print(f"  Dispatch Pro simulator  {dp['base_url']}  seed={seed} scale={scale}")
     console.print(f"  Salesforce sandbox org  {endpoints['salesforce']['instance_url']}")
 
 
@@ -69,7 +70,7 @@ def sandbox_status() -> None:
 
 @app.command()
 def extract(
-    full: Annotated[bool, typer.Option("--full", help="Drop the pipeline state and extract everything.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Drop pipeline state; extract everything.")] = False,
 ) -> None:
     """Land raw Dispatch Pro data in DuckDB (incremental on modifiedOn by default)."""
     from dlt_pipelines.pipeline import ExtractError, run_extract

@@ -14,7 +14,8 @@ def run_demo(settings: Settings, console: Console) -> None:
 
     console.rule("1. sandbox up")
     endpoints = control.up(settings.sandbox_dir, seed=settings.sandbox_seed, scale=settings.sandbox_scale)
-    console.print(f"simulator {endpoints['dispatch_pro']['base_url']}, org {endpoints['salesforce']['instance_url']}")
+    dp, sf = endpoints["dispatch_pro"], endpoints["salesforce"]
+    console.print(f"simulator {dp['base_url']}, org {sf['instance_url']}")
 
     console.rule("2. extract (dlt → DuckDB raw_dispatch_pro)")
     summary = run_extract(settings, full=True, console=console)
