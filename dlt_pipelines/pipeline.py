@@ -1,0 +1,206 @@
+"""The extract stage: run the Dispatch Pro source into DuckDB (dataset ``raw_dispatch_pro``).
+
+``run_extract`` is what ``dp2sf extract`` calls. Source ``simulator`` reads the sandbox's ``endpoints.json``;
+source ``servicetitan`` reads URLs, tenant and secrets from dlt config/secrets (``.dlt/*.toml`` or env
+``SOURCES__DISPATCH_PRO__CLIENT_SECRET`` ...). Incremental by default; ``full=True`` starts over.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import requests
+
+from dlt_pipelines.dispatch_pro.settings import (
+    DATASET_NAME,
+    PIPELINE_NAME,
+    SERVICETITAN_BASE_URL,
+    SERVICETITAN_TOKEN_URL,
+    TABLES,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from workbench.settings import Settings
+
+# dlt must not phone home or write outside the data dir
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
+
+
+class ExtractError(RuntimeError):
+    """The extract could not run or did not finish; the message says what and where (never a secret)."""
+
+
+@dataclass
+class ExtractSummary:
+    """What one extract run did."""
+
+    duckdb_path: Path
+    row_counts: dict[str, int]  # every raw table (incl. child tables): rows in DuckDB after the run
+    records_extracted: int  # top-level records landed by this run (child rows not counted)
+    files_downloaded: int
+    seconds: float
+
+
+def simulator_credentials(settings: Settings) -> dict[str, Any]:
+    """The simulator's connection details from ``endpoints.json``; clear error if the sandbox is down."""
+    import json
+
+    path = settings.endpoints_file
+    hint = "start it with `dp2sf sandbox up`"
+    if not path.exists():
+        raise ExtractError(f"the Dispatch Pro simulator is not running (no {path}): {hint}")
+    dp = json.loads(path.read_text()).get("dispatch_pro")
+    if not dp:
+        raise ExtractError(f"the Dispatch Pro simulator is not listed in {path}: {hint}")
+    try:
+        requests.get(f"{dp['base_url']}/health", timeout=5).raise_for_status()
+    except requests.RequestException as exc:
+        raise ExtractError(
+            f"the Dispatch Pro simulator at {dp['base_url']} does not answer ({exc}): {hint}"
+        ) from None
+    keys = ("base_url", "token_url", "client_id", "client_secret", "app_key", "tenant")
+    return {key: dp[key] for key in keys}
+
+
+def make_source(settings: Settings, known_files: dict[str, str] | None = None, **options: Any):
+    """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan)."""
+    import dlt
+
+    from dlt_pipelines.dispatch_pro import dispatch_pro
+
+    options = {"files_dir": str(settings.files_dir), "known_files": known_files or {}, **options}
+    if settings.source == "simulator":
+        return dispatch_pro(**simulator_credentials(settings), **options)
+    if settings.source == "servicetitan":
+        return dispatch_pro(
+            base_url=dlt.config.get("sources.dispatch_pro.base_url") or SERVICETITAN_BASE_URL,
+            token_url=dlt.config.get("sources.dispatch_pro.token_url") or SERVICETITAN_TOKEN_URL,
+            **options,
+        )
+    raise ExtractError(f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan")
+
+
+def make_pipeline(settings: Settings, progress: Any = "log"):
+    """The ``dispatch_pro`` pipeline: DuckDB at ``settings.duckdb_path``, state and schemas under data_dir."""
+    import dlt
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        pipelines_dir=str(settings.data_dir / "dlt_pipelines"),
+        destination=dlt.destinations.duckdb(str(settings.duckdb_path)),
+        dataset_name=DATASET_NAME,
+        export_schema_path=str(settings.data_dir / "schemas"),
+        progress=progress,
+    )
+
+
+def _query(db_path: Path, sql: str) -> list[tuple]:
+    if not db_path.exists():
+        return []
+    con = duckdb.connect(str(db_path))
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def known_files(db_path: Path) -> dict[str, str]:
+    """``"kind:source_id" -> sha256`` of files an earlier load stored."""
+    exists = _query(
+        db_path,
+        "select 1 from information_schema.tables "
+        f"where table_schema = '{DATASET_NAME}' and table_name = 'files'",
+    )
+    if not exists:
+        return {}
+    rows = _query(db_path, f"select kind || ':' || source_id, sha256 from {DATASET_NAME}.files")
+    return dict(rows)
+
+
+def raw_row_counts(db_path: Path) -> dict[str, int]:
+    """Rows per raw table (dlt's own ``_dlt_*`` tables excluded); expected tables not yet created count 0."""
+    names = [
+        r[0]
+        for r in _query(
+            db_path,
+            "select table_name from information_schema.tables "
+            f"where table_schema = '{DATASET_NAME}' and table_name not like '\\_dlt%' escape '\\'",
+        )
+    ]
+    counts = dict.fromkeys(TABLES, 0)
+    if names:
+        union = " union all ".join(f"select '{n}', count(*) from {DATASET_NAME}.\"{n}\"" for n in names)
+        counts.update({name: int(count) for name, count in _query(db_path, union)})
+    return counts
+
+
+def drop_raw(settings: Settings) -> None:
+    """Forget the pipeline state and drop the raw dataset (``--full``)."""
+    make_pipeline(settings, progress=None).drop()
+    if settings.duckdb_path.exists():
+        con = duckdb.connect(str(settings.duckdb_path))
+        try:
+            con.execute(f"drop schema if exists {DATASET_NAME} cascade")
+        finally:
+            con.close()
+
+
+def _explain(exc: BaseException) -> str:
+    """The most specific cause in an exception chain, as one line."""
+    seen, chain = set(), []
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    for candidate in chain:
+        if type(candidate).__name__ in CLEAR_ERRORS:
+            return str(candidate).split("\n")[0]
+    return f"{type(chain[-1]).__name__}: {str(chain[-1]).splitlines()[0] if str(chain[-1]) else ''}"
+
+
+def run_extract(settings: Settings, full: bool = False, console: Console | None = None) -> ExtractSummary:
+    """Extract Dispatch Pro into ``raw_dispatch_pro`` (incremental unless ``full``) and summarise."""
+    import dlt
+    from dlt.common.configuration.exceptions import ConfigFieldMissingException
+    from dlt.pipeline.exceptions import PipelineStepFailed
+
+    started = time.perf_counter()
+    say = console.print if console else (lambda *a, **k: None)
+    if full:
+        say("full extract: dropping pipeline state and the raw dataset")
+        drop_raw(settings)
+    try:
+        source = make_source(settings, known_files=known_files(settings.duckdb_path))
+    except ConfigFieldMissingException as exc:
+        missing = ", ".join(f"SOURCES__DISPATCH_PRO__{f.upper()}" for f in exc.fields)
+        raise ExtractError(
+            f"ServiceTitan source is not configured: set {missing} (or .dlt/secrets.toml)"
+        ) from None
+    progress = (
+        dlt.progress.log(log_period=5.0, logger=console.file, dump_system_stats=False) if console else None
+    )
+    pipeline = make_pipeline(settings, progress=progress)
+    say(f"extracting Dispatch Pro ({settings.source}) into {settings.duckdb_path} [{DATASET_NAME}]")
+    try:
+        pipeline.run(source)
+    except PipelineStepFailed as exc:
+        raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
+    normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    records = sum(n for table, n in normalized.items() if "__" not in table and not table.startswith("_dlt"))
+    return ExtractSummary(
+        duckdb_path=settings.duckdb_path,
+        row_counts=raw_row_counts(settings.duckdb_path),
+        records_extracted=records,
+        files_downloaded=int(normalized.get("files", 0)),
+        seconds=time.perf_counter() - started,
+    )
