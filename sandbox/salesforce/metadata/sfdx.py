@@ -1,0 +1,84 @@
+"""Read sfdx source-format metadata (CustomObject / CustomField XML) into plain element dicts."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Any
+
+_OBJECT_PATH = re.compile(r"(?:^|/)objects/([^/]+)/\1\.object(?:-meta\.xml)?$")
+_FIELD_PATH = re.compile(r"(?:^|/)objects/([^/]+)/fields/([^/]+)\.field-meta\.xml$")
+_REPEATED = {"fields", "value", "referenceTo"}  # elements that may occur more than once
+
+
+class MetadataError(ValueError):
+    """A component that cannot be read; carries the line and column when the XML itself is bad."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass
+class Component:
+    """One metadata component read from a file."""
+
+    kind: str  # CustomObject | CustomField | Other
+    object_name: str
+    file_name: str
+    field_name: str | None = None
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def full_name(self) -> str:
+        """``Obj`` or ``Obj.Field__c``, as a deploy result names it."""
+        return f"{self.object_name}.{self.field_name}" if self.field_name else self.object_name
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def element_to_dict(elem: ET.Element) -> Any:
+    """An element as nested dicts: leaf text stays a string, repeated elements become lists."""
+    children = list(elem)
+    if not children:
+        return (elem.text or "").strip()
+    out: dict[str, Any] = {}
+    for child in children:
+        key = _local(child.tag)
+        value = element_to_dict(child)
+        if key in _REPEATED:
+            out.setdefault(key, []).append(value)
+        elif key in out:
+            raise MetadataError(f"element <{key}> appears more than once")
+        else:
+            out[key] = value
+    return out
+
+
+def parse_xml(text: str, root_tag: str) -> dict[str, Any]:
+    """Parse one metadata file whose root element must be ``root_tag``."""
+    try:
+        root = ET.fromstring(text)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        raise MetadataError(f"invalid XML: {exc}", line, column) from None
+    if _local(root.tag) != root_tag:
+        raise MetadataError(f"expected root element <{root_tag}>, found <{_local(root.tag)}>")
+    body = element_to_dict(root)
+    return body if isinstance(body, dict) else {}
+
+
+def read_component(path: str, text: str) -> Component:
+    """Classify a file by its path and parse it; files of other metadata types come back as ``Other``."""
+    norm = path.replace("\\", "/")
+    if m := _FIELD_PATH.search(norm):
+        body = parse_xml(text, "CustomField")
+        return Component("CustomField", m.group(1), path, m.group(2), body)
+    if m := _OBJECT_PATH.search(norm):
+        body = parse_xml(text, "CustomObject")
+        return Component("CustomObject", m.group(1), path, None, body)
+    return Component("Other", norm.rsplit("/", 1)[-1], path)
