@@ -63,6 +63,7 @@ SOAP_TYPES = {
     "base64": "xsd:base64Binary",
     "anyType": "xsd:anyType",
 }
+_UNFILTERED_LOOKUPS = frozenset({"OwnerId", "CreatedById", "LastModifiedById", "MasterRecordId"})
 LONG_TEXT = 255  # text areas longer than this are not filterable, sortable or groupable
 
 
@@ -192,7 +193,7 @@ class FieldDef:
             "filterable": not (self.is_long_text or t in ("base64", "location")),
             "filteredLookupInfo": None,
             "formulaTreatNullNumberAsZero": False,
-            "groupable": not ungroupable,
+            "groupable": not (ungroupable or self.auto_number),
             "highScaleNumber": False,
             "htmlFormatted": self.html_formatted,
             "idLookup": self.id_lookup,
@@ -203,9 +204,10 @@ class FieldDef:
             "maskType": None,
             "name": self.name,
             "nameField": self.name_field,
-            "namePointing": False,
+            "namePointing": self.polymorphic_foreign_key,
             "nillable": self.nillable,
-            "permissionable": self.nillable and (self.createable or self.updateable or self.calculated),
+            "permissionable": self.nillable
+            and (self.createable or self.updateable or self.calculated or t in COMPOUND_TYPES),
             "picklistValues": [p.describe() for p in self.picklist_values],
             "polymorphicForeignKey": self.polymorphic_foreign_key,
             "precision": self.precision,
@@ -217,7 +219,7 @@ class FieldDef:
             "restrictedDelete": self.restricted_delete,
             "restrictedPicklist": self.restricted_picklist,
             "scale": self.scale,
-            "searchPrefilterable": False,
+            "searchPrefilterable": t == "reference" and self.name not in _UNFILTERED_LOOKUPS,
             "soapType": self.soap_type,
             "sortable": not unsortable,
             "type": t,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import MISSING, asdict
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 from . import describe as _describe
@@ -88,7 +89,7 @@ class Registry:
         payload = {
             "format": FORMAT_VERSION,
             "next_custom_prefix": self.next_custom_prefix,
-            "objects": [asdict(o) for o in self._objects.values()],
+            "objects": [_object_to_dict(o) for o in self._objects.values()],
         }
         return json.dumps(payload, sort_keys=False, separators=(",", ":"))
 
@@ -105,9 +106,33 @@ class Registry:
             raise ValueError(f"not a saved metadata registry: {exc}") from None
 
 
+def _defaults(cls: type) -> dict[str, Any]:
+    out = {}
+    for f in dataclass_fields(cls):
+        if f.default is not MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+_FIELD_DEFAULTS = _defaults(FieldDef)
+
+
+def _field_to_dict(f: FieldDef) -> dict[str, Any]:
+    """A field as a dict without the attributes that hold their default (keeps the state file small)."""
+    return {k: v for k, v in asdict(f).items() if k not in _FIELD_DEFAULTS or _FIELD_DEFAULTS[k] != v}
+
+
+def _object_to_dict(o: ObjectDef) -> dict[str, Any]:
+    d = {f.name: getattr(o, f.name) for f in dataclass_fields(o) if f.name != "fields"}
+    d["fields"] = [_field_to_dict(f) for f in o.fields.values()]
+    return d
+
+
 def _object_from_dict(d: dict[str, Any]) -> ObjectDef:
-    fields = {
-        name: FieldDef(**{**f, "picklist_values": [PicklistValue(**p) for p in f["picklist_values"]]})
-        for name, f in d["fields"].items()
-    }
+    fields = {}
+    for f in d["fields"]:
+        values = [PicklistValue(**p) for p in f.get("picklist_values", [])]
+        fields[f["name"]] = FieldDef(**{**f, "picklist_values": values})
     return ObjectDef(**{**d, "fields": fields})
