@@ -8,7 +8,7 @@ from typing import Any
 
 from .ids import base62
 from .model import DeployResult, FieldDef, ObjectDef, PicklistValue
-from .sfdx import Component, MetadataError, read_component
+from .sfdx import Component, MetadataError, full_name_of, read_component
 from .standard import audit_fields, field_from_spec, id_field
 
 # Objects whose polymorphic lookups gain every custom object (files and activities attach to anything).
@@ -374,9 +374,7 @@ def run_deploy(
             comps.append(read_component(path, files[path]))
         except MetadataError as exc:
             kind = "CustomField" if "/fields/" in path.replace("\\", "/") else "CustomObject"
-            state.problem(
-                None, kind, path.rsplit("/", 1)[-1].split(".")[0], path, str(exc), exc.line, exc.column
-            )
+            state.problem(None, kind, full_name_of(path), path, str(exc), exc.line, exc.column)
     md_children = {
         c.object_name.lower()
         for c in comps

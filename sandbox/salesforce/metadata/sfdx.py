@@ -72,6 +72,16 @@ def parse_xml(text: str, root_tag: str) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+def full_name_of(path: str) -> str:
+    """``Obj.Field__c`` or ``Obj`` from a metadata path (the file's stem when the path is not one)."""
+    norm = path.replace("\\", "/")
+    if m := _FIELD_PATH.search(norm):
+        return f"{m.group(1)}.{m.group(2)}"
+    if m := _OBJECT_PATH.search(norm):
+        return m.group(1)
+    return norm.rsplit("/", 1)[-1].split(".")[0]
+
+
 def read_component(path: str, text: str) -> Component:
     """Classify a file by its path and parse it; files of other metadata types come back as ``Other``."""
     norm = path.replace("\\", "/")
