@@ -216,3 +216,22 @@ def test_standard_field_cannot_be_redefined():
 def test_empty_deploy_is_an_error():
     result = Registry.standard().deploy({})
     assert not result.success and result.problems
+
+
+def test_metadata_api_format_with_inline_fields():
+    reg = Registry.standard()
+    xml = (
+        '<CustomObject xmlns="http://soap.sforce.com/2006/04/metadata"><label>Site Visit</label>'
+        "<pluralLabel>Site Visits</pluralLabel><nameField><label>Visit</label><type>Text</type></nameField>"
+        "<fields><fullName>Notes__c</fullName><label>Notes</label><type>LongTextArea</type>"
+        "<length>32768</length><visibleLines>3</visibleLines></fields>"
+        "<fields><fullName>Done__c</fullName><label>Done</label><type>Checkbox</type>"
+        "<defaultValue>true</defaultValue></fields></CustomObject>"
+    )
+    result = reg.deploy({"src/objects/Site_Visit__c.object": xml})
+    assert result.success, result.problems
+    obj = reg.get("Site_Visit__c")
+    notes, done = obj.field("Notes__c"), obj.field("Done__c")
+    assert (notes.type, notes.length, notes.is_long_text) == ("textarea", 32768, True)
+    assert (done.type, done.nillable, done.default_value) == ("boolean", False, True)
+    assert obj.field("OwnerId") is not None and obj.field("Name").length == 80

@@ -8,7 +8,7 @@ from typing import Any
 
 from .ids import base62
 from .model import DeployResult, FieldDef, ObjectDef, PicklistValue
-from .sfdx import Component, MetadataError, full_name_of, read_component
+from .sfdx import Component, MetadataError, full_name_of, inline_fields, read_component
 from .standard import audit_fields, field_from_spec, id_field
 
 # Objects whose polymorphic lookups gain every custom object (files and activities attach to anything).
@@ -375,6 +375,11 @@ def run_deploy(
         except MetadataError as exc:
             kind = "CustomField" if "/fields/" in path.replace("\\", "/") else "CustomObject"
             state.problem(None, kind, full_name_of(path), path, str(exc), exc.line, exc.column)
+    for comp in [c for c in comps if c.kind == "CustomObject"]:
+        try:
+            comps.extend(inline_fields(comp))
+        except MetadataError as exc:
+            state.problem(comp, comp.kind, comp.full_name, comp.file_name, str(exc))
     md_children = {
         c.object_name.lower()
         for c in comps

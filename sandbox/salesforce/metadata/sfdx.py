@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
-_OBJECT_PATH = re.compile(r"(?:^|/)objects/([^/]+)/\1\.object(?:-meta\.xml)?$")
+# sfdx source format (objects/X/X.object-meta.xml) or metadata API format (objects/X.object)
+_OBJECT_PATH = re.compile(r"(?:^|/)objects/(?:([^/]+)/\1\.object-meta\.xml|([^/]+)\.object)$")
 _FIELD_PATH = re.compile(r"(?:^|/)objects/([^/]+)/fields/([^/]+)\.field-meta\.xml$")
 _REPEATED = {"fields", "value", "referenceTo"}  # elements that may occur more than once
 
@@ -78,7 +79,7 @@ def full_name_of(path: str) -> str:
     if m := _FIELD_PATH.search(norm):
         return f"{m.group(1)}.{m.group(2)}"
     if m := _OBJECT_PATH.search(norm):
-        return m.group(1)
+        return m.group(1) or m.group(2)
     return norm.rsplit("/", 1)[-1].split(".")[0]
 
 
@@ -90,5 +91,16 @@ def read_component(path: str, text: str) -> Component:
         return Component("CustomField", m.group(1), path, m.group(2), body)
     if m := _OBJECT_PATH.search(norm):
         body = parse_xml(text, "CustomObject")
-        return Component("CustomObject", m.group(1), path, None, body)
+        return Component("CustomObject", m.group(1) or m.group(2), path, None, body)
     return Component("Other", norm.rsplit("/", 1)[-1], path)
+
+
+def inline_fields(obj: Component) -> list[Component]:
+    """The ``<fields>`` inside a CustomObject file (metadata API format), as CustomField components."""
+    out = []
+    for body in obj.body.get("fields", []):
+        name = body.get("fullName", "") if isinstance(body, dict) else ""
+        if not name:
+            raise MetadataError("a <fields> element inside the object has no <fullName>")
+        out.append(Component("CustomField", obj.object_name, obj.file_name, name, body))
+    return out
