@@ -1,0 +1,47 @@
+"""``python -m sandbox.salesforce --port P --state-dir DIR --certfile F --keyfile F --seed S --scale X``.
+
+Tokens come from the environment: SF_SANDBOX_ACCESS_TOKEN (the session) and SF_SANDBOX_ADMIN_TOKEN (/_admin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from sandbox.salesforce.app import create_app
+from sandbox.salesforce.org import Org
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.salesforce", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--certfile", type=Path)
+    parser.add_argument("--keyfile", type=Path)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", default="tiny")
+    args = parser.parse_args(argv)
+    token, admin = os.environ.get("SF_SANDBOX_ACCESS_TOKEN"), os.environ.get("SF_SANDBOX_ADMIN_TOKEN")
+    missing = [n for n, v in (("SF_SANDBOX_ACCESS_TOKEN", token), ("SF_SANDBOX_ADMIN_TOKEN", admin)) if not v]
+    if missing:
+        print(f"error: environment variable(s) {', '.join(missing)} must be set", file=sys.stderr)
+        return 2
+    for name in ("certfile", "keyfile"):
+        path = getattr(args, name)
+        if path is not None and not path.is_file():
+            print(f"error: --{name} {path} does not exist", file=sys.stderr)
+            return 2
+    org = Org(args.state_dir, seed=args.seed, scale=args.scale)
+    app = create_app(org, token, admin)
+    ssl = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)} if args.certfile else {}
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **ssl)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The org's HTTP face: transport (paths, auth, limits header, faults) and the FastAPI application."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sandbox.salesforce.errors import SFError
+from sandbox.salesforce.limits import LimitExceeded
+from sandbox.salesforce.org import Org
+
+API_PATH = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
+
+
+def error_response(exc: SFError) -> Response:
+    return json_response(exc.body(), exc.status)
+
+
+class Transport:
+    """Pure ASGI middleware for ``/services/data/vNN.N/...``: version and trailing slash, bearer token,
+    the daily request allowance, ``Sforce-Limit-Info`` on every response, and the 503/drop faults."""
+
+    def __init__(self, app: Any, org: Org, access_token: str) -> None:
+        self.app, self.org, self.token = app, org, access_token
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        match = API_PATH.match(scope["path"])
+        if not match:
+            await self.app(scope, receive, send)
+            return
+        version, rest = match.group(1), (match.group(2) or "/").rstrip("/") or "/"
+        limits = self.org.limits
+
+        async def send_with_usage(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                usage = f"api-usage={limits.used('DailyApiRequests')}/{limits.maxima['DailyApiRequests']}"
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"sforce-limit-info", usage.encode())]
+            await send(message)
+
+        async def reply(exc: SFError) -> None:
+            resp = error_response(exc)
+            await resp(scope, receive, send_with_usage)
+
+        if self.org.faults.take("drop_connections"):
+            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            if transport is not None:
+                transport.abort()
+                return
+        auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+        token = auth.split(" ", 1)[1].strip() if " " in auth else ""
+        if not token or not secrets.compare_digest(token.encode(), self.token.encode()):
+            await reply(SFError(401, "INVALID_SESSION_ID", "Session expired or invalid"))
+            return
+        try:
+            limits.spend("DailyApiRequests")
+        except LimitExceeded:
+            await reply(SFError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))
+            return
+        if self.org.faults.take("http_503"):
+            await reply(SFError(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable (injected fault)"))
+            return
+        scope = {**scope, "path": "/api" + (rest if rest != "/" else ""), "sf_version": version}
+        scope["raw_path"] = scope["path"].encode()
+        await self.app(scope, receive, send_with_usage)
+
+
+def create_app(org: Org, access_token: str, admin_token: str) -> FastAPI:
+    """The FastAPI application serving one org."""
+    from sandbox.salesforce import admin, bulk, rest
+
+    app = FastAPI(title="Salesforce sandbox org", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.org = org
+    app.state.admin_token = admin_token
+    app.state.bulk = bulk.BulkEngine(org)
+
+    @app.exception_handler(SFError)
+    async def sf_error(_: Request, exc: SFError) -> Response:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(_: Request, exc: RequestValidationError) -> Response:
+        return error_response(SFError(400, "JSON_PARSER_ERROR", f"invalid request: {exc.errors()[:1]}"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        code = (
+            "NOT_FOUND"
+            if exc.status_code == 404
+            else "METHOD_NOT_ALLOWED"
+            if exc.status_code == 405
+            else "ERROR"
+        )
+        message = "The requested resource does not exist" if exc.status_code == 404 else str(exc.detail)
+        return error_response(SFError(exc.status_code, code, message))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> Response:
+        return error_response(
+            SFError(500, "UNKNOWN_EXCEPTION", f"An unexpected error occurred: {type(exc).__name__}")
+        )
+
+    @app.get("/health")
+    async def health() -> dict:
+        return {"status": "ok"}
+
+    app.include_router(rest.router, prefix="/api")
+    app.include_router(bulk.router, prefix="/api/jobs")
+    app.include_router(admin.router, prefix="/_admin")
+    app.add_middleware(Transport, org=org, access_token=access_token)
+    return app

@@ -1,0 +1,377 @@
+"""The org: registry + store + settings + limits + faults, and the record operations REST and Bulk share."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import shutil
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from sandbox.salesforce.errors import RecordError, SFError, not_found
+from sandbox.salesforce.faults import Faults
+from sandbox.salesforce.limits import Limits
+from sandbox.salesforce.metadata import Registry
+from sandbox.salesforce.metadata.ids import compute_id18, is_valid_id, new_id
+from sandbox.salesforce.seed import seed_org
+from sandbox.salesforce.store import Store, q
+from sandbox.salesforce.values import now_iso
+from sandbox.salesforce.writer import ObjectWriter, Result, chunks
+
+DEFAULT_SETTINGS = {"audit_fields_on_create": False, "limits": {}}
+DIFF_IGNORED = {"SystemModstamp", "LastModifiedDate", "LastModifiedById"}
+
+
+class Org:
+    """One sandbox org stored under ``state_dir`` (SQLite file, file bytes, snapshots)."""
+
+    def __init__(self, state_dir: Path, seed: int = 42, scale: str = "tiny") -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.files_dir = self.state_dir / "files"
+        self.jobs_dir = self.state_dir / "jobs"
+        self.snapshots_dir = self.state_dir / "snapshots"
+        for d in (self.files_dir, self.jobs_dir, self.snapshots_dir):
+            d.mkdir(exist_ok=True)
+        self.seed, self.scale = seed, scale
+        self.store = Store(self.state_dir / "org.sqlite")
+        self.faults = Faults(seed)
+        self._writers: dict[str, ObjectWriter] = {}
+        self._children: dict[str, list[tuple[str, str]]] | None = None
+        self.write_lock = threading.RLock()
+        saved = self.store.get_meta("registry")
+        if saved:
+            self.registry = Registry.from_json(saved)
+            self.user_id = self.store.get_meta("user_id")
+            self.settings = {**DEFAULT_SETTINGS, **self.store.get_meta("settings", {})}
+            self.limits = Limits(self.settings["limits"])
+            self._count_storage()
+        else:
+            self._fresh()
+
+    # -- set-up ---------------------------------------------------------------------------------
+    def _fresh(self) -> None:
+        self.settings = json.loads(json.dumps(DEFAULT_SETTINGS))
+        self.limits = Limits()
+        self.registry = Registry.standard()
+        self._writers.clear()
+        self._children = None
+        for name in self.registry.names():
+            self.store.ensure_table(self.registry.get(name))
+        self.user_id = None
+        seed_org(self, self.seed, self.scale)
+        self.save_registry()
+        self.store.set_meta("settings", self.settings)
+
+    def _count_storage(self) -> None:
+        total = 0
+        for table in self.store.tables():
+            total += self.store.execute(f"SELECT COUNT(*) FROM {q(table)}")[0][0]
+        self.limits.data_records = total
+        self.limits.file_bytes = sum(p.stat().st_size for p in self.files_dir.iterdir() if p.is_file())
+
+    def save_registry(self) -> None:
+        self.store.set_meta("registry", self.registry.to_json())
+
+    def reset(self) -> None:
+        """Back to the starting state: every record, job, file and custom object goes."""
+        with self.write_lock:
+            self.store.drop_all()
+            for d in (self.files_dir, self.jobs_dir):
+                shutil.rmtree(d, ignore_errors=True)
+                d.mkdir()
+            self.faults.configure({"clear": True})
+            self._fresh()
+
+    def update_settings(self, body: dict[str, Any]) -> dict:
+        allowed = {"audit_fields_on_create", "limits"}
+        unknown = set(body) - allowed
+        if unknown:
+            raise SFError(
+                400,
+                "INVALID_FIELD",
+                f"unknown setting(s): {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}",
+            )
+        if "audit_fields_on_create" in body:
+            self.settings["audit_fields_on_create"] = bool(body["audit_fields_on_create"])
+        if "limits" in body:
+            bad = set(body["limits"]) - set(self.limits.maxima)
+            if bad:
+                raise SFError(400, "INVALID_FIELD", f"unknown limit(s): {', '.join(sorted(bad))}")
+            self.settings["limits"].update({k: int(v) for k, v in body["limits"].items()})
+            self.limits.maxima.update(self.settings["limits"])
+        self.store.set_meta("settings", self.settings)
+        return self.settings
+
+    def deploy(self, files: dict[str, str]) -> dict:
+        """Apply sfdx source metadata to the registry and the store (ALTER TABLE), all or nothing."""
+        with self.write_lock:
+            result = self.registry.deploy(files)
+            if result.success:
+                for name in self.registry.names():
+                    self.store.ensure_table(self.registry.get(name))
+                self._writers.clear()
+                self._children = None
+                self.save_registry()
+        return dataclasses.asdict(result)
+
+    # -- lookups --------------------------------------------------------------------------------
+    def sobject(self, name: str) -> Any:
+        obj = self.registry.get(name)
+        if obj is None:
+            raise SFError(404, "NOT_FOUND", "The requested resource does not exist")
+        return obj
+
+    def writer(self, name: str) -> ObjectWriter:
+        obj = self.sobject(name)
+        w = self._writers.get(obj.name)
+        if w is None:
+            w = self._writers[obj.name] = ObjectWriter(self, obj)
+        return w
+
+    def new_id(self, key_prefix: str, counter: int) -> str:
+        return new_id(key_prefix, counter)
+
+    def normalize_id(self, value: Any, f: Any) -> str:
+        """A reference value as an 18-char id of one of the field's referenceTo types."""
+        text = str(value).strip()
+        if not is_valid_id(text):
+            raise RecordError("MALFORMED_ID", f"{f.label}: id value of incorrect type: {text}", [f.name])
+        rid = compute_id18(text)
+        prefixes = {o.key_prefix for o in (self.registry.get(t) for t in f.reference_to) if o is not None}
+        if prefixes and rid[:3] not in prefixes:
+            raise RecordError(
+                "FIELD_INTEGRITY_EXCEPTION", f"{f.label}: id value of incorrect type: {rid}", [f.name]
+            )
+        return rid
+
+    def normalize_record_id(self, value: Any) -> str | None:
+        text = str(value or "").strip()
+        return compute_id18(text) if is_valid_id(text) else None
+
+    def object_for_id(self, rid: str) -> Any:
+        return self.registry.by_key_prefix(rid[:3])
+
+    def closed_case_statuses(self) -> set[str]:
+        case = self.registry.get("Case")
+        status = case.field("Status") if case else None
+        values = [p.value.lower() for p in (status.picklist_values if status else [])]
+        return {v for v in values if v.startswith("closed")} | {"closed"}
+
+    def get_record(self, name: str, rid: str, deleted_ok: bool = False) -> dict[str, Any]:
+        obj = self.sobject(name)
+        rid18 = self.normalize_record_id(rid)
+        if rid18 is None or rid18[:3] != obj.key_prefix:
+            raise not_found()
+        rec = self.writer(obj.name).fetch([rid18]).get(rid18)
+        if rec is None or (rec.get("IsDeleted") and not deleted_ok):
+            raise not_found()
+        return rec
+
+    # -- deletes --------------------------------------------------------------------------------
+    def children(self, parent: str) -> list[tuple[str, str]]:
+        """(child object, field) pairs whose rows go when a ``parent`` row is deleted."""
+        if self._children is None:
+            graph: dict[str, list[tuple[str, str]]] = {}
+            for name in self.registry.names():
+                obj = self.registry.get(name)
+                for f in obj.fields.values():
+                    if f.type != "reference":
+                        continue
+                    for target in f.reference_to:
+                        if f.cascade_delete or target == "ContentDocument":
+                            graph.setdefault(target, []).append((obj.name, f.name))
+            self._children = graph
+        return self._children.get(parent, [])
+
+    def _check_deletable(self, ids: list[Any], results: list[Result]) -> dict[str, list[tuple[int, str]]]:
+        by_obj: dict[str, list[tuple[int, str]]] = {}
+        for i, raw in enumerate(ids):
+            rid = self.normalize_record_id(raw)
+            obj = self.object_for_id(rid) if rid else None
+            if obj is None:
+                results[i].error = RecordError("MALFORMED_ID", f"bad id {raw}", [])
+                continue
+            results[i].id = rid
+            by_obj.setdefault(obj.name, []).append((i, rid))
+        return by_obj
+
+    def delete(self, ids: list[Any], hard: bool = False) -> list[Result]:
+        """Delete records to the recycle bin (or for good with ``hard``), cascading to detail records."""
+        results = [Result(i) for i in range(len(ids))]
+        with self.write_lock:
+            for name, items in self._check_deletable(ids, results).items():
+                obj = self.registry.get(name)
+                rows = self.writer(name).fetch([rid for _, rid in items])
+                for i, rid in items:
+                    row = rows.get(rid)
+                    if not obj.deletable:
+                        results[i].error = RecordError(
+                            "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be deleted: {name}", []
+                        )
+                    elif row is None:
+                        results[i].error = RecordError(
+                            "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", []
+                        )
+                    elif row["IsDeleted"] and not hard:
+                        results[i].error = RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+                self.faults.lock_rows([_Holder(results[i]) for i, _ in items if not results[i].error])
+                good = [rid for i, rid in items if not results[i].error]
+                if good:
+                    with self.store.transaction() as conn:
+                        self._delete_rows(conn, name, good, hard, root=None)
+        return results
+
+    def _delete_rows(
+        self, conn: sqlite3.Connection, name: str, ids: list[str], hard: bool, root: str | None
+    ) -> None:
+        """Delete ``ids`` of ``name``; detail rows cascade, remembering the top-level record as their root."""
+        now = now_iso()
+        for part in chunks(ids):
+            marks = ",".join("?" * len(part))
+            for child, fname in self.children(name):
+                alive = "" if hard else " AND IsDeleted = 0"
+                by_root: dict[str, list[str]] = {}
+                for cid, parent in conn.execute(
+                    f"SELECT Id, {q(fname)} FROM {q(child)} WHERE {q(fname)} IN ({marks}){alive}", part
+                ):
+                    by_root.setdefault(root or parent, []).append(cid)
+                for child_root, child_ids in by_root.items():
+                    self._delete_rows(conn, child, child_ids, hard, child_root)
+            if hard:
+                conn.execute(f"DELETE FROM {q(name)} WHERE Id IN ({marks})", part)
+                self.limits.add("DataStorageRecords", -len(part))
+                if name == "ContentVersion":
+                    for rid in part:
+                        path = self.files_dir / rid
+                        if path.exists():
+                            self.limits.add("FileBytes", -path.stat().st_size)
+                            path.unlink()
+            else:
+                conn.execute(
+                    f"UPDATE {q(name)} SET IsDeleted = 1, _del_root = ?, LastModifiedDate = ?, "
+                    f"SystemModstamp = ?, LastModifiedById = ? WHERE Id IN ({marks})",
+                    (root, now, now, self.user_id, *part),
+                )
+
+    def undelete(self, ids: list[Any]) -> list[Result]:
+        """Database.undelete: restore records from the recycle bin with the details deleted with them."""
+        results = [Result(i) for i in range(len(ids))]
+        now = now_iso()
+        with self.write_lock:
+            for name, items in self._check_deletable(ids, results).items():
+                rows = self.writer(name).fetch([rid for _, rid in items])
+                for i, rid in items:
+                    row = rows.get(rid)
+                    if row is None:
+                        results[i].error = RecordError(
+                            "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", []
+                        )
+                        continue
+                    restored = self.store.execute(f"SELECT _del_root FROM {q(name)} WHERE Id = ?", (rid,))
+                    if not row["IsDeleted"] or restored[0][0] is not None:
+                        results[i].error = RecordError(
+                            "UNDELETE_FAILED", "Entity is not in the recycle bin", []
+                        )
+                        continue
+                    with self.store.transaction() as conn:
+                        conn.execute(
+                            f"UPDATE {q(name)} SET IsDeleted = 0, LastModifiedDate = ?, SystemModstamp = ? "
+                            "WHERE Id = ?",
+                            (now, now, rid),
+                        )
+                        for table in self.store.tables():
+                            conn.execute(
+                                f"UPDATE {q(table)} SET IsDeleted = 0, _del_root = NULL WHERE _del_root = ?",
+                                (rid,),
+                            )
+        return results
+
+    # -- snapshots ------------------------------------------------------------------------------
+    def snapshot(self) -> str:
+        """Copy the whole org (every table, file checksums) aside; returns the snapshot id."""
+        n = self.store.next_counter("snapshot")
+        snap_id = f"snap{n:04d}"
+        path = self.snapshots_dir / f"{snap_id}.sqlite"
+        with self.write_lock, self.store.lock:
+            self.store.conn.execute("VACUUM INTO ?", (str(path),))
+            files = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in self.files_dir.iterdir()}
+        (self.snapshots_dir / f"{snap_id}.files.json").write_text(json.dumps(files))
+        return snap_id
+
+    def _load_snapshot(self, snap_id: str) -> tuple[dict[str, dict[str, dict]], dict[str, str]]:
+        path = self.snapshots_dir / f"{snap_id}.sqlite"
+        if not snap_id.isalnum() or not path.exists():
+            raise SFError(404, "NOT_FOUND", f"no snapshot {snap_id!r}")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE '\\_%' ESCAPE '\\'"
+                )
+            ]
+            data: dict[str, dict[str, dict]] = {}
+            for table in tables:
+                cur = conn.execute(f"SELECT * FROM {q(table)} WHERE IsDeleted = 0")
+                cols = [d[0] for d in cur.description]
+                data[table] = {row[0]: dict(zip(cols, row, strict=True)) for row in cur}
+                id_at = cols.index("Id")
+                data[table] = {r[cols[id_at]]: r for r in data[table].values()}
+        finally:
+            conn.close()
+        files = json.loads((self.snapshots_dir / f"{snap_id}.files.json").read_text())
+        return data, files
+
+    def diff(self, a: str, b: str, include_system: bool = False) -> dict:
+        """Per object: live records added, removed and changed (with the changed fields) from a to b."""
+        (data_a, files_a), (data_b, files_b) = self._load_snapshot(a), self._load_snapshot(b)
+        ignored = set() if include_system else DIFF_IGNORED | {"_del_root"}
+        objects: dict[str, dict] = {}
+        for table in sorted(set(data_a) | set(data_b)):
+            ra, rb = data_a.get(table, {}), data_b.get(table, {})
+            changed = {}
+            for rid in set(ra) & set(rb):
+                fields = sorted(
+                    k
+                    for k in set(ra[rid]) | set(rb[rid])
+                    if k not in ignored and ra[rid].get(k) != rb[rid].get(k)
+                )
+                if fields:
+                    changed[rid] = fields
+            added, removed = sorted(set(rb) - set(ra)), sorted(set(ra) - set(rb))
+            if added or removed or changed:
+                objects[table] = {"added": added, "removed": removed, "changed": changed}
+        file_changes = sorted(k for k in set(files_a) | set(files_b) if files_a.get(k) != files_b.get(k))
+        return {
+            "a": a,
+            "b": b,
+            "empty": not objects and not file_changes,
+            "objects": objects,
+            "files_changed": file_changes,
+        }
+
+    def stats(self) -> dict:
+        counts = {}
+        for table in self.store.tables():
+            live, deleted = self.store.execute(
+                f"SELECT COALESCE(SUM(IsDeleted = 0), 0), COALESCE(SUM(IsDeleted = 1), 0) FROM {q(table)}"
+            )[0]
+            if live or deleted:
+                counts[table] = {"live": live, "deleted": deleted}
+        return {
+            "records": counts,
+            "faults": self.faults.as_dict(),
+            "settings": self.settings,
+            "limits": self.limits.snapshot(),
+        }
+
+
+class _Holder:
+    """Lets the fault injector mark a bare Result."""
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
