@@ -1,0 +1,64 @@
+"""``python -m sandbox.dispatch_pro --port P --seed S --scale tiny|S|M|L --state-dir DIR``.
+
+Credentials come from the environment (never the command line): DP_SIM_CLIENT_ID, DP_SIM_CLIENT_SECRET,
+DP_SIM_APP_KEY, DP_SIM_TENANT, DP_SIM_ADMIN_TOKEN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import uvicorn
+
+from .app import SimConfig, create_app
+from .auth import Credentials
+from .skeleton import SCALES
+
+ENV = {
+    "client_id": "DP_SIM_CLIENT_ID",
+    "client_secret": "DP_SIM_CLIENT_SECRET",
+    "app_key": "DP_SIM_APP_KEY",
+    "tenant": "DP_SIM_TENANT",
+    "admin_token": "DP_SIM_ADMIN_TOKEN",
+}
+
+
+def credentials_from_env() -> Credentials:
+    missing = [var for var in ENV.values() if not os.environ.get(var)]
+    if missing:
+        raise SystemExit(f"dispatch_pro simulator: missing environment variable(s): {', '.join(missing)}")
+    return Credentials(**{field: os.environ[var] for field, var in ENV.items()})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.dispatch_pro", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", choices=list(SCALES), default="tiny")
+    parser.add_argument("--state-dir", type=Path, default=None, help="where the admin overlay is persisted")
+    parser.add_argument("--export-page-size", type=int, default=500)
+    args = parser.parse_args(argv)
+    config = SimConfig(
+        seed=args.seed,
+        scale=args.scale,
+        credentials=credentials_from_env(),
+        state_dir=args.state_dir,
+        export_page_size=args.export_page_size,
+    )
+    try:
+        app = create_app(config)
+    except ValueError as exc:  # e.g. an unreadable overlay file
+        raise SystemExit(f"dispatch_pro simulator: {exc}") from None
+    print(
+        f"dispatch_pro simulator: seed={args.seed} scale={args.scale} on http://{args.host}:{args.port}",
+        file=sys.stderr,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

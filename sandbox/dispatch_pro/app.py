@@ -1,0 +1,292 @@
+"""The Dispatch Pro simulator's HTTP app: ServiceTitan-shaped API, token endpoint, health, admin API.
+
+``create_app(config)`` returns an ASGI app: a :class:`Gate` (request log, 405 for non-GET, injected faults,
+bearer-token and app-key checks) around a FastAPI app with one GET route per endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import records_forms as forms
+from .auth import SCOPE, Credentials, TokenStore
+from .entities import ENTITIES, Entity
+from .faults import FaultBook
+from .generator import WINDOW_END, Dataset
+from .overlay import Overlay
+from .paging import BadRequest, export_page, list_page, parse_list_query
+from .records import JOBS, rid
+
+TOKEN_PATH = "/connect/token"
+API_PREFIXES = ("/crm/", "/jpm/", "/dispatch/", "/settings/", "/accounting/", "/forms/", "/dispatch-pro/")
+REQUEST_LOG_MAX = 200_000
+
+
+@dataclass
+class SimConfig:
+    seed: int
+    scale: str
+    credentials: Credentials
+    state_dir: Path | None = None
+    export_page_size: int = 500
+
+
+@dataclass
+class SimState:
+    config: SimConfig
+    dataset: Dataset
+    tokens: TokenStore = field(default_factory=TokenStore)
+    faults: FaultBook = field(default_factory=FaultBook)
+    requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_MAX))
+
+
+class ApiError(Exception):
+    """An error answered as RFC 7807 problem JSON."""
+
+    def __init__(self, status: int, title: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(title)
+        self.status, self.title, self.errors = status, title, errors or {}
+
+
+def problem(
+    status: int, title: str, errors: dict[str, list[str]] | None = None, headers: dict | None = None
+) -> Response:
+    body = {
+        "type": f"https://httpstatuses.io/{status}",
+        "title": title,
+        "status": status,
+        "traceId": uuid.uuid4().hex,
+        "errors": errors or {},
+        "data": {},
+    }
+    return Response(
+        orjson.dumps(body), status_code=status, media_type="application/problem+json", headers=headers
+    )
+
+
+def json_response(payload: Any) -> Response:
+    return Response(orjson.dumps(payload), media_type="application/json")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# the gate: logging, method check, faults, authentication
+# ------------------------------------------------------------------------------------------------------------
+class Gate:
+    """Pure ASGI middleware in front of every request (cheap enough for ~1000 pages/s)."""
+
+    def __init__(self, app: Any, state: SimState) -> None:
+        self.app, self.state = app, state
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if path.startswith("/_admin") or path == "/health":
+            await self.app(scope, receive, send)
+            return
+        entry = {
+            "method": scope["method"],
+            "path": path,
+            "query": scope.get("query_string", b"").decode(),
+            "status": 0,
+        }
+        self.state.requests.append(entry)
+
+        async def logged_send(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                entry["status"] = message["status"]
+            await send(message)
+
+        response = await self._screen(scope, path)
+        if response is not None:
+            await response(scope, receive, logged_send)
+            return
+        malformed = self.state.faults.take(path, ("malformed",), path == TOKEN_PATH)
+        await self.app(scope, receive, _truncating(logged_send) if malformed else logged_send)
+
+    async def _screen(self, scope: dict, path: str) -> Response | None:
+        state, method = self.state, scope["method"]
+        is_token = path == TOKEN_PATH
+        if not (method == "GET" or (is_token and method == "POST")):
+            return problem(405, f"Method {method} is not allowed: the API is read-only (GET only)")
+        fault = state.faults.take(path, ("429", "500", "slow"), is_token)
+        if fault is not None:
+            if fault.kind == "429":
+                return problem(429, "Too many requests", headers={"Retry-After": str(fault.retry_after)})
+            if fault.kind == "500":
+                return problem(500, "Internal server error (injected fault)")
+            await asyncio.sleep(fault.seconds)
+        if is_token or not path.startswith(API_PREFIXES):
+            return None
+        headers = dict(scope["headers"])
+        auth = headers.get(b"authorization", b"").decode()
+        if not auth.lower().startswith("bearer ") or not state.tokens.valid(auth[7:].strip()):
+            return problem(
+                401,
+                "Unauthorized: missing, invalid or expired bearer token",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        if headers.get(b"st-app-key", b"").decode() != state.config.credentials.app_key:
+            return problem(403, "Forbidden: missing or unknown ST-App-Key header")
+        return None
+
+
+def _truncating(send: Any) -> Any:
+    """Wrap ``send`` so the body is cut in half (invalid JSON) while the status stays 200."""
+    started: dict = {}
+    chunks: list[bytes] = []
+
+    async def wrapped(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            started.update(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        body = body[: max(len(body) // 2, 1)]
+        headers = [(k, v) for k, v in started.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**started, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    return wrapped
+
+
+# ------------------------------------------------------------------------------------------------------------
+# routes
+# ------------------------------------------------------------------------------------------------------------
+def _check_tenant(state: SimState, tenant: str) -> None:
+    if tenant != state.config.credentials.tenant:
+        raise ApiError(404, f"Tenant {tenant!r} not found for this client")
+
+
+def _export_handler(state: SimState, ent: Entity) -> Any:
+    async def handler(request: Request, tenant: str) -> Response:
+        _check_tenant(state, tenant)
+        params = request.query_params
+        irc = params.get("includeRecentChanges", "false").lower()
+        if irc not in ("true", "false", "1", "0", ""):
+            raise BadRequest(
+                "includeRecentChanges", f"'includeRecentChanges' must be true or false, got {irc!r}"
+            )
+        page = export_page(state.dataset, ent, params.get("from"), state.config.export_page_size)
+        return json_response(
+            {"hasMore": page.has_more, "continueFrom": page.continue_from, "data": page.data}
+        )
+
+    handler.__name__ = f"export_{ent.key}"
+    return handler
+
+
+def _list_handler(state: SimState, ent: Entity) -> Any:
+    async def handler(request: Request, tenant: str) -> Response:
+        _check_tenant(state, tenant)
+        q = parse_list_query(dict(request.query_params))
+        ds = state.dataset
+        return json_response(list_page(ent.count(ds), ent.getter(ds), q, ent.all_active))
+
+    handler.__name__ = f"list_{ent.key}"
+    return handler
+
+
+def _job_index(state: SimState, job_id: str) -> int:
+    try:
+        j = int(job_id) - rid(JOBS, 0)
+    except ValueError:
+        raise ApiError(400, "jobId must be an integer", {"jobId": [f"not an integer: {job_id!r}"]}) from None
+    if not 0 <= j < ENTITIES["jobs"].count(state.dataset):
+        raise ApiError(404, f"Job {job_id} not found")
+    return j
+
+
+def add_routes(app: FastAPI, state: SimState) -> None:
+    for ent in ENTITIES.values():
+        if ent.key == "job_attachments":
+            continue
+        factory = _export_handler if ent.kind == "export" else _list_handler
+        app.add_api_route(ent.url, factory(state, ent), methods=["GET"], name=ent.key)
+
+    @app.get("/forms/v2/tenant/{tenant}/jobs/{job_id}/attachments", name="job_attachments")
+    async def job_attachments(request: Request, tenant: str, job_id: str) -> Response:
+        _check_tenant(state, tenant)
+        q = parse_list_query(dict(request.query_params))
+        ds, j = state.dataset, _job_index(state, job_id)
+        off = ds.sk.att_off
+        first, n = (off[j], off[j + 1] - off[j]) if j < ds.sk.scale.jobs else (0, 0)
+        return json_response(list_page(n, lambda i: forms.attachment(ds, first + i), q, True))
+
+    @app.get("/forms/v2/tenant/{tenant}/jobs/attachment/{file_id}", name="job_attachment_download")
+    async def download(tenant: str, file_id: str) -> Response:
+        _check_tenant(state, tenant)
+        try:
+            info = forms.file_info(state.dataset, int(file_id))
+        except ValueError:
+            raise ApiError(400, "id must be an integer", {"id": [f"not an integer: {file_id!r}"]}) from None
+        if info is None:
+            raise ApiError(404, f"Attachment {file_id} not found")
+        headers = {
+            "Content-Length": str(info.size),
+            "Content-Disposition": f'attachment; filename="{info.file_name}"',
+        }
+        return StreamingResponse(
+            forms.file_chunks(state.dataset, info), media_type=info.content_type, headers=headers
+        )
+
+    @app.post(TOKEN_PATH)
+    async def token(request: Request) -> Response:
+        form = await request.form()
+        creds = state.config.credentials
+        if form.get("grant_type") != "client_credentials":
+            return Response(orjson.dumps({"error": "unsupported_grant_type"}), status_code=400,
+                            media_type="application/json")  # fmt: skip
+        if form.get("client_id") != creds.client_id or form.get("client_secret") != creds.client_secret:
+            return Response(
+                orjson.dumps({"error": "invalid_client"}), status_code=400, media_type="application/json"
+            )
+        access, lifetime = state.tokens.issue()
+        return json_response(
+            {"access_token": access, "expires_in": lifetime, "token_type": "Bearer", "scope": SCOPE}
+        )
+
+    @app.get("/health")
+    async def health() -> Response:
+        return json_response({"status": "ok", "seed": state.config.seed, "scale": state.config.scale})
+
+
+def create_app(config: SimConfig) -> Gate:
+    """The simulator as an ASGI app."""
+    from .admin import admin_router
+
+    overlay_path = config.state_dir / "overlay.json" if config.state_dir else None
+    overlay = Overlay(overlay_path, floor_ticks=WINDOW_END + 1)
+    state = SimState(config=config, dataset=Dataset(config.seed, config.scale, overlay))
+    app = FastAPI(title="Dispatch Pro simulator", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> Response:
+        return problem(exc.status, exc.title, exc.errors)
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_request: Request, exc: BadRequest) -> Response:
+        return problem(400, "One or more validation errors occurred.", {exc.field: [str(exc)]})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        return problem(exc.status_code, str(exc.detail))
+
+    add_routes(app, state)
+    app.include_router(admin_router(state))
+    app.state.sim = state
+    return Gate(app, state)

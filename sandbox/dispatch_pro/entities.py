@@ -1,0 +1,236 @@
+"""The registry of served entities: raw table name, URL, paging kind, how to count and build records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import catalog as cat
+from . import records as rec
+from . import records_automation as auto
+from . import records_forms as forms
+from . import records_settings as sets
+from .generator import Dataset
+
+Builder = Callable[[Dataset, int], dict[str, Any]]
+Whole = Callable[[Dataset], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One endpoint's records. ``build`` makes one record on demand; ``whole`` builds a small set at once."""
+
+    key: str  # raw table name (the dlt source's contract)
+    kind: str  # export | list
+    module: str  # crm, jpm, ..., dispatch-pro
+    path: str  # under /{module}/v2/tenant/{tenant}/
+    code: int = 0  # entity code: ids, PRNG seeds and the overlay key (views use the jobs code)
+    n_base: Callable[[Dataset], int] | None = None
+    build: Builder | None = None
+    whole: Whole | None = None
+    creatable: bool = False
+    all_active: bool = False  # list entities without an active flag
+
+    @property
+    def url(self) -> str:
+        version = "v1" if self.module == "dispatch-pro" else "v2"
+        return f"/{self.module}/{version}/tenant/{{tenant}}/{self.path}"
+
+    def base(self, ds: Dataset) -> int:
+        if self.n_base is not None:
+            return self.n_base(ds)
+        assert self.whole is not None
+        return len(self.whole(ds))
+
+    def count(self, ds: Dataset) -> int:
+        """Records served (export: base + created by the admin API; list: with active=Any)."""
+        created = ds.overlay.n_created(self.code) if ds.overlay and self.kind == "export" else 0
+        return self.base(ds) + created
+
+    def getter(self, ds: Dataset) -> Callable[[int], dict[str, Any]]:
+        """A record-by-index function (small entities are built once per call of ``getter``)."""
+        if self.build is not None:
+            build = self.build
+            return lambda i: build(ds, i)
+        assert self.whole is not None
+        rows = self.whole(ds)
+        return rows.__getitem__
+
+    def iter_all(self, ds: Dataset) -> Iterator[dict[str, Any]]:
+        get = self.getter(ds)
+        for i in range(self.count(ds)):
+            yield get(i)
+
+
+def _e(key: str, module: str, path: str, code: int, n_base: Callable[[Dataset], int], build: Builder,
+       creatable: bool = False) -> Entity:  # fmt: skip
+    return Entity(key, "export", module, path, code, n_base, build, None, creatable)
+
+
+def _w(key: str, module: str, path: str, code: int, whole: Whole) -> Entity:
+    return Entity(key, "export", module, path, code, None, None, whole)
+
+
+def _l(key: str, module: str, path: str, whole: Whole, all_active: bool = False) -> Entity:
+    return Entity(key, "list", module, path, whole=whole, all_active=all_active)
+
+
+_ENTITY_LIST = [
+    _e(
+        "customers",
+        "crm",
+        "export/customers",
+        rec.CUSTOMERS,
+        lambda d: d.sk.scale.customers,
+        rec.customer,
+        True,
+    ),
+    _e(
+        "customer_contacts",
+        "crm",
+        "export/customers/contacts",
+        rec.CUSTOMER_CONTACTS,
+        lambda d: d.sk.cc_off[-1],
+        rec.customer_contact,
+    ),  # fmt: skip
+    _e("locations", "crm", "export/locations", rec.LOCATIONS, lambda d: d.sk.n_locations, rec.location, True),
+    _e(
+        "location_contacts",
+        "crm",
+        "export/locations/contacts",
+        rec.LOCATION_CONTACTS,
+        lambda d: d.sk.lc_off[-1],
+        rec.location_contact,
+    ),  # fmt: skip
+    _l(
+        "customer_custom_field_types",
+        "crm",
+        "customers/custom-fields",
+        lambda d: sets.custom_field_type_records(d, cat.CUSTOMER_FIELDS),
+        all_active=True,
+    ),  # fmt: skip
+    _l(
+        "location_custom_field_types",
+        "crm",
+        "locations/custom-fields",
+        lambda d: sets.custom_field_type_records(d, cat.LOCATION_FIELDS),
+        all_active=True,
+    ),  # fmt: skip
+    _e("jobs", "jpm", "export/jobs", rec.JOBS, lambda d: d.sk.scale.jobs, rec.job, True),
+    _e(
+        "appointments",
+        "jpm",
+        "export/appointments",
+        rec.APPOINTMENTS,
+        lambda d: d.sk.appt_off[-1],
+        rec.appointment,
+    ),
+    _e("job_history", "jpm", "export/job-history", rec.JOBS, lambda d: d.sk.scale.jobs, rec.job_history),
+    _e(
+        "job_notes", "jpm", "export/job-notes", rec.JOB_NOTES, lambda d: d.sk.note_off[-1], rec.job_note, True
+    ),
+    _l("job_types", "jpm", "job-types", sets.job_type_records),
+    _l(
+        "job_custom_field_types",
+        "jpm",
+        "jobs/custom-fields",
+        lambda d: sets.custom_field_type_records(d, cat.JOB_FIELDS),
+        all_active=True,
+    ),  # fmt: skip
+    _e(
+        "appointment_assignments",
+        "dispatch",
+        "export/appointment-assignments",
+        rec.ASSIGNMENTS,
+        lambda d: d.sk.assign_off[-1],
+        rec.appointment_assignment,
+    ),  # fmt: skip
+    _l("technician_shifts", "dispatch", "technician-shifts", sets.shift_records),
+    _l("technician_skills", "dispatch", "technician-skills", sets.skill_records),
+    _l("zones", "dispatch", "zones", sets.zone_records),
+    _w("technicians", "settings", "export/technicians", rec.TECHNICIANS, sets.technician_records),
+    _w("employees", "settings", "export/employees", rec.EMPLOYEES, sets.employee_records),
+    _w("business_units", "settings", "export/business-units", rec.BUSINESS_UNITS, sets.business_unit_records),
+    _e(
+        "invoices",
+        "accounting",
+        "export/invoices",
+        rec.INVOICES,
+        lambda d: len(d.sk.invoice_jobs),
+        rec.invoice,
+    ),
+    _e(
+        "invoice_items",
+        "accounting",
+        "export/invoice-items",
+        rec.INVOICE_ITEMS,
+        lambda d: d.sk.item_off[-1],
+        rec.invoice_item,
+    ),  # fmt: skip
+    _e("payments", "accounting", "export/payments", rec.PAYMENTS, lambda d: d.sk.pay_off[-1], rec.payment),
+    _l(
+        "invoice_custom_field_types",
+        "accounting",
+        "invoices/custom-fields",
+        lambda d: sets.custom_field_type_records(d, cat.INVOICE_FIELDS),
+        all_active=True,
+    ),  # fmt: skip
+    Entity(
+        "form_submissions",
+        "list",
+        "forms",
+        "submissions",
+        rec.SUBMISSIONS,
+        lambda d: len(d.sk.signature_jobs),
+        forms.submission,
+        all_active=True,
+    ),  # fmt: skip
+    Entity(
+        "job_attachments",
+        "list",
+        "forms",
+        "jobs/{jobId}/attachments",
+        rec.ATTACHMENTS,
+        lambda d: d.sk.att_off[-1],
+        forms.attachment,
+        all_active=True,
+    ),  # fmt: skip
+    _e(
+        "job_dispatch_metadata",
+        "dispatch-pro",
+        "export/job-dispatch-metadata",
+        rec.JOBS,
+        lambda d: d.sk.scale.jobs,
+        rec.job_dispatch_metadata,
+    ),  # fmt: skip
+    _l("playbooks", "dispatch-pro", "playbooks", auto.playbook_records),
+    _l("dashboards", "dispatch-pro", "dashboards", auto.dashboard_records, all_active=True),
+]
+
+ENTITIES: dict[str, Entity] = {e.key: e for e in _ENTITY_LIST}
+
+# base record counts by entity code (for modifiedOn spacing); the jobs code also drives its two views
+BASE_COUNT_BY_CODE: dict[int, Callable[[Dataset], int]] = {
+    rec.TECHNICIANS: lambda d: d.sk.scale.technicians,
+    rec.EMPLOYEES: lambda d: d.sk.scale.employees,
+    rec.BUSINESS_UNITS: lambda d: len(cat.BUSINESS_UNITS),
+}
+for _ent in _ENTITY_LIST:
+    if _ent.kind == "export" and _ent.n_base is not None:
+        BASE_COUNT_BY_CODE.setdefault(_ent.code, _ent.n_base)
+
+# the admin API's entity names: raw table names, plus endpoint spellings ("customers/contacts", "job-notes")
+ALIASES = {e.path.removeprefix("export/").replace("/", "_").replace("-", "_"): e.key for e in _ENTITY_LIST}
+ALIASES.update({"customers_contacts": "customer_contacts", "locations_contacts": "location_contacts"})
+
+
+def resolve(name: str) -> Entity:
+    """The export entity called ``name`` (table name or endpoint path); ValueError naming the choices."""
+    key = name.strip().lower().replace("/", "_").replace("-", "_")
+    key = ALIASES.get(key, key)
+    ent = ENTITIES.get(key)
+    if ent is None or ent.kind != "export":
+        choices = ", ".join(e.key for e in _ENTITY_LIST if e.kind == "export")
+        raise ValueError(f"unknown or non-export entity {name!r}; choose one of: {choices}")
+    return ent

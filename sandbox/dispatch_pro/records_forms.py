@@ -1,0 +1,203 @@
+"""Forms module: signature submissions, job attachments (metadata) and the bytes of every file.
+
+File bytes are never stored: they are derived from the attachment id in fixed-size chunks, so a 26 MB file
+streams with constant memory and the same bytes every time. Signatures are small valid PNG images.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .records import (
+    ATTACHMENTS,
+    FORM_ID,
+    FORM_NAME,
+    JOBS,
+    MINUTE,
+    SIGNATURES,
+    SUBMISSIONS,
+    customer_core,
+    job_core,
+    job_of_child,
+    rid,
+)
+from .rng import Rng, derive
+from .timefmt import fmt
+
+if TYPE_CHECKING:
+    from .generator import Dataset
+
+CHUNK = 256 * 1024
+MB = 1024 * 1024
+KINDS = (  # (extension, content type, magic bytes, weight)
+    ("jpg", "image/jpeg", b"\xff\xd8\xff\xe0", 55),
+    ("png", "image/png", b"\x89PNG\r\n\x1a\n", 15),
+    ("pdf", "application/pdf", b"%PDF-1.7\n", 20),
+    ("txt", "text/plain", b"", 5),
+    ("heic", "image/heic", b"\x00\x00\x00\x18ftypheic", 5),
+)
+
+
+class FileInfo(NamedTuple):
+    """What a download needs: name, type, size and how to produce the bytes."""
+
+    id: int
+    file_name: str
+    content_type: str
+    size: int
+    kind: str  # attachment | signature
+
+
+def big_positions(total: int, big: int) -> set[int]:
+    """Indexes of the few attachments over 25 MB, spread evenly over the set."""
+    if not total or not big:
+        return set()
+    return {(i * total) // big + total // (2 * big) for i in range(big)}
+
+
+def _attachment_size(ds: Dataset, a: int, r: Rng) -> int:
+    total = ds.sk.att_off[-1]
+    if ds.scale_name == "tiny":  # small files, plus exactly one over 25 MB and one of zero bytes
+        if a == total // 2:
+            return 26 * MB + 12_345
+        if a == total // 3:
+            return 0
+        return r.between(200, 64 * 1024)
+    if a in big_positions(total, ds.sk.scale.big_files):
+        return 25 * MB + r.between(MB // 2, 3 * MB)
+    roll = r.below(1000)
+    if roll < 10:
+        return 0
+    if roll < 20:
+        return r.between(64 * 1024, 2 * MB)
+    return int(100 * (1.00006 ** r.below(100_000)))  # log-uniform, 100 B .. 40 KB
+
+
+def attachment(ds: Dataset, a: int) -> dict[str, Any]:
+    """Metadata of job attachment ``a`` as listed by ``forms/.../jobs/{jobId}/attachments``."""
+    j, k = job_of_child(ds, ds.sk.att_off, ATTACHMENTS, a)
+    core = job_core(ds, j)
+    r = Rng.for_record(ds.seed, ATTACHMENTS, a)
+    ext, ctype, _magic, _w = r.choice([kind for kind in KINDS for _ in range(kind[3])])
+    size = _attachment_size(ds, a, r)
+    label = r.choice(("photo", "before", "after", "nameplate", "permit", "estimate", "Scan ü"))
+    return {
+        "id": rid(ATTACHMENTS, a),
+        "jobId": rid(JOBS, j),
+        "fileName": f"{label}-{k + 1}.{ext}",
+        "contentType": ctype,
+        "size": size,
+        "createdOn": fmt(core["created"] + (k + 2) * 60 * MINUTE),
+        "createdById": core["tech"]["id"],
+    }
+
+
+def signer(ds: Dataset, j: int) -> str:
+    core = job_core(ds, j)
+    cust = customer_core(ds, core["customer"])
+    return cust["name"].strip() if not cust["commercial"] else f"{cust['first']} {cust['last']}"
+
+
+def submission(ds: Dataset, s: int) -> dict[str, Any]:
+    """Form submission ``s``: the completion form of a completed job, with the customer's signature."""
+    j = ds.sk.signature_jobs[s]
+    core = job_core(ds, j)
+    captured = (core["completed_on"] or core["created"]) - 5 * MINUTE
+    sig_id = rid(SIGNATURES, s)
+    r = Rng.for_record(ds.seed, SUBMISSIONS, s)
+    return {
+        "id": rid(SUBMISSIONS, s),
+        "formId": FORM_ID,
+        "formName": FORM_NAME,
+        "submittedOn": fmt(captured),
+        "createdById": core["tech"]["id"],
+        "status": "Completed",
+        "owners": [{"type": "Job", "id": rid(JOBS, j)}],
+        "units": [
+            {
+                "id": "work-performed",
+                "name": "Work Performed",
+                "type": "Text",
+                "comment": "",
+                "attachments": [],
+                "value": r.choice(
+                    ("Replaced part", "Cleaned & tested", "Diagnosed; quote given", "Ünit repaired")
+                ),
+            },
+            {
+                "id": "customer-signature",
+                "name": "Customer Signature",
+                "type": "Signature",
+                "comment": f"Signed by {signer(ds, j)} at {fmt(captured)}",
+                "attachments": [
+                    {
+                        "fileName": f"{sig_id}.png",
+                        "createdFrom": "Signature",
+                        "originalFileName": "signature.png",
+                        "thumbnail": "",
+                    }
+                ],
+                "value": signer(ds, j),
+                "isRefused": False,
+                "refusalReason": "",
+            },
+        ],
+    }
+
+
+def file_info(ds: Dataset, file_id: int) -> FileInfo | None:
+    """The downloadable file with this id (attachment or signature), or None."""
+    code, index = divmod(file_id - 1, 10_000_000)
+    if code == ATTACHMENTS and 0 <= index < ds.sk.att_off[-1]:
+        meta = attachment(ds, index)
+        return FileInfo(file_id, meta["fileName"], meta["contentType"], meta["size"], "attachment")
+    if code == SIGNATURES and 0 <= index < len(ds.sk.signature_jobs):
+        png = signature_png(ds.seed, file_id)
+        return FileInfo(file_id, f"signature-{file_id}.png", "image/png", len(png), "signature")
+    return None
+
+
+def signature_png(seed: int, file_id: int) -> bytes:
+    """A small, valid grayscale PNG of a squiggle, deterministic from the id."""
+    width, height = 240, 80
+    r = random.Random(derive(seed, SIGNATURES, file_id))
+    rows = [bytearray(b"\xff" * width) for _ in range(height)]
+    y = height // 2
+    for x in range(10, width - 10):
+        y = max(5, min(height - 6, y + r.choice((-2, -1, 0, 1, 2))))
+        for dy in (0, 1):
+            rows[y + dy][x] = 0
+    raw = b"".join(b"\x00" + bytes(row) for row in rows)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def file_chunks(ds: Dataset, info: FileInfo) -> Iterator[bytes]:
+    """The file's bytes in chunks of at most 256 KiB (never the whole file in memory)."""
+    if info.kind == "signature":
+        yield signature_png(ds.seed, info.id)
+        return
+    magic = next((k[2] for k in KINDS if k[1] == info.content_type), b"")[: info.size]
+    sent = 0
+    k = 0
+    while sent < info.size:
+        n = min(CHUNK, info.size - sent)
+        block = random.Random(derive(ds.seed, ATTACHMENTS, info.id, k)).randbytes(n)
+        if k == 0 and magic:
+            block = magic + block[len(magic) :]
+        yield block
+        sent += n
+        k += 1
