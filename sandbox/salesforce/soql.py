@@ -317,7 +317,7 @@ class _Translator:
         if kind == "and_":
             return f"({self.cond(node.children[0])} AND {self.cond(node.children[1])})"
         if kind == "not_":
-            return f"(NOT {self.cond(node.children[0])})"
+            return f"(NOT COALESCE({self.cond(node.children[0])}, 0))"
         if kind == "in_subquery":
             raise malformed("semi-join subqueries are not supported by the sandbox org")
         expr, f, *_ = self.resolve(path_of(node.children[0]))
