@@ -1,0 +1,102 @@
+{#- Custom properties (jobs, customers, locations) become custom fields driven by the custom_fields seed: one
+    seed row per property and target object; no SQL edit per property. -#}
+
+{% macro custom_field_defs(where) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select distinct source_name, api_name, type
+        from {{ ref('custom_fields') }}
+        where {{ where }}
+        order by api_name
+    {%- endset -%}
+    {%- set defs = [] -%}
+    {%- for row in run_query(query).rows -%}
+        {%- do defs.append({'source_name': row[0], 'api_name': row[1], 'type': row[2]}) -%}
+    {%- endfor -%}
+    {{ return(defs) }}
+{%- endmacro %}
+
+{% macro custom_field_value(raw, type) -%}
+    {#- A raw custom-property string converted to the Salesforce field type (try_cast: dbt.safe_cast is a plain
+        cast on dbt-duckdb); null when it does not convert
+        (the quarantine rule invalid_value then holds the row back with the raw value). -#}
+    {%- if type in ('Number', 'Currency', 'Percent') -%}
+        try_cast({{ raw }} as double)
+    {%- elif type == 'Checkbox' -%}
+        case
+            when lower(trim({{ raw }})) in ('true', 'yes', 'y', '1') then true
+            when lower(trim({{ raw }})) in ('false', 'no', 'n', '0') then false
+        end
+    {%- elif type == 'Date' -%}
+        try_cast({{ raw }} as date)
+    {%- elif type == 'DateTime' -%}
+        try_cast({{ raw }} as timestamp)
+    {%- else -%}
+        {{ raw }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro custom_field_pivot(entity, values_relation, parent_relation, parent_id_column) -%}
+    {#- One row per parent (job, customer, location) with, per seeded property, the raw value (_src__<api>)
+        and the converted value (<api>). Values of properties not in the seed are left to the
+        custom_fields_all_seeded test. -#}
+    {%- set defs = custom_field_defs("source_entity = '" ~ entity ~ "'") -%}
+with
+
+parents as (
+
+    select {{ parent_id_column }}, _dlt_id from {{ parent_relation }}
+
+),
+
+property_values as (
+
+    select
+        parents.{{ parent_id_column }},
+        property_values.custom_field_name,
+        property_values.custom_field_value
+
+    from {{ values_relation }} as property_values
+    inner join parents on property_values._dlt_parent_id = parents._dlt_id
+
+),
+
+pivoted as (
+
+    select
+        parents.{{ parent_id_column }}{{ ',' if defs }}
+        {%- for d in defs %}
+        max(case when property_values.custom_field_name = '{{ d.source_name }}'
+            then nullif(trim(property_values.custom_field_value), '') end) as {{ adapter.quote('_src__' ~ d.api_name) }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+
+    from parents
+    left join property_values on parents.{{ parent_id_column }} = property_values.{{ parent_id_column }}
+    group by parents.{{ parent_id_column }}
+
+),
+
+final as (
+
+    select
+        *{{ ',' if defs }}
+        {%- for d in defs %}
+        {{ custom_field_value(adapter.quote('_src__' ~ d.api_name), d.type) }} as {{ adapter.quote(d.api_name) }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+
+    from pivoted
+
+)
+
+select * from final
+{%- endmacro %}
+
+{% macro custom_field_columns(object_name, alias) -%}
+    {#- The select-list entries a prepared model takes from its pivot: each property's value and raw value. -#}
+    {%- for d in custom_field_defs("object = '" ~ object_name ~ "'") %}
+        {{ alias }}.{{ adapter.quote(d.api_name) }},
+        {{ alias }}.{{ adapter.quote('_src__' ~ d.api_name) }},
+    {%- endfor %}
+{%- endmacro %}

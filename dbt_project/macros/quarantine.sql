@@ -1,0 +1,108 @@
+{#- Quarantine: a row that breaks a rule is not loaded; it gets one quarantine row per broken rule (object,
+    source key, rule, column, value, reason). Rules derive from the salesforce_fields / custom_fields seeds:
+      missing_required   required field null or blank
+      unmapped_value     a value map (seed) has no entry for the source value
+      invalid_value      a custom property value that does not convert to its field type
+      invalid_picklist   a value outside the field's picklist
+      too_long           longer than the field's length (never cut silently)
+      invalid_email      not an address Salesforce accepts
+      parent_not_loaded  a lookup to a record that is not in the load set (missing or quarantined itself)
+    plus object-specific rules passed in `extra_rules`. -#}
+
+{% macro text_types() -%}
+    {{ return(['Text', 'TextArea', 'LongTextArea', 'Html', 'Email', 'Phone', 'Url', 'Helper']) }}
+{%- endmacro %}
+
+{% macro quarantine_checks(object_name) -%}
+    {%- set checks = [] -%}
+    {%- for f in sf_fields(object_name) -%}
+        {%- set col = adapter.quote(f.column) -%}
+        {%- set label = object_name ~ '.' ~ f.column -%}
+        {%- if f.required -%}
+            {%- do checks.append({'rule': 'missing_required', 'column': f.column,
+                'condition': "nullif(trim(cast(" ~ col ~ " as varchar)), '') is null",
+                'value': 'cast(null as varchar)', 'reason': "'" ~ label ~ " is required and has no value'"}) -%}
+        {%- endif -%}
+        {%- if f.source_column -%}
+            {%- set src = adapter.quote(f.source_column) -%}
+            {%- set custom = f.source_column.startswith('_src__') -%}
+            {%- do checks.append({'rule': 'invalid_value' if custom else 'unmapped_value', 'column': f.column,
+                'condition': col ~ " is null and " ~ src ~ " is not null",
+                'value': "cast(" ~ src ~ " as varchar)",
+                'reason': ("'value does not convert to the type of " ~ label ~ " (" ~ f.type ~ ")'") if custom
+                    else ("'no mapping for this value in " ~ (f.picklist or 'the value map') ~ " (" ~ label ~ ")'")}) -%}
+        {%- endif -%}
+        {%- if f.type == 'Picklist' and f.picklist -%}
+            {%- do checks.append({'rule': 'invalid_picklist', 'column': f.column,
+                'condition': col ~ " is not null and " ~ col ~ " not in (" ~ picklist_values_sql(f.picklist) ~ ")",
+                'value': "cast(" ~ col ~ " as varchar)",
+                'reason': "'not a value of the " ~ label ~ " picklist'"}) -%}
+        {%- endif -%}
+        {%- if f.type in text_types() and f.length > 0 -%}
+            {%- do checks.append({'rule': 'too_long', 'column': f.column,
+                'condition': dbt.length(col) ~ " > " ~ f.length,
+                'value': "cast(" ~ col ~ " as varchar)",
+                'reason': dbt.concat(["'" ~ label ~ " allows " ~ f.length ~ " characters, the value has '",
+                    "cast(" ~ dbt.length(col) ~ " as varchar)"])}) -%}
+        {%- endif -%}
+        {%- if f.type == 'Email' -%}
+            {%- do checks.append({'rule': 'invalid_email', 'column': f.column,
+                'condition': col ~ " is not null and not regexp_full_match(" ~ col
+                    ~ ", '[A-Za-z0-9._%+''-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}')",
+                'value': "cast(" ~ col ~ " as varchar)",
+                'reason': "'" ~ label ~ " is not a valid email address'"}) -%}
+        {%- endif -%}
+        {%- if f.reference_to -%}
+            {%- do checks.append({'rule': 'parent_not_loaded', 'column': f.column,
+                'condition': col ~ " is not null and " ~ col ~ " not in (select " ~ adapter.quote('Dispatch_Pro_Id__c')
+                    ~ " from " ~ ref(f.reference_to) ~ " where " ~ adapter.quote('Dispatch_Pro_Id__c') ~ " is not null)",
+                'value': "cast(" ~ col ~ " as varchar)",
+                'reason': "'the " ~ f.reference_to ~ " it looks up is not in the load set (missing or quarantined)'"}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(checks) }}
+{%- endmacro %}
+
+{% macro quarantine_rows(object_name, prepared, extra_rules=[]) -%}
+    {%- set checks = quarantine_checks(object_name) + extra_rules if execute else [] -%}
+    {%- if checks | length == 0 %}
+select
+    cast(null as varchar) as object_name,
+    cast(null as varchar) as source_key,
+    cast(null as varchar) as rule,
+    cast(null as varchar) as column_name,
+    cast(null as varchar) as value,
+    cast(null as varchar) as reason
+where 1 = 0
+    {%- else -%}
+    {%- for check in checks %}
+select
+    '{{ object_name }}' as object_name,
+    cast({{ adapter.quote('Dispatch_Pro_Id__c') }} as varchar) as source_key,
+    '{{ check.rule }}' as rule,
+    '{{ check.column }}' as column_name,
+    {{ check.value }} as value,
+    {{ check.reason }} as reason
+from {{ prepared }}
+where {{ check.condition }}
+{{ 'union all' if not loop.last }}
+    {%- endfor %}
+    {%- endif %}
+{%- endmacro %}
+
+{% macro mart_select(object_name, prepared, quarantine) -%}
+    {#- The mart: the seed's columns for the object, rows with no quarantine entry. -#}
+    {%- set fields = sf_fields(object_name) -%}
+    {%- if not execute or fields | length == 0 -%}
+select 1 as unparsed
+    {%- else %}
+select
+    {%- for f in fields %}
+    {{ adapter.quote(f.column) }}{{ ',' if not loop.last }}
+    {%- endfor %}
+from {{ prepared }}
+where {{ adapter.quote('Dispatch_Pro_Id__c') }} not in (
+    select source_key from {{ quarantine }} where source_key is not null
+)
+    {%- endif %}
+{%- endmacro %}

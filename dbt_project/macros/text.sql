@@ -1,0 +1,43 @@
+{#- Text helpers shared by the staging and intermediate models. -#}
+
+{% macro html_to_text(expr) -%}
+    {#- Plain text from HTML: inline images dropped (they become Files), <br>/<p>/<div>/<li> become line
+        breaks, other tags removed, common entities decoded, runs of spaces collapsed, ends trimmed. -#}
+    nullif(trim(
+        regexp_replace(
+            regexp_replace(
+                replace(replace(replace(replace(replace(replace(
+                    regexp_replace(
+                        regexp_replace(
+                            regexp_replace({{ expr }}, '<img[^>]*>', '', 'gi'),
+                            '<\s*(br|/p|/div|/li|/h[1-6])\s*/?>', chr(10), 'gi'),
+                        '<[^>]+>', '', 'g'),
+                    '&nbsp;', ' '), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&amp;', '&'),
+                '[ \t]+', ' ', 'g'),
+            ' ?\n ?', chr(10), 'g')
+    ), '')
+{%- endmacro %}
+
+{% macro squish(expr) -%}
+    {#- Trim and collapse internal whitespace; empty becomes null. -#}
+    nullif(trim(regexp_replace({{ expr }}, '\s+', ' ', 'g')), '')
+{%- endmacro %}
+
+{% macro first_name(expr) -%}
+    {#- All words of a single name but the last; null for a one-word name. -#}
+    nullif(trim(regexp_replace({{ squish(expr) }}, '\s*\S+$', '')), '')
+{%- endmacro %}
+
+{% macro last_name(expr) -%}
+    {#- The last word of a single name (the whole name when it is one word). -#}
+    regexp_extract({{ squish(expr) }}, '(\S+)$', 1)
+{%- endmacro %}
+
+{% macro normalise_email(expr) -%}
+    nullif(lower(trim({{ expr }})), '')
+{%- endmacro %}
+
+{% macro street_with_unit(street, unit) -%}
+    {#- Street and unit on one line ("12 Main St, Unit 4"); either may be missing. -#}
+    nullif(concat_ws(', ', {{ squish(street) }}, {{ squish(unit) }}), '')
+{%- endmacro %}

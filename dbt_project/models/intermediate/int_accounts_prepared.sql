@@ -1,0 +1,110 @@
+-- Account rows before the quarantine rules: commercial customers, plus the numbered placeholder Accounts
+-- ("Unassigned Account", "Unassigned Account 2", …) that hold residential Contacts in buckets of at most
+-- var('placeholder_bucket_size').
+-- depends_on: {{ ref('custom_fields') }}
+
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_classified') }}
+
+),
+
+duplicates as (
+
+    select customer_id, duplicate_group from {{ ref('int_customer_duplicates') }}
+
+),
+
+custom as (
+
+    select * from {{ ref('int_customer_custom_fields_pivoted') }}
+
+),
+
+commercial as (
+
+    select
+        ---------- identity
+        customers.account_key as "Dispatch_Pro_Id__c",
+        {{ squish('customers.customer_name') }} as "Name",
+        customers.first_phone as "Phone",
+
+        ---------- billing address: the customer address
+        {{ street_with_unit('customers.street', 'customers.unit') }} as "BillingStreet",
+        customers.city as "BillingCity",
+        customers.state as "BillingState",
+        customers.zip as "BillingPostalCode",
+        customers.country as "BillingCountry",
+        customers.latitude as "BillingLatitude",
+        customers.longitude as "BillingLongitude",
+
+        ---------- shipping address: the primary service location
+        {{ street_with_unit('customers.site_street', 'customers.site_unit') }} as "ShippingStreet",
+        customers.site_city as "ShippingCity",
+        customers.site_state as "ShippingState",
+        customers.site_zip as "ShippingPostalCode",
+        customers.site_country as "ShippingCountry",
+        customers.site_latitude as "ShippingLatitude",
+        customers.site_longitude as "ShippingLongitude",
+
+        ---------- flags and custom properties
+        false as "Is_Placeholder__c",
+        coalesce(customers.is_active, true) as "Dispatch_Pro_Active__c",
+        customers.is_address_incomplete as "Address_Incomplete__c",
+        {{ custom_field_columns('Account', 'custom') }}
+        duplicates.duplicate_group as "_duplicate_group"
+
+    from customers
+    left join duplicates on customers.customer_id = duplicates.customer_id
+    left join custom on customers.customer_id = custom.customer_id
+    where customers.is_commercial
+
+),
+
+buckets as (
+
+    select distinct placeholder_bucket, account_key
+    from customers
+    where not is_commercial
+
+),
+
+placeholders as (
+
+    select
+        buckets.account_key as "Dispatch_Pro_Id__c",
+        case
+            when buckets.placeholder_bucket = 1 then '{{ var("placeholder_account_name") }}'
+            else {{ dbt.concat(["'" ~ var("placeholder_account_name") ~ " '", 'cast(buckets.placeholder_bucket as varchar)']) }}
+        end as "Name",
+        cast(null as varchar) as "Phone",
+        cast(null as varchar) as "BillingStreet",
+        cast(null as varchar) as "BillingCity",
+        cast(null as varchar) as "BillingState",
+        cast(null as varchar) as "BillingPostalCode",
+        cast(null as varchar) as "BillingCountry",
+        cast(null as double) as "BillingLatitude",
+        cast(null as double) as "BillingLongitude",
+        cast(null as varchar) as "ShippingStreet",
+        cast(null as varchar) as "ShippingCity",
+        cast(null as varchar) as "ShippingState",
+        cast(null as varchar) as "ShippingPostalCode",
+        cast(null as varchar) as "ShippingCountry",
+        cast(null as double) as "ShippingLatitude",
+        cast(null as double) as "ShippingLongitude",
+        true as "Is_Placeholder__c",
+        true as "Dispatch_Pro_Active__c",
+        false as "Address_Incomplete__c",
+        {{ custom_field_columns('Account', 'no_custom') }}
+        cast(null as varchar) as "_duplicate_group"
+
+    from buckets
+    left join custom as no_custom on 1 = 0
+
+)
+
+select * from commercial
+union all
+select * from placeholders

@@ -1,0 +1,26 @@
+-- CaseComment rows before the quarantine rules: job notes that fit CaseComment.CommentBody.
+
+with
+
+notes as (
+
+    select * from {{ ref('int_job_notes_routed') }}
+    where not is_note_file
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["'note:'", 'cast(note_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "Parent.Dispatch_Pro_Id__c",
+        note_text as "CommentBody",
+        false as "IsPublished",
+        created_on as "Original_Created_Date__c",
+        cast(created_by_id as varchar) as "Original_Author_Id__c"
+
+    from notes
+
+)
+
+select * from final

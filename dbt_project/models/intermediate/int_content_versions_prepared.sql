@@ -1,0 +1,103 @@
+-- ContentVersion rows before the quarantine rules: downloaded attachments and signatures (bytes in the
+-- content-addressed store, sha256 known), inline images from notes and summaries, and notes too long for a
+-- CaseComment; each published to the job's Case.
+
+with
+
+files as (
+
+    select * from {{ ref('stg_dispatch_pro__files') }}
+
+),
+
+signatures as (
+
+    select * from {{ ref('int_signatures') }}
+
+),
+
+inline_images as (
+
+    select * from {{ ref('int_inline_images_extracted') }}
+
+),
+
+long_notes as (
+
+    select * from {{ ref('int_job_notes_routed') }}
+    where is_note_file
+
+),
+
+stored_files as (
+
+    select
+        {{ dbt.concat(['files.file_kind', "':'", 'files.source_id']) }} as "Dispatch_Pro_Id__c",
+        coalesce(files.file_name, {{ dbt.concat(['files.file_kind', "' '", 'files.source_id']) }}) as "Title",
+        coalesce(files.file_name, {{ dbt.concat(['files.file_kind', "'-'", 'files.source_id']) }}) as "PathOnClient",
+        case when files.file_kind = 'signature' then 'Signature' else 'Attachment' end as "File_Kind__c",
+        signatures.signer_name as "Signer_Name__c",
+        signatures.captured_on as "Signature_Captured_At__c",
+        files.sha256 as "Source_Sha256__c",
+        {{ dbt.concat(["'job:'", 'cast(files.job_id as varchar)']) }} as "_first_publish_case_key",
+        files.local_path as "_local_path",
+        cast(null as varchar) as "_content_base64",
+        cast(null as varchar) as "_content_text",
+        files.size_bytes as "_size_bytes",
+        files.content_type as "_content_type"
+
+    from files
+    left join signatures
+        on files.file_kind = 'signature' and files.source_id = signatures.signature_source_id
+
+),
+
+images as (
+
+    select
+        image_key as "Dispatch_Pro_Id__c",
+        {{ dbt.concat(["'Inline image '", 'cast(image_number as varchar)', "' of '", 'source_kind', "' '",
+            'cast(source_id as varchar)']) }} as "Title",
+        {{ dbt.concat(["'inline-'", 'source_kind', "'-'", 'cast(source_id as varchar)', "'-'",
+            'cast(image_number as varchar)', "'.'", "replace(image_subtype, 'jpeg', 'jpg')"]) }} as "PathOnClient",
+        'Inline Image' as "File_Kind__c",
+        cast(null as varchar) as "Signer_Name__c",
+        cast(null as timestamp) as "Signature_Captured_At__c",
+        sha256(from_base64(content_base64)) as "Source_Sha256__c",
+        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "_first_publish_case_key",
+        cast(null as varchar) as "_local_path",
+        content_base64 as "_content_base64",
+        cast(null as varchar) as "_content_text",
+        cast(octet_length(from_base64(content_base64)) as bigint) as "_size_bytes",
+        {{ dbt.concat(["'image/'", 'image_subtype']) }} as "_content_type"
+
+    from inline_images
+
+),
+
+notes as (
+
+    select
+        {{ dbt.concat(["'note:'", 'cast(note_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        {{ dbt.concat(["'Note '", 'cast(note_id as varchar)']) }} as "Title",
+        {{ dbt.concat(["'note-'", 'cast(note_id as varchar)', "'.txt'"]) }} as "PathOnClient",
+        'Note' as "File_Kind__c",
+        cast(null as varchar) as "Signer_Name__c",
+        cast(null as timestamp) as "Signature_Captured_At__c",
+        sha256(note_text) as "Source_Sha256__c",
+        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "_first_publish_case_key",
+        cast(null as varchar) as "_local_path",
+        cast(null as varchar) as "_content_base64",
+        note_text as "_content_text",
+        cast(strlen(note_text) as bigint) as "_size_bytes",
+        'text/plain' as "_content_type"
+
+    from long_notes
+
+)
+
+select * from stored_files
+union all
+select * from images
+union all
+select * from notes

@@ -1,0 +1,28 @@
+-- Invoice_Line__c rows before the quarantine rules: every invoice item under its Invoice__c.
+
+with
+
+items as (
+
+    select * from {{ ref('int_invoice_items_enriched') }}
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as "Invoice__r.Dispatch_Pro_Id__c",
+        description_text as "Description__c",
+        cast(quantity as double) as "Quantity__c",
+        unit_price as "Unit_Price__c",
+        total as "Total__c",
+        line_item_type as "Type__c",
+        item_type as "_src_type",
+        sku_name as "SKU__c"
+
+    from items
+
+)
+
+select * from final

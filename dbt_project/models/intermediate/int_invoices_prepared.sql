@@ -1,0 +1,35 @@
+-- Invoice__c rows before the quarantine rules (var invoices = custom): one per invoice, looking up its Case,
+-- its customer's Account and (residential) Contact, with amounts, amount paid and payment status.
+
+with
+
+invoices as (
+
+    select * from {{ ref('int_invoices_enriched') }}
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        coalesce(reference_number, {{ dbt.concat(["'INV-'", 'cast(invoice_id as varchar)']) }}) as "Name",
+        case when job_id is not null then {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} end
+            as "Case__r.Dispatch_Pro_Id__c",
+        account_key as "Account__r.Dispatch_Pro_Id__c",
+        contact_key as "Contact__r.Dispatch_Pro_Id__c",
+        cast(invoice_date as date) as "Invoice_Date__c",
+        cast(due_date as date) as "Due_Date__c",
+        sub_total as "Sub_Total__c",
+        sales_tax as "Sales_Tax__c",
+        total as "Total__c",
+        balance as "Balance__c",
+        amount_paid as "Amount_Paid__c",
+        payment_status as "Payment_Status__c",
+        cast(paid_on as date) as "Paid_On__c"
+
+    from invoices
+
+)
+
+select * from final

@@ -1,0 +1,84 @@
+-- Skill__c rows before the quarantine rules: each technician's skills, certification (license type) and
+-- service zones, with the technician's normalised email (the loader looks the User up by it).
+
+with
+
+technicians as (
+
+    select * from {{ ref('int_technicians_resolved') }}
+
+),
+
+nested_skills as (
+
+    select technicians.technician_id, skills.skill_name
+    from {{ ref('stg_dispatch_pro__technicians__skills') }} as skills
+    inner join technicians on skills._dlt_parent_id = technicians._dlt_id
+
+),
+
+listed_skills as (
+
+    select technician_id, skill_name
+    from {{ ref('stg_dispatch_pro__technician_skills') }}
+    where is_active is not false
+
+),
+
+zone_ids as (
+
+    select technicians.technician_id, zone_ids.zone_id
+    from {{ ref('stg_dispatch_pro__technicians__zone_ids') }} as zone_ids
+    inner join technicians on zone_ids._dlt_parent_id = technicians._dlt_id
+
+    union
+
+    select technician_id, main_zone_id from technicians where main_zone_id is not null
+
+),
+
+entries as (
+
+    select distinct technician_id, 'Skill' as skill_type, {{ squish('skill_name') }} as skill_name
+    from nested_skills
+
+    union
+
+    select technician_id, 'Skill' as skill_type, {{ squish('skill_name') }} as skill_name
+    from listed_skills
+
+    union
+
+    select technician_id, 'Certification' as skill_type, {{ squish('license_type') }} as skill_name
+    from technicians
+    where license_type is not null
+
+    union
+
+    select zone_ids.technician_id, 'Service Zone' as skill_type,
+        coalesce(zones.zone_name, {{ dbt.concat(["'Zone '", 'cast(zone_ids.zone_id as varchar)']) }}) as skill_name
+    from zone_ids
+    left join {{ ref('stg_dispatch_pro__zones') }} as zones on zone_ids.zone_id = zones.zone_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.concat([
+            "'skill:'", 'cast(entries.technician_id as varchar)', "':'",
+            "lower(replace(entries.skill_type, ' ', '_'))", "':'", 'lower(entries.skill_name)'
+        ]) }} as "Dispatch_Pro_Id__c",
+        entries.skill_name as "Name",
+        entries.skill_type as "Skill_Type__c",
+        cast(entries.technician_id as varchar) as "Technician_Id__c",
+        technicians.technician_name as "Technician_Name__c",
+        technicians.email as "Technician_Email__c",
+        technicians.email as "_user_email"
+
+    from entries
+    left join technicians on entries.technician_id = technicians.technician_id
+
+)
+
+select * from final

@@ -1,0 +1,10 @@
+-- ContentVersion rows held back from the load: one row per broken rule (macros/quarantine.sql).
+-- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}, {{ ref('Case') }}
+{%- set limit = var('file_size_limit_bytes') -%}
+{%- set extra_rules = [] -%}
+{%- if var('oversize_file_action') == 'list' -%}
+    {%- do extra_rules.append({'rule': 'file_too_large', 'column': '_size_bytes',
+        'condition': '"_size_bytes" > ' ~ limit, 'value': 'cast("_size_bytes" as varchar)',
+        'reason': "'file over the " ~ limit ~ " byte limit (oversize_file_action=list): split it, re-host it as a link, or raise the limit'"}) -%}
+{%- endif -%}
+{{ quarantine_rows('ContentVersion', ref('int_content_versions_prepared'), extra_rules) }}

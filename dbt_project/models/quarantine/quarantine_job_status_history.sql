@@ -1,0 +1,3 @@
+-- Job_Status_History__c rows held back from the load: one row per broken rule (macros/quarantine.sql).
+-- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}, {{ ref('map_scheduling_tool') }}, {{ ref('Case') }}
+{{ quarantine_rows('Job_Status_History__c', ref('int_job_status_history_prepared')) }}

@@ -1,0 +1,3 @@
+-- Line_Item__c rows held back from the load: one row per broken rule (macros/quarantine.sql).
+-- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}, {{ ref('map_item_type') }}, {{ ref('Case') }}
+{{ quarantine_rows('Line_Item__c', ref('int_line_items_prepared')) }}

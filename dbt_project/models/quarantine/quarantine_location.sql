@@ -1,0 +1,3 @@
+-- Location__c rows held back from the load: one row per broken rule (macros/quarantine.sql).
+-- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}, {{ ref('Account') }}, {{ ref('Contact') }}
+{{ quarantine_rows('Location__c', ref('int_locations_prepared')) }}

@@ -1,0 +1,44 @@
+-- One row per invoice item (raw_dispatch_pro.invoice_items): renamed, cast, categorised; no joins.
+{% set raw = source('dispatch_pro', 'invoice_items') -%}
+{%- set cols = dp_columns(raw) -%}
+
+with
+
+source as (
+
+    select * from {{ dp_source(raw, cols) }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        {{ dp_col(cols, 'id', 'bigint') }} as invoice_item_id,
+        {{ dp_col(cols, 'invoice_id', 'bigint') }} as invoice_id,
+        {{ dp_col(cols, 'sku_id', 'bigint') }} as sku_id,
+
+        ---------- strings
+        {{ dp_col(cols, 'description', 'varchar') }} as description_html,
+        {{ dp_col(cols, 'type', 'varchar') }} as item_type,
+        {{ dp_col(cols, 'sku_name', 'varchar') }} as sku_name,
+        {{ dp_col(cols, 'display_name', 'varchar') }} as display_name,
+
+        ---------- numerics
+        {{ dp_col(cols, 'quantity', 'decimal(18, 4)') }} as quantity,
+        {{ dp_col(cols, 'price', 'decimal(18, 2)') }} as unit_price,
+        {{ dp_col(cols, 'total', 'decimal(18, 2)') }} as total,
+
+        ---------- booleans
+        {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+
+        ---------- timestamps
+        {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,
+        {{ dp_col(cols, 'modified_on', 'timestamp') }} as modified_on
+
+    from source
+
+)
+
+select * from renamed

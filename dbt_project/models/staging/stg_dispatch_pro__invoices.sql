@@ -1,0 +1,47 @@
+-- One row per invoice (raw_dispatch_pro.invoices): renamed, cast, categorised; no joins.
+{% set raw = source('dispatch_pro', 'invoices') -%}
+{%- set cols = dp_columns(raw) -%}
+
+with
+
+source as (
+
+    select * from {{ dp_source(raw, cols) }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        {{ dp_col(cols, 'id', 'bigint') }} as invoice_id,
+        {{ dp_col(cols, 'customer__id', 'bigint') }} as customer_id,
+        {{ dp_col(cols, 'job__id', 'bigint') }} as job_id,
+        {{ dp_col(cols, 'location__id', 'bigint') }} as location_id,
+
+        ---------- strings
+        {{ dp_col(cols, 'reference_number', 'varchar') }} as reference_number,
+        {{ dp_col(cols, 'job__number', 'varchar') }} as job_number,
+
+        ---------- numerics
+        {{ dp_col(cols, 'sub_total', 'decimal(18, 2)') }} as sub_total,
+        {{ dp_col(cols, 'sales_tax', 'decimal(18, 2)') }} as sales_tax,
+        {{ dp_col(cols, 'total', 'decimal(18, 2)') }} as total,
+        {{ dp_col(cols, 'balance', 'decimal(18, 2)') }} as balance,
+
+        ---------- booleans
+        {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+
+        ---------- timestamps
+        {{ dp_col(cols, 'invoice_date', 'timestamp') }} as invoice_date,
+        {{ dp_col(cols, 'due_date', 'timestamp') }} as due_date,
+        {{ dp_col(cols, 'paid_on', 'timestamp') }} as paid_on,
+        {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,
+        {{ dp_col(cols, 'modified_on', 'timestamp') }} as modified_on
+
+    from source
+
+)
+
+select * from renamed

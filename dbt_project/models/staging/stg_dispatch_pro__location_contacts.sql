@@ -1,0 +1,33 @@
+-- One row per location contact method (raw_dispatch_pro.location_contacts): renamed, cast, categorised; no joins.
+{% set raw = source('dispatch_pro', 'location_contacts') -%}
+{%- set cols = dp_columns(raw) -%}
+
+with
+
+source as (
+
+    select * from {{ dp_source(raw, cols) }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        {{ dp_col(cols, 'id', 'bigint') }} as contact_method_id,
+        {{ dp_col(cols, 'location_id', 'bigint') }} as location_id,
+
+        ---------- strings
+        {{ dp_col(cols, 'type', 'varchar') }} as contact_method_type,
+        {{ dp_col(cols, 'value', 'varchar') }} as contact_value,
+        {{ dp_col(cols, 'memo', 'varchar') }} as memo,
+
+        ---------- booleans
+        {{ dp_col(cols, 'active', 'boolean') }} as is_active
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- One row per payment applied to an invoice (raw_dispatch_pro.payments__applied_to): renamed, cast, categorised; no joins.
+{% set raw = source('dispatch_pro', 'payments__applied_to') -%}
+{%- set cols = dp_columns(raw) -%}
+
+with
+
+source as (
+
+    select * from {{ dp_source(raw, cols) }}
+
+),
+
+renamed as (
+
+    select
+
+        ---------- ids
+        {{ dp_col(cols, '_dlt_parent_id', 'varchar') }} as _dlt_parent_id,
+        {{ dp_col(cols, 'applied_to', 'bigint') }} as invoice_id,
+
+        ---------- numerics
+        {{ dp_col(cols, 'applied_amount', 'decimal(18, 2)') }} as applied_amount
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,92 @@
+"""The marts' dbt properties (enforced contracts and data tests), generated from the field-list seeds.
+
+dbt needs each mart's contract as YAML on disk; it is rendered from ``seeds/salesforce_fields.csv`` and
+``seeds/custom_fields.csv`` so the field list stays in one place. ``dp2sf inventory`` and ``dp2sf transform``
+rewrite stale files; a test proves the committed files are current.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from workbench.mapping_fields import DBT_DIR, TEXT_TYPES, FieldList, SfField, SfObject, load_field_list
+
+HEADER = (
+    "# Generated from seeds/salesforce_fields.csv and seeds/custom_fields.csv by `dp2sf inventory`\n"
+    "# (also refreshed by `dp2sf transform`). Edit the seeds, not this file.\n"
+)
+
+
+def _column_tests(f: SfField, field_list: FieldList) -> list:
+    tests: list = []
+    if f.name == "Dispatch_Pro_Id__c":
+        tests += ["not_null", "unique"]
+    elif f.required and f.type != "Checkbox":
+        tests.append("not_null")
+    if f.reference_to and f.reference_to in field_list.objects:
+        tests.append(
+            {"relationships": {"arguments": {"to": f"ref('{f.reference_to}')", "field": "Dispatch_Pro_Id__c"}}}
+        )
+    if f.type == "Picklist" and f.picklist_values:
+        tests.append({"accepted_values": {"arguments": {"values": list(f.picklist_values)}}})
+    if f.type in TEXT_TYPES and f.length:
+        tests.append({"max_length": {"arguments": {"length": f.length}}})
+    return tests
+
+
+def _model(obj: SfObject, field_list: FieldList) -> dict:
+    columns = []
+    for f in field_list.fields_of(obj.name):
+        column: dict = {"name": f.mart_column, "data_type": f.duckdb_type}
+        description = f.description or f.label
+        if f.source_name:
+            description = f"{description} (source property {f.source_name})"
+        column["description"] = description
+        column["quote"] = True
+        tests = _column_tests(f, field_list)
+        if tests:
+            column["data_tests"] = tests
+        columns.append(column)
+    return {
+        "name": obj.name,
+        "description": f"Salesforce {obj.name}: {obj.description}.",
+        "config": {"contract": {"enforced": True}, "meta": {"salesforce_object": obj.name}},
+        "columns": columns,
+    }
+
+
+def render_mart_properties(field_list: FieldList) -> dict[str, str]:
+    """``models/marts/<Object>.yml`` relative path → YAML text, for every object of the mapping."""
+    rendered = {}
+    for obj in field_list.objects.values():
+        body = yaml.safe_dump(
+            {"version": 2, "models": [_model(obj, field_list)]},
+            sort_keys=False,
+            allow_unicode=True,
+            width=110,
+        )
+        rendered[f"models/marts/{obj.name}.yml"] = HEADER + body
+    return rendered
+
+
+def stale_mart_properties(dbt_dir: Path = DBT_DIR) -> list[str]:
+    """Relative paths whose content differs from what the seeds say (empty when all are current)."""
+    rendered = render_mart_properties(load_field_list(dbt_dir))
+    stale = []
+    for rel, text in rendered.items():
+        path = dbt_dir / rel
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(rel)
+    return stale
+
+
+def write_mart_properties(dbt_dir: Path = DBT_DIR) -> list[str]:
+    """Rewrite the stale mart property files; returns the relative paths written."""
+    rendered = render_mart_properties(load_field_list(dbt_dir))
+    written = []
+    for rel in stale_mart_properties(dbt_dir):
+        (dbt_dir / rel).write_text(rendered[rel], encoding="utf-8")
+        written.append(rel)
+    return written

@@ -1,0 +1,245 @@
+"""The Salesforce field list of the mapping, read from the dbt seeds (the one place it is kept).
+
+``seeds/salesforce_objects.csv`` lists the objects, ``seeds/salesforce_fields.csv`` the fields each mart
+writes, and ``seeds/custom_fields.csv`` the custom properties (jobs, customers, locations) that become custom
+fields. The marts' contracts (``models/marts/<Object>.yml``), the quarantine rules (dbt macros) and the
+custom-field manifest (``dp2sf inventory``) all derive from these seeds.
+
+Loader contract: a mart column named ``Rel.Dispatch_Pro_Id__c`` is a relationship column (the lookup resolved
+by the parent's external id); a column whose name starts with ``_`` is a helper for the loader and is never
+sent to Salesforce as a field.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.settings import PROJECT_DIR
+
+DBT_DIR = PROJECT_DIR / "dbt_project"
+TEXT_TYPES = {"Text", "TextArea", "LongTextArea", "Html", "Email", "Phone", "Url"}
+LOOKUP_TYPES = {"Lookup", "MasterDetail"}
+DUCKDB_TYPES = {
+    "Number": "double",
+    "Percent": "double",
+    "Currency": "decimal(18,2)",
+    "Checkbox": "boolean",
+    "Date": "date",
+    "DateTime": "timestamp",
+}
+KNOWN_TYPES = TEXT_TYPES | LOOKUP_TYPES | set(DUCKDB_TYPES) | {"Picklist", "Helper"}
+
+
+class FieldListError(ValueError):
+    """A seed row of the field list is invalid (the message names the file, line and column)."""
+
+
+@dataclass(frozen=True)
+class SfObject:
+    """One Salesforce object the mapping writes."""
+
+    name: str
+    label: str
+    plural_label: str
+    custom: bool
+    name_field_label: str
+    name_field_type: str
+    name_display_format: str
+    sharing_model: str
+    enabled_when: str
+    description: str
+
+    def enabled(self, invoices: str = "custom") -> bool:
+        """Whether the object is part of the load for the given ``invoices`` mode."""
+        return self.enabled_when == "always" or self.enabled_when == f"invoices={invoices}"
+
+
+@dataclass(frozen=True)
+class SfField:
+    """One field of a mart: what Salesforce needs to hold it and where its value comes from."""
+
+    object: str
+    name: str
+    label: str
+    type: str
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    required: bool = False
+    external_id: bool = False
+    unique: bool = False
+    reference_to: str = ""
+    relationship_name: str = ""
+    delete_constraint: str = ""
+    picklist: str = ""
+    source_column: str = ""
+    data_type: str = ""
+    description: str = ""
+    source_name: str = ""  # the Dispatch Pro custom property, for custom_fields rows
+    picklist_values: tuple[str, ...] = field(default=())
+
+    @property
+    def custom(self) -> bool:
+        return self.name.endswith("__c")
+
+    @property
+    def helper(self) -> bool:
+        return self.type == "Helper"
+
+    @property
+    def mart_column(self) -> str:
+        """The mart column: lookups become relationship columns resolved by the parent's external id."""
+        if self.type not in LOOKUP_TYPES:
+            return self.name
+        if self.name.endswith("__c"):
+            return f"{self.name[:-3]}__r.Dispatch_Pro_Id__c"
+        if self.name.endswith("Id"):
+            return f"{self.name[:-2]}.Dispatch_Pro_Id__c"
+        return f"{self.name}.Dispatch_Pro_Id__c"
+
+    @property
+    def duckdb_type(self) -> str:
+        if self.helper:
+            return self.data_type or "varchar"
+        return DUCKDB_TYPES.get(self.type, "varchar")
+
+
+@dataclass
+class FieldList:
+    """Objects and fields of the mapping, in seed order."""
+
+    objects: dict[str, SfObject]
+    fields: list[SfField]
+
+    def fields_of(self, object_name: str) -> list[SfField]:
+        return [f for f in self.fields if f.object == object_name]
+
+    def enabled_objects(self, invoices: str = "custom") -> list[SfObject]:
+        return [o for o in self.objects.values() if o.enabled(invoices)]
+
+
+def _bool(value: str, where: str) -> bool:
+    text = (value or "").strip().lower()
+    if text in ("true", "false", ""):
+        return text == "true"
+    raise FieldListError(f"{where}: expected true or false, got {value!r}")
+
+
+def _int(value: str, where: str) -> int | None:
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise FieldListError(f"{where}: expected a whole number, got {value!r}") from None
+
+
+def _read(path: Path) -> list[tuple[int, dict[str, str]]]:
+    if not path.is_file():
+        raise FieldListError(f"{path}: seed file missing")
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [(i + 2, row) for i, row in enumerate(csv.DictReader(handle))]
+
+
+def seed_column_values(seeds_dir: Path, spec: str) -> tuple[str, ...]:
+    """Distinct non-empty values of ``seed.column`` in seed order (a picklist kept in a value-map seed)."""
+    seed, _, column = spec.partition(".")
+    values: list[str] = []
+    for line, row in _read(seeds_dir / f"{seed}.csv"):
+        if column not in row:
+            raise FieldListError(f"{seeds_dir / (seed + '.csv')}:{line}: no column {column!r}")
+        value = (row[column] or "").strip()
+        if value and value not in values:
+            values.append(value)
+    return tuple(values)
+
+
+def _picklist_values(seeds_dir: Path, picklist: str, where: str) -> tuple[str, ...]:
+    if not picklist:
+        return ()
+    if picklist.startswith("seed:"):
+        return seed_column_values(seeds_dir, picklist[5:])
+    if picklist.startswith("values:"):
+        return tuple(v.strip() for v in picklist[7:].split("|") if v.strip())
+    raise FieldListError(f"{where}: picklist must start with 'seed:' or 'values:', got {picklist!r}")
+
+
+def load_field_list(dbt_dir: Path = DBT_DIR) -> FieldList:
+    """Read and validate the three seeds; a bad row raises ``FieldListError`` naming file, line and column."""
+    seeds = dbt_dir / "seeds"
+    objects: dict[str, SfObject] = {}
+    for line, row in _read(seeds / "salesforce_objects.csv"):
+        where = f"{seeds / 'salesforce_objects.csv'}:{line}"
+        objects[row["object"]] = SfObject(
+            name=row["object"],
+            label=row["label"],
+            plural_label=row["plural_label"],
+            custom=_bool(row["custom"], f"{where} custom"),
+            name_field_label=row["name_field_label"] or "",
+            name_field_type=row["name_field_type"] or "",
+            name_display_format=row["name_display_format"] or "",
+            sharing_model=row["sharing_model"] or "",
+            enabled_when=row["enabled_when"] or "always",
+            description=row["description"] or "",
+        )
+    fields: list[SfField] = []
+    for line, row in _read(seeds / "salesforce_fields.csv"):
+        where = f"{seeds / 'salesforce_fields.csv'}:{line}"
+        fields.append(_field(row, where, seeds, objects))
+    for line, row in _read(seeds / "custom_fields.csv"):
+        where = f"{seeds / 'custom_fields.csv'}:{line}"
+        values = (row.get("picklist_values") or "").strip()
+        fields.append(
+            _field(
+                {
+                    "object": row["object"],
+                    "field": row["api_name"],
+                    "label": row["label"],
+                    "type": row["type"],
+                    "length": row["length"],
+                    "precision": row["precision"],
+                    "scale": row["scale"],
+                    "picklist": f"values:{values}" if values else "",
+                    "source_column": f"_src__{row['api_name']}",
+                    "description": row.get("description") or "",
+                    "source_name": f"{row['source_entity']}.{row['source_name']}",
+                },
+                where,
+                seeds,
+                objects,
+            )
+        )
+    return FieldList(objects=objects, fields=fields)
+
+
+def _field(row: dict[str, str], where: str, seeds: Path, objects: dict[str, SfObject]) -> SfField:
+    if row["object"] not in objects:
+        raise FieldListError(f"{where} object: {row['object']!r} is not in salesforce_objects.csv")
+    if row["type"] not in KNOWN_TYPES:
+        raise FieldListError(f"{where} type: unknown field type {row['type']!r} for {row['field']}")
+    if row["type"] in LOOKUP_TYPES and row.get("reference_to", "") not in objects:
+        raise FieldListError(f"{where} reference_to: {row['field']} must name an object of the mapping")
+    return SfField(
+        object=row["object"],
+        name=row["field"],
+        label=row.get("label") or row["field"],
+        type=row["type"],
+        length=_int(row.get("length", ""), f"{where} length"),
+        precision=_int(row.get("precision", ""), f"{where} precision"),
+        scale=_int(row.get("scale", ""), f"{where} scale"),
+        required=_bool(row.get("required", ""), f"{where} required"),
+        external_id=_bool(row.get("external_id", ""), f"{where} external_id"),
+        unique=_bool(row.get("unique", ""), f"{where} unique"),
+        reference_to=row.get("reference_to") or "",
+        relationship_name=row.get("relationship_name") or "",
+        delete_constraint=row.get("delete_constraint") or "",
+        picklist=row.get("picklist") or "",
+        source_column=row.get("source_column") or "",
+        data_type=row.get("data_type") or "",
+        description=row.get("description") or "",
+        source_name=row.get("source_name") or "",
+        picklist_values=_picklist_values(seeds, row.get("picklist") or "", f"{where} picklist"),
+    )
