@@ -16,21 +16,36 @@
     {{ return(defs) }}
 {%- endmacro %}
 
+{% macro custom_field_raw(raw, type) -%}
+    {#- The raw value as kept: trimmed, blank = no value; for typed (non-text) fields 'n/a', 'na', 'none' and '-'
+        also mean no value. -#}
+    {%- if type in ('Number', 'Currency', 'Percent', 'Checkbox', 'Date', 'DateTime') -%}
+        case when lower(trim({{ raw }})) not in ('n/a', 'na', 'none', '-') then nullif(trim({{ raw }}), '') end
+    {%- else -%}
+        nullif(trim({{ raw }}), '')
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro custom_field_value(raw, type) -%}
-    {#- A raw custom-property string converted to the Salesforce field type (try_cast: dbt.safe_cast is a plain
-        cast on dbt-duckdb); null when it does not convert
-        (the quarantine rule invalid_value then holds the row back with the raw value). -#}
+    {#- A raw custom-property string converted to the Salesforce field type; null when it does not convert (the
+        quarantine rule invalid_value then holds the row back with the raw value). Numbers may carry thousands separators; dates may be ISO or US style (MM/DD/YYYY, M/D/YY).
+        try_cast/try_strptime: dbt.safe_cast is a plain cast on dbt-duckdb. -#}
+    {%- set value = raw -%}
     {%- if type in ('Number', 'Currency', 'Percent') -%}
-        try_cast({{ raw }} as double)
+        try_cast(replace({{ value }}, ',', '') as double)
     {%- elif type == 'Checkbox' -%}
         case
-            when lower(trim({{ raw }})) in ('true', 'yes', 'y', '1') then true
-            when lower(trim({{ raw }})) in ('false', 'no', 'n', '0') then false
+            when lower({{ value }}) in ('true', 'yes', 'y', '1') then true
+            when lower({{ value }}) in ('false', 'no', 'n', '0') then false
         end
     {%- elif type == 'Date' -%}
-        try_cast({{ raw }} as date)
+        coalesce(
+            try_cast({{ value }} as date),
+            cast(try_strptime({{ value }}, '%m/%d/%Y') as date),
+            cast(try_strptime({{ value }}, '%m/%d/%y') as date)
+        )
     {%- elif type == 'DateTime' -%}
-        try_cast({{ raw }} as timestamp)
+        try_cast({{ value }} as timestamp)
     {%- else -%}
         {{ raw }}
     {%- endif -%}
@@ -66,8 +81,9 @@ pivoted as (
     select
         parents.{{ parent_id_column }}{{ ',' if defs }}
         {%- for d in defs %}
-        max(case when property_values.custom_field_name = '{{ d.source_name }}'
-            then nullif(trim(property_values.custom_field_value), '') end) as {{ adapter.quote('_src__' ~ d.api_name) }}
+        max(case when property_values.custom_field_name = '{{ d.source_name | replace("'", "''") }}'
+            then {{ custom_field_raw('property_values.custom_field_value', d.type) }} end)
+            as {{ adapter.quote('_src__' ~ d.api_name) }}
         {{- ',' if not loop.last }}
         {%- endfor %}
 

@@ -1,5 +1,6 @@
 -- Customer contact methods, ranked per customer and type (the first Phone is the Account Phone), with the
--- person a commercial customer's memo names (such methods become Contacts on that Account).
+-- person a memo names ("Mary Jones - Office Manager", "Facilities: Mary Jones", "Mary Jones (Owner)"):
+-- such methods of commercial customers become Contacts on that Account.
 
 with
 
@@ -23,17 +24,31 @@ ranked as (
 
 ),
 
-final as (
+candidates as (
 
     select
         *,
-        -- a memo "names a person" when it is two or three capitalised words of letters (e.g. "Mary Jones")
         case
-            when regexp_full_match(memo_clean, '[A-Z][A-Za-z''.-]+( [A-Z][A-Za-z''.-]+){1,2}')
-                then memo_clean
-        end as person_name
+            when regexp_full_match(memo_clean, '.+ - .+') then regexp_extract(memo_clean, '^(.+?) - ', 1)
+            when regexp_full_match(memo_clean, '.+: .+') then regexp_extract(memo_clean, ': (.+)$', 1)
+            when regexp_full_match(memo_clean, '.+ \(.+\)') then regexp_extract(memo_clean, '^(.+?) \(', 1)
+            else memo_clean
+        end as memo_name
 
     from ranked
+
+),
+
+final as (
+
+    select
+        * exclude (memo_name),
+        -- a person: two or three capitalised words of letters
+        case
+            when regexp_full_match(memo_name, '[A-Z][A-Za-z''.-]+( [A-Z][A-Za-z''.-]+){1,2}') then memo_name
+        end as person_name
+
+    from candidates
 
 )
 

@@ -1,5 +1,7 @@
 -- Invoice__c rows before the quarantine rules (var invoices = custom): one per invoice, looking up its Case,
--- its customer's Account and (residential) Contact, with amounts, amount paid and payment status.
+-- its customer's Account and (residential) Contact, with amounts, amount paid, payment status and the
+-- invoice custom properties.
+-- depends_on: {{ ref('custom_fields') }}
 
 with
 
@@ -9,11 +11,17 @@ invoices as (
 
 ),
 
+custom as (
+
+    select * from {{ ref('int_invoice_custom_fields_pivoted') }}
+
+),
+
 final as (
 
     select
-        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        coalesce(reference_number, {{ dbt.concat(["'INV-'", 'cast(invoice_id as varchar)']) }}) as "Name",
+        {{ dbt.concat(["'invoice:'", 'cast(invoices.invoice_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        coalesce(reference_number, {{ dbt.concat(["'INV-'", 'cast(invoices.invoice_id as varchar)']) }}) as "Name",
         case when job_id is not null then {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} end
             as "Case__r.Dispatch_Pro_Id__c",
         account_key as "Account__r.Dispatch_Pro_Id__c",
@@ -26,9 +34,11 @@ final as (
         balance as "Balance__c",
         amount_paid as "Amount_Paid__c",
         payment_status as "Payment_Status__c",
-        cast(paid_on as date) as "Paid_On__c"
+        {{ custom_field_columns('Invoice__c', 'custom') }}
+        cast(invoices.paid_on as date) as "Paid_On__c"
 
     from invoices
+    left join custom on invoices.invoice_id = custom.invoice_id
 
 )
 

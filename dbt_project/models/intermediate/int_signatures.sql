@@ -1,4 +1,5 @@
--- Signature captures from form submissions: the signature image's source id, signer name and capture time.
+-- Signature captures from the completion form submissions: the job, signer name (the signature unit's value)
+-- and capture time, matched to the downloaded signature image of the job.
 
 with
 
@@ -8,16 +9,56 @@ submissions as (
 
 ),
 
+owners as (
+
+    select * from {{ ref('stg_dispatch_pro__form_submissions__owners') }}
+    where owner_type = 'Job'
+
+),
+
+units as (
+
+    select * from {{ ref('stg_dispatch_pro__form_submissions__units') }}
+    where lower(unit_type) = 'signature'
+
+),
+
+signature_files as (
+
+    select source_id, job_id from {{ ref('stg_dispatch_pro__files') }}
+    where file_kind = 'signature'
+
+),
+
+captures as (
+
+    select
+        coalesce(owners.owner_id, submissions.job_id) as job_id,
+        coalesce(units.unit_value, submissions.signer_name) as signer_name,
+        coalesce(submissions.captured_on, submissions.submitted_on) as captured_on,
+        row_number() over (
+            partition by coalesce(owners.owner_id, submissions.job_id)
+            order by submissions.submitted_on desc, submissions.submission_id desc
+        ) as recency
+
+    from submissions
+    left join owners on submissions._dlt_id = owners._dlt_parent_id
+    left join units on submissions._dlt_id = units._dlt_parent_id
+    where units._dlt_parent_id is not null or submissions.signer_name is not null
+
+),
+
 final as (
 
     select
-        cast(signature_attachment_id as varchar) as signature_source_id,
-        job_id,
-        signer_name,
-        coalesce(captured_on, submitted_on) as captured_on
+        signature_files.source_id as signature_source_id,
+        captures.job_id,
+        captures.signer_name,
+        captures.captured_on
 
-    from submissions
-    where signature_attachment_id is not null
+    from captures
+    inner join signature_files on captures.job_id = signature_files.job_id
+    where captures.recency = 1
 
 )
 

@@ -38,7 +38,10 @@ renamed as (
         {{ dp_col(cols, 'due_date', 'timestamp') }} as due_date,
         {{ dp_col(cols, 'paid_on', 'timestamp') }} as paid_on,
         {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,
-        {{ dp_col(cols, 'modified_on', 'timestamp') }} as modified_on
+        {{ dp_col(cols, 'modified_on', 'timestamp') }} as modified_on,
+
+        ---------- dlt
+        {{ dp_col(cols, '_dlt_id', 'varchar') }} as _dlt_id
 
     from source
 
