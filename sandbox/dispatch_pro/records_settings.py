@@ -41,7 +41,7 @@ def technician_records(ds: Dataset, overlay: bool = True) -> list[dict[str, Any]
             local += str(r.below(10))
         seen.add(local)
         email: str | None = f"{local}@{ds.company_domain}"
-        style = r.below(100)
+        style = {2: 20, 3: 5, 4: 25}.get(t, r.below(100))  # every kind of mess exists even at tiny
         if style < 15:  # odd case
             email = f"{first[:1].upper()}{local[1:]}@{ds.company_domain.upper()}"
         elif style < 23:  # surrounding whitespace
@@ -52,7 +52,7 @@ def technician_records(ds: Dataset, overlay: bool = True) -> list[dict[str, Any]
         zone_ids = sorted({ds.zone_id(r) for _ in range(r.between(1, 3))})
         skills = sorted({r.below(len(cat.SKILLS)) for _ in range(r.between(1, 4))})
         bu = cat.BUSINESS_UNITS[r.below(4)]
-        active = t < 2 or not r.chance(0.1)
+        active = t != 5 and (t < 2 or not r.chance(0.1))
         out.append(
             {
                 "id": rid(TECHNICIANS, t),
