@@ -39,8 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     org = Org(args.state_dir, seed=args.seed, scale=args.scale)
     app = create_app(org, token, admin)
     ssl = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)} if args.certfile else {}
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", **ssl)
-    return 0
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=1, **ssl)
+    org.store.close()
+    # idle worker threads of the request thread pool would hold interpreter exit for ~10 s
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

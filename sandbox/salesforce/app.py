@@ -79,8 +79,9 @@ class Transport:
         await self.app(scope, receive, send_with_usage)
 
 
-def create_app(org: Org, access_token: str, admin_token: str) -> FastAPI:
-    """The FastAPI application serving one org."""
+def create_app(org: Org, access_token: str, admin_token: str) -> Transport:
+    """The ASGI application serving one org: the Transport layer around the FastAPI app (outermost, so a
+    dropped-connection fault reaches the server's own transport)."""
     from sandbox.salesforce import admin, bulk, rest
 
     app = FastAPI(title="Salesforce sandbox org", docs_url=None, redoc_url=None, openapi_url=None)
@@ -121,5 +122,4 @@ def create_app(org: Org, access_token: str, admin_token: str) -> FastAPI:
     app.include_router(rest.router, prefix="/api")
     app.include_router(bulk.router, prefix="/api/jobs")
     app.include_router(admin.router, prefix="/_admin")
-    app.add_middleware(Transport, org=org, access_token=access_token)
-    return app
+    return Transport(app, org=org, access_token=access_token)
