@@ -78,7 +78,8 @@ def connect(target: str = "sandbox", endpoints_file: Path | None = None) -> Sale
         if missing:
             raise ConnectionConfigError(
                 f"environment variable(s) {', '.join(missing)} not set: a real org needs SF_INSTANCE_URL + "
-                "SF_ACCESS_TOKEN, or SF_USERNAME + SF_PASSWORD + SF_SECURITY_TOKEN (SF_DOMAIN=test for a sandbox)"
+                "SF_ACCESS_TOKEN, or SF_USERNAME + SF_PASSWORD + SF_SECURITY_TOKEN "
+                "(SF_DOMAIN=test for a sandbox)"
             )
         return Salesforce(
             username=_env("SF_USERNAME"),

@@ -362,7 +362,8 @@ def _composite_results(results: list[Result], all_or_none: bool) -> list[dict]:
                     "errors": [
                         {
                             "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
-                            "message": "Record rolled back because not all records were valid and the request was using "
+                            "message": "Record rolled back because not all records were valid and the "
+                            "request was using "
                             "AllOrNone header",
                             "fields": [],
                         }

@@ -150,8 +150,10 @@ class _Translator:
         return SFError(
             400,
             "INVALID_FIELD",
-            f"No such column '{name}' on entity '{entity}'. If you are attempting to use a custom field, be sure "
-            "to append the '__c' after the custom field name. Please reference your WSDL or the describe call "
+            f"No such column '{name}' on entity '{entity}'. If you are attempting to use a "
+            "custom field, be sure "
+            "to append the '__c' after the custom field name. Please reference your WSDL or "
+            "the describe call "
             "for the appropriate names.",
         )
 
@@ -179,8 +181,10 @@ class _Translator:
             raise SFError(
                 400,
                 "INVALID_FIELD",
-                f"Didn't understand relationship '{path[0]}' in field path. If you are attempting to use a custom "
-                "relationship, be sure to append the '__r' after the custom relationship name. Please reference "
+                f"Didn't understand relationship '{path[0]}' in field path. If you are attempting "
+                "to use a custom "
+                "relationship, be sure to append the '__r' after the custom relationship name. "
+                "Please reference "
                 "your WSDL or the describe call for the appropriate names.",
             )
         f = target.field(path[1])
@@ -388,7 +392,8 @@ def compile_query(org: Any, text: str, include_deleted: bool = False) -> Query:
         raise SFError(
             400,
             "INVALID_TYPE",
-            f"sObject type '{obj_tok}' is not supported. If you are attempting to use a custom object, be sure to "
+            f"sObject type '{obj_tok}' is not supported. If you are attempting to use a "
+            "custom object, be sure to "
             "append the '__c' after the entity name. Please reference your WSDL or the describe call for the "
             "appropriate names.",
         )

@@ -250,7 +250,8 @@ class ObjectWriter:
                 if key in seen:
                     r.result.error = RecordError(
                         "DUPLICATE_VALUE",
-                        f"duplicate value found: {f.name} duplicates value on record with id: {seen[key] or ''}",
+                        f"duplicate value found: {f.name} duplicates value on record with id: "
+                        f"{seen[key] or ''}",
                         [f.name],
                     )
                     continue
@@ -288,10 +289,10 @@ class ObjectWriter:
     def _computed(self, values: dict[str, Any], merged: dict[str, Any]) -> None:
         """Fields the org computes: names, IsClosed/ClosedDate, TotalPrice."""
         fields = self.fields
-        if "Name" in fields and not fields["Name"].createable and "LastName" in fields:
-            if "FirstName" in values or "LastName" in values:
-                parts = [merged.get("FirstName"), merged.get("LastName")]
-                values["Name"] = " ".join(p for p in parts if p) or None
+        person = "Name" in fields and not fields["Name"].createable and "LastName" in fields
+        if person and ("FirstName" in values or "LastName" in values):
+            parts = [merged.get("FirstName"), merged.get("LastName")]
+            values["Name"] = " ".join(p for p in parts if p) or None
         if self.table == "Case" and "IsClosed" in fields and "Status" in values:
             closed = str(merged.get("Status") or "").lower() in self.org.closed_case_statuses()
             values["IsClosed"] = int(closed)
@@ -488,7 +489,10 @@ class ObjectWriter:
         distinct = sorted({v for v in values.values()})
         for part in chunks(distinct):
             marks = ",".join("?" * len(part))
-            sql = f"SELECT {q(ext.name)}, Id FROM {q(self.table)} WHERE {q(ext.name)} IN ({marks}) AND IsDeleted = 0"
+            sql = (
+                f"SELECT {q(ext.name)}, Id FROM {q(self.table)} WHERE {q(ext.name)} IN ({marks}) "
+                "AND IsDeleted = 0"
+            )
             for v, rid in self.org.store.execute(sql, part):
                 found[norm(str(v))].append(rid)
         to_insert, to_update = [], []

@@ -16,20 +16,27 @@ NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
 
 
 def field_xml(name: str, body: str) -> str:
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<CustomField {NS}><fullName>{name}</fullName>{body}</CustomField>'
+    head = f'<?xml version="1.0" encoding="UTF-8"?>\n<CustomField {NS}>'
+    return f"{head}<fullName>{name}</fullName>{body}</CustomField>"
 
 
 def ext_id(name: str = "Dispatch_Pro_Id__c") -> str:
-    return field_xml(name, "<externalId>true</externalId><label>Dispatch Pro Id</label><length>80</length>"
-                     "<required>false</required><type>Text</type><unique>true</unique>")
+    return field_xml(
+        name,
+        "<externalId>true</externalId><label>Dispatch Pro Id</label><length>80</length>"
+        "<required>false</required><type>Text</type><unique>true</unique>",
+    )
 
 
 def manifest() -> dict[str, str]:
     """Dispatch_Pro_Id__c on Account/Contact/Case, a Location__c object with a lookup from Case, and a
     Line_Item__c detail of Case (master-detail) with a restricted picklist and a required number."""
-    obj = (f'<?xml version="1.0" encoding="UTF-8"?>\n<CustomObject {NS}><deploymentStatus>Deployed</deploymentStatus>'
-           "<label>{label}</label><nameField><label>{label} Name</label><type>Text</type></nameField>"
-           "<pluralLabel>{label}s</pluralLabel><sharingModel>{sharing}</sharingModel></CustomObject>")
+    obj = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<CustomObject '
+        f"{NS}><deploymentStatus>Deployed</deploymentStatus>"
+        "<label>{label}</label><nameField><label>{label} Name</label><type>Text</type></nameField>"
+        "<pluralLabel>{label}s</pluralLabel><sharingModel>{sharing}</sharingModel></CustomObject>"
+    )
     files = {
         "objects/Account/fields/Dispatch_Pro_Id__c.field-meta.xml": ext_id(),
         "objects/Contact/fields/Dispatch_Pro_Id__c.field-meta.xml": ext_id(),
@@ -37,22 +44,31 @@ def manifest() -> dict[str, str]:
         "objects/Location__c/Location__c.object-meta.xml": obj.format(label="Location", sharing="ReadWrite"),
         "objects/Location__c/fields/Dispatch_Pro_Id__c.field-meta.xml": ext_id(),
         "objects/Case/fields/Location__c.field-meta.xml": field_xml(
-            "Location__c", "<label>Location</label><referenceTo>Location__c</referenceTo>"
-            "<relationshipName>Cases</relationshipName><type>Lookup</type><deleteConstraint>SetNull</deleteConstraint>"),
-        "objects/Line_Item__c/Line_Item__c.object-meta.xml": obj.format(label="Line Item",
-                                                                         sharing="ControlledByParent"),
+            "Location__c",
+            "<label>Location</label><referenceTo>Location__c</referenceTo>"
+            "<relationshipName>Cases</relationshipName><type>Lookup</type><deleteConstraint>SetNull</deleteConstraint>",
+        ),
+        "objects/Line_Item__c/Line_Item__c.object-meta.xml": obj.format(
+            label="Line Item", sharing="ControlledByParent"
+        ),
         "objects/Line_Item__c/fields/Dispatch_Pro_Id__c.field-meta.xml": ext_id(),
         "objects/Line_Item__c/fields/Case__c.field-meta.xml": field_xml(
-            "Case__c", "<label>Job</label><referenceTo>Case</referenceTo><relationshipName>Line_Items"
-            "</relationshipName><relationshipOrder>0</relationshipOrder><type>MasterDetail</type>"),
+            "Case__c",
+            "<label>Job</label><referenceTo>Case</referenceTo><relationshipName>Line_Items"
+            "</relationshipName><relationshipOrder>0</relationshipOrder><type>MasterDetail</type>",
+        ),
         "objects/Line_Item__c/fields/Quantity__c.field-meta.xml": field_xml(
-            "Quantity__c", "<label>Quantity</label><precision>10</precision><required>true</required>"
-            "<scale>2</scale><type>Number</type>"),
+            "Quantity__c",
+            "<label>Quantity</label><precision>10</precision><required>true</required>"
+            "<scale>2</scale><type>Number</type>",
+        ),
         "objects/Line_Item__c/fields/Kind__c.field-meta.xml": field_xml(
-            "Kind__c", "<label>Kind</label><type>Picklist</type><valueSet><restricted>true</restricted>"
+            "Kind__c",
+            "<label>Kind</label><type>Picklist</type><valueSet><restricted>true</restricted>"
             "<valueSetDefinition><value><fullName>Material</fullName><default>false</default><label>Material"
             "</label></value><value><fullName>Labour</fullName><default>false</default><label>Labour</label>"
-            "</value></valueSetDefinition></valueSet>"),
+            "</value></valueSetDefinition></valueSet>",
+        ),
     }
     return files
 
@@ -79,12 +95,20 @@ class OrgHandle:
         return self.endpoints["instance_url"] + "/services/data/v62.0"
 
     def raw(self, method: str, path: str, token: str | None = None, **kw: Any) -> requests.Response:
-        headers = {"Authorization": f"Bearer {token or self.endpoints['access_token']}", **kw.pop("headers", {})}
+        headers = {
+            "Authorization": f"Bearer {token or self.endpoints['access_token']}",
+            **kw.pop("headers", {}),
+        }
         return self.http.request(method, self.base + path, headers=headers, timeout=30, **kw)
 
     def admin(self, method: str, path: str, body: dict | None = None) -> Any:
-        resp = self.http.request(method, self.endpoints["admin_url"] + path, json=body, timeout=60,
-                                 headers={"X-Admin-Token": self.endpoints["admin_token"]})
+        resp = self.http.request(
+            method,
+            self.endpoints["admin_url"] + path,
+            json=body,
+            timeout=60,
+            headers={"X-Admin-Token": self.endpoints["admin_token"]},
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()
 

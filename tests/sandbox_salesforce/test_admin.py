@@ -41,7 +41,9 @@ def test_writes_before_deploy_fail_like_salesforce_then_work(bare):
 
 def test_bad_deploy_changes_nothing(bare):
     _, org = bare
-    files = {"objects/Case/fields/Odd__c.field-meta.xml": field_xml("Odd__c", "<label>Odd</label><type>Wat</type>")}
+    files = {
+        "objects/Case/fields/Odd__c.field-meta.xml": field_xml("Odd__c", "<label>Odd</label><type>Wat</type>")
+    }
     result = org.deploy(files)
     assert result["success"] is False and result["problems"]
     assert "Odd__c" not in {f["name"] for f in org.sf.Case.describe()["fields"]}
@@ -73,10 +75,15 @@ def test_audit_fields_only_with_the_setting(org):
 def test_recycle_bin_undelete_and_master_detail_cascade(org):
     sf = org.sf
     case = sf.Case.create({"Subject": "with lines"})["id"]
-    line = sf.Line_Item__c.create({"Name": "L1", "Case__c": case, "Quantity__c": 2, "Kind__c": "Labour"})["id"]
+    line = sf.Line_Item__c.create({"Name": "L1", "Case__c": case, "Quantity__c": 2, "Kind__c": "Labour"})[
+        "id"
+    ]
     sf.Case.delete(case)
     assert sf.query(f"SELECT COUNT() FROM Line_Item__c WHERE Id = '{line}'")["totalSize"] == 0
-    assert sf.query_all(f"SELECT Id FROM Line_Item__c WHERE Id = '{line}'", include_deleted=True)["totalSize"] == 1
+    assert (
+        sf.query_all(f"SELECT Id FROM Line_Item__c WHERE Id = '{line}'", include_deleted=True)["totalSize"]
+        == 1
+    )
     out = org.admin("POST", "/undelete", {"ids": [case]})
     assert out == [{"id": case, "success": True, "errors": []}]
     assert sf.Line_Item__c.get(line)["Quantity__c"] == 2.0

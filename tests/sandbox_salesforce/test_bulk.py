@@ -28,12 +28,20 @@ def _job(org, body: dict) -> dict:
 
 def _run(org, body: dict, data: str) -> tuple[dict, dict[str, list[dict]]]:
     job = _job(org, body)
-    assert org.raw("PUT", f"/jobs/ingest/{job['id']}/batches", data=data.encode(),
-                   headers={"Content-Type": "text/csv"}).status_code == 201
+    assert (
+        org.raw(
+            "PUT",
+            f"/jobs/ingest/{job['id']}/batches",
+            data=data.encode(),
+            headers={"Content-Type": "text/csv"},
+        ).status_code
+        == 201
+    )
     org.raw("PATCH", f"/jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
     info = _wait(org, job["id"])
     delim = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}[
-        info["columnDelimiter"]]
+        info["columnDelimiter"]
+    ]
     out = {}
     for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
         text = org.raw("GET", f"/jobs/ingest/{job['id']}/{kind}").text
@@ -45,8 +53,17 @@ def test_job_info_shapes_and_state_machine(org):
     job = _job(org, {"object": "Account", "operation": "insert", "lineEnding": "LF"})
     assert job["state"] == "Open" and job["id"].startswith("750") and job["object"] == "Account"
     assert job["contentUrl"] == f"services/data/v62.0/jobs/ingest/{job['id']}/batches"
-    for key in ("operation", "createdById", "createdDate", "systemModstamp", "concurrencyMode", "contentType",
-                "apiVersion", "lineEnding", "columnDelimiter"):
+    for key in (
+        "operation",
+        "createdById",
+        "createdDate",
+        "systemModstamp",
+        "concurrencyMode",
+        "contentType",
+        "apiVersion",
+        "lineEnding",
+        "columnDelimiter",
+    ):
         assert key in job
     org.admin("POST", "/faults", {"slow_seconds": 0.5})
     try:
@@ -78,13 +95,18 @@ def test_bad_job_requests(org):
 
 
 def test_results_csvs_and_error_format(org):
-    info, res = _run(org, {"object": "Account", "operation": "insert"},
-                     'Name,Phone\n"Res, One",1\n,2\n"' + "x" * 300 + '",3\n')
+    info, res = _run(
+        org,
+        {"object": "Account", "operation": "insert"},
+        'Name,Phone\n"Res, One",1\n,2\n"' + "x" * 300 + '",3\n',
+    )
     assert info["state"] == "JobComplete"
     assert info["numberRecordsProcessed"] == 3 and info["numberRecordsFailed"] == 2
     ok = res["successfulResults"]
     assert list(ok[0]) == ["sf__Id", "sf__Created", "Name", "Phone"]
-    assert ok[0]["sf__Created"] == "true" and ok[0]["Name"] == "Res, One" and ok[0]["sf__Id"].startswith("001")
+    assert (
+        ok[0]["sf__Created"] == "true" and ok[0]["Name"] == "Res, One" and ok[0]["sf__Id"].startswith("001")
+    )
     failed = res["failedResults"]
     assert list(failed[0]) == ["sf__Id", "sf__Error", "Name", "Phone"]
     assert failed[0]["sf__Error"] == "REQUIRED_FIELD_MISSING:Required fields are missing: [Name]:Name --"
@@ -98,14 +120,19 @@ def test_bad_header_fails_the_whole_job(org):
         org.sf.bulk2.Account.insert(records=[{"Nmae": "typo"}], wait=0.1)
 
 
-@pytest.mark.parametrize(("delimiter", "ending"), [("TAB", "CRLF"), ("PIPE", "LF"), ("SEMICOLON", "CRLF"),
-                                                   ("CARET", "LF"), ("BACKQUOTE", "LF")])
+@pytest.mark.parametrize(
+    ("delimiter", "ending"),
+    [("TAB", "CRLF"), ("PIPE", "LF"), ("SEMICOLON", "CRLF"), ("CARET", "LF"), ("BACKQUOTE", "LF")],
+)
 def test_csv_dialects(org, delimiter, ending):
     sep = {"TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}[delimiter]
     nl = "\r\n" if ending == "CRLF" else "\n"
     data = nl.join([f"Name{sep}Phone", f"Dialect {delimiter}{sep}123", ""])
-    info, res = _run(org, {"object": "Account", "operation": "insert", "columnDelimiter": delimiter,
-                           "lineEnding": ending}, data)
+    info, res = _run(
+        org,
+        {"object": "Account", "operation": "insert", "columnDelimiter": delimiter, "lineEnding": ending},
+        data,
+    )
     assert info["numberRecordsFailed"] == 0, res["failedResults"]
     assert res["successfulResults"][0]["Name"] == f"Dialect {delimiter}"
 
@@ -122,14 +149,19 @@ def test_relationship_columns_and_missing_parent(org):
     sf = org.sf
     sf.Account.create({"Name": "Rel Parent", "Dispatch_Pro_Id__c": "customer:rel"})
     sf.Location__c.create({"Name": "Rel Loc", "Dispatch_Pro_Id__c": "location:rel"})
-    data = ("Subject,Dispatch_Pro_Id__c,Account.Dispatch_Pro_Id__c,Location__r.Dispatch_Pro_Id__c\n"
-            "Job 1,job:rel1,customer:rel,location:rel\nJob 2,job:rel2,customer:missing,location:rel\n")
-    info, res = _run(org, {"object": "Case", "operation": "upsert", "externalIdFieldName": "Dispatch_Pro_Id__c"},
-                     data)
+    data = (
+        "Subject,Dispatch_Pro_Id__c,Account.Dispatch_Pro_Id__c,Location__r.Dispatch_Pro_Id__c\n"
+        "Job 1,job:rel1,customer:rel,location:rel\nJob 2,job:rel2,customer:missing,location:rel\n"
+    )
+    info, res = _run(
+        org, {"object": "Case", "operation": "upsert", "externalIdFieldName": "Dispatch_Pro_Id__c"}, data
+    )
     assert info["numberRecordsFailed"] == 1
     assert res["failedResults"][0]["sf__Error"] == (
-        "INVALID_FIELD:Foreign key external ID: customer:missing not found for field Dispatch_Pro_Id__c in entity "
-        "Account:AccountId --")
+        "INVALID_FIELD:Foreign key external ID: customer:missing not found for field "
+        "Dispatch_Pro_Id__c in entity "
+        "Account:AccountId --"
+    )
     rec = sf.query("SELECT Account.Name, Location__r.Name FROM Case WHERE Dispatch_Pro_Id__c = 'job:rel1'")
     assert rec["records"][0]["Account"]["Name"] == "Rel Parent"
     assert rec["records"][0]["Location__r"]["Name"] == "Rel Loc"
@@ -137,14 +169,23 @@ def test_relationship_columns_and_missing_parent(org):
 
 def test_upsert_creates_then_updates(org):
     data = "Name,Dispatch_Pro_Id__c\nUps A,customer:u1\nUps B,customer:u2\n"
-    first = org.sf.bulk2.Account.upsert(records=data and [{"Name": "Ups A", "Dispatch_Pro_Id__c": "customer:u1"},
-                                                          {"Name": "Ups B", "Dispatch_Pro_Id__c": "customer:u2"}],
-                                        external_id_field="Dispatch_Pro_Id__c", wait=0.1)
+    first = org.sf.bulk2.Account.upsert(
+        records=data
+        and [
+            {"Name": "Ups A", "Dispatch_Pro_Id__c": "customer:u1"},
+            {"Name": "Ups B", "Dispatch_Pro_Id__c": "customer:u2"},
+        ],
+        external_id_field="Dispatch_Pro_Id__c",
+        wait=0.1,
+    )
     job = first[0]["job_id"]
     ok = list(csv.DictReader(io.StringIO(org.sf.bulk2.Account.get_successful_records(job))))
     assert [r["sf__Created"] for r in ok] == ["true", "true"]
-    _, res = _run(org, {"object": "Account", "operation": "upsert", "externalIdFieldName": "Dispatch_Pro_Id__c"},
-                  "Name,Dispatch_Pro_Id__c\nUps A2,CUSTOMER:U1\nDup,customer:u3\nDup2,customer:u3\n")
+    _, res = _run(
+        org,
+        {"object": "Account", "operation": "upsert", "externalIdFieldName": "Dispatch_Pro_Id__c"},
+        "Name,Dispatch_Pro_Id__c\nUps A2,CUSTOMER:U1\nDup,customer:u3\nDup2,customer:u3\n",
+    )
     assert [r["sf__Created"] for r in res["successfulResults"]] == ["false"]
     assert {r["sf__Error"].split(":")[0] for r in res["failedResults"]} == {"DUPLICATE_EXTERNAL_ID"}
     assert org.sf.Account.get_by_custom_id("Dispatch_Pro_Id__c", "customer:u1")["Name"] == "Ups A2"
@@ -152,9 +193,15 @@ def test_upsert_creates_then_updates(org):
 
 def test_delete_and_hard_delete(org):
     ids = [org.sf.Account.create({"Name": f"Del {i}"})["id"] for i in range(3)]
-    info, res = _run(org, {"object": "Account", "operation": "delete"}, "Id\n" + "\n".join(ids[:2]) + "\nbad\n")
-    assert info["numberRecordsFailed"] == 1 and res["failedResults"][0]["sf__Error"].startswith("MALFORMED_ID")
-    deleted = org.sf.query_all(f"SELECT Id FROM Account WHERE Id IN ('{ids[0]}','{ids[1]}')", include_deleted=True)
+    info, res = _run(
+        org, {"object": "Account", "operation": "delete"}, "Id\n" + "\n".join(ids[:2]) + "\nbad\n"
+    )
+    assert info["numberRecordsFailed"] == 1 and res["failedResults"][0]["sf__Error"].startswith(
+        "MALFORMED_ID"
+    )
+    deleted = org.sf.query_all(
+        f"SELECT Id FROM Account WHERE Id IN ('{ids[0]}','{ids[1]}')", include_deleted=True
+    )
     assert deleted["totalSize"] == 2
     info, _ = _run(org, {"object": "Account", "operation": "hardDelete"}, f"Id\n{ids[2]}\n")
     assert info["numberRecordsFailed"] == 0
@@ -164,9 +211,15 @@ def test_delete_and_hard_delete(org):
 
 def test_query_job_paging_with_locator(org):
     org.sf.bulk2.Contact.insert(records=[{"LastName": f"BulkQ{i:03d}"} for i in range(25)], wait=0.1)
-    job = org.raw("POST", "/jobs/query", json={"operation": "query",
-                                               "query": "SELECT Id, LastName, Account.Name FROM Contact "
-                                                        "WHERE LastName LIKE 'BulkQ%' ORDER BY LastName"}).json()
+    job = org.raw(
+        "POST",
+        "/jobs/query",
+        json={
+            "operation": "query",
+            "query": "SELECT Id, LastName, Account.Name FROM Contact "
+            "WHERE LastName LIKE 'BulkQ%' ORDER BY LastName",
+        },
+    ).json()
     assert job["state"] == "UploadComplete" and job["operation"] == "query"
     _wait(org, job["id"], "query")
     seen, locator, pages = [], None, 0
@@ -182,8 +235,9 @@ def test_query_job_paging_with_locator(org):
             break
     assert pages == 3 and seen == [f"BulkQ{i:03d}" for i in range(25)]
     assert list(rows[0]) == ["Id", "LastName", "Account.Name"]
-    via_client = list(org.sf.bulk2.Contact.query("SELECT Id FROM Contact WHERE LastName LIKE 'BulkQ%'",
-                                                 max_records=7))
+    via_client = list(
+        org.sf.bulk2.Contact.query("SELECT Id FROM Contact WHERE LastName LIKE 'BulkQ%'", max_records=7)
+    )
     assert sum(len(page.strip().splitlines()) - 1 for page in via_client) == 25
     bad = org.raw("POST", "/jobs/query", json={"operation": "query", "query": "SELECT Nope FROM Contact"})
     assert bad.status_code == 400 and bad.json()[0]["errorCode"] == "INVALID_FIELD"

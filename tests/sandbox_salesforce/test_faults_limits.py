@@ -8,7 +8,11 @@ import io
 
 import pytest
 import requests
-from simple_salesforce.exceptions import SalesforceGeneralError, SalesforceOperationError, SalesforceRefusedRequest
+from simple_salesforce.exceptions import (
+    SalesforceGeneralError,
+    SalesforceOperationError,
+    SalesforceRefusedRequest,
+)
 
 
 def test_request_limit_exhaustion_is_403(org):

@@ -70,17 +70,33 @@ def test_unknown_field_and_object(org):
         ("Account", {"Phone": "1"}, "REQUIRED_FIELD_MISSING", ["Name"]),
         ("Account", {"Name": "x" * 256}, "STRING_TOO_LONG", ["Name"]),
         ("Contact", {"LastName": "Mail", "Email": "not-an-email"}, "INVALID_EMAIL_ADDRESS", ["Email"]),
-        ("Account", {"Name": "N", "NumberOfEmployees": "many"}, "INVALID_TYPE_ON_FIELD_IN_RECORD",
-         ["NumberOfEmployees"]),
+        (
+            "Account",
+            {"Name": "N", "NumberOfEmployees": "many"},
+            "INVALID_TYPE_ON_FIELD_IN_RECORD",
+            ["NumberOfEmployees"],
+        ),
         ("Case", {"Subject": "s", "IsClosed": True}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["IsClosed"]),
         ("Case", {"Subject": "s", "CaseNumber": "1"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["CaseNumber"]),
         ("Contact", {"LastName": "L", "AccountId": "0016A0000009999ZZZ"}, "MALFORMED_ID", ["AccountId"]),
-        ("Contact", {"LastName": "L", "AccountId": "0036A0000000001"}, "FIELD_INTEGRITY_EXCEPTION",
-         ["AccountId"]),
-        ("Contact", {"LastName": "L", "AccountId": "0016A000000ZZZZ"}, "INVALID_CROSS_REFERENCE_KEY",
-         ["AccountId"]),
-        ("Account", {"Name": "C", "CreatedDate": "2020-01-01T00:00:00Z"}, "INVALID_FIELD_FOR_INSERT_UPDATE",
-         ["CreatedDate"]),
+        (
+            "Contact",
+            {"LastName": "L", "AccountId": "0036A0000000001"},
+            "FIELD_INTEGRITY_EXCEPTION",
+            ["AccountId"],
+        ),
+        (
+            "Contact",
+            {"LastName": "L", "AccountId": "0016A000000ZZZZ"},
+            "INVALID_CROSS_REFERENCE_KEY",
+            ["AccountId"],
+        ),
+        (
+            "Account",
+            {"Name": "C", "CreatedDate": "2020-01-01T00:00:00Z"},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            ["CreatedDate"],
+        ),
     ],
 )
 def test_record_errors_in_salesforce_shape(org, sobject, body, code, fields):
@@ -133,7 +149,10 @@ def test_composite_create_update_delete_and_all_or_none(org):
     out = sf.restful("composite/sobjects", method="POST", json={"allOrNone": False, "records": recs})
     assert [r["success"] for r in out] == [True, True, True]
     ids = [r["id"] for r in out]
-    bad = [{"attributes": {"type": "Account"}, "Name": "ok"}, {"attributes": {"type": "Account"}, "Phone": "1"}]
+    bad = [
+        {"attributes": {"type": "Account"}, "Name": "ok"},
+        {"attributes": {"type": "Account"}, "Phone": "1"},
+    ]
     out = sf.restful("composite/sobjects", method="POST", json={"allOrNone": True, "records": bad})
     assert out[0]["success"] is False
     assert out[0]["errors"][0]["statusCode"] == "ALL_OR_NONE_OPERATION_ROLLED_BACK"

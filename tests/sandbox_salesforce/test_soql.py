@@ -12,10 +12,18 @@ from simple_salesforce.exceptions import SalesforceMalformedRequest
 def data(org):
     sf = org.sf
     parent = sf.Account.create({"Name": "Soql Parent", "Dispatch_Pro_Id__c": "customer:soql"})["id"]
-    rows = [{"LastName": f"Soql{i:04d}", "FirstName": "Q" if i % 2 else None, "AccountId": parent if i < 5 else None,
-             "Email": f"soql{i}@example.com"} for i in range(2105)]
-    res = sf.bulk2.Contact.insert(records=[{k: ("" if v is None else v) for k, v in r.items()} for r in rows],
-                                  wait=0.1)
+    rows = [
+        {
+            "LastName": f"Soql{i:04d}",
+            "FirstName": "Q" if i % 2 else None,
+            "AccountId": parent if i < 5 else None,
+            "Email": f"soql{i}@example.com",
+        }
+        for i in range(2105)
+    ]
+    res = sf.bulk2.Contact.insert(
+        records=[{k: ("" if v is None else v) for k, v in r.items()} for r in rows], wait=0.1
+    )
     assert res[0]["numberRecordsFailed"] == 0
     return {"parent": parent}
 
@@ -55,8 +63,10 @@ def test_count_and_where_operators(org, data):
 
 
 def test_parent_fields_nested_like_salesforce(org, data):
-    recs = org.sf.query("SELECT Id, Name, Account.Name, Owner.Name FROM Contact WHERE LastName IN "
-                        "('Soql0000', 'Soql0010') ORDER BY LastName")["records"]
+    recs = org.sf.query(
+        "SELECT Id, Name, Account.Name, Owner.Name FROM Contact WHERE LastName IN "
+        "('Soql0000', 'Soql0010') ORDER BY LastName"
+    )["records"]
     assert recs[0]["Account"]["Name"] == "Soql Parent"
     assert recs[0]["Account"]["attributes"]["type"] == "Account"
     assert recs[1]["Account"] is None
@@ -67,13 +77,19 @@ def test_parent_fields_nested_like_salesforce(org, data):
 
 def test_order_limit_offset_nulls(org, data):
     sf = org.sf
-    recs = sf.query("SELECT LastName FROM Contact WHERE LastName LIKE 'Soql%' ORDER BY LastName DESC LIMIT 3 OFFSET 1")
+    recs = sf.query(
+        "SELECT LastName FROM Contact WHERE LastName LIKE 'Soql%' ORDER BY LastName DESC LIMIT 3 OFFSET 1"
+    )
     assert [r["LastName"] for r in recs["records"]] == ["Soql2103", "Soql2102", "Soql2101"]
     assert recs["totalSize"] == 3
-    recs = sf.query("SELECT LastName, FirstName FROM Contact WHERE LastName IN ('Soql0001','Soql0002') "
-                    "ORDER BY FirstName ASC NULLS LAST")["records"]
+    recs = sf.query(
+        "SELECT LastName, FirstName FROM Contact WHERE LastName IN ('Soql0001','Soql0002') "
+        "ORDER BY FirstName ASC NULLS LAST"
+    )["records"]
     assert [r["FirstName"] for r in recs] == ["Q", None]
-    assert sf.query("SELECT COUNT(Id) FROM Contact WHERE LastName LIKE 'Soql%'")["records"][0]["expr0"] == 2105
+    assert (
+        sf.query("SELECT COUNT(Id) FROM Contact WHERE LastName LIKE 'Soql%'")["records"][0]["expr0"] == 2105
+    )
 
 
 def test_query_all_sees_deleted(org, data):
@@ -81,7 +97,9 @@ def test_query_all_sees_deleted(org, data):
     rid = sf.Contact.create({"LastName": "Gone Soon"})["id"]
     sf.Contact.delete(rid)
     assert sf.query("SELECT COUNT() FROM Contact WHERE LastName = 'Gone Soon'")["totalSize"] == 0
-    rows = sf.query_all("SELECT Id, IsDeleted FROM Contact WHERE LastName = 'Gone Soon'", include_deleted=True)
+    rows = sf.query_all(
+        "SELECT Id, IsDeleted FROM Contact WHERE LastName = 'Gone Soon'", include_deleted=True
+    )
     assert rows["records"][0]["IsDeleted"] is True
 
 
@@ -109,5 +127,7 @@ def test_custom_relationship_path(org, data):
     sf = org.sf
     loc = sf.Location__c.create({"Name": "Depot", "Dispatch_Pro_Id__c": "location:1"})["id"]
     sf.Case.create({"Subject": "at depot", "Location__c": loc})
-    rec = sf.query("SELECT Subject, Location__r.Dispatch_Pro_Id__c FROM Case WHERE Location__c != null")["records"]
+    rec = sf.query("SELECT Subject, Location__r.Dispatch_Pro_Id__c FROM Case WHERE Location__c != null")[
+        "records"
+    ]
     assert rec[0]["Location__r"]["Dispatch_Pro_Id__c"] == "location:1"

@@ -11,8 +11,9 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 def test_bad_token_is_401_invalid_session_id(shared_org):
     resp = shared_org.raw("GET", "/sobjects", token="00Dnotthetoken")
     assert resp.status_code == 401
-    assert resp.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID",
-                            "fields": []}]
+    assert resp.json() == [
+        {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID", "fields": []}
+    ]
     assert re.fullmatch(r"api-usage=\d+/\d+", resp.headers["Sforce-Limit-Info"])
 
 
@@ -26,7 +27,10 @@ def test_simple_salesforce_raises_expired_session_on_bad_token(shared_org):
 def test_any_version_with_or_without_trailing_slash(shared_org):
     root = shared_org.endpoints["instance_url"]
     headers = {"Authorization": "Bearer " + shared_org.endpoints["access_token"]}
-    for path in ("/services/data/v58.0/sobjects/Account/describe/", "/services/data/v62.0/sobjects/Account/describe"):
+    for path in (
+        "/services/data/v58.0/sobjects/Account/describe/",
+        "/services/data/v62.0/sobjects/Account/describe",
+    ):
         resp = shared_org.http.get(root + path, headers=headers)
         assert resp.status_code == 200
         assert resp.json()["name"] == "Account"
@@ -39,7 +43,13 @@ def test_limit_info_header_counts_requests(shared_org):
     used_2 = int(second.headers["Sforce-Limit-Info"].split("=")[1].split("/")[0])
     assert used_2 == used_1 + 1
     body = second.json()
-    for name in ("DailyApiRequests", "DailyBulkApiBatches", "DailyBulkV2QueryJobs", "DataStorageMB", "FileStorageMB"):
+    for name in (
+        "DailyApiRequests",
+        "DailyBulkApiBatches",
+        "DailyBulkV2QueryJobs",
+        "DataStorageMB",
+        "FileStorageMB",
+    ):
         assert set(body[name]) == {"Max", "Remaining"}
     assert body["DailyApiRequests"]["Max"] - body["DailyApiRequests"]["Remaining"] == used_2
 
