@@ -26,9 +26,8 @@ def _column_tests(f: SfField, field_list: FieldList) -> list:
     elif f.required and f.type != "Checkbox":
         tests.append("not_null")
     if f.reference_to and f.reference_to in field_list.objects:
-        tests.append(
-            {"relationships": {"arguments": {"to": f"ref('{f.reference_to}')", "field": "Dispatch_Pro_Id__c"}}}
-        )
+        parent = {"to": f"ref('{f.reference_to}')", "field": "Dispatch_Pro_Id__c"}
+        tests.append({"relationships": {"arguments": parent}})
     if f.type == "Picklist" and f.picklist_values:
         tests.append({"accepted_values": {"arguments": {"values": list(f.picklist_values)}}})
     if f.type in TEXT_TYPES and f.length:

@@ -1,0 +1,151 @@
+"""``dp2sf transform``: ``dbt build`` of the mapping (seeds, models, data and unit tests), then static docs.
+
+dbt runs in a subprocess (so its DuckDB connection is closed when it ends: DuckDB allows one writer per file
+and later stages open the file) against the DuckDB file the extract wrote (``settings.duckdb_path``; the
+profile reads it from ``DP2SF_DUCKDB_PATH``). Marts land in schema ``salesforce``, held-back rows in
+``quarantine``. dbt's target and logs go under ``settings.build_dir / "dbt"`` so parallel runs with different
+settings never share them. A failing node raises ``TransformError`` naming every failing node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from workbench.contracts import write_mart_properties
+from workbench.mapping_fields import DBT_DIR, load_field_list
+from workbench.settings import Settings
+
+INVOICE_MODES = ("custom", "order")
+
+
+class TransformError(RuntimeError):
+    """dbt failed: the message lists the failing nodes and their errors."""
+
+
+@dataclass
+class TransformResult:
+    """What a transform did: node outcomes, rows per mart, quarantined rows, where the docs are."""
+
+    duckdb_path: Path
+    seconds: float
+    passed: int
+    warned: int
+    failed: int
+    skipped: int
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    quarantined_rows: dict[str, int] = field(default_factory=dict)
+    docs_path: Path | None = None
+    regenerated: list[str] = field(default_factory=list)
+
+
+def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -> list[str]:
+    """The dbt CLI arguments for ``command`` with this project, profile, target dir and vars."""
+    target = settings.build_dir / "dbt"
+    return [
+        *command,
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(target / "target"),
+        "--log-path",
+        str(target / "logs"),
+        "--vars",
+        f"{{invoices: {invoices}}}",
+    ]
+
+
+@dataclass
+class DbtRun:
+    """One dbt invocation: exit code, its output, and the node results from ``run_results.json``."""
+
+    returncode: int
+    output: str
+    results: list[dict]
+
+    def failures(self) -> list[str]:
+        lines = []
+        for r in self.results:
+            if r["status"] in ("error", "fail", "runtime error"):
+                message = (r.get("message") or "").strip().splitlines()
+                lines.append(f"{r['unique_id']} ({r['status']}): {message[0] if message else ''}")
+        return lines
+
+    def count(self, *statuses: str) -> int:
+        return sum(1 for r in self.results if r["status"] in statuses)
+
+
+def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") -> DbtRun:
+    """Run dbt on the settings' DuckDB in a subprocess; output is captured, never streamed with secrets."""
+    settings.build_dir.mkdir(parents=True, exist_ok=True)
+    results_file = settings.build_dir / "dbt" / "target" / "run_results.json"
+    results_file.unlink(missing_ok=True)
+    env = {**os.environ, "DP2SF_DUCKDB_PATH": str(settings.duckdb_path)}
+    env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dbt.cli.main", *dbt_args(settings, command, invoices)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    results = json.loads(results_file.read_text())["results"] if results_file.is_file() else []
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
+
+
+def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[str, int]]:
+    objects = [o.name for o in load_field_list().enabled_objects(invoices)]
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        marts = {o: con.execute(f'select count(*) from salesforce."{o}"').fetchall()[0][0] for o in objects}
+        held = dict(
+            con.execute(
+                "select object_name, count(distinct source_key) from quarantine.quarantine_all group by 1"
+            ).fetchall()
+        )
+    return marts, held
+
+
+def run_transform(settings: Settings, invoices: str = "custom", docs: bool = True) -> TransformResult:
+    """Refresh the mart contracts from the seeds, ``dbt build``, then ``dbt docs generate --static``."""
+    if invoices not in INVOICE_MODES:
+        raise TransformError(f"invoices must be one of {', '.join(INVOICE_MODES)}, not {invoices!r}")
+    if not settings.duckdb_path.is_file():
+        raise TransformError(f"no raw data at {settings.duckdb_path}: run `dp2sf extract` first")
+    started = time.perf_counter()
+    regenerated = write_mart_properties()
+    build = run_dbt(settings, ["build"], invoices)
+    failures = build.failures()
+    if build.returncode != 0 or failures:
+        if not failures:  # dbt stopped before running nodes (parse or compile error): show its last words
+            failures = [line for line in build.output.strip().splitlines()[-8:] if line.strip()]
+        listed = "\n  ".join(failures)
+        raise TransformError(f"dbt build failed ({len(build.failures())} failing nodes):\n  {listed}")
+    docs_path = None
+    if docs:
+        generated = run_dbt(settings, ["docs", "generate", "--static"], invoices)
+        if generated.returncode != 0:
+            tail = "\n  ".join(generated.output.strip().splitlines()[-5:])
+            raise TransformError(f"dbt docs generate failed:\n  {tail}")
+        docs_path = settings.build_dir / "dbt" / "target" / "static_index.html"
+    marts, held = _row_counts(settings.duckdb_path, invoices)
+    return TransformResult(
+        duckdb_path=settings.duckdb_path,
+        seconds=time.perf_counter() - started,
+        passed=build.count("pass", "success"),
+        warned=build.count("warn"),
+        failed=len(failures),
+        skipped=build.count("skipped"),
+        mart_rows=marts,
+        quarantined_rows=held,
+        docs_path=docs_path,
+        regenerated=regenerated,
+    )
