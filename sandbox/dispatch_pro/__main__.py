@@ -7,7 +7,9 @@ DP_SIM_APP_KEY, DP_SIM_TENANT, DP_SIM_ADMIN_TOKEN.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -33,6 +35,16 @@ def credentials_from_env() -> Credentials:
     return Credentials(**{field: os.environ[var] for field, var in ENV.items()})
 
 
+def start_prerender(seed: int, scale: str, cache_dir: Path) -> subprocess.Popen:
+    """The background cache filler; same process group, so stopping the server stops it too."""
+    args = ["--seed", str(seed), "--scale", scale, "--cache-dir", str(cache_dir)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.dispatch_pro.cache", *args], stdin=subprocess.DEVNULL
+    )
+    atexit.register(proc.terminate)
+    return proc
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox.dispatch_pro", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
@@ -41,13 +53,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", choices=list(SCALES), default="tiny")
     parser.add_argument("--state-dir", type=Path, default=None, help="where the admin overlay is persisted")
     parser.add_argument("--export-page-size", type=int, default=500)
+    parser.add_argument(
+        "--prerender",
+        choices=("auto", "on", "off"),
+        default=os.environ.get("DP_SIM_PRERENDER", "auto"),
+        help="render base records to a disk cache in a background process (auto: on for scale M)",
+    )
     args = parser.parse_args(argv)
+    prerender = args.prerender == "on" or (args.prerender == "auto" and args.scale == "M")
+    cache_dir = args.state_dir / "cache" if prerender and args.state_dir else None
     config = SimConfig(
         seed=args.seed,
         scale=args.scale,
         credentials=credentials_from_env(),
         state_dir=args.state_dir,
         export_page_size=args.export_page_size,
+        cache_dir=cache_dir,
     )
     try:
         app = create_app(config)

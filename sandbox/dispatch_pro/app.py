@@ -20,11 +20,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import records_forms as forms
 from .auth import SCOPE, Credentials, TokenStore
+from .cache import RecordCache, cache_root
 from .entities import ENTITIES, Entity
 from .faults import FaultBook
 from .generator import WINDOW_END, Dataset
 from .overlay import Overlay
-from .paging import BadRequest, export_page, list_page, parse_list_query
+from .paging import BadRequest, export_body, list_page, parse_list_query
 from .records import JOBS, rid
 
 TOKEN_PATH = "/connect/token"
@@ -39,6 +40,7 @@ class SimConfig:
     credentials: Credentials
     state_dir: Path | None = None
     export_page_size: int = 500
+    cache_dir: Path | None = None  # rendered base records (see cache.py); None = generate everything
 
 
 @dataclass
@@ -48,6 +50,7 @@ class SimState:
     tokens: TokenStore = field(default_factory=TokenStore)
     faults: FaultBook = field(default_factory=FaultBook)
     requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_MAX))
+    cache: RecordCache | None = None
 
 
 class ApiError(Exception):
@@ -181,10 +184,8 @@ def _export_handler(state: SimState, ent: Entity) -> Any:
             raise BadRequest(
                 "includeRecentChanges", f"'includeRecentChanges' must be true or false, got {irc!r}"
             )
-        page = export_page(state.dataset, ent, params.get("from"), state.config.export_page_size)
-        return json_response(
-            {"hasMore": page.has_more, "continueFrom": page.continue_from, "data": page.data}
-        )
+        body = export_body(state.dataset, ent, params.get("from"), state.config.export_page_size, state.cache)
+        return Response(body, media_type="application/json")
 
     handler.__name__ = f"export_{ent.key}"
     return handler
@@ -272,6 +273,8 @@ def create_app(config: SimConfig) -> Gate:
     overlay_path = config.state_dir / "overlay.json" if config.state_dir else None
     overlay = Overlay(overlay_path, floor_ticks=WINDOW_END + 1)
     state = SimState(config=config, dataset=Dataset(config.seed, config.scale, overlay))
+    if config.cache_dir is not None:
+        state.cache = RecordCache(cache_root(config.cache_dir, config.seed, config.scale))
     app = FastAPI(title="Dispatch Pro simulator", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.exception_handler(ApiError)

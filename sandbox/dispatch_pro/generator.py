@@ -26,7 +26,7 @@ from typing import Any
 from .overlay import Overlay
 from .pools import pools_for
 from .records import EMPLOYEES, TECHNICIANS, rid
-from .rng import Rng, mix64
+from .rng import Rng
 from .skeleton import SCALES, skeleton_for
 from .timefmt import parse
 
@@ -54,7 +54,7 @@ class Dataset:
     def base_ticks_for(self, code: int, index: int, n: int) -> int:
         """Base modifiedOn of record ``index`` of ``n``: strictly increasing in ``index`` over the window."""
         step = max((WINDOW_END - WINDOW_START) // max(n, 1), 2)
-        return WINDOW_START + index * step + mix64(self.seed * 131 + code * 7_919 + index) % step
+        return WINDOW_START + index * step + ((index * 2_654_435_761 + self.seed * 40_503 + code) >> 3) % step
 
     def base_ticks(self, code: int, index: int) -> int:
         """Base modifiedOn of a record of an export entity (hot path: the step is cached per code)."""
@@ -64,11 +64,12 @@ class Dataset:
 
             n = BASE_COUNT_BY_CODE[code](self)
             step = self._steps[code] = max((WINDOW_END - WINDOW_START) // max(n, 1), 2)
-        return WINDOW_START + index * step + mix64(self.seed * 131 + code * 7_919 + index) % step
+        return WINDOW_START + index * step + ((index * 2_654_435_761 + self.seed * 40_503 + code) >> 3) % step
 
     def modified(self, code: int, index: int) -> int:
         """modifiedOn ticks, after admin changes."""
-        row = self.overlay.row(code, index) if self.overlay else None
+        rows = self.overlay.state.get(code) if self.overlay else None
+        row = rows.get(index) if rows else None
         return int(row[0]) if row else self.base_ticks(code, index)  # type: ignore[arg-type]
 
     def times(self, code: int, index: int) -> int:

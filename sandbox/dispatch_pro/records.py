@@ -83,10 +83,18 @@ def rid(code: int, index: int) -> int:
     return code * 10_000_000 + index + 1
 
 
+_MONEY: dict[int, str] = {}
+
+
 def money(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
+    """Cents as ServiceTitan's money text (``"-12.50"``), cached."""
+    text = _MONEY.get(cents)
+    if text is None:
+        if len(_MONEY) > 100_000:
+            _MONEY.clear()
+        sign = "-" if cents < 0 else ""
+        text = _MONEY[cents] = f"{sign}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+    return text
 
 
 def _ascii(text: str) -> str:
@@ -484,7 +492,7 @@ def job(ds: Dataset, j: int) -> dict[str, Any]:
         "customerPo": f"PO-{r.between(1000, 99999)}" if r.chance(0.15) else "",
         "invoiceId": rid(INVOICES, v) if v is not None else 0,
         "membershipId": None,
-        "total": invoice_money(ds, v)["total"] / 100 if v is not None else None,
+        "total": invoice_totals(ds, v)[2] / 100 if v is not None else None,
         "createdFromEstimateId": None,
         "estimateIds": [],
         "equipmentIds": [],
@@ -624,13 +632,17 @@ def _invoice_lines(ds: Dataset, v: int) -> tuple[tuple[Any, ...], ...]:
     return tuple(lines)
 
 
-def invoice_money(ds: Dataset, v: int) -> dict[str, int]:
-    """Sub total, tax, total, paid and balance of invoice ``v``, in cents."""
+def invoice_totals(ds: Dataset, v: int) -> tuple[int, int, int]:
+    """(sub total, tax, total) of invoice ``v`` in cents: the items' totals plus 8.25% on taxable ones."""
     lines = _invoice_lines(ds, v)
     sub = sum(line[4] for line in lines)
-    taxable = sum(line[4] for line in lines if line[1][4])
-    tax = (taxable * 825 + 5000) // 10000
-    total = sub + tax
+    tax = (sum(line[4] for line in lines if line[1][4]) * 825 + 5000) // 10000
+    return sub, tax, sub + tax
+
+
+def invoice_money(ds: Dataset, v: int) -> dict[str, int]:
+    """Sub total, tax, total, paid and balance of invoice ``v``, in cents."""
+    sub, tax, total = invoice_totals(ds, v)
     payments = payment_amounts(ds, v, total)
     paid = sum(payments)
     return {"sub": sub, "tax": tax, "total": total, "paid": paid, "balance": total - paid}

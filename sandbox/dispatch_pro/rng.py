@@ -1,4 +1,4 @@
-"""A tiny, fast, deterministic PRNG (splitmix64) for per-record generation.
+"""A tiny, fast, deterministic PRNG (splitmix64-seeded LCG) for per-record generation.
 
 ``random.Random(seed)`` costs several microseconds to seed; the simulator derives one generator per record
 (``Rng.for_record(seed, entity_code, index)``), so seeding must be nearly free. Not for cryptography.
@@ -46,11 +46,9 @@ class Rng:
         )
 
     def next(self) -> int:
-        self.state = (self.state + GOLDEN) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
+        """53 random bits: a 64-bit LCG step from a splitmix-mixed seed (cheap; plenty for fake data)."""
+        self.state = s = (self.state * 6364136223846793005 + 1442695040888963407) & MASK
+        return s >> 11
 
     def below(self, n: int) -> int:
         """An integer in [0, n)."""
@@ -62,10 +60,10 @@ class Rng:
 
     def chance(self, p: float) -> bool:
         """True with probability ``p``."""
-        return self.next() < p * 18446744073709551616.0
+        return self.next() < p * 9007199254740992.0
 
     def choice(self, seq: Sequence[T]) -> T:
         return seq[self.next() % len(seq)]
 
     def uniform(self, lo: float, hi: float) -> float:
-        return lo + (hi - lo) * (self.next() / 18446744073709551616.0)
+        return lo + (hi - lo) * (self.next() / 9007199254740992.0)

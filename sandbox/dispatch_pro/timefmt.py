@@ -19,8 +19,20 @@ _PATTERN = re.compile(
 _DAYS: dict[int, str] = {}
 
 
+_FMT_CACHE: dict[int, str] = {}
+
+
 def fmt(ticks: int) -> str:
-    """``2021-07-19T20:35:38.2876004Z`` for the given ticks (day strings cached: this is a hot path)."""
+    """``2021-07-19T20:35:38.2876004Z`` for the given ticks (cached: this is a hot path)."""
+    text = _FMT_CACHE.get(ticks)
+    if text is None:
+        if len(_FMT_CACHE) > 200_000:
+            _FMT_CACHE.clear()
+        text = _FMT_CACHE[ticks] = _fmt(ticks)
+    return text
+
+
+def _fmt(ticks: int) -> str:
     seconds, frac = divmod(ticks, TICKS_PER_SECOND)
     day, sec = divmod(seconds, 86_400)
     day_text = _DAYS.get(day)
