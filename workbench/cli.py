@@ -89,6 +89,99 @@ def extract(
     )
 
 
+InvoicesOption = Annotated[
+    str, typer.Option(help="Invoices as Invoice__c (custom) or Order/OrderItem (order).")
+]
+
+
+@app.command()
+def inventory(invoices: InvoicesOption = "custom") -> None:
+    """Source schema inventory, custom-field manifest (build/manifest.csv), sfdx metadata (build/metadata)."""
+    from workbench.inventory import InventoryError, run_inventory
+    from workbench.mapping_fields import FieldListError
+
+    try:
+        result = run_inventory(get_settings(), invoices=invoices)
+    except (InventoryError, FieldListError) as exc:
+        _fail(str(exc))
+    console.print(f"manifest: {result.manifest_fields} fields → {result.manifest_path}")
+    console.print(f"metadata: {result.metadata_files} files → {result.metadata_dir} (custom objects: "
+                  f"{', '.join(result.custom_objects)})")  # fmt: skip
+    if result.schema_inventory_path:
+        console.print(f"source inventory: {result.profiled_columns} columns → {result.schema_inventory_path}")
+    for f in result.custom_fields_unseeded:
+        err.print(f"[yellow]unmapped custom property[/] {f.entity}.{f.name} ({f.data_type}, inferred "
+                  f"{f.inferred_type}): add it to dbt_project/seeds/custom_fields.csv")  # fmt: skip
+    for note in result.notes:
+        console.print(f"note: {note}")
+
+
+@schema_app.command("check")
+def schema_check(
+    target: Annotated[str, typer.Option(help="sandbox (local org) or salesforce (a real org).")] = "sandbox",
+    invoices: InvoicesOption = "custom",
+) -> None:
+    """Compare the manifest with the target org; exits non-zero while anything blocks the load."""
+    from workbench.schema_check import SchemaCheckError, run_schema_check
+
+    try:
+        result = run_schema_check(get_settings(), target=target, invoices=invoices)
+    except SchemaCheckError as exc:
+        _fail(str(exc))
+    if result.issues:
+        table = Table(
+            "object", "field", "issue", "expected", "org has", "blocks", title=f"schema check: {target}"
+        )
+        for i in result.issues:
+            table.add_row(
+                i.object, i.field or "-", i.kind, i.expected, i.actual, "yes" if i.blocking else "no"
+            )
+        console.print(table)
+    summary = f"{result.objects_checked} objects, {result.fields_checked} fields checked"
+    if not result.ok:
+        _fail(
+            f"{len(result.blocking)} blocking differences ({summary}): create them in the org "
+            "(`dp2sf schema deploy` for the sandbox; the admin deploys build/metadata to a real org)"
+        )
+    console.print(f"[green]schema check passed[/]: {summary}")
+
+
+@schema_app.command("deploy")
+def schema_deploy(invoices: InvoicesOption = "custom") -> None:
+    """Deploy build metadata to the LOCAL sandbox org (a real org is deployed by its admin)."""
+    from workbench.schema_deploy import SchemaDeployError, deploy_to_sandbox
+
+    try:
+        outcome = deploy_to_sandbox(get_settings(), invoices=invoices)
+    except SchemaDeployError as exc:
+        _fail(str(exc))
+    console.print(f"[green]deployed[/] {outcome.components} components to the sandbox org")
+
+
+@app.command()
+def transform(
+    invoices: InvoicesOption = "custom",
+    docs: Annotated[bool, typer.Option(help="Also render the dbt docs (static HTML).")] = True,
+) -> None:
+    """dbt build: marts in schema salesforce, held-back rows in schema quarantine."""
+    from workbench.mapping_fields import FieldListError
+    from workbench.transform import TransformError, run_transform
+
+    try:
+        result = run_transform(get_settings(), invoices=invoices, docs=docs)
+    except (TransformError, FieldListError) as exc:
+        _fail(str(exc))
+    table = Table(
+        "Salesforce object", "mart rows", "quarantined", title=f"dbt build in {result.seconds:.1f}s"
+    )
+    for name, rows in result.mart_rows.items():
+        table.add_row(name, f"{rows:,}", f"{result.quarantined_rows.get(name, 0):,}")
+    console.print(table)
+    console.print(f"[green]transform done[/]: {result.passed} nodes passed, {result.warned} warned")
+    if result.docs_path:
+        console.print(f"docs: {result.docs_path}")
+
+
 @app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="Data scale for the simulator: tiny, S, M or L.")] = "tiny",

@@ -1,0 +1,155 @@
+"""``dp2sf schema check``: compare the custom-field manifest with the target org's describe.
+
+Lists precisely what is missing or different: objects, fields, types, lengths, precision/scale, picklist
+values, external-id/unique flags, lookup targets, fields the org will not let us write. An issue is
+*blocking* when the load would fail or lose data because of it (e.g. a missing field, a shorter length, a
+missing picklist value); non-blocking differences (a longer length, an extra picklist value) are listed too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
+
+from workbench.manifest import manifest_fields
+from workbench.mapping_fields import TEXT_TYPES, SfField, load_field_list
+from workbench.settings import Settings
+
+# manifest (Metadata API) type → the describe types that can hold it
+DESCRIBE_TYPES = {
+    "Text": {"string", "combobox", "textarea"},
+    "TextArea": {"textarea", "string"},
+    "LongTextArea": {"textarea"},
+    "Html": {"textarea"},
+    "Email": {"email"},
+    "Phone": {"phone"},
+    "Url": {"url"},
+    "Picklist": {"picklist"},
+    "Number": {"double", "int", "percent", "currency"},
+    "Currency": {"currency", "double"},
+    "Percent": {"percent", "double"},
+    "Checkbox": {"boolean"},
+    "Date": {"date"},
+    "DateTime": {"datetime"},
+    "Lookup": {"reference"},
+    "MasterDetail": {"reference"},
+}
+
+
+class SchemaCheckError(RuntimeError):
+    """The target org could not be described (the message names the target and the cause)."""
+
+
+@dataclass
+class SchemaIssue:
+    """One difference between the manifest and the org."""
+
+    kind: str  # missing_object | missing_field | type | length | precision | picklist | external_id | ...
+    object: str
+    field: str
+    expected: str
+    actual: str
+    blocking: bool
+
+    def describe(self) -> str:
+        where = f"{self.object}.{self.field}" if self.field else self.object
+        return f"{where}: {self.kind} expected {self.expected}, org has {self.actual}"
+
+
+@dataclass
+class SchemaCheckResult:
+    target: str
+    objects_checked: int
+    fields_checked: int
+    issues: list[SchemaIssue] = field(default_factory=list)
+
+    @property
+    def blocking(self) -> list[SchemaIssue]:
+        return [i for i in self.issues if i.blocking]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+
+def compare_field(f: SfField, actual: dict | None) -> list[SchemaIssue]:
+    """Differences between one manifest field and its describe entry (``None`` when the org lacks it)."""
+    obj, name = f.object, f.name
+
+    def issue(kind: str, expected: object, got: object, blocking: bool = True) -> SchemaIssue:
+        return SchemaIssue(kind, obj, name, str(expected), str(got), blocking)
+
+    if actual is None:
+        return [issue("missing_field", f"a {f.type} field", "no such field")]
+    issues = []
+    allowed = DESCRIBE_TYPES.get(f.type, set())
+    if actual["type"] not in allowed:
+        issues.append(issue("type", f"{f.type} ({'/'.join(sorted(allowed))})", actual["type"]))
+    if not actual.get("createable", True):
+        issues.append(issue("not_createable", "createable", "read-only"))
+    length = actual.get("length")
+    if f.type in TEXT_TYPES and f.length and length and length != f.length:
+        issues.append(issue("length", f.length, length, blocking=length < f.length))
+    if f.type in ("Number", "Currency", "Percent") and f.custom:
+        got = (actual.get("precision"), actual.get("scale"))
+        want = (f.precision or 18, f.scale or 0)
+        if got != want:
+            short = (got[0] or 0) < want[0] or (got[1] or 0) < want[1]
+            issues.append(issue("precision", f"{want[0]},{want[1]}", f"{got[0]},{got[1]}", blocking=short))
+    if f.type == "Picklist":
+        values = {p["value"] for p in actual.get("picklistValues", []) if p.get("active", True)}
+        missing = [v for v in f.picklist_values if v not in values]
+        if missing:
+            issues.append(
+                issue("picklist", "values " + "|".join(missing), "|".join(sorted(values)) or "none")
+            )
+        if f.custom and not actual.get("restrictedPicklist", False):
+            issues.append(issue("restricted_picklist", "restricted", "unrestricted", blocking=False))
+    if f.external_id and not actual.get("externalId", False):
+        issues.append(issue("external_id", "externalId true", "false"))
+    if f.unique and not actual.get("unique", False):
+        issues.append(issue("unique", "unique true", "false"))
+    if f.reference_to and f.type in ("Lookup", "MasterDetail"):
+        targets = actual.get("referenceTo") or []
+        if f.reference_to not in targets:
+            issues.append(issue("reference_to", f.reference_to, ",".join(targets) or "nothing"))
+    return issues
+
+
+def _describe(sf, object_name: str) -> dict | None:
+    try:
+        return getattr(sf, object_name).describe()
+    except SalesforceResourceNotFound:
+        return None
+
+
+def run_schema_check(
+    settings: Settings, target: str = "sandbox", invoices: str = "custom"
+) -> SchemaCheckResult:
+    """Describe every object of the manifest on ``target`` and list what is missing or different."""
+    from loaders.connection import ConnectionConfigError, connect
+
+    field_list = load_field_list()
+    try:
+        sf = connect(target, endpoints_file=Path(settings.endpoints_file) if target == "sandbox" else None)
+    except ConnectionConfigError as exc:
+        raise SchemaCheckError(f"cannot connect to target {target!r}: {exc}") from None
+    fields = manifest_fields(field_list, invoices)
+    objects = sorted({f.object for f in fields})
+    result = SchemaCheckResult(target=target, objects_checked=len(objects), fields_checked=len(fields))
+    for object_name in objects:
+        try:
+            described = _describe(sf, object_name)
+        except (SalesforceError, OSError) as exc:
+            raise SchemaCheckError(f"describe of {object_name} on {target!r} failed: {exc}") from None
+        if described is None:
+            result.issues.append(
+                SchemaIssue("missing_object", object_name, "", "a custom object", "no such object", True)
+            )
+            continue
+        by_name = {d["name"].lower(): d for d in described.get("fields", [])}
+        for f in (f for f in fields if f.object == object_name):
+            result.issues.extend(compare_field(f, by_name.get(f.name.lower())))
+    return result
