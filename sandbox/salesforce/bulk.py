@@ -163,9 +163,10 @@ class BulkEngine:
         with self.lock:
             self.jobs[job["id"]] = job
         self.save(job)
+        created = dict(job)  # as created, before the worker moves it on
         if kind == "query":
             self.queue.put(job["id"])
-        return job
+        return created
 
     def upload(self, job_id: str, data: bytes) -> None:
         job = self.get(job_id, "ingest")

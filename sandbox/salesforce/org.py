@@ -15,7 +15,7 @@ from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
 from sandbox.salesforce.metadata import Registry
-from sandbox.salesforce.metadata.ids import compute_id18, is_valid_id, new_id
+from sandbox.salesforce.metadata.ids import base62, compute_id18, is_valid_id, new_id
 from sandbox.salesforce.seed import seed_org
 from sandbox.salesforce.store import Store, q
 from sandbox.salesforce.values import now_iso
@@ -134,6 +134,15 @@ class Org:
 
     def new_id(self, key_prefix: str, counter: int) -> str:
         return new_id(key_prefix, counter)
+
+    def new_ids(self, key_prefix: str, first: int, n: int) -> list[str]:
+        """``n`` consecutive new 18-char ids (the same ids ``new_id`` gives, computed in bulk)."""
+        head = new_id(key_prefix, first)[:5]
+        out = []
+        for counter in range(first, first + n):
+            id15 = head + base62(counter, 10)
+            out.append(id15 + _suffix(id15))
+        return out
 
     def normalize_id(self, value: Any, f: Any) -> str:
         """A reference value as an 18-char id of one of the field's referenceTo types."""
@@ -368,6 +377,21 @@ class Org:
             "settings": self.settings,
             "limits": self.limits.snapshot(),
         }
+
+
+_CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def _suffix(id15: str) -> str:
+    """The 3-character checksum of a 15-character id (as ``compute_id18`` computes it)."""
+    out = ""
+    for start in (0, 5, 10):
+        bits = 0
+        for j in range(5):
+            if "A" <= id15[start + j] <= "Z":
+                bits |= 1 << j
+        out += _CHECKSUM[bits]
+    return out
 
 
 class _Holder:

@@ -91,10 +91,13 @@ class Store:
                     if n.lower() not in lower:
                         self.conn.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(n)} {d}")
             self._columns.pop(table, None)
+            # indexes: what lookups, upserts and cascades search by (audit and owner lookups are not indexed,
+            # they would slow every insert)
             indexed = ["IsDeleted"] + [
                 f.name
                 for f in obj.fields.values()
-                if (f.unique or f.external_id or f.type == "reference") and f.name in wanted
+                if (f.unique or f.external_id or (f.type == "reference" and (f.cascade_delete or f.custom)))
+                and f.name in wanted
             ]
             for col in indexed:
                 if col in wanted:

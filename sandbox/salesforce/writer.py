@@ -98,9 +98,14 @@ class ObjectWriter:
             value = f.default_value if f.default_value is not None else picked
             if value is not None and f.name not in SYSTEM_FIELDS and not f.auto_number:
                 self.defaults.append((f, value))
-        self.booleans = [
-            f for f in self.fields.values() if f.type == "boolean" and f.name not in SYSTEM_FIELDS
+        self.boolean_names = [
+            f.name for f in self.fields.values() if f.type == "boolean" and f.name not in SYSTEM_FIELDS
         ]
+        self._needs_computed = (
+            self.table == "Case"
+            or "TotalPrice" in self.fields
+            or ("Name" in self.fields and "LastName" in self.fields)
+        )
 
     # -- planning -------------------------------------------------------------------------------
     def checker(self, f: Any, csv_mode: bool) -> Any:
@@ -131,36 +136,46 @@ class ObjectWriter:
         return out
 
     # -- conversion -----------------------------------------------------------------------------
-    def _convert(self, raw: dict, plan: dict[str, Column], csv_mode: bool, insert: bool, row: _Row) -> None:
+    def compile_plan(self, plan: dict[str, Column], csv_mode: bool, insert: bool) -> dict[str, tuple]:
+        """Per input key: (field name, checker, relationship column, access allowed, is reference, skip)."""
         audit_ok = insert and self.org.settings.get("audit_fields_on_create", False)
-        bad_access: list[str] = []
-        for key, value in raw.items():
-            col = plan[key]
+        out = {}
+        for key, col in plan.items():
             f = col.field
-            if f.name == "Id" and not insert:
+            allowed = (f.createable if insert else f.updateable) or (audit_ok and f.name in AUDIT_FIELDS)
+            rel = col if col.target is not None else None
+            skip = f.name == "Id" and not insert and rel is None
+            out[key] = (f.name, self.checker(f, csv_mode), rel, allowed, f.type == "reference", skip, f)
+        return out
+
+    def _convert(self, raw: dict, entries: dict[str, tuple], csv_mode: bool, row: _Row) -> None:
+        bad_access: list[str] = []
+        values = row.values
+        for key, value in raw.items():
+            name, check, rel, allowed, is_ref, skip, f = entries[key]
+            if skip:
                 continue
             if csv_mode:
                 if value == "":
                     continue
                 if value == "#N/A":
                     value = None
-            if col.target is not None:
+            if rel is not None:
                 if value is not None:
-                    row.rels.append((col, value))
+                    row.rels.append((rel, value))
                 else:
-                    row.values[f.name] = None
+                    values[name] = None
                 continue
-            allowed = f.createable if insert else f.updateable
-            if not allowed and not (audit_ok and f.name in AUDIT_FIELDS):
-                bad_access.append(f.name)
+            if not allowed:
+                bad_access.append(name)
                 continue
             if value is None:
-                row.values[f.name] = None
+                values[name] = None
                 continue
-            stored = self.checker(f, csv_mode)(value)
-            if f.type == "reference" and stored is not None:
+            stored = check(value)
+            if is_ref and stored is not None:
                 stored = self.org.normalize_id(stored, f)
-            row.values[f.name] = stored
+            values[name] = stored
         if bad_access:
             names = ", ".join(bad_access)
             raise RecordError(
@@ -316,9 +331,10 @@ class ObjectWriter:
         """Validate and insert rows; ``extra`` holds org-set values (files) that skip access checks."""
         plan = self.plan({k for raw in raws for k in raw})
         rows = [_Row(Result(indexes[i] if indexes else i)) for i in range(len(raws))]
+        entries = self.compile_plan(plan, csv_mode, True)
         for r, raw in zip(rows, raws, strict=True):
             try:
-                self._convert(raw, plan, csv_mode, True, r)
+                self._convert(raw, entries, csv_mode, r)
             except RecordError as exc:
                 r.result.error = exc
         self._resolve_rels(rows)
@@ -339,6 +355,30 @@ class ObjectWriter:
             self._write_inserts(good)
         return [r.result for r in rows]
 
+    def _insert_template(self, now: str, user: str | None) -> dict[str, Any]:
+        """Values every new row starts from: defaults, false booleans, system fields."""
+        template: dict[str, Any] = {}
+        for f, default in self.defaults:
+            try:
+                template[f.name] = self.checker(f, False)(default)
+            except RecordError:
+                template[f.name] = None
+        for name in self.boolean_names:
+            template.setdefault(name, 0)
+        template.update(
+            {
+                "CreatedDate": now,
+                "CreatedById": user,
+                "LastModifiedDate": now,
+                "LastModifiedById": user,
+                "SystemModstamp": now,
+                "IsDeleted": 0,
+            }
+        )
+        if "OwnerId" in self.fields:
+            template["OwnerId"] = user
+        return {k: v for k, v in template.items() if k in self.fields}
+
     def _write_inserts(self, rows: list[_Row]) -> None:
         org, now, user = self.org, now_iso(), self.org.user_id
         with org.store.transaction() as conn:
@@ -347,34 +387,33 @@ class ObjectWriter:
                 f.name: org.store.next_counter("auto:" + self.table + "." + f.name, len(rows))
                 for f in self.auto_numbers
             }
-            params = []
+            ids = org.new_ids(self.obj.key_prefix, first, len(rows))
+            template = self._insert_template(now, user)
+            has_owner = "OwnerId" in self.fields
+            computed = self._needs_computed
             for n, r in enumerate(rows):
-                v = r.values
-                for f, default in self.defaults:
-                    if f.name not in v:
-                        try:
-                            v[f.name] = self.checker(f, False)(default)
-                        except RecordError:
-                            v[f.name] = None
-                for f in self.booleans:
-                    if v.get(f.name) is None:
-                        v[f.name] = 0
+                given = r.values
+                v = r.values = {**template, **given}
+                for name in self.boolean_names:
+                    if v[name] is None:
+                        v[name] = 0
                 for name, start in autos.items():
                     v[name] = f"{start + n:08d}"
-                v["Id"] = org.new_id(self.obj.key_prefix, first + n)
-                v.setdefault("CreatedDate", now)
-                v.setdefault("CreatedById", user)
-                v.setdefault("LastModifiedDate", v["CreatedDate"] if "CreatedDate" in r.values else now)
-                v.setdefault("LastModifiedById", v["CreatedById"])
-                v["SystemModstamp"] = now
-                v["IsDeleted"] = 0
-                if "OwnerId" in self.fields and not v.get("OwnerId"):
+                v["Id"] = ids[n]
+                if "CreatedDate" in given and "LastModifiedDate" not in given:
+                    v["LastModifiedDate"] = given["CreatedDate"]
+                if "CreatedById" in given and "LastModifiedById" not in given:
+                    v["LastModifiedById"] = given["CreatedById"]
+                if has_owner and not v.get("OwnerId"):
                     v["OwnerId"] = user
-                self._computed(v, v)
+                if computed:
+                    self._computed(v, v)
                 r.result.id, r.result.created = v["Id"], True
-                params.append([v.get(c) for c in self.columns])
-            cols = ", ".join(q(c) for c in self.columns)
-            marks = ", ".join("?" * len(self.columns))
+            present = set().union(*(r.values.keys() for r in rows))
+            columns = [c for c in self.columns if c in present]
+            params = [[r.values.get(c) for c in columns] for r in rows]
+            cols = ", ".join(q(c) for c in columns)
+            marks = ", ".join("?" * len(columns))
             conn.executemany(f"INSERT INTO {q(self.table)} ({cols}) VALUES ({marks})", params)
         org.limits.add("DataStorageRecords", len(rows))
 
@@ -410,6 +449,7 @@ class ObjectWriter:
             r.result.id = rid
             ids.append(rid)
         existing = self.fetch(ids)
+        entries = self.compile_plan(plan, csv_mode, False)
         for r, raw in zip(rows, raws, strict=True):
             if r.result.error:
                 continue
@@ -422,7 +462,7 @@ class ObjectWriter:
                 continue
             r.existing = cur
             try:
-                self._convert(raw, plan, csv_mode, False, r)
+                self._convert(raw, entries, csv_mode, r)
             except RecordError as exc:
                 r.result.error = exc
         self._resolve_rels(rows)
