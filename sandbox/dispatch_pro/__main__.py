@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         app = create_app(config)
     except ValueError as exc:  # e.g. an unreadable overlay file
         raise SystemExit(f"dispatch_pro simulator: {exc}") from None
+    if cache_dir is not None:
+        start_prerender(args.seed, args.scale, cache_dir)
     print(
         f"dispatch_pro simulator: seed={args.seed} scale={args.scale} on http://{args.host}:{args.port}",
         file=sys.stderr,
