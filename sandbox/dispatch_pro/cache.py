@@ -58,7 +58,7 @@ def usable(ds: Dataset, ent: Entity) -> bool:
 class RecordCache:
     """Reader side: record bytes by (entity, index), chunks kept in a small in-memory LRU."""
 
-    def __init__(self, root: Path, max_chunks: int = 48) -> None:
+    def __init__(self, root: Path, max_chunks: int = 32) -> None:
         self.root = root
         self.max_chunks = max_chunks
         self._chunks: OrderedDict[tuple[str, int], tuple[bytes, array]] = OrderedDict()
