@@ -1,7 +1,8 @@
 """``python -m sandbox.dispatch_pro --port P --seed S --scale tiny|S|M|L --state-dir DIR``.
 
 Credentials come from the environment (never the command line): DP_SIM_CLIENT_ID, DP_SIM_CLIENT_SECRET,
-DP_SIM_APP_KEY, DP_SIM_TENANT, DP_SIM_ADMIN_TOKEN.
+DP_SIM_APP_KEY, DP_SIM_TENANT, DP_SIM_ADMIN_TOKEN. Optional: DP_SIM_PRERENDER (auto|on|off) and
+DP_SIM_CACHE_DIR (where rendered records go; default <state-dir>/cache; chunks already there are reused).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     prerender = args.prerender == "on" or (args.prerender == "auto" and args.scale == "M")
-    cache_dir = args.state_dir / "cache" if prerender and args.state_dir else None
+    shared_cache = os.environ.get("DP_SIM_CACHE_DIR")  # reuse rendered records across runs (benchmarks)
+    cache_dir = Path(shared_cache) if shared_cache else (args.state_dir / "cache" if args.state_dir else None)
+    cache_dir = cache_dir if prerender else None
     config = SimConfig(
         seed=args.seed,
         scale=args.scale,
