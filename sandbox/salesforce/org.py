@@ -15,7 +15,7 @@ from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
 from sandbox.salesforce.metadata import Registry
-from sandbox.salesforce.metadata.ids import base62, compute_id18, is_valid_id, new_id
+from sandbox.salesforce.metadata.ids import BASE62, base62, compute_id18, is_valid_id, new_id
 from sandbox.salesforce.seed import seed_org
 from sandbox.salesforce.store import Store, q
 from sandbox.salesforce.values import now_iso
@@ -138,10 +138,16 @@ class Org:
     def new_ids(self, key_prefix: str, first: int, n: int) -> list[str]:
         """``n`` consecutive new 18-char ids (the same ids ``new_id`` gives, computed in bulk)."""
         head = new_id(key_prefix, first)[:5]
+        c1 = _suffix(head + "0" * 10)[0]
         out = []
+        hi_cached, c2, bits3, hi_str = -1, "", 0, ""
         for counter in range(first, first + n):
-            id15 = head + base62(counter, 10)
-            out.append(id15 + _suffix(id15))
+            hi, lo = divmod(counter, 3844)
+            if hi != hi_cached:
+                hi_cached, hi_str = hi, base62(hi, 8)
+                c2 = _suffix(head + hi_str + "00")[1]
+                bits3 = sum(1 << j for j, ch in enumerate(hi_str[5:8]) if "A" <= ch <= "Z")
+            out.append(head + hi_str + _LO[lo] + c1 + c2 + _CHECKSUM[bits3 | _LO_BITS[lo]])
         return out
 
     def normalize_id(self, value: Any, f: Any) -> str:
@@ -380,6 +386,10 @@ class Org:
 
 
 _CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+_LO = [a + b for a in BASE62 for b in BASE62]  # the last two base-62 digits of a counter
+_LO_BITS = [(("A" <= t[0] <= "Z") << 3) | (("A" <= t[1] <= "Z") << 4) for t in _LO]
 
 
 def _suffix(id15: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sandbox.salesforce.errors import RecordError
@@ -25,14 +25,22 @@ SYSTEM_FIELDS = AUDIT_FIELDS | {"Id", "SystemModstamp", "IsDeleted"}
 CHUNK = 900  # SQLite variables per IN (...)
 
 
-@dataclass
 class Result:
     """The outcome for one input row."""
 
-    index: int
-    id: str | None = None
-    created: bool = False
-    error: RecordError | None = None
+    __slots__ = ("index", "id", "created", "error")
+
+    def __init__(
+        self,
+        index: int,
+        id: str | None = None,
+        created: bool = False,  # noqa: A002
+        error: RecordError | None = None,
+    ) -> None:
+        self.index, self.id, self.created, self.error = index, id, created, error
+
+    def __repr__(self) -> str:
+        return f"Result(index={self.index}, id={self.id!r}, created={self.created}, error={self.error!r})"
 
 
 @dataclass
@@ -53,12 +61,16 @@ class PlanError(Exception):
         self.key, self.reason = key, reason
 
 
-@dataclass
 class _Row:
-    result: Result
-    values: dict[str, Any] = field(default_factory=dict)
-    rels: list[tuple[Column, Any]] = field(default_factory=list)
-    existing: dict[str, Any] | None = None
+    """One input row on its way through validation."""
+
+    __slots__ = ("result", "values", "rels", "existing")
+
+    def __init__(self, result: Result) -> None:
+        self.result = result
+        self.values: dict[str, Any] = {}
+        self.rels: list[tuple[Column, Any]] = []
+        self.existing: dict[str, Any] | None = None
 
 
 def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
@@ -219,10 +231,16 @@ class ObjectWriter:
 
     def _check_references(self, rows: list[_Row]) -> None:
         wanted: dict[str, set] = defaultdict(set)
+        present: set[str] = set()
+        for r in rows:
+            present.update(r.values.keys())
+        refs = [f for f in self.references if f.name in present]
+        if not refs:
+            return
         for r in rows:
             if r.result.error:
                 continue
-            for f in self.references:
+            for f in refs:
                 rid = r.values.get(f.name)
                 if rid:
                     wanted[rid[:3]].add(rid)
@@ -240,7 +258,7 @@ class ObjectWriter:
         for r in rows:
             if r.result.error:
                 continue
-            for f in self.references:
+            for f in refs:
                 rid = r.values.get(f.name)
                 if rid and rid not in state:
                     r.result.error = RecordError(
@@ -391,8 +409,10 @@ class ObjectWriter:
             template = self._insert_template(now, user)
             has_owner = "OwnerId" in self.fields
             computed = self._needs_computed
+            present = set(template) | set(autos) | {"Id"}
             for n, r in enumerate(rows):
                 given = r.values
+                present.update(given.keys())
                 v = r.values = {**template, **given}
                 for name in self.boolean_names:
                     if v[name] is None:
@@ -408,8 +428,8 @@ class ObjectWriter:
                     v["OwnerId"] = user
                 if computed:
                     self._computed(v, v)
+                    present.update(v.keys())
                 r.result.id, r.result.created = v["Id"], True
-            present = set().union(*(r.values.keys() for r in rows))
             columns = [c for c in self.columns if c in present]
             params = [[r.values.get(c) for c in columns] for r in rows]
             cols = ", ".join(q(c) for c in columns)
