@@ -5,7 +5,7 @@
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
         select distinct source_name, api_name, type
-        from {{ ref('custom_fields') }}
+        from {{ seed_relation('custom_fields') }}
         where {{ where }}
         order by api_name
     {%- endset -%}

@@ -3,7 +3,7 @@
 {% macro html_to_text(expr) -%}
     {#- Plain text from HTML: inline images dropped (they become Files), <br>/<p>/<div>/<li> become line
         breaks, other tags removed, common entities decoded, runs of spaces collapsed, ends trimmed. -#}
-    nullif(trim(
+    nullif(regexp_replace(
         regexp_replace(
             regexp_replace(
                 replace(replace(replace(replace(replace(replace(
@@ -14,8 +14,8 @@
                         '<[^>]+>', '', 'g'),
                     '&nbsp;', ' '), '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&amp;', '&'),
                 '[ \t]+', ' ', 'g'),
-            ' ?\n ?', chr(10), 'g')
-    ), '')
+            ' ?\n ?', chr(10), 'g'),
+        '^\s+|\s+$', '', 'g'), '')
 {%- endmacro %}
 
 {% macro squish(expr) -%}

@@ -45,7 +45,7 @@ final as (
     select
         with_priority.*,
         status_map.case_status,
-        status_map.closed_reason,
+        nullif(status_map.closed_reason, '') as closed_reason,
         priority_map.case_priority,
         priority_map.source_priority as mapped_source_priority
 
