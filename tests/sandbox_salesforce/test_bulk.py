@@ -241,3 +241,20 @@ def test_query_job_paging_with_locator(org):
     assert sum(len(page.strip().splitlines()) - 1 for page in via_client) == 25
     bad = org.raw("POST", "/jobs/query", json={"operation": "query", "query": "SELECT Nope FROM Contact"})
     assert bad.status_code == 400 and bad.json()[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_chunked_upload_is_accepted(org):
+    job = _job(org, {"object": "Account", "operation": "insert"})
+
+    def body():
+        yield b"Name,Phone\n"
+        for i in range(50):
+            yield f"Chunked {i},{i}\n".encode()
+
+    resp = org.raw(
+        "PUT", f"/jobs/ingest/{job['id']}/batches", data=body(), headers={"Content-Type": "text/csv"}
+    )
+    assert resp.status_code == 201 and resp.request.headers.get("Transfer-Encoding") == "chunked"
+    org.raw("PATCH", f"/jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
+    info = _wait(org, job["id"])
+    assert info["numberRecordsProcessed"] == 50 and info["numberRecordsFailed"] == 0

@@ -75,3 +75,23 @@ def test_describe_global_and_sobject(shared_org):
     assert fields["CaseNumber"]["autoNumber"] is True and fields["CaseNumber"]["createable"] is False
     info = shared_org.sf.Account.metadata()
     assert info["objectDescribe"]["name"] == "Account" and "recentItems" in info
+
+
+def test_starting_state_users_from_technicians(shared_org):
+    from sandbox.salesforce.seed import technicians
+
+    techs = [t for t in technicians(42, "tiny") if (t.get("email") or "").strip()]
+    users = shared_org.sf.query_all("SELECT Email, IsActive, Name FROM User")["records"]
+    emails = [u["Email"] for u in users]
+    assert "integration@dp2sf.sandbox" in emails
+    exact = sum(1 for t in techs if t["email"].strip() in emails)
+    by_case = sum(
+        1
+        for t in techs
+        if t["email"].strip() not in emails and t["email"].strip().lower() in {e.lower() for e in emails}
+    )
+    missing = len(techs) - exact - by_case
+    assert exact >= len(techs) // 2 and exact + by_case + missing == len(techs)
+    assert len(users) == 1 + exact + by_case
+    org = shared_org.sf.query("SELECT Id, Name FROM Organization")
+    assert org["totalSize"] == 1 and org["records"][0]["Id"].startswith("00D")
