@@ -40,7 +40,7 @@ FILE_RESOURCES = ("job_attachments", "attachment_files", "signature_files")
 
 def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
     """Run the dlt pipeline once (full) and report records and seconds."""
-    from dlt_pipelines.pipeline import make_pipeline, make_source, run_extract
+    from dlt_pipelines.pipeline import LOADER_FILE_FORMAT, make_pipeline, make_source, run_extract
     from workbench.settings import get_settings
 
     settings = get_settings(sandbox_dir=sandbox_dir, data_dir=data_dir)
@@ -51,7 +51,7 @@ def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
     source = make_source(settings, files_dir=None)
     source = source.with_resources(*[name for name in source.resources if name not in FILE_RESOURCES])
     pipeline = make_pipeline(settings, progress=None)
-    pipeline.run(source)
+    pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     counts = pipeline.last_trace.last_normalize_info.row_counts
     records = sum(n for table, n in counts.items() if "__" not in table and not table.startswith("_dlt"))
     return {"records": records, "seconds": time.perf_counter() - started}

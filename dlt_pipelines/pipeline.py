@@ -29,9 +29,12 @@ if TYPE_CHECKING:
 
     from workbench.settings import Settings
 
-# dlt must not phone home or write outside the data dir
+# dlt must not phone home; its schema-inference warnings (columns that were null in a load) are noise here
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
+# DuckDB loads jsonl files about twice as fast as dlt's default insert_values (measured on the tiny tier)
+LOADER_FILE_FORMAT = "jsonl"
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 
 
@@ -192,7 +195,7 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
     pipeline = make_pipeline(settings, progress=progress)
     say(f"extracting Dispatch Pro ({settings.source}) into {settings.duckdb_path} [{DATASET_NAME}]")
     try:
-        pipeline.run(source)
+        pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     except PipelineStepFailed as exc:
         raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
     normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}

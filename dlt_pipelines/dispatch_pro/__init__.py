@@ -172,6 +172,14 @@ def _walk_units(units: list[Any] | None) -> Iterator[dict[str, Any]]:
             yield from _walk_units(unit.get("units"))
 
 
+def _signature_file_id(attachment: dict[str, Any]) -> str | None:
+    """A signature image's downloadable id: ``id`` if given, else the stem of ``fileName`` (``123.png``)."""
+    if attachment.get("id") is not None:
+        return str(attachment["id"])
+    name = attachment.get("fileName")
+    return Path(name).stem if name else None
+
+
 def signature_refs(submission: dict[str, Any], tenant: str) -> Iterator[FileRef]:
     """Signature images referenced by a form submission's signature units (an attachment id each)."""
     owners = submission.get("owners") or []
@@ -180,9 +188,12 @@ def signature_refs(submission: dict[str, Any], tenant: str) -> Iterator[FileRef]
         if str(unit.get("type", "")).lower() != "signature":
             continue
         for attachment in unit.get("attachments") or []:
-            source_id = attachment.get("id") or attachment.get("attachmentId") or attachment.get("fileName")
+            source_id = _signature_file_id(attachment)
             if source_id is None:
-                continue
+                raise ValueError(
+                    f"form submission {submission.get('id')}: signature unit {unit.get('id')!r} has an "
+                    f"attachment without an id or file name: {attachment!r}"
+                )
             yield FileRef(
                 kind="signature",
                 source_id=str(source_id),

@@ -85,8 +85,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "export",
         "jobId",
     ),
-    Endpoint("playbooks", "dispatch-pro/v1/tenant/{tenant}/playbooks", "list", cursor=None),
-    Endpoint("dashboards", "dispatch-pro/v1/tenant/{tenant}/dashboards", "list", cursor=None),
+    Endpoint("playbooks", "dispatch-pro/v1/tenant/{tenant}/playbooks", "list", cursor=None, extra_params=ANY),
+    Endpoint(
+        "dashboards", "dispatch-pro/v1/tenant/{tenant}/dashboards", "list", cursor=None, extra_params=ANY
+    ),
 )
 
 JOB_HISTORY_PATH = "jpm/v2/tenant/{tenant}/export/job-history"

@@ -1,0 +1,131 @@
+"""Pieces of the source that need no server: paging, the page guard, export folders, clear config errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import dlt
+import pytest
+import requests
+from extract_support import query
+
+from dlt_pipelines.dispatch_pro import dispatch_pro_exports, signature_refs
+from dlt_pipelines.dispatch_pro.exports import ExportFileError, read_export_records
+from dlt_pipelines.dispatch_pro.guards import MalformedPageError, PageGuard
+from dlt_pipelines.dispatch_pro.paginators import ExportPaginator
+from dlt_pipelines.pipeline import ExtractError, run_extract
+from workbench.settings import get_settings
+
+URL = "http://127.0.0.1:1/jpm/v2/tenant/1000/export/jobs"
+
+
+def _response(body: bytes, query: str, status: int = 200) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = body
+    response.url = f"{URL}?{query}"
+    return response
+
+
+def test_page_guard_names_endpoint_cursor_and_page_of_a_malformed_page() -> None:
+    guard = PageGuard("/jpm/v2/tenant/1000/export/jobs")
+    good = _response(b'{"hasMore": true, "continueFrom": "t1", "data": [{"id": 1}]}', "from=2000-01-01")
+    guard(good)
+    assert good.json()["data"] == [{"id": 1}]
+    with pytest.raises(MalformedPageError) as failure:
+        guard(_response(b'{"hasMore": true, "data": [{"id": 2}', "from=t1"))
+    assert str(failure.value).startswith(
+        "malformed response from /jpm/v2/tenant/1000/export/jobs (from=t1, page 2): invalid JSON"
+    )
+    with pytest.raises(MalformedPageError, match=r"page 2\): expected an object with a data\[\] list"):
+        guard(_response(b"[1, 2]", "from=t1"))
+    guard(_response(b"not json at all", "", status=429))  # errors are left to the retrying client
+
+
+def test_export_paginator_follows_continue_from_and_refuses_a_page_without_it() -> None:
+    paginator = ExportPaginator()
+    request = requests.Request("GET", URL, params={"from": "2000-01-01"})
+    paginator.update_state(_response(b'{"hasMore": true, "continueFrom": "t1", "data": []}', ""))
+    paginator.update_request(request)
+    assert paginator.has_next_page and request.params["from"] == "t1"
+    paginator.update_state(_response(b'{"hasMore": false, "continueFrom": "t2", "data": []}', ""))
+    assert not paginator.has_next_page and paginator.last_continue_from == "t2"
+    with pytest.raises(ValueError, match="hasMore but carries no continueFrom"):
+        paginator.update_state(_response(b'{"hasMore": true, "data": []}', ""))
+
+
+def test_signature_refs_point_at_the_downloadable_file_id() -> None:
+    submission = {
+        "id": 7,
+        "owners": [{"type": "Job", "id": 50000002}],
+        "units": [
+            {"id": "text", "type": "Text", "attachments": []},
+            {"id": "sig", "type": "Signature", "attachments": [{"fileName": "230000001.png"}]},
+        ],
+    }
+    (ref,) = signature_refs(submission, "1000")
+    assert (ref.kind, ref.source_id, ref.job_id) == ("signature", "230000001", 50000002)
+    assert ref.download_path == "forms/v2/tenant/1000/jobs/attachment/230000001"
+
+
+def test_playbooks_and_dashboards_load_from_an_export_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    (folder / "dashboards").mkdir(parents=True)
+    playbook = {
+        "id": 1,
+        "name": "Escalate",
+        "conditions": [{"field": "priority"}],
+        "actions": [{"type": "sms"}],
+    }
+    (folder / "playbooks.json").write_text(json.dumps({"data": [playbook, {"id": 2, "name": "Other"}]}))
+    (folder / "dashboards" / "ops.json").write_text(
+        json.dumps({"id": 9, "name": "Ops", "reports": [{"id": 1}]})
+    )
+    pipeline = dlt.pipeline(
+        pipeline_name="exports_test",
+        pipelines_dir=str(tmp_path / "state"),
+        destination=dlt.destinations.duckdb(str(tmp_path / "x.duckdb")),
+        dataset_name="raw_dispatch_pro",
+    )
+    pipeline.run(dispatch_pro_exports(folder))
+    db = tmp_path / "x.duckdb"
+    assert query(db, "select id, name from raw_dispatch_pro.playbooks order by id") == [
+        (1, "Escalate"),
+        (2, "Other"),
+    ]
+    assert query(db, "select count(*) from raw_dispatch_pro.playbooks__conditions") == [(1,)]
+    joined = (
+        "select d.id from raw_dispatch_pro.dashboards__reports r "
+        "join raw_dispatch_pro.dashboards d on r._dlt_parent_id = d._dlt_id"
+    )
+    assert query(db, joined) == [(9,)]
+
+
+def test_bad_export_files_are_named(tmp_path: Path) -> None:
+    (tmp_path / "playbooks.json").write_text('[{"id": 1}, {"name": "no id"}]')
+    with pytest.raises(
+        ExportFileError, match=r"playbooks\.json: record 1 of playbooks is not an object with an id"
+    ):
+        list(read_export_records(tmp_path, "playbooks"))
+    (tmp_path / "playbooks.json").write_text("{oops")
+    with pytest.raises(ExportFileError, match=r"playbooks\.json: not valid JSON"):
+        list(read_export_records(tmp_path, "playbooks"))
+    with pytest.raises(ExportFileError, match="does not exist"):
+        list(read_export_records(tmp_path / "missing", "playbooks"))
+
+
+def test_extract_without_a_running_simulator_says_how_to_start_it(tmp_path: Path) -> None:
+    settings = get_settings(data_dir=tmp_path / "data", sandbox_dir=tmp_path / "sandbox")
+    with pytest.raises(ExtractError, match=r"simulator is not running .*dp2sf sandbox up"):
+        run_extract(settings)
+
+
+def test_servicetitan_source_without_secrets_names_what_to_set(tmp_path: Path, monkeypatch) -> None:
+    for var in ("CLIENT_ID", "CLIENT_SECRET", "APP_KEY", "TENANT"):
+        monkeypatch.delenv(f"SOURCES__DISPATCH_PRO__{var}", raising=False)
+    settings = get_settings(
+        data_dir=tmp_path / "data", sandbox_dir=tmp_path / "sandbox", source="servicetitan"
+    )
+    with pytest.raises(ExtractError, match=r"not configured: set .*SOURCES__DISPATCH_PRO__CLIENT_ID"):
+        run_extract(settings)
