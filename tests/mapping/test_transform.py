@@ -1,0 +1,168 @@
+"""``dbt build`` of the mapping on the fixture raw DB (shaped like the dlt extract): marts, quarantine, rules.
+
+One build per module (it is the slow part); each test reads the result read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.mapping.fixture_db import build_fixture_db
+from workbench.mapping_fields import TEXT_TYPES, load_field_list
+from workbench.settings import get_settings
+from workbench.transform import TransformError, TransformResult, run_dbt, run_transform
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[TransformResult, object]:
+    root = tmp_path_factory.mktemp("transform")
+    settings = get_settings(data_dir=root / "data", build_dir=root / "build")
+    build_fixture_db(settings.duckdb_path)
+    return run_transform(settings, docs=False), settings
+
+
+def _rows(path: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_build_passes_every_test_and_counts_each_mart(built) -> None:
+    result, _ = built
+    assert result.failed == 0 and result.passed > 200
+    assert result.mart_rows["Case"] == 3 and result.mart_rows["Account"] == 3
+    assert result.quarantined_rows["Case"] == 6
+
+
+def test_every_source_row_lands_in_exactly_one_of_mart_or_quarantine(built) -> None:
+    result, _ = built
+    path = result.duckdb_path
+    sources = {
+        "Case": "select 'job:' || id from raw_dispatch_pro.jobs",
+        "Invoice_Line__c": "select 'invoice_item:' || id from raw_dispatch_pro.invoice_items",
+        "Job_Status_History__c": "select 'history:' || id from raw_dispatch_pro.job_history",
+        "Invoice__c": "select 'invoice:' || id from raw_dispatch_pro.invoices",
+    }
+    for obj, sql in sources.items():
+        source = {r[0] for r in _rows(path, sql)}
+        mart = [r[0] for r in _rows(path, f'select "Dispatch_Pro_Id__c" from salesforce."{obj}"')]
+        held = {
+            r[0]
+            for r in _rows(
+                path, f"select source_key from quarantine.quarantine_all where object_name = '{obj}'"
+            )
+        }
+        assert len(mart) == len(set(mart)), obj
+        assert set(mart).isdisjoint(held), obj
+        assert set(mart) | held == source, obj
+
+
+def test_the_partition_test_fails_when_a_row_disappears(built) -> None:
+    result, settings = built
+    where = """where "Dispatch_Pro_Id__c" = 'job:1000'"""
+    with duckdb.connect(str(result.duckdb_path)) as con:
+        con.execute(f'create table main.case_backup as select * from salesforce."Case" {where}')
+        con.execute(f'delete from salesforce."Case" {where}')
+    try:
+        run = run_dbt(settings, ["test", "--select", "assert_every_source_row_lands_once"])
+        assert run.returncode != 0
+        assert run.failures() and "assert_every_source_row_lands_once" in run.failures()[0]
+    finally:
+        with duckdb.connect(str(result.duckdb_path)) as con:
+            con.execute('insert into salesforce."Case" select * from main.case_backup')
+            con.execute("drop table main.case_backup")
+    assert _rows(result.duckdb_path, """select count(*) from salesforce."Case" """)[0][0] == 3
+
+
+def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
+    result, _ = built
+    sql = "select object_name, source_key, rule, value, reason from quarantine.quarantine_all"
+    held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in _rows(result.duckdb_path, sql)}
+    assert held[("Case", "job:1006", "unmapped_value")][0] == "Teleported"
+    assert held[("Case", "job:1008", "unmapped_value")][0] == "Whenever"
+    assert held[("Case", "job:1001", "invalid_value")][0] == "two"
+    assert held[("Case", "job:1002", "invalid_picklist")][0] == "Lukewarm"
+    assert "allows 255 characters, the value has 283" in held[("Account", "customer:8", "too_long")][1]
+    assert held[("Contact", "customer:3", "invalid_email")][0] == "not-an-email"
+    assert ("Contact", "customer:7", "missing_required") in held
+    assert held[("Case", "job:1007", "parent_not_loaded")][0] == "customer:7"
+    assert held[("Line_Item__c", "item:8104", "unmapped_value")][0] == "Mystery"
+    assert held[("ContentVersion", "attachment:6001", "file_too_large")][0] == "27262976"
+    assert held[("Job_Status_History__c", "history:9004", "unmapped_value")][0] == "QuantumTool"
+
+
+def test_customers_split_into_accounts_contacts_and_placeholders(built) -> None:
+    result, _ = built
+    accounts = dict(
+        _rows(result.duckdb_path, 'select "Dispatch_Pro_Id__c", "Name" from salesforce."Account"')
+    )
+    assert accounts == {
+        "customer:1": "Acme Plumbing Supply",
+        "customer:5": "Globex Corp",
+        "placeholder:1": "Unassigned Account",
+    }
+    contacts = {r[0]: r[1:] for r in _rows(result.duckdb_path, """
+        select "Dispatch_Pro_Id__c", "Account.Dispatch_Pro_Id__c", "FirstName", "LastName", "Email", "Phone"
+        from salesforce."Contact" """)}  # fmt: skip
+    assert contacts["customer:2"] == ("placeholder:1", "Jane Q", "Public", "jane@example.test", "555-0200")
+    assert contacts["customer:4"][1:3] == ("Bob the", "Builder")
+    assert contacts["contact:101"] == ("customer:1", "Mary", "Jones", "mary.jones@acme.test", "555-0102")
+    groups = _rows(result.duckdb_path, """select "_duplicate_group" from salesforce."Contact"
+        where "Dispatch_Pro_Id__c" in ('customer:2', 'customer:6')""")  # fmt: skip
+    assert {g[0] for g in groups} == {"dup:2"}
+    sites = _rows(result.duckdb_path, 'select "Dispatch_Pro_Id__c" from salesforce."Location__c" order by 1')
+    assert [s[0] for s in sites] == ["location:10", "location:11", "location:14", "location:15"]
+
+
+def test_cases_carry_mapped_values_owner_and_custom_properties(built) -> None:
+    result, _ = built
+    [case] = _rows(result.duckdb_path, """
+        select "Status", "Closed_Reason__c", "Priority", "Dispatch_Pro_Priority__c", "Description",
+            "_owner_email", "_owner_fallback", "Location__r.Dispatch_Pro_Id__c", "Signature_Captured__c"
+        from salesforce."Case" where "Dispatch_Pro_Id__c" = 'job:1000'""")  # fmt: skip
+    assert case == (
+        "Closed", "Completed", "High", "Emergency", "Replace boiler & test", "tom.tech@example.com", False,
+        "location:10", True,
+    )  # fmt: skip
+    [custom] = _rows(result.duckdb_path, """
+        select "Warranty_Claim__c", "Lead_Quality__c", "Equipment_Age_yrs__c", "Inspection_Date__c",
+            "Permit_Required__c"
+        from salesforce."Case" where "Dispatch_Pro_Id__c" = 'job:1000'""")  # fmt: skip
+    assert custom == ("#4471", "Hot", 2400.0, date(2026, 3, 15), True)
+    signature = _rows(result.duckdb_path, """select "Signer_Name__c", "_first_publish_case_key"
+        from salesforce."ContentVersion" where "Dispatch_Pro_Id__c" = 'signature:6003'""")  # fmt: skip
+    assert signature == [("Pat Customer", "job:1000")]
+    inline = _rows(result.duckdb_path, """select "Source_Sha256__c", "_size_bytes"
+        from salesforce."ContentVersion" where "Dispatch_Pro_Id__c" = 'inline:job:1000:1'""")  # fmt: skip
+    assert inline == [("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824", 5)]
+    note = _rows(result.duckdb_path, """select "File_Kind__c", length("_content_text")
+        from salesforce."ContentVersion" where "Dispatch_Pro_Id__c" = 'note:7001'""")  # fmt: skip
+    assert note[0][0] == "Note" and note[0][1] > 4000
+
+
+def test_marts_have_exactly_the_contract_columns_and_no_value_over_its_length(built) -> None:
+    result, _ = built
+    field_list = load_field_list()
+    for obj in field_list.enabled_objects("custom"):
+        fields = field_list.fields_of(obj.name)
+        sql = f"""select column_name from information_schema.columns
+            where table_schema = 'salesforce' and table_name = '{obj.name}'"""
+        columns = [r[0] for r in _rows(result.duckdb_path, sql)]
+        assert sorted(columns) == sorted(f.mart_column for f in fields), obj.name
+        for f in fields:
+            if f.type in TEXT_TYPES and f.length:
+                [(longest,)] = _rows(
+                    result.duckdb_path,
+                    f'select coalesce(max(length("{f.mart_column}")), 0) from salesforce."{obj.name}"',
+                )
+                assert longest <= f.length, f"{obj.name}.{f.name}"
+
+
+def test_missing_raw_data_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(TransformError, match="no raw data at .*dp2sf.duckdb: run `dp2sf extract` first"):
+        run_transform(get_settings(data_dir=tmp_path, build_dir=tmp_path / "build"))
+    with pytest.raises(TransformError, match="invoices must be one of custom, order"):
+        run_transform(get_settings(data_dir=tmp_path), invoices="orders")
