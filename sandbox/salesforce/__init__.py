@@ -1,1 +1,23 @@
-"""A local stand-in for a Salesforce org: REST, SOQL, Bulk API 2.0, files, limits and faults over HTTPS."""
+"""A local stand-in for a Salesforce org: REST, SOQL, Bulk API 2.0, files, limits and faults over HTTPS.
+
+Run: ``python -m sandbox.salesforce --port P --state-dir DIR --certfile F --keyfile F --seed S --scale X``
+with SF_SANDBOX_ACCESS_TOKEN and SF_SANDBOX_ADMIN_TOKEN in the environment (``sandbox.control.up`` does this).
+Clients: ``loaders.connection.connect("sandbox")`` (simple-salesforce); any API version, trailing slash
+or not.
+
+Modules: ``app`` (transport: auth, limits header, faults; FastAPI app), ``rest`` (describe, CRUD, upsert,
+query/queryAll, composite), ``bulk`` (Bulk API 2.0 jobs and worker), ``files`` (ContentVersion), ``admin``
+(test-only API), ``org`` (registry + store + record operations), ``writer`` (validation and DML),
+``soql`` + ``soql.lark`` (parser and SQL translation), ``store`` (SQLite), ``values`` (field checkers),
+``limits``, ``faults``, ``seed`` (starting state), ``metadata`` (describe, deploy; helper B1).
+
+Admin API (``/_admin``, header ``X-Admin-Token``):
+    POST /metadata/deploy {files: {path: xml}}      → DeployResult (custom objects and fields, ALTER TABLE)
+    POST /settings {audit_fields_on_create, limits: {Name: Max}}
+    POST /snapshot → {snapshot_id};  GET /snapshots/{a}/diff/{b}[?include_system=true]
+         → {empty, objects: {Obj: {added, removed, changed: {id: [fields]}}}, files_changed}
+         (live records only; SystemModstamp/LastModified* ignored unless include_system)
+    POST /reset;  POST /undelete {ids} → [{id, success, errors}];  GET /stats
+    POST /faults {http_503: n, drop_connections: n, lock_row_fraction: f, fail_job_after: rows,
+                  slow_seconds: s, request_limit_exhausted: true, clear: true}
+"""

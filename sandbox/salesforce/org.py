@@ -308,9 +308,11 @@ class Org:
     # -- snapshots ------------------------------------------------------------------------------
     def snapshot(self) -> str:
         """Copy the whole org (every table, file checksums) aside; returns the snapshot id."""
-        n = self.store.next_counter("snapshot")
-        snap_id = f"snap{n:04d}"
-        path = self.snapshots_dir / f"{snap_id}.sqlite"
+        while True:  # ids stay unique across resets (the counter restarts, the files remain)
+            snap_id = f"snap{self.store.next_counter('snapshot'):04d}"
+            path = self.snapshots_dir / f"{snap_id}.sqlite"
+            if not path.exists():
+                break
         with self.write_lock, self.store.lock:
             self.store.conn.execute("VACUUM INTO ?", (str(path),))
             files = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in self.files_dir.iterdir()}

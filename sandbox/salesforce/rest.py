@@ -21,6 +21,7 @@ from sandbox.salesforce.writer import PlanError, Result
 
 router = APIRouter()
 PAGE = 2000
+MAX_CURSORS = 500
 _cursors: dict[str, tuple[Query, int, int]] = {}
 _cursor_lock = threading.Lock()
 
@@ -279,6 +280,8 @@ def _page(org: Org, query: Query, offset: int, total: int, version: str, endpoin
         with _cursor_lock:
             cursor = "01g" + secrets.token_hex(8).upper()[:15]
             _cursors[cursor] = (query, offset + len(rows), total)
+            while len(_cursors) > MAX_CURSORS:  # like a real org, old locators expire
+                _cursors.pop(next(iter(_cursors)))
         body["nextRecordsUrl"] = f"/services/data/v{version}/{endpoint}/{cursor}-{offset + len(rows)}"
     return body
 

@@ -159,6 +159,22 @@ def make_checker(f: Any, csv_mode: bool) -> Checker:
     restricted = bool(f.restricted_picklist) and ftype in {"picklist", "multipicklist"}
     is_email = ftype == "email"
 
+    if not restricted and not is_email:
+
+        def check_plain(raw: Any) -> str | None:
+            value = raw if type(raw) is str else str(raw).lower() if isinstance(raw, bool) else str(raw)
+            if not value:
+                return None
+            if length and len(value) > length:
+                raise RecordError(
+                    "STRING_TOO_LONG",
+                    f"{name}: data value too large: {value[:40]} (max length={length})",
+                    [name],
+                )
+            return value
+
+        return check_plain
+
     def check_text(raw: Any) -> str | None:
         value = raw if isinstance(raw, str) else str(raw).lower() if isinstance(raw, bool) else str(raw)
         if value == "":

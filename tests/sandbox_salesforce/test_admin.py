@@ -112,7 +112,9 @@ def test_stats_and_reset(org):
     org.sf.Account.create({"Name": "Wiped"})
     stats = org.admin("GET", "/stats")
     assert stats["records"]["Account"]["live"] >= 1
+    before = org.admin("POST", "/snapshot")["snapshot_id"]
     org.admin("POST", "/reset")
+    assert org.admin("POST", "/snapshot")["snapshot_id"] != before  # ids stay unique across resets
     assert org.sf.query("SELECT COUNT() FROM Account")["totalSize"] == 0
     assert org.sf.query("SELECT COUNT() FROM Organization")["totalSize"] == 1
     assert org.sf.query("SELECT COUNT() FROM Pricebook2 WHERE IsStandard = true")["totalSize"] == 1
