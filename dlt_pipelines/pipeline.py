@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 # dlt must not phone home; its schema-inference warnings (columns that were null in a load) are noise here
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
+# intermediate files live seconds; gzip on them cost ~20% of the run time (bench/extract.py)
+os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 
 # DuckDB loads jsonl files about twice as fast as dlt's default insert_values (measured on the tiny tier)
 LOADER_FILE_FORMAT = "jsonl"
