@@ -8,16 +8,28 @@ with
 
 source_keys as (
 
-    select distinct object_name, source_key from (
+    select distinct
+        object_name,
+        source_key
+    from (
 
-        select 'Account' as object_name, account_key as source_key
-        from {{ ref('int_customers_classified') }} where is_commercial
+        select
+            'Account' as object_name,
+            account_key as source_key
+        from {{ ref('int_customers_classified') }}
+        where is_commercial
 
         union all
-        select 'Contact', contact_key from {{ ref('int_customers_classified') }} where not is_commercial
+        select
+            'Contact' as object_name,
+            contact_key as source_key
+        from {{ ref('int_customers_classified') }}
+        where not is_commercial
 
         union all
-        select 'Contact', {{ dbt.concat(["'contact:'", 'cast(min(contact_method_id) as varchar)']) }}
+        select
+            'Contact' as object_name,
+            {{ dbt.concat(["'contact:'", 'cast(min(contact_method_id) as varchar)']) }} as source_key
         from {{ ref('int_contact_methods_ranked') }} as methods
         inner join {{ ref('int_customers_classified') }} as customers
             on methods.customer_id = customers.customer_id
@@ -25,62 +37,84 @@ source_keys as (
         group by methods.customer_id, methods.person_name
 
         union all
-        select 'Location__c', {{ dbt.concat(["'location:'", 'cast(location_id as varchar)']) }}
-        from {{ ref('int_locations_per_customer') }} where is_multi_site
+        select
+            'Location__c' as object_name,
+            {{ dbt.concat(["'location:'", 'cast(location_id as varchar)']) }} as source_key
+        from {{ ref('int_locations_per_customer') }}
+        where is_multi_site
 
         union all
-        select 'Case', {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }}
+        select
+            'Case' as object_name,
+            {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__jobs') }}
 
         union all
-        select 'Line_Item__c', {{ dbt.concat(["'item:'", 'cast(items.invoice_item_id as varchar)']) }}
+        select
+            'Line_Item__c' as object_name,
+            {{ dbt.concat(["'item:'", 'cast(items.invoice_item_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__invoice_items') }} as items
         inner join {{ ref('stg_dispatch_pro__invoices') }} as invoices on items.invoice_id = invoices.invoice_id
         where invoices.job_id is not null
 
         union all
-        select 'Job_Status_History__c', {{ dbt.concat(["'history:'", 'cast(history_id as varchar)']) }}
+        select
+            'Job_Status_History__c' as object_name,
+            {{ dbt.concat(["'history:'", 'cast(history_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__job_history') }}
 
         union all
-        select 'Event', {{ dbt.concat(["'appointment:'", 'cast(appointment_id as varchar)']) }}
+        select
+            'Event' as object_name,
+            {{ dbt.concat(["'appointment:'", 'cast(appointment_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__appointments') }}
 
         union all
-        select 'Event', {{ dbt.concat(["'milestone:'", 'cast(history.history_id as varchar)']) }}
+        select
+            'Event' as object_name,
+            {{ dbt.concat(["'milestone:'", 'cast(history.history_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__job_history') }} as history
         inner join {{ ref('map_milestone_event') }} as milestones on history.event_type = milestones.event_type
 
         union all
         select
-            case when notes.is_note_file then 'ContentVersion' else 'CaseComment' end,
-            {{ dbt.concat(["'note:'", 'cast(notes.note_id as varchar)']) }}
+            case when notes.is_note_file then 'ContentVersion' else 'CaseComment' end as object_name,
+            {{ dbt.concat(["'note:'", 'cast(notes.note_id as varchar)']) }} as source_key
         from {{ ref('int_job_notes_routed') }} as notes
 
         union all
-        select 'ContentVersion', {{ dbt.concat(['file_kind', "':'", 'source_id']) }}
+        select
+            'ContentVersion' as object_name,
+            {{ dbt.concat(['file_kind', "':'", 'source_id']) }} as source_key
         from {{ ref('stg_dispatch_pro__files') }}
 
         union all
-        select 'ContentVersion', image_key from {{ ref('int_inline_images_extracted') }}
+        select
+            'ContentVersion' as object_name,
+            image_key as source_key
+        from {{ ref('int_inline_images_extracted') }}
 
         {%- if invoices == 'custom' %}
 
-        union all
-        select 'Invoice__c', {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }}
-        from {{ ref('stg_dispatch_pro__invoices') }}
+            union all
+            select
+                'Invoice__c' as object_name,
+                {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as source_key
+            from {{ ref('stg_dispatch_pro__invoices') }}
 
-        union all
-        select 'Invoice_Line__c', {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }}
-        from {{ ref('stg_dispatch_pro__invoice_items') }}
+            union all
+            select
+                'Invoice_Line__c' as object_name,
+                {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }} as source_key
+            from {{ ref('stg_dispatch_pro__invoice_items') }}
         {%- else %}
 
         union all
-        select 'Order', {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }}
+        select 'Order' as object_name, {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__invoices') }}
 
         union all
-        select 'OrderItem', {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }}
+        select 'OrderItem' as object_name, {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }} as source_key
         from {{ ref('stg_dispatch_pro__invoice_items') }}
         {%- endif %}
 
@@ -94,21 +128,30 @@ source_keys as (
 
 landed as (
 
-    {% for mart in marts -%}
-    select '{{ mart }}' as object_name, "Dispatch_Pro_Id__c" as source_key, 'mart' as place
-    from {{ ref(mart) }}
-    {% if mart == 'Account' %}where not "Is_Placeholder__c"{% endif %}
-    union all
-    {% endfor -%}
-    select distinct object_name, source_key, 'quarantine' as place
+    select
+        object_name,
+        source_key,
+        'quarantine' as place
     from {{ ref('quarantine_all') }}
-    where object_name in ({% for mart in marts %}'{{ mart }}'{{ ', ' if not loop.last }}{% endfor %})
-
+    where object_name in ({{ "'" ~ marts | join("', '") ~ "'" }})
+    group by object_name, source_key
+    {% for mart in marts %}
+        union all
+        select
+            '{{ mart }}' as object_name,
+            "Dispatch_Pro_Id__c" as source_key,
+            'mart' as place
+        from {{ ref(mart) }}
+        where {{ 'not "Is_Placeholder__c"' if mart == 'Account' else 'true' }}
+    {% endfor %}
 ),
 
 missing as (
 
-    select source_keys.object_name, source_keys.source_key, 'in neither mart nor quarantine' as problem
+    select
+        source_keys.object_name,
+        source_keys.source_key,
+        'in neither mart nor quarantine' as problem
     from source_keys
     left join landed
         on source_keys.object_name = landed.object_name and source_keys.source_key = landed.source_key
@@ -118,7 +161,10 @@ missing as (
 
 doubled as (
 
-    select object_name, source_key, 'in both mart and quarantine (or twice)' as problem
+    select
+        object_name,
+        source_key,
+        'in both mart and quarantine (or twice)' as problem
     from landed
     group by object_name, source_key
     having count(*) > 1
@@ -127,7 +173,10 @@ doubled as (
 
 unknown as (
 
-    select landed.object_name, landed.source_key, 'landed without a source row' as problem
+    select
+        landed.object_name,
+        landed.source_key,
+        'landed without a source row' as problem
     from landed
     left join source_keys
         on landed.object_name = source_keys.object_name and landed.source_key = source_keys.source_key

@@ -32,15 +32,22 @@ source_invoices as (
 
 line_mismatches as (
 
-    select 'line total' as check_name, lines."Dispatch_Pro_Id__c" as record_key,
-        source_items.total as source_total, lines.{{ line_total }} as loaded_total
-    from {{ ref(lines) }} as lines
-    inner join source_items on lines."Dispatch_Pro_Id__c" = source_items.line_key
-    where lines.{{ line_total }} is distinct from source_items.total
+    select
+        'line total' as check_name,
+        loaded_lines."Dispatch_Pro_Id__c" as record_key,
+        source_items.total as source_total,
+        loaded_lines.{{ line_total }} as loaded_total
+    from {{ ref(lines) }} as loaded_lines
+    inner join source_items on loaded_lines."Dispatch_Pro_Id__c" = source_items.line_key
+    where loaded_lines.{{ line_total }} is distinct from source_items.total
 
     union all
 
-    select 'job line total', items."Dispatch_Pro_Id__c", source_items.total, items."Total__c"
+    select
+        'job line total' as check_name,
+        items."Dispatch_Pro_Id__c" as record_key,
+        source_items.total as source_total,
+        items."Total__c" as loaded_total
     from {{ ref('Line_Item__c') }} as items
     inner join source_items on items."Dispatch_Pro_Id__c" = source_items.job_line_key
     where items."Total__c" is distinct from source_items.total
@@ -49,10 +56,21 @@ line_mismatches as (
 
 header_mismatches as (
 
-    select 'invoice total', headers."Dispatch_Pro_Id__c", source_invoices.total, headers.{{ header_total }}
+    select
+        'invoice total' as check_name,
+        headers."Dispatch_Pro_Id__c" as record_key,
+        source_invoices.total as source_total,
+        headers.{{ header_total }} as loaded_total
     from {{ ref(headers) }} as headers
     inner join source_invoices on headers."Dispatch_Pro_Id__c" = source_invoices.invoice_key
     where headers.{{ header_total }} is distinct from source_invoices.total
+
+),
+
+held_lines as (
+
+    select distinct source_key from {{ ref('quarantine_all') }}
+    where object_name = '{{ lines }}'
 
 ),
 
@@ -65,16 +83,18 @@ per_invoice as (
         + sum(case when held.source_key is not null then source_items.total else 0 end) as accounted_total
     from source_items
     left join {{ ref(lines) }} as loaded on source_items.line_key = loaded."Dispatch_Pro_Id__c"
-    left join (
-        select distinct source_key from {{ ref('quarantine_all') }} where object_name = '{{ lines }}'
-    ) as held on source_items.line_key = held.source_key
+    left join held_lines as held on source_items.line_key = held.source_key
     group by source_items.invoice_key
 
 ),
 
 sum_mismatches as (
 
-    select 'invoice lines sum', invoice_key, source_total, accounted_total
+    select
+        'invoice lines sum' as check_name,
+        invoice_key as record_key,
+        source_total,
+        accounted_total as loaded_total
     from per_invoice
     where source_total <> accounted_total
 

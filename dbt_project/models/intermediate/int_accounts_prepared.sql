@@ -13,7 +13,10 @@ customers as (
 
 duplicates as (
 
-    select customer_id, duplicate_group from {{ ref('int_customer_duplicates') }}
+    select
+        customer_id,
+        duplicate_group
+    from {{ ref('int_customer_duplicates') }}
 
 ),
 
@@ -65,7 +68,9 @@ commercial as (
 
 buckets as (
 
-    select distinct placeholder_bucket, account_key
+    select distinct
+        placeholder_bucket,
+        account_key
     from customers
     where not is_commercial
 
@@ -77,7 +82,9 @@ placeholders as (
         buckets.account_key as "Dispatch_Pro_Id__c",
         case
             when buckets.placeholder_bucket = 1 then '{{ var("placeholder_account_name") }}'
-            else {{ dbt.concat(["'" ~ var("placeholder_account_name") ~ " '", 'cast(buckets.placeholder_bucket as varchar)']) }}
+            else {{ dbt.concat([
+                "'" ~ var("placeholder_account_name") ~ " '", 'cast(buckets.placeholder_bucket as varchar)'
+            ]) }}
         end as "Name",
         cast(null as varchar) as "Phone",
         cast(null as varchar) as "BillingStreet",

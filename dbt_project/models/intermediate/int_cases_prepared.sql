@@ -13,13 +13,20 @@ jobs as (
 
 customers as (
 
-    select customer_id, account_key, contact_key from {{ ref('int_customers_classified') }}
+    select
+        customer_id,
+        account_key,
+        contact_key
+    from {{ ref('int_customers_classified') }}
 
 ),
 
 sites as (
 
-    select location_id, is_multi_site from {{ ref('int_locations_per_customer') }}
+    select
+        location_id,
+        is_multi_site
+    from {{ ref('int_locations_per_customer') }}
 
 ),
 

@@ -18,7 +18,10 @@ methods as (
 
 duplicates as (
 
-    select customer_id, duplicate_group from {{ ref('int_customer_duplicates') }}
+    select
+        customer_id,
+        duplicate_group
+    from {{ ref('int_customer_duplicates') }}
 
 ),
 

@@ -58,8 +58,10 @@ classified as (
         sites.country as site_country,
         sites.latitude as site_latitude,
         sites.longitude as site_longitude,
-        (customers.street is null or customers.city is null
-            or customers.state is null or customers.zip is null) as is_address_incomplete
+        (
+            customers.street is null or customers.city is null
+            or customers.state is null or customers.zip is null
+        ) as is_address_incomplete
 
     from customers
     left join first_methods on customers.customer_id = first_methods.customer_id

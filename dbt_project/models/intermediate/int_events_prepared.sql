@@ -30,13 +30,19 @@ milestones as (
 
 jobs as (
 
-    select job_id, job_number from {{ ref('stg_dispatch_pro__jobs') }}
+    select
+        job_id,
+        job_number
+    from {{ ref('stg_dispatch_pro__jobs') }}
 
 ),
 
 technicians as (
 
-    select technician_id, email from {{ ref('int_technicians_resolved') }}
+    select
+        technician_id,
+        email
+    from {{ ref('int_technicians_resolved') }}
 
 ),
 
@@ -68,7 +74,9 @@ milestone_events as (
 
     select
         {{ dbt.concat(["'milestone:'", 'cast(transitions.history_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["milestones.milestone", "' - Job '", 'coalesce(jobs.job_number, cast(transitions.job_id as varchar))']) }}
+        {{ dbt.concat([
+            "milestones.milestone", "' - Job '", 'coalesce(jobs.job_number, cast(transitions.job_id as varchar))'
+        ]) }}
             as "Subject",
         transitions.occurred_at as "StartDateTime",
         transitions.occurred_at as "EndDateTime",

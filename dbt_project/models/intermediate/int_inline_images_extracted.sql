@@ -5,25 +5,40 @@ with
 
 jobs as (
 
-    select job_id, summary_html from {{ ref('stg_dispatch_pro__jobs') }}
+    select
+        job_id,
+        summary_html
+    from {{ ref('stg_dispatch_pro__jobs') }}
 
 ),
 
 notes as (
 
-    select note_id, job_id, note_html from {{ ref('stg_dispatch_pro__job_notes') }}
+    select
+        note_id,
+        job_id,
+        note_html
+    from {{ ref('stg_dispatch_pro__job_notes') }}
 
 ),
 
 html_sources as (
 
-    select 'job' as source_kind, job_id as source_id, job_id, summary_html as html
+    select
+        'job' as source_kind,
+        job_id as source_id,
+        job_id,
+        summary_html as html
     from jobs
     where summary_html like '%data:image/%'
 
     union all
 
-    select 'note' as source_kind, note_id as source_id, job_id, note_html as html
+    select
+        'note' as source_kind,
+        note_id as source_id,
+        job_id,
+        note_html as html
     from notes
     where note_html like '%data:image/%'
 

@@ -10,7 +10,10 @@ items as (
 
 invoices as (
 
-    select invoice_id, job_id from {{ ref('stg_dispatch_pro__invoices') }}
+    select
+        invoice_id,
+        job_id
+    from {{ ref('stg_dispatch_pro__invoices') }}
 
 ),
 

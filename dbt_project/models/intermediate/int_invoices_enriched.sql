@@ -10,7 +10,10 @@ invoices as (
 
 payments as (
 
-    select payment_id, _dlt_id from {{ ref('stg_dispatch_pro__payments') }}
+    select
+        payment_id,
+        _dlt_id
+    from {{ ref('stg_dispatch_pro__payments') }}
     where is_active is not false
 
 ),
@@ -29,7 +32,11 @@ applied as (
 
 customers as (
 
-    select customer_id, account_key, contact_key from {{ ref('int_customers_classified') }}
+    select
+        customer_id,
+        account_key,
+        contact_key
+    from {{ ref('int_customers_classified') }}
 
 ),
 
@@ -38,14 +45,14 @@ final as (
     select
         invoices.*,
         cast(coalesce(applied.amount_paid, 0) as decimal(18, 2)) as amount_paid,
+        customers.account_key,
+        customers.contact_key,
         case
             when coalesce(invoices.balance, 0) <= 0 and coalesce(invoices.total, 0) > 0 then 'Paid'
             when coalesce(invoices.balance, 0) <= 0 then 'Paid'
             when coalesce(applied.amount_paid, 0) > 0 then 'Partially Paid'
             else 'Unpaid'
-        end as payment_status,
-        customers.account_key,
-        customers.contact_key
+        end as payment_status
 
     from invoices
     left join applied on invoices.invoice_id = applied.invoice_id

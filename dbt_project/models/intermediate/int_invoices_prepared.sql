@@ -21,19 +21,21 @@ final as (
 
     select
         {{ dbt.concat(["'invoice:'", 'cast(invoices.invoice_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        coalesce(reference_number, {{ dbt.concat(["'INV-'", 'cast(invoices.invoice_id as varchar)']) }}) as "Name",
-        case when job_id is not null then {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} end
+        coalesce(
+            invoices.reference_number, {{ dbt.concat(["'INV-'", 'cast(invoices.invoice_id as varchar)']) }}
+        ) as "Name",
+        case when invoices.job_id is not null then {{ dbt.concat(["'job:'", 'cast(invoices.job_id as varchar)']) }} end
             as "Case__r.Dispatch_Pro_Id__c",
-        account_key as "Account__r.Dispatch_Pro_Id__c",
-        contact_key as "Contact__r.Dispatch_Pro_Id__c",
-        cast(invoice_date as date) as "Invoice_Date__c",
-        cast(due_date as date) as "Due_Date__c",
-        sub_total as "Sub_Total__c",
-        sales_tax as "Sales_Tax__c",
-        total as "Total__c",
-        balance as "Balance__c",
-        amount_paid as "Amount_Paid__c",
-        payment_status as "Payment_Status__c",
+        invoices.account_key as "Account__r.Dispatch_Pro_Id__c",
+        invoices.contact_key as "Contact__r.Dispatch_Pro_Id__c",
+        cast(invoices.invoice_date as date) as "Invoice_Date__c",
+        cast(invoices.due_date as date) as "Due_Date__c",
+        invoices.sub_total as "Sub_Total__c",
+        invoices.sales_tax as "Sales_Tax__c",
+        invoices.total as "Total__c",
+        invoices.balance as "Balance__c",
+        invoices.amount_paid as "Amount_Paid__c",
+        invoices.payment_status as "Payment_Status__c",
         {{ custom_field_columns('Invoice__c', 'custom') }}
         cast(invoices.paid_on as date) as "Paid_On__c"
 

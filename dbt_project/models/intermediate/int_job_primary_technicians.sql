@@ -28,11 +28,12 @@ ranked as (
         assignments.job_id,
         assignments.appointment_id,
         assignments.technician_id,
-        coalesce(assignments.technician_name, technicians.technician_name) as technician_name,
         technicians.email,
+        coalesce(assignments.technician_name, technicians.technician_name) as technician_name,
         row_number() over (
             partition by assignments.job_id
-            order by appointments.starts_at, assignments.appointment_id, assignments.assigned_on,
+            order by
+                appointments.starts_at, assignments.appointment_id, assignments.assigned_on,
                 assignments.assignment_id
         ) as job_rank,
         row_number() over (

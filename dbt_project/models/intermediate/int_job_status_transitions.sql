@@ -11,13 +11,19 @@ history as (
 
 employees as (
 
-    select employee_id, employee_name from {{ ref('stg_dispatch_pro__employees') }}
+    select
+        employee_id,
+        employee_name
+    from {{ ref('stg_dispatch_pro__employees') }}
 
 ),
 
 technicians as (
 
-    select technician_id, technician_name from {{ ref('stg_dispatch_pro__technicians') }}
+    select
+        technician_id,
+        technician_name
+    from {{ ref('stg_dispatch_pro__technicians') }}
 
 ),
 

@@ -31,8 +31,8 @@ with_priority as (
 
     select
         jobs.*,
-        coalesce(dispatch.dispatch_priority, jobs.st_priority) as source_priority,
         dispatch.sla_due_on,
+        coalesce(dispatch.dispatch_priority, jobs.st_priority) as source_priority,
         coalesce(dispatch.is_auto_dispatched, jobs.is_auto_dispatched, false) as auto_dispatched
 
     from jobs
@@ -45,9 +45,9 @@ final as (
     select
         with_priority.*,
         status_map.case_status,
-        nullif(status_map.closed_reason, '') as closed_reason,
         priority_map.case_priority,
-        priority_map.source_priority as mapped_source_priority
+        priority_map.source_priority as mapped_source_priority,
+        nullif(status_map.closed_reason, '') as closed_reason
 
     from with_priority
     left join status_map on with_priority.job_status = status_map.source_status

@@ -13,7 +13,11 @@ locations as (
 
 customers as (
 
-    select customer_id, account_key, contact_key from {{ ref('int_customers_classified') }}
+    select
+        customer_id,
+        account_key,
+        contact_key
+    from {{ ref('int_customers_classified') }}
 
 ),
 

@@ -25,7 +25,10 @@ units as (
 
 signature_files as (
 
-    select source_id, job_id from {{ ref('stg_dispatch_pro__files') }}
+    select
+        source_id,
+        job_id
+    from {{ ref('stg_dispatch_pro__files') }}
     where file_kind = 'signature'
 
 ),

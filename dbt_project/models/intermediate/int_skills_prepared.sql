@@ -11,7 +11,9 @@ technicians as (
 
 nested_skills as (
 
-    select technicians.technician_id, skills.skill_name
+    select
+        technicians.technician_id,
+        skills.skill_name
     from {{ ref('stg_dispatch_pro__technicians__skills') }} as skills
     inner join technicians on skills._dlt_parent_id = technicians._dlt_id
 
@@ -19,7 +21,9 @@ nested_skills as (
 
 listed_skills as (
 
-    select technician_id, skill_name
+    select
+        technician_id,
+        skill_name
     from {{ ref('stg_dispatch_pro__technician_skills') }}
     where is_active is not false
 
@@ -27,35 +31,52 @@ listed_skills as (
 
 zone_ids as (
 
-    select technicians.technician_id, zone_ids.zone_id
+    select
+        technicians.technician_id,
+        zone_ids.zone_id
     from {{ ref('stg_dispatch_pro__technicians__zone_ids') }} as zone_ids
     inner join technicians on zone_ids._dlt_parent_id = technicians._dlt_id
 
     union
 
-    select technician_id, main_zone_id from technicians where main_zone_id is not null
+    select
+        technician_id,
+        main_zone_id
+    from technicians
+    where main_zone_id is not null
 
 ),
 
 entries as (
 
-    select distinct technician_id, 'Skill' as skill_type, {{ squish('skill_name') }} as skill_name
+    select distinct
+        technician_id,
+        'Skill' as skill_type,
+        {{ squish('skill_name') }} as skill_name
     from nested_skills
 
     union
 
-    select technician_id, 'Skill' as skill_type, {{ squish('skill_name') }} as skill_name
+    select
+        technician_id,
+        'Skill' as skill_type,
+        {{ squish('skill_name') }} as skill_name
     from listed_skills
 
     union
 
-    select technician_id, 'Certification' as skill_type, {{ squish('license_type') }} as skill_name
+    select
+        technician_id,
+        'Certification' as skill_type,
+        {{ squish('license_type') }} as skill_name
     from technicians
     where license_type is not null
 
     union
 
-    select zone_ids.technician_id, 'Service Zone' as skill_type,
+    select
+        zone_ids.technician_id,
+        'Service Zone' as skill_type,
         coalesce(zones.zone_name, {{ dbt.concat(["'Zone '", 'cast(zone_ids.zone_id as varchar)']) }}) as skill_name
     from zone_ids
     left join {{ ref('stg_dispatch_pro__zones') }} as zones on zone_ids.zone_id = zones.zone_id

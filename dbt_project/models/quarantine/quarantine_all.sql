@@ -8,6 +8,6 @@
 {%- endif %}
 
 {% for name in objects -%}
-select * from {{ ref('quarantine_' ~ name) }}
-{{ 'union all' if not loop.last }}
+    select * from {{ ref('quarantine_' ~ name) }}
+    {{ 'union all' if not loop.last }}
 {% endfor %}

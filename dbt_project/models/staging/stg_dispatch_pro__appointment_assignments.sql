@@ -1,4 +1,5 @@
--- One row per technician assignment to an appointment (raw_dispatch_pro.appointment_assignments): renamed, cast, categorised; no joins.
+-- One row per technician assignment to an appointment (raw_dispatch_pro.appointment_assignments).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'appointment_assignments') -%}
 {%- set cols = dp_columns(raw) -%}
 

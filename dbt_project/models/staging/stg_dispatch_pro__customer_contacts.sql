@@ -1,4 +1,5 @@
--- One row per customer contact method (raw_dispatch_pro.customer_contacts): renamed, cast, categorised; no joins.
+-- One row per customer contact method (raw_dispatch_pro.customer_contacts).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'customer_contacts') -%}
 {%- set cols = dp_columns(raw) -%}
 

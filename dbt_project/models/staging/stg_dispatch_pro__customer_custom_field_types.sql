@@ -1,4 +1,5 @@
--- One row per customer custom field definition (raw_dispatch_pro.customer_custom_field_types): renamed, cast, categorised; no joins.
+-- One row per customer custom field definition (raw_dispatch_pro.customer_custom_field_types).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'customer_custom_field_types') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per customer custom field value (raw_dispatch_pro.customers__custom_fields): renamed, cast, categorised; no joins.
+-- One row per customer custom field value (raw_dispatch_pro.customers__custom_fields).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'customers__custom_fields') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per downloaded file (attachment or signature) in the content-addressed store (raw_dispatch_pro.files): renamed, cast, categorised; no joins.
+-- One row per downloaded file (attachment or signature) in the content-addressed store (raw_dispatch_pro.files).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'files') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per form submission (signature capture) (raw_dispatch_pro.form_submissions): renamed, cast, categorised; no joins.
+-- One row per form submission (signature capture) (raw_dispatch_pro.form_submissions).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'form_submissions') -%}
 {%- set cols = dp_columns(raw) -%}
 

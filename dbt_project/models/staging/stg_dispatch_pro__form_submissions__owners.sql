@@ -1,4 +1,5 @@
--- One row per owner of a form submission (the job) (raw_dispatch_pro.form_submissions__owners): renamed, cast, categorised; no joins.
+-- One row per owner of a form submission (the job) (raw_dispatch_pro.form_submissions__owners).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'form_submissions__owners') -%}
 {%- set cols = dp_columns(raw) -%}
 

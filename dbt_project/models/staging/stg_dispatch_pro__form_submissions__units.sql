@@ -1,4 +1,5 @@
--- One row per unit of a form submission (e.g. the signature) (raw_dispatch_pro.form_submissions__units): renamed, cast, categorised; no joins.
+-- One row per unit of a form submission (e.g. the signature) (raw_dispatch_pro.form_submissions__units).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'form_submissions__units') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per invoice custom field value (raw_dispatch_pro.invoices__custom_fields): renamed, cast, categorised; no joins.
+-- One row per invoice custom field value (raw_dispatch_pro.invoices__custom_fields).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'invoices__custom_fields') -%}
 {%- set cols = dp_columns(raw) -%}
 

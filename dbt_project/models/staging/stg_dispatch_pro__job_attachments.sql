@@ -1,4 +1,5 @@
--- One row per job attachment metadata (raw_dispatch_pro.job_attachments): renamed, cast, categorised; no joins.
+-- One row per job attachment metadata (raw_dispatch_pro.job_attachments).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'job_attachments') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per job custom field definition (raw_dispatch_pro.job_custom_field_types): renamed, cast, categorised; no joins.
+-- One row per job custom field definition (raw_dispatch_pro.job_custom_field_types).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'job_custom_field_types') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per job's Dispatch Pro metadata (raw_dispatch_pro.job_dispatch_metadata): renamed, cast, categorised; no joins.
+-- One row per job's Dispatch Pro metadata (raw_dispatch_pro.job_dispatch_metadata).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'job_dispatch_metadata') -%}
 {%- set cols = dp_columns(raw) -%}
 

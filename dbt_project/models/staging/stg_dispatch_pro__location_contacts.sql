@@ -1,4 +1,5 @@
--- One row per location contact method (raw_dispatch_pro.location_contacts): renamed, cast, categorised; no joins.
+-- One row per location contact method (raw_dispatch_pro.location_contacts).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'location_contacts') -%}
 {%- set cols = dp_columns(raw) -%}
 

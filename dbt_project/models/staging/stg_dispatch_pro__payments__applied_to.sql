@@ -1,4 +1,5 @@
--- One row per payment applied to an invoice (raw_dispatch_pro.payments__applied_to): renamed, cast, categorised; no joins.
+-- One row per payment applied to an invoice (raw_dispatch_pro.payments__applied_to).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'payments__applied_to') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per technician skill (dispatch list) (raw_dispatch_pro.technician_skills): renamed, cast, categorised; no joins.
+-- One row per technician skill (dispatch list) (raw_dispatch_pro.technician_skills).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'technician_skills') -%}
 {%- set cols = dp_columns(raw) -%}
 

@@ -1,4 +1,5 @@
--- One row per technician service zone (raw_dispatch_pro.technicians__zone_ids): renamed, cast, categorised; no joins.
+-- One row per technician service zone (raw_dispatch_pro.technicians__zone_ids).
+-- Renamed, cast, categorised; no joins.
 {% set raw = source('dispatch_pro', 'technicians__zone_ids') -%}
 {%- set cols = dp_columns(raw) -%}
 
