@@ -4,6 +4,7 @@ Starts its own simulator (seed 42, ``--scale``, default M) in a temp dir, then r
 so peak RSS (process + children, sampled with psutil) is measured per contender:
   * dlt   - the ``dispatch_pro`` source into DuckDB (tables only; ``--with-files`` adds attachments + files)
   * plain - the same export and list endpoints with requests + orjson, rows (id, JSON text) into DuckDB
+Both run once the simulator's record cache is warm (DP_SIM_CACHE_DIR keeps it between runs).
 Prints both and the ratio; writes ``bench/results/extract[-<scale>].md``.
 
     .venv/bin/python bench/extract.py --scale S
@@ -160,6 +161,25 @@ def measure(args: list[str]) -> dict:
     return result
 
 
+def wait_for_record_cache(server_pid: int) -> None:
+    """Both contenders must see a warm simulator: wait for its record-cache renderer (M tier) to finish."""
+    started = time.monotonic()
+    while True:
+        try:
+            renderers = [
+                p
+                for p in psutil.Process(server_pid).children(recursive=True)
+                if "cache" in " ".join(p.cmdline())
+            ]
+        except psutil.Error:
+            renderers = []
+        if not renderers:
+            break
+        time.sleep(1)
+    if time.monotonic() - started > 1:
+        print(f"simulator record cache ready after {time.monotonic() - started:.0f}s", flush=True)
+
+
 def machine() -> str:
     mem = psutil.virtual_memory().total / 2**30
     return f"{' '.join(platform.uname())}; {os.cpu_count()} CPUs; {mem:.1f} GiB RAM"
@@ -213,7 +233,9 @@ def main() -> None:
     sandbox_dir = tmp / "sandbox"
     try:
         print(f"starting the simulator (seed {args.seed}, scale {args.scale}) in {tmp}", flush=True)
-        control.up(sandbox_dir, seed=args.seed, scale=args.scale, which=("dispatch_pro",))
+        os.environ.setdefault("DP_SIM_CACHE_DIR", str(Path(tempfile.gettempdir()) / "dp2sf-bench-sim-cache"))
+        endpoints = control.up(sandbox_dir, seed=args.seed, scale=args.scale, which=("dispatch_pro",))
+        wait_for_record_cache(endpoints["dispatch_pro"]["pid"])
         common = ["--sandbox-dir", str(sandbox_dir)]
         print("plain loop ...", flush=True)
         plain_r = measure(["--child", "plain", *common, "--data-dir", str(tmp / "plain")])

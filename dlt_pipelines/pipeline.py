@@ -34,9 +34,12 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 # intermediate files live seconds; gzip on them cost ~20% of the run time (bench/extract.py)
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
+# bounded load files keep DuckDB's memory per COPY small on the big tables (jobs, job_history)
+os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "100000")
 
 # DuckDB loads jsonl files about twice as fast as dlt's default insert_values (measured on the tiny tier)
 LOADER_FILE_FORMAT = "jsonl"
+DUCKDB_MEMORY_LIMIT = "512MB"
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 
 
@@ -94,6 +97,15 @@ def make_source(settings: Settings, known_files: dict[str, str] | None = None, *
     raise ExtractError(f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan")
 
 
+def _duckdb_credentials(path: Path):
+    """DuckDB at ``path`` with a memory cap (uncapped, loading the big tables took >1 GB at the M tier)."""
+    from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
+    credentials = DuckDbCredentials(str(path))
+    credentials.global_config = {"memory_limit": DUCKDB_MEMORY_LIMIT}
+    return credentials
+
+
 def make_pipeline(settings: Settings, progress: Any = "log"):
     """The ``dispatch_pro`` pipeline: DuckDB at ``settings.duckdb_path``, state and schemas under data_dir."""
     import dlt
@@ -102,7 +114,7 @@ def make_pipeline(settings: Settings, progress: Any = "log"):
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         pipelines_dir=str(settings.data_dir / "dlt_pipelines"),
-        destination=dlt.destinations.duckdb(str(settings.duckdb_path)),
+        destination=dlt.destinations.duckdb(_duckdb_credentials(settings.duckdb_path)),
         dataset_name=DATASET_NAME,
         export_schema_path=str(settings.data_dir / "schemas"),
         progress=progress,
@@ -181,11 +193,15 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
 
     started = time.perf_counter()
     say = console.print if console else (lambda *a, **k: None)
-    if full:
-        say("full extract: dropping pipeline state and the raw dataset")
-        drop_raw(settings)
     try:
-        source = make_source(settings, known_files=known_files(settings.duckdb_path))
+        if full:
+            say("full extract: dropping pipeline state and the raw dataset")
+            drop_raw(settings)
+        stored = known_files(settings.duckdb_path)
+    except duckdb.Error as exc:
+        raise ExtractError(f"cannot use {settings.duckdb_path} (is another stage using it?): {exc}") from None
+    try:
+        source = make_source(settings, known_files=stored)
     except ConfigFieldMissingException as exc:
         missing = ", ".join(f"SOURCES__DISPATCH_PRO__{f.upper()}" for f in exc.fields)
         raise ExtractError(
@@ -200,7 +216,8 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
         pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     except PipelineStepFailed as exc:
         raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
-    normalized = pipeline.last_trace.last_normalize_info.row_counts if pipeline.last_trace else {}
+    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    normalized = info.row_counts if info else {}
     records = sum(n for table, n in normalized.items() if "__" not in table and not table.startswith("_dlt"))
     return ExtractSummary(
         duckdb_path=settings.duckdb_path,

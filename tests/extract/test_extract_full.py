@@ -150,3 +150,15 @@ def test_wrong_credentials_fail_clearly_without_the_secret(sim: Sim) -> None:
     with pytest.raises(AuthError) as failure:
         auth.obtain_token()
     assert "refused with HTTP 400" in str(failure.value) and "wrong-secret-value" not in str(failure.value)
+
+
+def test_full_extract_starts_over_on_an_existing_dataset(sim: Sim, loaded) -> None:
+    data_dir, _ = loaded
+    sim.admin("DELETE", "requests")
+    summary = run_extract(sim.settings(data_dir), full=True)
+    expected = {k: v for k, v in sim.counts().items() if k not in NOT_TABLES}
+    assert {k: summary.row_counts.get(k) for k in expected} == expected
+    assert summary.records_extracted == sum(v for k, v in expected.items() if "__" not in k)
+    assert any("from=2000-01-01" in r["query"] for r in sim.requests("/export/jobs")), "state was dropped"
+    (loads,) = query(data_dir / "dp2sf.duckdb", f"select count(*) from {DATASET}._dlt_loads")[0]
+    assert loads == 1, "the raw dataset was dropped before the full run"
