@@ -82,6 +82,14 @@ def test_incremental_extract_asks_only_for_changed_pages_and_merges(sim: Sim, lo
     assert len(job_pages) == 1, job_pages
     assert "from=2000" not in job_pages[0]["query"], "the incremental run starts from the last modifiedOn"
     assert summary.row_counts["jobs"] == sim.counts()["jobs"] == 202
+    history_pages = sim.requests("/export/job-history")
+    assert len(history_pages) == 1 and "from=2000" not in history_pages[0]["query"], (
+        "resumes from continueFrom"
+    )
+    now = sim.counts()
+    assert {t: summary.row_counts[t] for t in ("job_history", "appointments", "jobs__custom_fields")} == {
+        t: now[t] for t in ("job_history", "appointments", "jobs__custom_fields")
+    }, "related exports merged without duplicates"
     (distinct,) = query(db, f"select count(distinct id) from {DATASET}.jobs")[0]
     assert distinct == 202
     changed = change["modified_ids"] + change["created_ids"]
