@@ -177,7 +177,10 @@ def transform(
     for name, rows in result.mart_rows.items():
         table.add_row(name, f"{rows:,}", f"{result.quarantined_rows.get(name, 0):,}")
     console.print(table)
-    console.print(f"[green]transform done[/]: {result.passed} nodes passed, {result.warned} warned")
+    console.print(
+        f"[green]transform done[/]: {result.passed} nodes passed, {result.warned} warned; "
+        f"{result.flagged_values} custom values loaded empty (listed in quarantine.flagged_values)"
+    )
     if result.docs_path:
         console.print(f"docs: {result.docs_path}")
 

@@ -42,6 +42,7 @@ class TransformResult:
     skipped: int
     mart_rows: dict[str, int] = field(default_factory=dict)
     quarantined_rows: dict[str, int] = field(default_factory=dict)
+    flagged_values: int = 0  # custom-property values loaded as empty, listed in quarantine.flagged_values
     docs_path: Path | None = None
     regenerated: list[str] = field(default_factory=list)
 
@@ -102,7 +103,7 @@ def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") ->
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
 
 
-def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[str, int]]:
+def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[str, int], int]:
     objects = [o.name for o in load_field_list().enabled_objects(invoices)]
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         marts = {o: con.execute(f'select count(*) from salesforce."{o}"').fetchall()[0][0] for o in objects}
@@ -111,7 +112,8 @@ def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[
                 "select object_name, count(distinct source_key) from quarantine.quarantine_all group by 1"
             ).fetchall()
         )
-    return marts, held
+        flagged = con.execute("select count(*) from quarantine.flagged_values").fetchall()[0][0]
+    return marts, held, flagged
 
 
 def run_transform(settings: Settings, invoices: str = "custom", docs: bool = True) -> TransformResult:
@@ -136,7 +138,7 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
             tail = "\n  ".join(generated.output.strip().splitlines()[-5:])
             raise TransformError(f"dbt docs generate failed:\n  {tail}")
         docs_path = settings.build_dir / "dbt" / "target" / "static_index.html"
-    marts, held = _row_counts(settings.duckdb_path, invoices)
+    marts, held, flagged = _row_counts(settings.duckdb_path, invoices)
     return TransformResult(
         duckdb_path=settings.duckdb_path,
         seconds=time.perf_counter() - started,
@@ -146,6 +148,7 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
         skipped=build.count("skipped"),
         mart_rows=marts,
         quarantined_rows=held,
+        flagged_values=flagged,
         docs_path=docs_path,
         regenerated=regenerated,
     )

@@ -4,14 +4,14 @@
 {% macro custom_field_defs(where) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
-        select distinct source_name, api_name, type
+        select distinct source_name, api_name, type, picklist_values
         from {{ seed_relation('custom_fields') }}
         where {{ where }}
         order by api_name
     {%- endset -%}
     {%- set defs = [] -%}
     {%- for row in run_query(query).rows -%}
-        {%- do defs.append({'source_name': row[0], 'api_name': row[1], 'type': row[2]}) -%}
+        {%- do defs.append({'source_name': row[0], 'api_name': row[1], 'type': row[2], 'values': row[3]}) -%}
     {%- endfor -%}
     {{ return(defs) }}
 {%- endmacro %}
@@ -26,9 +26,11 @@
     {%- endif -%}
 {%- endmacro %}
 
-{% macro custom_field_value(raw, type) -%}
-    {#- A raw custom-property string converted to the Salesforce field type; null when it does not convert (the
-        quarantine rule invalid_value then holds the row back with the raw value). Numbers may carry thousands separators; dates may be ISO or US style (MM/DD/YYYY, M/D/YY).
+{% macro custom_field_value(raw, type, values=none) -%}
+    {#- A raw custom-property string converted to the Salesforce field type (a picklist value must be one
+        of the field's values); null when it does not convert. var('invalid_custom_value') decides what
+        happens then: flag (default: the record loads without that value, quarantine.flagged_values keeps it
+        with the reason) or quarantine (the record is held back). Numbers may carry thousands separators; dates may be ISO or US style (MM/DD/YYYY, M/D/YY).
         try_cast/try_strptime: dbt.safe_cast is a plain cast on dbt-duckdb. -#}
     {%- set value = raw -%}
     {%- if type in ('Number', 'Currency', 'Percent') -%}
@@ -46,6 +48,10 @@
         )
     {%- elif type == 'DateTime' -%}
         try_cast({{ value }} as timestamp)
+    {%- elif type == 'Picklist' and values -%}
+        case when {{ value }} in (
+            {%- for v in values.split('|') %}'{{ v | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
+        ) then {{ value }} end
     {%- else -%}
         {{ raw }}
     {%- endif -%}
@@ -98,7 +104,8 @@ final as (
     select
         *{{ ',' if defs }}
         {%- for d in defs %}
-        {{ custom_field_value(adapter.quote('_src__' ~ d.api_name), d.type) }} as {{ adapter.quote(d.api_name) }}
+        {{ custom_field_value(adapter.quote('_src__' ~ d.api_name), d.type, d['values']) }}
+            as {{ adapter.quote(d.api_name) }}
         {{- ',' if not loop.last }}
         {%- endfor %}
 

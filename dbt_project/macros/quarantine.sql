@@ -2,7 +2,9 @@
     source key, rule, column, value, reason). Rules derive from the salesforce_fields / custom_fields seeds:
       missing_required   required field null or blank
       unmapped_value     a value map (seed) has no entry for the source value
-      invalid_value      a custom property value that does not convert to its field type
+      invalid_value      a custom property value that does not convert to its field type or picklist, when
+                         var('invalid_custom_value') is quarantine; with flag (default) the record loads
+                         without the value and quarantine.flagged_values lists it (rule invalid_value_nulled)
       invalid_picklist   a value outside the field's picklist
       too_long           longer than the field's length (never cut silently)
       invalid_email      not an address Salesforce accepts
@@ -13,8 +15,12 @@
     {{ return(['Text', 'TextArea', 'LongTextArea', 'Html', 'Email', 'Phone', 'Url', 'Helper']) }}
 {%- endmacro %}
 
-{% macro quarantine_checks(object_name) -%}
+{% macro quarantine_checks(object_name, kind='held') -%}
+    {#- kind held: the rules that hold a record back; kind flagged: the custom values nulled under
+        var('invalid_custom_value') = flag. -#}
+    {%- set flag_custom = var('invalid_custom_value', 'flag') == 'flag' -%}
     {%- set checks = [] -%}
+    {%- set flagged = [] -%}
     {%- for f in sf_fields(object_name) -%}
         {%- set col = adapter.quote(f.column) -%}
         {%- set label = object_name ~ '.' ~ f.column -%}
@@ -26,10 +32,13 @@
         {%- if f.source_column -%}
             {%- set src = adapter.quote(f.source_column) -%}
             {%- set custom = f.source_column.startswith('_src__') -%}
-            {%- do checks.append({'rule': 'invalid_value' if custom else 'unmapped_value', 'column': f.column,
+            {%- do (flagged if custom and flag_custom else checks).append({
+                'rule': ('invalid_value_nulled' if flag_custom else 'invalid_value') if custom else 'unmapped_value',
+                'column': f.column,
                 'condition': col ~ " is null and " ~ src ~ " is not null",
                 'value': "cast(" ~ src ~ " as varchar)",
-                'reason': ("'value does not convert to the type of " ~ label ~ " (" ~ f.type ~ ")'") if custom
+                'reason': ("'value does not convert to " ~ label ~ " (" ~ f.type ~ ")"
+                    ~ (": loaded without it" if flag_custom else "") ~ "'") if custom
                     else ("'no mapping for this value in " ~ (f.picklist or 'the value map') ~ " (" ~ label ~ ")'")}) -%}
         {%- endif -%}
         {%- if f.type == 'Picklist' and f.picklist -%}
@@ -60,11 +69,11 @@
                 'reason': "'the " ~ f.reference_to ~ " it looks up is not in the load set (missing or quarantined)'"}) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return(checks) }}
+    {{ return(flagged if kind == 'flagged' else checks) }}
 {%- endmacro %}
 
-{% macro quarantine_rows(object_name, prepared, extra_rules=[]) -%}
-    {%- set checks = quarantine_checks(object_name) + extra_rules if execute else [] -%}
+{% macro quarantine_rows(object_name, prepared, extra_rules=[], kind='held') -%}
+    {%- set checks = quarantine_checks(object_name, kind) + extra_rules if execute else [] -%}
     {%- if checks | length == 0 %}
 select
     cast(null as varchar) as object_name,

@@ -33,8 +33,9 @@ def _rows(path: Path, sql: str) -> list[tuple]:
 def test_build_passes_every_test_and_counts_each_mart(built) -> None:
     result, _ = built
     assert result.failed == 0 and result.passed > 200
-    assert result.mart_rows["Case"] == 3 and result.mart_rows["Account"] == 3
-    assert result.quarantined_rows["Case"] == 6
+    assert result.mart_rows["Case"] == 5 and result.mart_rows["Account"] == 3
+    assert result.quarantined_rows["Case"] == 4
+    assert result.flagged_values == 2
 
 
 def test_every_source_row_lands_in_exactly_one_of_mart_or_quarantine(built) -> None:
@@ -74,7 +75,10 @@ def test_the_partition_test_fails_when_a_row_disappears(built) -> None:
         with duckdb.connect(str(result.duckdb_path)) as con:
             con.execute('insert into salesforce."Case" select * from main.case_backup')
             con.execute("drop table main.case_backup")
-    assert _rows(result.duckdb_path, """select count(*) from salesforce."Case" """)[0][0] == 3
+    assert (
+        _rows(result.duckdb_path, """select count(*) from salesforce."Case" """)[0][0]
+        == result.mart_rows["Case"]
+    )
 
 
 def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
@@ -83,8 +87,14 @@ def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
     held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in _rows(result.duckdb_path, sql)}
     assert held[("Case", "job:1006", "unmapped_value")][0] == "Teleported"
     assert held[("Case", "job:1008", "unmapped_value")][0] == "Whenever"
-    assert held[("Case", "job:1001", "invalid_value")][0] == "two"
-    assert held[("Case", "job:1002", "invalid_picklist")][0] == "Lukewarm"
+    sql = "select source_key || ' ' || column_name, value from quarantine.flagged_values"
+    assert dict(_rows(result.duckdb_path, sql)) == {
+        "job:1001 Equipment_Age_yrs__c": "two",
+        "job:1002 Lead_Quality__c": "Lukewarm",
+    }
+    loaded = _rows(result.duckdb_path, """select "Equipment_Age_yrs__c", "Lead_Quality__c"
+        from salesforce."Case" where "Dispatch_Pro_Id__c" in ('job:1001', 'job:1002')""")  # fmt: skip
+    assert loaded == [(None, None), (None, None)], "flagged values load empty, the records still load"
     assert "allows 255 characters, the value has 283" in held[("Account", "customer:8", "too_long")][1]
     assert held[("Contact", "customer:3", "invalid_email")][0] == "not-an-email"
     assert ("Contact", "customer:7", "missing_required") in held
