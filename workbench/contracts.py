@@ -37,7 +37,7 @@ def _column_tests(f: SfField, field_list: FieldList) -> list:
 
 def _model(obj: SfObject, field_list: FieldList) -> dict:
     columns = []
-    for f in field_list.fields_of(obj.name):
+    for f in field_list.mart_fields(obj.name):
         column: dict = {"name": f.mart_column, "data_type": f.duckdb_type}
         description = f.description or f.label
         if f.source_name:

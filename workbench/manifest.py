@@ -66,7 +66,7 @@ def manifest_rows(field_list: FieldList, invoices: str = "custom") -> list[dict[
                 "relationship_name": f.relationship_name,
                 "delete_constraint": f.delete_constraint,
                 "custom": str(f.custom).lower(),
-                "mart_column": f.mart_column,
+                "mart_column": "" if f.loader_resolved else f.mart_column,
                 "source": f.source_name or "mapping",
                 "description": f.description,
             }

@@ -30,6 +30,8 @@ DUCKDB_TYPES = {
     "DateTime": "timestamp",
 }
 KNOWN_TYPES = TEXT_TYPES | LOOKUP_TYPES | set(DUCKDB_TYPES) | {"Picklist", "Helper"}
+# lookups to objects the workbench does not write: the loader resolves them (User by email), no mart column
+LOADER_RESOLVED_TARGETS = {"User"}
 
 
 class FieldListError(ValueError):
@@ -89,6 +91,11 @@ class SfField:
         return self.type == "Helper"
 
     @property
+    def loader_resolved(self) -> bool:
+        """A lookup the loader resolves itself (e.g. to a User by email): in the manifest, not in the mart."""
+        return self.type in LOOKUP_TYPES and self.reference_to in LOADER_RESOLVED_TARGETS
+
+    @property
     def mart_column(self) -> str:
         """The mart column: lookups become relationship columns resolved by the parent's external id."""
         if self.type not in LOOKUP_TYPES:
@@ -115,6 +122,10 @@ class FieldList:
 
     def fields_of(self, object_name: str) -> list[SfField]:
         return [f for f in self.fields if f.object == object_name]
+
+    def mart_fields(self, object_name: str) -> list[SfField]:
+        """The columns of the object's mart (loader-resolved lookups excluded)."""
+        return [f for f in self.fields_of(object_name) if not f.loader_resolved]
 
     def enabled_objects(self, invoices: str = "custom") -> list[SfObject]:
         return [o for o in self.objects.values() if o.enabled(invoices)]
@@ -220,7 +231,8 @@ def _field(row: dict[str, str], where: str, seeds: Path, objects: dict[str, SfOb
         raise FieldListError(f"{where} object: {row['object']!r} is not in salesforce_objects.csv")
     if row["type"] not in KNOWN_TYPES:
         raise FieldListError(f"{where} type: unknown field type {row['type']!r} for {row['field']}")
-    if row["type"] in LOOKUP_TYPES and row.get("reference_to", "") not in objects:
+    target = row.get("reference_to", "")
+    if row["type"] in LOOKUP_TYPES and target not in objects and target not in LOADER_RESOLVED_TARGETS:
         raise FieldListError(f"{where} reference_to: {row['field']} must name an object of the mapping")
     return SfField(
         object=row["object"],

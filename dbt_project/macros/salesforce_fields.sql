@@ -32,6 +32,8 @@
             source_column, rowid as position
         from {{ seed_relation('salesforce_fields') }}
         where object = '{{ object_name }}'
+            -- lookups to User are resolved by the loader (from a helper email column), not mart columns
+            and not (type in ('Lookup', 'MasterDetail') and reference_to = 'User')
         union all
         select
             api_name, type, coalesce(cast(length as integer), 0), false, null,

@@ -28,6 +28,8 @@ def test_lookups_become_relationship_columns_and_helpers_keep_their_name() -> No
     assert columns[("CaseComment", "ParentId")] == "Parent.Dispatch_Pro_Id__c"
     assert columns[("Line_Item__c", "Case__c")] == "Case__r.Dispatch_Pro_Id__c"
     assert columns[("Case", "_owner_email")] == "_owner_email"
+    user = next(f for f in field_list.fields_of("Skill__c") if f.name == "User__c")
+    assert user.loader_resolved and user not in field_list.mart_fields("Skill__c")
     case_priority = next(f for f in field_list.fields_of("Case") if f.name == "Dispatch_Pro_Priority__c")
     assert case_priority.picklist_values == (
         "Emergency", "Critical", "Urgent", "High", "Elevated", "Standard", "Low", "Deferred",

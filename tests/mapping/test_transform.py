@@ -157,7 +157,7 @@ def test_marts_have_exactly_the_contract_columns_and_no_value_over_its_length(bu
     result, _ = built
     field_list = load_field_list()
     for obj in field_list.enabled_objects("custom"):
-        fields = field_list.fields_of(obj.name)
+        fields = field_list.mart_fields(obj.name)
         sql = f"""select column_name from information_schema.columns
             where table_schema = 'salesforce' and table_name = '{obj.name}'"""
         columns = [r[0] for r in _rows(result.duckdb_path, sql)]
