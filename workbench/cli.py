@@ -179,7 +179,7 @@ def transform(
     console.print(table)
     console.print(
         f"[green]transform done[/]: {result.passed} nodes passed, {result.warned} warned; "
-        f"{result.flagged_values} custom values loaded empty (listed in quarantine.flagged_values)"
+        f"{result.flagged_values} custom-property values not loaded (listed in quarantine.flagged_values)"
     )
     if result.docs_path:
         console.print(f"docs: {result.docs_path}")

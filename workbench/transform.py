@@ -42,7 +42,7 @@ class TransformResult:
     skipped: int
     mart_rows: dict[str, int] = field(default_factory=dict)
     quarantined_rows: dict[str, int] = field(default_factory=dict)
-    flagged_values: int = 0  # custom-property values loaded as empty, listed in quarantine.flagged_values
+    flagged_values: int = 0  # custom-property values not loaded, listed in quarantine.flagged_values
     docs_path: Path | None = None
     regenerated: list[str] = field(default_factory=list)
 

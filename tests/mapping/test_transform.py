@@ -35,7 +35,7 @@ def test_build_passes_every_test_and_counts_each_mart(built) -> None:
     assert result.failed == 0 and result.passed > 200
     assert result.mart_rows["Case"] == 5 and result.mart_rows["Account"] == 3
     assert result.quarantined_rows["Case"] == 4
-    assert result.flagged_values == 2
+    assert result.flagged_values == 3
 
 
 def test_every_source_row_lands_in_exactly_one_of_mart_or_quarantine(built) -> None:
@@ -87,7 +87,15 @@ def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
     held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in _rows(result.duckdb_path, sql)}
     assert held[("Case", "job:1006", "unmapped_value")][0] == "Teleported"
     assert held[("Case", "job:1008", "unmapped_value")][0] == "Whenever"
-    sql = "select source_key || ' ' || column_name, value from quarantine.flagged_values"
+    sql = """select source_key || ' ' || column_name, value from quarantine.flagged_values
+        where rule = 'invalid_value_nulled'"""
+    single_site = _rows(
+        result.duckdb_path,
+        "select source_key, value from quarantine.flagged_values where rule = 'no_target_record'",
+    )
+    assert single_site == [("location:16", "Side door")], (
+        "a single-site location's custom value is listed, not dropped"
+    )
     assert dict(_rows(result.duckdb_path, sql)) == {
         "job:1001 Equipment_Age_yrs__c": "two",
         "job:1002 Lead_Quality__c": "Lukewarm",
