@@ -36,9 +36,13 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 # bounded load files keep DuckDB's memory per COPY small on the big tables (jobs, job_history)
 os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "100000")
+# the flat tables arrive as Arrow tables (dispatch_pro/arrow_pages.py): dlt adds its row and load ids to them
+# as it does to rows, so every raw table keeps `_dlt_id` and `_dlt_load_id`
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
 
-# DuckDB loads jsonl files about twice as fast as dlt's default insert_values (measured on the tiny tier)
-LOADER_FILE_FORMAT = "jsonl"
+# load file formats are set per resource in the source (parquet for Arrow tables, jsonl for rows)
+LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 

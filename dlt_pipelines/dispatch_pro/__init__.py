@@ -19,12 +19,15 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.rest_api import rest_api_resources
 from requests import Response, Session
 
+from .arrow_pages import ArrowPages
 from .auth import AuthError, ServiceTitanAuth
 from .exports import ExportFileError, read_export_records
 from .files import FileRef, FileStore
 from .guards import MalformedPageError, PageGuard
 from .paginators import ExportPaginator, list_paginator
 from .settings import (
+    ARROW_FILE_FORMAT,
+    ARROW_TABLES,
     ATTACHMENT_DOWNLOAD_PATH,
     ATTACHMENT_PAGE_SIZE,
     DEFAULT_INITIAL_FROM,
@@ -33,6 +36,7 @@ from .settings import (
     JOB_ATTACHMENTS_PATH,
     JOB_HISTORY_PATH,
     LIST_PAGE_SIZE,
+    ROWS_FILE_FORMAT,
     Endpoint,
 )
 
@@ -93,6 +97,7 @@ def endpoint_resource(endpoint: Endpoint, tenant: str, initial_from: str, page_s
         "name": endpoint.table,
         "primary_key": endpoint.primary_key,
         "write_disposition": "merge",
+        "parallelized": True,  # pages of all endpoints in flight at once (dlt's extract thread pool)
         "endpoint": {
             "path": path,
             "params": params,
@@ -133,7 +138,7 @@ def job_history_resource(client: RESTClient, tenant: str, initial_from: str) -> 
     """Job history flattened to one row per event; resumes from the last ``continueFrom`` token."""
     path = JOB_HISTORY_PATH.format(tenant=tenant)
 
-    @dlt.resource(name="job_history", primary_key="id", write_disposition="merge")
+    @dlt.resource(name="job_history", primary_key="id", write_disposition="merge", parallelized=True)
     def job_history() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.resource_state()
         paginator = ExportPaginator()
@@ -288,4 +293,10 @@ def dispatch_pro(
         store = FileStore(client, Path(files_dir), dict(known_files or {}))
         for r in file_resources(store, tenant, resources["job_attachments"], resources["form_submissions"]):
             resources[r.name] = r
+    for name, resource in resources.items():
+        if name in ARROW_TABLES:
+            resource.add_step(ArrowPages())
+            resource.apply_hints(file_format=ARROW_FILE_FORMAT)
+        else:
+            resource.apply_hints(file_format=ROWS_FILE_FORMAT)
     return list(resources.values())

@@ -7,6 +7,7 @@ Secrets never appear in messages or logs.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from dlt.common.configuration.specs.base_configuration import configspec
@@ -15,6 +16,10 @@ from dlt.sources.helpers.rest_client.auth import OAuth2ClientCredentials
 from requests import PreparedRequest, Response
 
 REFRESH_MARGIN_S = 60.0
+
+
+# resources run in dlt's thread pool: one token request at a time (module level: rest_api deep-copies auth)
+_TOKEN_LOCK = threading.Lock()
 
 
 class AuthError(RuntimeError):
@@ -31,6 +36,14 @@ class ServiceTitanAuth(OAuth2ClientCredentials):
     def __post_init__(self) -> None:
         super().__post_init__()
         self.token_requests = 0
+
+    def _refresh(self, stale: str | None = None) -> None:
+        """Obtain a new token unless another thread already did (``stale``: the token that failed)."""
+        with _TOKEN_LOCK:
+            if stale is not None and stale != f"Bearer {self.access_token}":
+                return
+            if stale is not None or self.is_token_expired():
+                self.obtain_token()
 
     def is_token_expired(self) -> bool:
         return self.access_token is None or pendulum.now() >= self.token_expiry
@@ -58,6 +71,8 @@ class ServiceTitanAuth(OAuth2ClientCredentials):
         self.token_expiry = pendulum.now().add(seconds=expires_in - margin)
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        if self.is_token_expired():
+            self._refresh()
         super().__call__(request)
         request.register_hook("response", self._resend_on_401)
         return request
@@ -66,9 +81,7 @@ class ServiceTitanAuth(OAuth2ClientCredentials):
         """On 401, refresh the token (unless another request already did) and send the request once more."""
         if response.status_code != 401:
             return response
-        sent = response.request.headers.get("Authorization")
-        if sent == f"Bearer {self.access_token}":
-            self.obtain_token()
+        self._refresh(stale=response.request.headers.get("Authorization"))
         _ = response.content  # drain so the connection can be reused
         response.close()
         response.request.headers["Authorization"] = f"Bearer {self.access_token}"
