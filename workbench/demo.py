@@ -1,21 +1,35 @@
-"""``dp2sf demo``: the migration on the embedded sandbox, as far as the built stages reach."""
+"""``dp2sf demo``: the migration on the embedded sandbox, as far as the built stages reach.
+
+Stages so far: sandbox up → extract → inventory (manifest + sfdx metadata) → schema check (shows what the
+admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build).
+"""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.table import Table
 
 from workbench.settings import Settings
 
 
+class DemoError(RuntimeError):
+    """A stage of the demo did not reach its expected outcome."""
+
+
 def run_demo(settings: Settings, console: Console) -> None:
-    """Start the sandbox, then run each stage in order; every stage prints its own summary."""
+    """Start the sandbox, then run each stage in order, printing a one-line summary per stage."""
     from dlt_pipelines.pipeline import run_extract
     from sandbox import control
+    from workbench.inventory import run_inventory
+    from workbench.schema_check import run_schema_check
+    from workbench.schema_deploy import deploy_to_sandbox
+    from workbench.transform import run_transform
 
     console.rule("1. sandbox up")
     endpoints = control.up(settings.sandbox_dir, seed=settings.sandbox_seed, scale=settings.sandbox_scale)
     dp, sf = endpoints["dispatch_pro"], endpoints["salesforce"]
-    console.print(f"simulator {dp['base_url']}, org {sf['instance_url']}")
+    console.print(f"simulator {dp['base_url']} (seed {dp['seed']}, scale {dp['scale']})")
+    console.print(f"sandbox org {sf['instance_url']}")
 
     console.rule("2. extract (dlt → DuckDB raw_dispatch_pro)")
     summary = run_extract(settings, full=True, console=console)
@@ -23,3 +37,32 @@ def run_demo(settings: Settings, console: Console) -> None:
         f"{summary.records_extracted:,} records, {len(summary.row_counts)} raw tables, "
         f"{summary.files_downloaded} files in {summary.seconds:.1f}s → {summary.duckdb_path}"
     )
+
+    console.rule("3. inventory (schema inventory, custom-field manifest, sfdx metadata)")
+    inventory = run_inventory(settings)
+    console.print(
+        f"{inventory.manifest_fields} manifest fields → {inventory.manifest_path}; "
+        f"{inventory.metadata_files} metadata files → {inventory.metadata_dir}"
+    )
+
+    console.rule("4. schema check before the admin deploys (expected to list what is missing)")
+    before = run_schema_check(settings, target="sandbox")
+    console.print(f"{len(before.blocking)} blocking differences in {before.objects_checked} objects")
+
+    console.rule("5. schema deploy (the sandbox org takes the same sfdx metadata an admin would deploy)")
+    outcome = deploy_to_sandbox(settings)
+    console.print(f"deployed {outcome.components} components")
+    after = run_schema_check(settings, target="sandbox")
+    if not after.ok:
+        raise DemoError(f"schema check still blocks after deploy: {[str(i) for i in after.blocking[:5]]}")
+    console.print(f"schema check passed: {after.objects_checked} objects, {after.fields_checked} fields")
+
+    console.rule("6. transform (dbt build → schema salesforce, quarantine)")
+    result = run_transform(settings)
+    table = Table("Salesforce object", "mart rows", "quarantined", title=f"dbt build, {result.seconds:.1f}s")
+    for name, rows in result.mart_rows.items():
+        table.add_row(name, f"{rows:,}", f"{result.quarantined_rows.get(name, 0):,}")
+    console.print(table)
+    if result.docs_path:
+        console.print(f"dbt docs for reviewers: {result.docs_path}")
+    console.print("[green]demo complete[/] for the stages built so far (load, reconcile, reports: next)")
