@@ -30,6 +30,7 @@ from dlt.extract.items_transform import ItemTransform
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 _ARROW_TYPES: dict[type, pa.DataType] = {bool: pa.bool_(), int: pa.int64(), float: pa.float64()}
 _NAMING = NamingConvention()
+_DOTNET_UTC_EXAMPLE = "2024-05-01T10:00:00.1234567Z"
 
 
 @lru_cache(maxsize=4096)
@@ -39,25 +40,41 @@ def _column_name(prefix: str | None, key: str) -> str:
     return _NAMING.shorten_fragments(prefix, name) if prefix else name
 
 
-def _flatten(row: dict[str, Any], out: dict[str, Any], prefix: str | None) -> bool:
-    """Flatten nested dicts into ``out`` (dlt's column names); False if the row holds a non-empty list."""
-    for key, value in row.items():
-        name = _column_name(prefix, key)
-        kind = type(value)
-        if kind is dict:
-            if not _flatten(value, out, name):
-                return False
-        elif kind is list:
-            if value:
-                return False
-        elif value is not None:
-            out[name] = value
-    return True
+def _has_dotted_name(fields: Any) -> bool:
+    """True if a (nested) key holds a dot: Arrow's flattened names could not be split back."""
+    return any("." in f.name or (pa.types.is_struct(f.type) and _has_dotted_name(f.type)) for f in fields)
 
 
-def _to_timestamps(values: list[Any]) -> pa.Array:
-    """ISO strings to UTC microseconds; extra fractional digits are cut (as pendulum does)."""
-    strings = pa.array(values, type=pa.string())
+def _path_values(rows: list[dict[str, Any]], path: list[str]) -> list[Any]:
+    values: list[Any] = rows
+    for key in path:
+        values = [v.get(key) for v in values if type(v) is dict]
+    return values
+
+
+def _flat_columns(table: pa.Table) -> pa.Table:
+    """Nested structs flattened to one column per leaf (``parent.child`` names)."""
+    while any(pa.types.is_struct(field.type) for field in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _to_timestamps(strings: pa.ChunkedArray) -> pa.ChunkedArray:
+    """ISO strings to UTC microseconds; extra fractional digits are cut (as pendulum does).
+
+    Fast path for ServiceTitan's fixed form ``2024-05-01T10:00:00.1234567Z``: cut to microseconds by position
+    and read as UTC; anything else goes through Arrow's ISO 8601 parser.
+    """
+    valid = strings.drop_null()
+    lengths = pc.utf8_length(valid)
+    if (
+        len(valid)
+        and pc.min(lengths).as_py() == pc.max(lengths).as_py() == len(_DOTNET_UTC_EXAMPLE)
+        and pc.all(pc.ends_with(valid, "Z")).as_py()
+        and pc.all(pc.equal(pc.utf8_slice_codeunits(valid, 19, 20), ".")).as_py()
+    ):
+        micros = pc.utf8_slice_codeunits(strings, 0, len(_DOTNET_UTC_EXAMPLE) - 2)
+        return micros.cast(pa.timestamp("us")).cast(TIMESTAMP)
     strings = pc.replace_substring_regex(strings, pattern=r"(\.\d{6})\d+", replacement=r"\1")
     return strings.cast(TIMESTAMP)
 
@@ -80,51 +97,61 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
             return item
         return self.convert(item)
 
-    def _decide(self, value: Any) -> pa.DataType | None:
-        kind = type(value)
+    @staticmethod
+    def _decide(first: Any) -> pa.DataType | None:
+        """dlt's type for a new column from its first value (``iso_timestamp`` detection on strings)."""
+        kind = type(first)
         if kind is str:
-            return TIMESTAMP if is_iso_timestamp(kind, value) else pa.string()
+            return TIMESTAMP if is_iso_timestamp(kind, first) else pa.string()
         return _ARROW_TYPES.get(kind)
 
     def convert(self, rows: list[dict[str, Any]]) -> pa.Table | list[dict[str, Any]]:
-        """The page as an Arrow table, or unchanged when it needs dlt's own handling."""
-        flat: list[dict[str, Any]] = []
-        for row in rows:
-            out: dict[str, Any] = {}
-            if not _flatten(row, out, None):
-                return rows
-            flat.append(out)
-        columns: dict[str, list[Any]] = {}
-        for i, row in enumerate(flat):
-            for name, value in row.items():
-                column = columns.get(name)
-                if column is None:
-                    column = columns[name] = [None] * i
-                column.append(value)
-            for column in columns.values():
-                if len(column) <= i:
-                    column.append(None)
-        arrays: dict[str, pa.Array] = {}
+        """The page as an Arrow table, or unchanged when it needs dlt's own handling.
+
+        Arrow refuses mixed bool/int/str/dict values itself; int mixed with float (Arrow makes it double,
+        dlt a variant column) is checked on the double columns.
+        """
+        try:
+            table = pa.Table.from_pylist(rows)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            return rows
+        if _has_dotted_name(table.schema):
+            return rows
+        table = _flat_columns(table)
+        arrays: dict[str, Any] = {}
         decided: dict[str, pa.DataType] = {}
-        for name, values in columns.items():
-            kinds = {type(v) for v in values if v is not None}
-            if len(kinds) != 1:
-                return rows  # mixed types: dlt makes a variant column
-            kind = next(iter(kinds))
-            arrow_type = self.types.get(name) or self._decide(next(v for v in values if v is not None))
-            allowed = (pa.string(), TIMESTAMP) if kind is str else (_ARROW_TYPES.get(kind),)
-            if arrow_type is None or arrow_type not in allowed:
-                return rows  # a type dlt would coerce or put in a variant column
-            try:
-                array = (
-                    _to_timestamps(values) if arrow_type == TIMESTAMP else pa.array(values, type=arrow_type)
-                )
-            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        for field, column in zip(table.schema, table.columns, strict=True):
+            kind = field.type
+            if pa.types.is_null(kind):
+                continue  # all null: no column, as in dlt
+            if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+                if pc.max(pc.list_value_length(column)).as_py():
+                    return rows  # a non-empty list: dlt makes a child table
+                continue  # only empty lists: no column, no child rows
+            path = field.name.split(".")
+            name = None
+            for key in path:
+                name = _column_name(name, key)
+            if pa.types.is_floating(kind) and any(type(v) is int for v in _path_values(rows, path)):
                 return rows
-            arrays[name] = array
+            arrow_type = self.types.get(name)
+            if arrow_type is None:
+                arrow_type = self._decide(column.drop_null()[0].as_py())
+            if pa.types.is_string(kind):
+                allowed: tuple[pa.DataType, ...] = (pa.string(), TIMESTAMP)
+            else:
+                allowed = (kind,)
+            if arrow_type not in allowed:
+                return rows  # a value dlt would coerce or put in a variant column
+            if arrow_type == TIMESTAMP:
+                try:
+                    column = _to_timestamps(column)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    return rows
+            arrays[name] = column
             decided[name] = arrow_type
         for name, arrow_type in self.types.items():  # known columns absent on this page stay typed
             if name not in arrays:
-                arrays[name] = pa.nulls(len(flat), type=arrow_type)
+                arrays[name] = pa.nulls(len(rows), type=arrow_type)
         self.types.update(decided)
         return pa.table(arrays)
