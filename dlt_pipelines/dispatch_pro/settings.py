@@ -119,3 +119,12 @@ TABLES: tuple[str, ...] = (
     "job_attachments",
     "files",
 )
+
+# resources whose records carry `customFields[{typeId, name, value}]` (landed as `<table>__custom_fields`)
+CUSTOM_FIELD_TABLES = frozenset({"customers", "locations", "jobs", "invoices"})
+
+# nested lists whose `value` holds mixed types (playbook conditions, dashboard filters): landed as text
+POLYMORPHIC_VALUES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "playbooks": (("conditions",),),
+    "dashboards": (("reports", "filters"),),
+}
