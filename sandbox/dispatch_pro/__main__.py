@@ -16,6 +16,8 @@ from pathlib import Path
 
 import uvicorn
 
+from sandbox.keepalive import KEEP_ALIVE_S
+
 from .app import SimConfig, create_app
 from .auth import Credentials
 from .skeleton import SCALES
@@ -83,7 +85,15 @@ def main(argv: list[str] | None = None) -> None:
         f"dispatch_pro simulator: seed={args.seed} scale={args.scale} on http://{args.host}:{args.port}",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,  # see sandbox/keepalive.py
+        timeout_graceful_shutdown=1,
+    )
 
 
 if __name__ == "__main__":

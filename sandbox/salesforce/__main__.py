@@ -12,6 +12,7 @@ from pathlib import Path
 
 import uvicorn
 
+from sandbox.keepalive import KEEP_ALIVE_S
 from sandbox.salesforce.app import create_app
 from sandbox.salesforce.org import Org
 
@@ -39,7 +40,17 @@ def main(argv: list[str] | None = None) -> int:
     org = Org(args.state_dir, seed=args.seed, scale=args.scale)
     app = create_app(org, token, admin)
     ssl = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)} if args.certfile else {}
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=1, **ssl)
+    # idle keep-alive connections stay open for two minutes, as behind a real load balancer: uvicorn's 5 s
+    # default races clients that reuse a pooled connection (RemoteDisconnected on the next request)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+        timeout_keep_alive=KEEP_ALIVE_S,
+        **ssl,
+    )
     org.store.close()
     # idle worker threads of the request thread pool would hold interpreter exit for ~10 s
     sys.stdout.flush()
