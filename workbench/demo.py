@@ -66,3 +66,4 @@ def run_demo(settings: Settings, console: Console) -> None:
     if result.docs_path:
         console.print(f"dbt docs for reviewers: {result.docs_path}")
     console.print("[green]demo complete[/] for the stages built so far (load, reconcile, reports: next)")
+    console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
