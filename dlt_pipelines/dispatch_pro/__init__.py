@@ -30,15 +30,14 @@ from .settings import (
     ARROW_TABLES,
     ATTACHMENT_DOWNLOAD_PATH,
     ATTACHMENT_PAGE_SIZE,
-    CUSTOM_FIELD_TABLES,
     DEFAULT_INITIAL_FROM,
     ENDPOINTS,
     EXPORT_FOLDER_TABLES,
     JOB_ATTACHMENTS_PATH,
     JOB_HISTORY_PATH,
     LIST_PAGE_SIZE,
-    POLYMORPHIC_VALUES,
     ROWS_FILE_FORMAT,
+    TEXT_VALUE_PATHS,
     Endpoint,
 )
 
@@ -247,6 +246,21 @@ def dispatch_pro_exports(
     ]
 
 
+def text_value_hints(paths: tuple[tuple[str, ...], ...]) -> dict[tuple[str, ...], dict[str, Any]]:
+    """Nested hints that land ``value`` as text in each nested table on ``paths``.
+
+    Without them dlt's iso_timestamp detection types the column by its first value and splits the rest into
+    a ``value__v_text`` variant column that nothing downstream reads.
+    """
+    as_text = {"name": "value", "data_type": "text"}
+    nested: dict[tuple[str, ...], dict[str, Any]] = {}
+    for path in paths:
+        for depth in range(1, len(path)):  # dlt wants every intermediate table declared
+            nested.setdefault(path[:depth], {})
+        nested[path] = {"columns": {"value": as_text}}
+    return nested
+
+
 @dlt.source(name="dispatch_pro")
 def dispatch_pro(
     base_url: str = dlt.config.value,
@@ -296,21 +310,8 @@ def dispatch_pro(
         for r in file_resources(store, tenant, resources["job_attachments"], resources["form_submissions"]):
             resources[r.name] = r
     for name, resource in resources.items():
-        if name in CUSTOM_FIELD_TABLES:
-            # custom-property values are free text whatever they look like: without this hint dlt's
-            # iso_timestamp detection types the column by its first value and splits the rest into a
-            # `value__v_text` variant column that nothing downstream reads
-            as_text = {"name": "value", "data_type": "text"}
-            resource.apply_hints(nested_hints={"custom_fields": {"columns": {"value": as_text}}})
-        if name in POLYMORPHIC_VALUES:
-            # rule values are a number, a string or a flag (lists go to a child table): one text column
-            as_text = {"name": "value", "data_type": "text"}
-            nested: dict[tuple[str, ...], dict[str, Any]] = {}
-            for path in POLYMORPHIC_VALUES[name]:
-                for depth in range(1, len(path)):  # dlt wants every intermediate table declared
-                    nested.setdefault(path[:depth], {})
-                nested[path] = {"columns": {"value": as_text}}
-            resource.apply_hints(nested_hints=nested)
+        if name in TEXT_VALUE_PATHS:
+            resource.apply_hints(nested_hints=text_value_hints(TEXT_VALUE_PATHS[name]))
         if name in ARROW_TABLES:
             resource.add_step(ArrowPages())
             resource.apply_hints(file_format=ARROW_FILE_FORMAT)

@@ -120,11 +120,14 @@ TABLES: tuple[str, ...] = (
     "files",
 )
 
-# resources whose records carry `customFields[{typeId, name, value}]` (landed as `<table>__custom_fields`)
-CUSTOM_FIELD_TABLES = frozenset({"customers", "locations", "jobs", "invoices"})
-
-# nested lists whose `value` holds mixed types (playbook conditions, dashboard filters): landed as text
-POLYMORPHIC_VALUES: dict[str, tuple[tuple[str, ...], ...]] = {
+# nested tables whose `value` lands as text, by resource: custom properties (`customFields[{typeId, name,
+# value}]`, free text whatever they look like) and rule values that mix numbers, strings and flags
+CUSTOM_FIELDS = (("custom_fields",),)
+TEXT_VALUE_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "customers": CUSTOM_FIELDS,
+    "locations": CUSTOM_FIELDS,
+    "jobs": CUSTOM_FIELDS,
+    "invoices": CUSTOM_FIELDS,
     "playbooks": (("conditions",),),
     "dashboards": (("reports", "filters"),),
 }
