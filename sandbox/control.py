@@ -98,9 +98,19 @@ def _tls_material(state_dir: Path) -> tuple[Path, Path, Path]:
 
 
 def read_endpoints(state_dir: Path) -> dict:
-    """The endpoints file as a dict ({} when the sandbox was never started)."""
-    path = state_dir / "endpoints.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The endpoints file as a dict ({} when the sandbox was never started): the one reader of
+    ``endpoints.json``. ``state_dir`` is the sandbox directory or the endpoints file itself."""
+    state_dir = Path(state_dir)
+    path = state_dir if state_dir.suffix == ".json" else state_dir / "endpoints.json"
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as exc:
+        raise SandboxError(f"{path} is not valid JSON ({exc}); run `dp2sf sandbox up` again") from None
+    if not isinstance(data, dict):
+        raise SandboxError(f"{path} does not hold a JSON object; run `dp2sf sandbox up` again")
+    return data
 
 
 def _write_endpoints(state_dir: Path, endpoints: dict) -> None:
@@ -171,6 +181,16 @@ def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> 
     }
 
 
+def _technicians_file(server_dir: Path, seed: int, scale: str) -> Path:
+    """The simulator's technicians for (seed, scale) as JSON, handed to the org (its technician Users)."""
+    from sandbox.dispatch_pro.generator import technicians
+
+    server_dir.mkdir(parents=True, exist_ok=True)
+    path = server_dir / "technicians.json"
+    path.write_text(json.dumps(technicians(seed, scale)))
+    return path
+
+
 def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> dict:
     port = _free_port()
     server_dir = state_dir / "salesforce"
@@ -181,6 +201,7 @@ def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> di
     args += ["--certfile", str(cert), "--keyfile", str(key)]
     # the org's starting Users are derived from the simulator's technicians for the same seed and scale
     args += ["--seed", str(seed), "--scale", scale]
+    args += ["--technicians", str(_technicians_file(server_dir, seed, scale))]
     proc = _spawn("sandbox.salesforce", args, env, log)
     instance = f"https://127.0.0.1:{port}"
     _wait_healthy(f"{instance}/health", str(ca), proc.pid, log)

@@ -1,4 +1,5 @@
-"""``python -m sandbox.salesforce --port P --state-dir DIR --certfile F --keyfile F --seed S --scale X``.
+"""``python -m sandbox.salesforce --port P --state-dir DIR --certfile F --keyfile F --seed S --scale X
+[--technicians FILE]`` (FILE: a JSON list of technicians that get a User in a fresh org).
 
 Tokens come from the environment: SF_SANDBOX_ACCESS_TOKEN (the session) and SF_SANDBOX_ADMIN_TOKEN (/_admin).
 """
@@ -6,6 +7,7 @@ Tokens come from the environment: SF_SANDBOX_ACCESS_TOKEN (the session) and SF_S
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -26,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keyfile", type=Path)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", default="tiny")
+    parser.add_argument("--technicians", type=Path, help="JSON list of technicians (id, firstName, ...)")
     args = parser.parse_args(argv)
     token, admin = os.environ.get("SF_SANDBOX_ACCESS_TOKEN"), os.environ.get("SF_SANDBOX_ADMIN_TOKEN")
     missing = [n for n, v in (("SF_SANDBOX_ACCESS_TOKEN", token), ("SF_SANDBOX_ADMIN_TOKEN", admin)) if not v]
@@ -37,7 +40,17 @@ def main(argv: list[str] | None = None) -> int:
         if path is not None and not path.is_file():
             print(f"error: --{name} {path} does not exist", file=sys.stderr)
             return 2
-    org = Org(args.state_dir, seed=args.seed, scale=args.scale)
+    technicians = None
+    if args.technicians is not None:
+        try:
+            technicians = json.loads(args.technicians.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"error: --technicians {args.technicians}: {exc}", file=sys.stderr)
+            return 2
+        if not isinstance(technicians, list):
+            print(f"error: --technicians {args.technicians} must hold a JSON list", file=sys.stderr)
+            return 2
+    org = Org(args.state_dir, seed=args.seed, scale=args.scale, technicians=technicians)
     app = create_app(org, token, admin)
     ssl = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)} if args.certfile else {}
     # idle keep-alive connections stay open for two minutes, as behind a real load balancer: uvicorn's 5 s

@@ -3,14 +3,11 @@ undelete, faults, stats."""
 
 from __future__ import annotations
 
-import secrets
-
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sandbox.salesforce.app import json_response
+from sandbox.salesforce.deps import json_object, json_response, require_admin
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.org import Org
 
@@ -18,17 +15,8 @@ router = APIRouter()
 
 
 async def _guard(request: Request) -> tuple[Org, dict]:
-    token = request.headers.get("x-admin-token", "")
-    if not token or not secrets.compare_digest(token.encode(), request.app.state.admin_token.encode()):
-        raise SFError(401, "INVALID_SESSION_ID", "missing or wrong X-Admin-Token")
-    raw = await request.body()
-    try:
-        body = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError as exc:
-        raise SFError(400, "JSON_PARSER_ERROR", f"The request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise SFError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
-    return request.app.state.org, body
+    """The org and the JSON body of an admin request (the token checked first)."""
+    return require_admin(request), await json_object(request)
 
 
 @router.post("/metadata/deploy")

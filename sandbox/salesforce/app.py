@@ -6,25 +6,18 @@ import re
 import secrets
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from sandbox.salesforce import admin, bulk, rest
+from sandbox.salesforce.deps import error_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
 from sandbox.salesforce.org import Org
 
 API_PATH = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
-
-
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json", headers=headers)
-
-
-def error_response(exc: SFError) -> Response:
-    return json_response(exc.body(), exc.status)
 
 
 class Transport:
@@ -82,8 +75,6 @@ class Transport:
 def create_app(org: Org, access_token: str, admin_token: str) -> Transport:
     """The ASGI application serving one org: the Transport layer around the FastAPI app (outermost, so a
     dropped-connection fault reaches the server's own transport)."""
-    from sandbox.salesforce import admin, bulk, rest
-
     app = FastAPI(title="Salesforce sandbox org", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.org = org
     app.state.admin_token = admin_token

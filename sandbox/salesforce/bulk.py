@@ -13,13 +13,13 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sandbox.salesforce.app import json_response
+from sandbox.salesforce.deps import get_engine, get_version, json_object, json_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
 from sandbox.salesforce.metadata.ids import new_id
@@ -34,15 +34,43 @@ INGEST_OPS = {"insert", "update", "upsert", "delete", "hardDelete"}
 QUERY_OPS = {"query", "queryAll"}
 TERMINAL = {"JobComplete", "Failed", "Aborted"}
 BATCH_ROWS = 10_000
+# "A request can provide CSV data that does not in total exceed 150 MB of base64 encoded content"
+# https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.md
+MAX_UPLOAD_BASE64 = 150 * 1024 * 1024
+
+
+def base64_size(n: int) -> int:
+    """The size of ``n`` bytes once base64-encoded (as Salesforce counts an upload)."""
+    return 4 * ((n + 2) // 3)
+
+
+def multiple_uploads_message(job_id: str) -> str:
+    """Salesforce's answer when a job that received more than one PUT is closed (its wording and typo, as
+    quoted in https://salesforce.stackexchange.com/questions/231917/providing-multiple-batches-to-the-bulk-api-2-0)."""
+    return (
+        f"Found multipe contents for job: <{job_id}>, please 'Close' / 'Abort' / 'Delete' the current Job "
+        "then "
+        "create a new Job and make sure you only do 'PUT' once on a given Job."
+    )
+
+
+def line_ending_error(text: str, ending: str) -> str | None:
+    """The job failure when the CSV's line endings are not the job's ``lineEnding`` (judged on the header
+    line, which holds no quoted newlines), else None."""
+    end = text.find("\n")
+    if end < 0:
+        return None
+    crlf = end > 0 and text[end - 1] == "\r"
+    if crlf == (ending == "CRLF"):
+        return None
+    return f"ClientInputError : LineEnding is invalid on user data. Current LineEnding setting is {ending}"
+
+
 RESULT_KINDS = {
     "successfulresults": "success",
     "failedresults": "failed",
     "unprocessedrecords": "unprocessed",
 }
-
-
-def engine_of(request: Request) -> BulkEngine:
-    return request.app.state.bulk
 
 
 class BulkEngine:
@@ -174,8 +202,17 @@ class BulkEngine:
             raise SFError(
                 409, "INVALIDJOBSTATE", f"Job {job_id} is not in the Open state (state: {job['state']})"
             )
-        if len(data) > 150 * 1024 * 1024:
-            raise SFError(400, "INVALIDJOB", "upload larger than 150 MB")
+        if base64_size(len(data)) > MAX_UPLOAD_BASE64:
+            raise SFError(
+                400,
+                "INVALIDJOB",
+                f"Job data exceeds the limit of 150 MB after base64 encoding ({len(data)} bytes uploaded; "
+                "upload at most about 100 MB of CSV per job)",
+            )
+        # Salesforce accepts a second PUT and refuses the job at close (see set_state): one upload per job
+        with self.lock:
+            job["_uploads"] = job.get("_uploads", 0) + 1
+            self.save(job)
         with open(self.dir(job_id) / "data.csv", "ab") as fh:
             fh.write(data)
 
@@ -183,6 +220,8 @@ class BulkEngine:
         job = self.get(job_id, kind)
         current = job["state"]
         if state == "UploadComplete" and kind == "ingest" and current == "Open":
+            if job.get("_uploads", 0) > 1:
+                raise SFError(400, "BULK_API_ERROR", multiple_uploads_message(job_id))
             job["state"] = "UploadComplete"
             self.save(job)
             self.queue.put(job_id)
@@ -211,37 +250,60 @@ class BulkEngine:
     # -- worker ---------------------------------------------------------------------------------
     def _run(self) -> None:
         while True:
-            job_id = self.queue.get()
-            job = self.jobs.get(job_id)
-            if job is None or job["state"] != "UploadComplete":
-                continue
-            started, cpu_started = time.monotonic(), time.thread_time()
-            job["state"] = "InProgress"
-            self.save(job)
+            group = [self.queue.get()]
+            locking = bool(self.org.settings.get("row_locks"))
+            if locking:  # the jobs closed within the window run "in parallel" (see locks.py)
+                time.sleep(float(self.org.settings.get("row_lock_window_seconds", 0.5)))
+                while True:
+                    try:
+                        group.append(self.queue.get_nowait())
+                    except queue.Empty:
+                        break
+            self.org.locks.start_group()
             try:
-                slow = self.org.faults.settings.slow_seconds
-                if slow:
-                    time.sleep(slow)
-                if job["jobType"] == "V2Query":
-                    self._run_query(job)
-                else:
-                    self._run_ingest(job)
-            except SFError as exc:
-                job["state"], job["errorMessage"] = "Failed", exc.message
-            except Exception as exc:  # noqa: BLE001 - a job failure must never kill the worker
-                job["state"], job["errorMessage"] = (
-                    "Failed",
-                    f"InternalServerError : {type(exc).__name__}: {exc}",
-                )
-            job["totalProcessingTime"] = int((time.monotonic() - started) * 1000)
-            job["apiActiveProcessingTime"] = int((time.thread_time() - cpu_started) * 1000)  # CPU time
-            self.save(job)
+                for job_id in group:
+                    self.org.locks.set_job(job_id if locking else None)
+                    self._run_job(job_id)
+            finally:
+                self.org.locks.set_job(None)
+                self.org.locks.end_group()
+
+    def _run_job(self, job_id: str) -> None:
+        job = self.jobs.get(job_id)
+        if job is None or job["state"] != "UploadComplete":
+            return
+        started, cpu_started = time.monotonic(), time.thread_time()
+        job["state"] = "InProgress"
+        self.save(job)
+        try:
+            slow = self.org.faults.settings.slow_seconds
+            if slow:
+                time.sleep(slow)
+            if job["jobType"] == "V2Query":
+                self._run_query(job)
+            else:
+                self._run_ingest(job)
+        except SFError as exc:
+            job["state"], job["errorMessage"] = "Failed", exc.message
+        except Exception as exc:  # noqa: BLE001 - a job failure must never kill the worker
+            job["state"], job["errorMessage"] = (
+                "Failed",
+                f"InternalServerError : {type(exc).__name__}: {exc}",
+            )
+        job["totalProcessingTime"] = int((time.monotonic() - started) * 1000)
+        job["apiActiveProcessingTime"] = int((time.thread_time() - cpu_started) * 1000)  # CPU time
+        self.save(job)
 
     def _run_ingest(self, job: dict) -> None:
         org, folder = self.org, self.dir(job["id"])
         delim, ending = DELIMITERS[job["columnDelimiter"]], LINE_ENDINGS[job["lineEnding"]]
         data_path = folder / "data.csv"
-        text = data_path.read_text(encoding="utf-8-sig") if data_path.exists() else ""
+        # bytes, not read_text: universal newlines would hide the line endings the job must check
+        text = data_path.read_bytes().decode("utf-8-sig") if data_path.exists() else ""
+        bad_ending = line_ending_error(text, job["lineEnding"])
+        if bad_ending:
+            job["state"], job["errorMessage"] = "Failed", bad_ending
+            return
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
         rows = [r for r in rows if r]
         if not rows:
@@ -388,15 +450,7 @@ class BulkEngine:
 
 
 # -- routes --------------------------------------------------------------------------------------
-async def _body(request: Request) -> dict:
-    raw = await request.body()
-    try:
-        body = json.loads(raw or b"{}")
-    except json.JSONDecodeError as exc:
-        raise SFError(400, "JSON_PARSER_ERROR", f"The request body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise SFError(400, "JSON_PARSER_ERROR", "The request body must be a JSON object")
-    return body
+EngineDep = Annotated[BulkEngine, Depends(get_engine)]
 
 
 def _public(job: dict, created: bool = False) -> dict:
@@ -413,66 +467,63 @@ def _public(job: dict, created: bool = False) -> dict:
         if created
         else set()
     )
-    return {k: v for k, v in job.items() if k not in hidden}
+    return {k: v for k, v in job.items() if k not in hidden and not k.startswith("_")}
 
 
 @router.post("/ingest")
-async def create_ingest(request: Request) -> Response:
-    job = engine_of(request).new_job(await _body(request), "ingest", request.scope.get("sf_version", "62.0"))
+async def create_ingest(request: Request, engine: EngineDep) -> Response:
+    job = engine.new_job(await json_object(request), "ingest", get_version(request))
     return json_response(_public(job, created=True))
 
 
 @router.post("/query")
-async def create_query(request: Request) -> Response:
-    job = await run_in_threadpool(
-        engine_of(request).new_job, await _body(request), "query", request.scope.get("sf_version", "62.0")
-    )
+async def create_query(request: Request, engine: EngineDep) -> Response:
+    job = await run_in_threadpool(engine.new_job, await json_object(request), "query", get_version(request))
     return json_response(_public(job, created=True))
 
 
 @router.get("/ingest")
-async def list_ingest(request: Request) -> Response:
-    jobs = [_public(j) for j in engine_of(request).jobs.values() if j["jobType"] == "V2Ingest"]
+async def list_ingest(request: Request, engine: EngineDep) -> Response:
+    jobs = [_public(j) for j in engine.jobs.values() if j["jobType"] == "V2Ingest"]
     return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
 
 
 @router.get("/query")
-async def list_query(request: Request) -> Response:
-    jobs = [_public(j) for j in engine_of(request).jobs.values() if j["jobType"] == "V2Query"]
+async def list_query(request: Request, engine: EngineDep) -> Response:
+    jobs = [_public(j) for j in engine.jobs.values() if j["jobType"] == "V2Query"]
     return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
 
 
 @router.get("/{kind}/{job_id}")
-async def job_info(request: Request, kind: str, job_id: str) -> Response:
-    return json_response(_public(engine_of(request).get(job_id, _kind(kind))))
+async def job_info(request: Request, engine: EngineDep, kind: str, job_id: str) -> Response:
+    return json_response(_public(engine.get(job_id, _kind(kind))))
 
 
 @router.patch("/{kind}/{job_id}")
-async def job_state(request: Request, kind: str, job_id: str) -> Response:
-    body = await _body(request)
+async def job_state(request: Request, engine: EngineDep, kind: str, job_id: str) -> Response:
+    body = await json_object(request)
     if "state" not in body:
         raise SFError(400, "INVALIDJOBSTATE", "the body must give a 'state'")
-    return json_response(_public(engine_of(request).set_state(job_id, _kind(kind), body["state"])))
+    return json_response(_public(engine.set_state(job_id, _kind(kind), body["state"])))
 
 
 @router.delete("/{kind}/{job_id}")
-async def job_delete(request: Request, kind: str, job_id: str) -> Response:
-    engine_of(request).delete(job_id, _kind(kind))
+async def job_delete(request: Request, engine: EngineDep, kind: str, job_id: str) -> Response:
+    engine.delete(job_id, _kind(kind))
     return Response(status_code=204)
 
 
 @router.put("/ingest/{job_id}/batches")
-async def upload(request: Request, job_id: str) -> Response:
+async def upload(request: Request, engine: EngineDep, job_id: str) -> Response:
     data = bytearray()
     async for chunk in request.stream():
         data += chunk
-    await run_in_threadpool(engine_of(request).upload, job_id, bytes(data))
+    await run_in_threadpool(engine.upload, job_id, bytes(data))
     return Response(status_code=201)
 
 
 @router.get("/ingest/{job_id}/{result}")
-async def ingest_results(request: Request, job_id: str, result: str) -> Response:
-    engine = engine_of(request)
+async def ingest_results(request: Request, engine: EngineDep, job_id: str, result: str) -> Response:
     job = engine.get(job_id, "ingest")
     kind = RESULT_KINDS.get(result.lower())
     if kind is None:
@@ -485,7 +536,7 @@ async def ingest_results(request: Request, job_id: str, result: str) -> Response
 
 
 @router.get("/query/{job_id}/results")
-async def query_results(request: Request, job_id: str) -> Response:
+async def query_results(request: Request, engine: EngineDep, job_id: str) -> Response:
     params = request.query_params
     try:
         max_records = int(params["maxRecords"]) if params.get("maxRecords") else None
@@ -493,9 +544,7 @@ async def query_results(request: Request, job_id: str) -> Response:
         raise SFError(
             400, "INVALIDPARAMETER", f"maxRecords must be a number: {params['maxRecords']}"
         ) from None
-    data, n, locator = await run_in_threadpool(
-        engine_of(request).query_page, job_id, params.get("locator"), max_records
-    )
+    data, n, locator = await run_in_threadpool(engine.query_page, job_id, params.get("locator"), max_records)
     return Response(
         data, media_type="text/csv", headers={"Sforce-NumberOfRecords": str(n), "Sforce-Locator": locator}
     )

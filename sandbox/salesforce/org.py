@@ -14,6 +14,7 @@ from typing import Any
 from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
+from sandbox.salesforce.locks import ParentLocks
 from sandbox.salesforce.metadata import Registry
 from sandbox.salesforce.metadata.ids import BASE62, base62, compute_id18, is_valid_id, new_id
 from sandbox.salesforce.seed import seed_org
@@ -21,14 +22,22 @@ from sandbox.salesforce.store import Store, q
 from sandbox.salesforce.values import now_iso
 from sandbox.salesforce.writer import ObjectWriter, Result, chunks
 
-DEFAULT_SETTINGS = {"audit_fields_on_create": False, "limits": {}}
+DEFAULT_SETTINGS = {
+    "audit_fields_on_create": False,
+    "limits": {},
+    "row_locks": False,  # parallel Bulk jobs contend for parent rows (locks.py)
+    "row_lock_window_seconds": 0.5,
+}
 DIFF_IGNORED = {"SystemModstamp", "LastModifiedDate", "LastModifiedById"}
+NOT_CLEARED = {"OwnerId", "CreatedById", "LastModifiedById", "MasterRecordId"}  # never cleared by a delete
 
 
 class Org:
     """One sandbox org stored under ``state_dir`` (SQLite file, file bytes, snapshots)."""
 
-    def __init__(self, state_dir: Path, seed: int = 42, scale: str = "tiny") -> None:
+    def __init__(
+        self, state_dir: Path, seed: int = 42, scale: str = "tiny", technicians: list[dict] | None = None
+    ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.files_dir = self.state_dir / "files"
@@ -39,6 +48,8 @@ class Org:
         self.seed, self.scale = seed, scale
         self.store = Store(self.state_dir / "org.sqlite")
         self.faults = Faults(seed)
+        self.locks = ParentLocks()
+        self.technicians = technicians
         self._writers: dict[str, ObjectWriter] = {}
         self._children: dict[str, list[tuple[str, str]]] | None = None
         self.write_lock = threading.RLock()
@@ -62,9 +73,17 @@ class Org:
         for name in self.registry.names():
             self.store.ensure_table(self.registry.get(name))
         self.user_id = None
-        seed_org(self, self.seed, self.scale)
+        seed_org(self, self.seed, self.technicians or [], self.seeded_at())
         self.save_registry()
         self.store.set_meta("settings", self.settings)
+
+    def seeded_at(self) -> str:
+        """When the org was first created: every seed row carries it, so a reset re-creates the starting
+        records with the same CreatedDate (a rollback test can compare before and after a reset)."""
+        path = self.state_dir / "created_at.txt"
+        if not path.exists():
+            path.write_text(now_iso())
+        return path.read_text().strip()
 
     def _count_storage(self) -> None:
         total = 0
@@ -87,7 +106,7 @@ class Org:
             self._fresh()
 
     def update_settings(self, body: dict[str, Any]) -> dict:
-        allowed = {"audit_fields_on_create", "limits"}
+        allowed = {"audit_fields_on_create", "limits", "row_locks", "row_lock_window_seconds"}
         unknown = set(body) - allowed
         if unknown:
             raise SFError(
@@ -97,6 +116,13 @@ class Org:
             )
         if "audit_fields_on_create" in body:
             self.settings["audit_fields_on_create"] = bool(body["audit_fields_on_create"])
+        if "row_locks" in body:
+            self.settings["row_locks"] = bool(body["row_locks"])
+        if "row_lock_window_seconds" in body:
+            window = float(body["row_lock_window_seconds"])
+            if not 0 <= window <= 30:
+                raise SFError(400, "INVALID_FIELD", "row_lock_window_seconds must be between 0 and 30")
+            self.settings["row_lock_window_seconds"] = window
         if "limits" in body:
             bad = set(body["limits"]) - set(self.limits.maxima)
             if bad:
@@ -187,18 +213,32 @@ class Org:
         return rec
 
     # -- deletes --------------------------------------------------------------------------------
-    def children(self, parent: str) -> list[tuple[str, str]]:
-        """(child object, field) pairs whose rows go when a ``parent`` row is deleted."""
+    # What a delete does to the records that point at the deleted one follows the childRelationships the org
+    # publishes in its describe (Object Reference, "DescribeSObjectResult" ChildRelationship: cascadeDelete,
+    # restrictedDelete; Metadata API "CustomField" deleteConstraint SetNull | Restrict | Cascade):
+    #   cascade  - the children go to the recycle bin with the parent (master-detail, Account -> Contacts)
+    #   restrict - the parent cannot be deleted while live children exist (Account -> Cases): DELETE_FAILED
+    #   setnull  - any other lookup: the children stay and their lookup is cleared (restored on undelete)
+    # restrictedDelete wins where a relationship carries both flags (Account -> Orders).
+    def children(self, parent: str) -> list[tuple[str, str, str]]:
+        """(child object, field, cascade | restrict | setnull) for every lookup pointing at ``parent``."""
         if self._children is None:
-            graph: dict[str, list[tuple[str, str]]] = {}
+            graph: dict[str, list[tuple[str, str, str]]] = {}
             for name in self.registry.names():
                 obj = self.registry.get(name)
                 for f in obj.fields.values():
-                    if f.type != "reference":
+                    if f.type != "reference" or f.name in NOT_CLEARED:
+                        continue
+                    if f.child_restricted_delete:
+                        kind = "restrict"
+                    elif f.child_cascade_delete or f.cascade_delete:
+                        kind = "cascade"
+                    elif f.updateable or f.createable:
+                        kind = "setnull"
+                    else:
                         continue
                     for target in f.reference_to:
-                        if f.cascade_delete or target == "ContentDocument":
-                            graph.setdefault(target, []).append((obj.name, f.name))
+                        graph.setdefault(target, []).append((obj.name, f.name, kind))
             self._children = graph
         return self._children.get(parent, [])
 
@@ -214,11 +254,50 @@ class Org:
             by_obj.setdefault(obj.name, []).append((i, rid))
         return by_obj
 
+    def _restricted(self, name: str, ids: list[str], deleting: set[str]) -> dict[str, RecordError]:
+        """Roots among ``ids`` that cannot go: they, or a record their delete cascades to, still have live
+        children through a restrictedDelete relationship (children deleted in the same call do not count)."""
+        blocked: dict[str, RecordError] = {}
+        frontier: dict[str, dict[str, str]] = {name: {rid: rid for rid in ids}}
+        seen: set[str] = set(ids)
+        while frontier:
+            nxt: dict[str, dict[str, str]] = {}
+            for obj_name, roots in frontier.items():
+                parent = self.registry.get(obj_name)
+                for child, fname, kind in self.children(obj_name):
+                    if kind == "setnull":
+                        continue
+                    for part in chunks(list(roots)):
+                        marks = ",".join("?" * len(part))
+                        rows = self.store.execute(
+                            f"SELECT Id, {q(fname)} FROM {q(child)} WHERE {q(fname)} IN ({marks}) "
+                            "AND IsDeleted = 0",
+                            part,
+                        )
+                        for cid, pid in rows:
+                            root = roots[pid]
+                            if kind == "restrict" and cid not in deleting and root not in blocked:
+                                label = self.registry.get(child).label_plural.lower()
+                                blocked[root] = RecordError(
+                                    "DELETE_FAILED",
+                                    f"Your attempt to delete {parent.label} {pid} could not be completed "
+                                    f"because it is associated with the following {label}.: {cid}",
+                                    [],
+                                )
+                            elif kind == "cascade" and cid not in seen:
+                                seen.add(cid)
+                                nxt.setdefault(child, {})[cid] = root
+            frontier = nxt
+        return blocked
+
     def delete(self, ids: list[Any], hard: bool = False) -> list[Result]:
-        """Delete records to the recycle bin (or for good with ``hard``), cascading to detail records."""
+        """Delete records to the recycle bin (or for good with ``hard``), following the describe's
+        relationships: cascade, restrict, set null."""
         results = [Result(i) for i in range(len(ids))]
         with self.write_lock:
-            for name, items in self._check_deletable(ids, results).items():
+            by_obj = self._check_deletable(ids, results)
+            deleting = {rid for items in by_obj.values() for _, rid in items}
+            for name, items in by_obj.items():
                 obj = self.registry.get(name)
                 rows = self.writer(name).fetch([rid for _, rid in items])
                 for i, rid in items:
@@ -233,6 +312,11 @@ class Org:
                         )
                     elif row["IsDeleted"] and not hard:
                         results[i].error = RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+                candidates = [rid for i, rid in items if not results[i].error]
+                blocked = self._restricted(name, candidates, deleting) if candidates else {}
+                for i, rid in items:
+                    if not results[i].error and rid in blocked:
+                        results[i].error = blocked[rid]
                 self.faults.lock_rows([_Holder(results[i]) for i, _ in items if not results[i].error])
                 good = [rid for i, rid in items if not results[i].error]
                 if good:
@@ -243,21 +327,39 @@ class Org:
     def _delete_rows(
         self, conn: sqlite3.Connection, name: str, ids: list[str], hard: bool, root: str | None
     ) -> None:
-        """Delete ``ids`` of ``name``; detail rows cascade, remembering the top-level record as their root."""
+        """Delete ``ids`` of ``name``; cascade children remember the top-level record as their root, set-null
+        children have their lookup cleared (remembered for undelete)."""
         now = now_iso()
         for part in chunks(ids):
             marks = ",".join("?" * len(part))
-            for child, fname in self.children(name):
+            for child, fname, kind in self.children(name):
+                if kind == "restrict" and not hard:
+                    continue
                 alive = "" if hard else " AND IsDeleted = 0"
-                by_root: dict[str, list[str]] = {}
-                for cid, parent in conn.execute(
+                found = conn.execute(
                     f"SELECT Id, {q(fname)} FROM {q(child)} WHERE {q(fname)} IN ({marks}){alive}", part
-                ):
+                ).fetchall()
+                if not found:
+                    continue
+                if kind == "setnull" or (kind == "restrict" and hard):
+                    if not hard:
+                        conn.executemany(
+                            "INSERT INTO _cleared (root, object, id, field, value) VALUES (?, ?, ?, ?, ?)",
+                            [(root or parent, child, cid, fname, parent) for cid, parent in found],
+                        )
+                    conn.executemany(
+                        f"UPDATE {q(child)} SET {q(fname)} = NULL, SystemModstamp = ? WHERE Id = ?",
+                        [(now, cid) for cid, _ in found],
+                    )
+                    continue
+                by_root: dict[str, list[str]] = {}
+                for cid, parent in found:
                     by_root.setdefault(root or parent, []).append(cid)
                 for child_root, child_ids in by_root.items():
                     self._delete_rows(conn, child, child_ids, hard, child_root)
             if hard:
                 conn.execute(f"DELETE FROM {q(name)} WHERE Id IN ({marks})", part)
+                conn.execute(f"DELETE FROM _cleared WHERE root IN ({marks})", part)
                 self.limits.add("DataStorageRecords", -len(part))
                 if name == "ContentVersion":
                     for rid in part:
@@ -273,7 +375,8 @@ class Org:
                 )
 
     def undelete(self, ids: list[Any]) -> list[Result]:
-        """Database.undelete: restore records from the recycle bin with the details deleted with them."""
+        """Database.undelete: restore records from the recycle bin with what their delete took: the records
+        deleted with them, and the lookups it cleared (where still empty)."""
         results = [Result(i) for i in range(len(ids))]
         now = now_iso()
         with self.write_lock:
@@ -303,6 +406,16 @@ class Org:
                                 f"UPDATE {q(table)} SET IsDeleted = 0, _del_root = NULL WHERE _del_root = ?",
                                 (rid,),
                             )
+                        cleared = conn.execute(
+                            "SELECT object, id, field, value FROM _cleared WHERE root = ?", (rid,)
+                        ).fetchall()
+                        for obj_name, cid, fname, value in cleared:
+                            conn.execute(
+                                f"UPDATE {q(obj_name)} SET {q(fname)} = ?, SystemModstamp = ? "
+                                f"WHERE Id = ? AND {q(fname)} IS NULL",
+                                (value, now, cid),
+                            )
+                        conn.execute("DELETE FROM _cleared WHERE root = ?", (rid,))
         return results
 
     # -- snapshots ------------------------------------------------------------------------------

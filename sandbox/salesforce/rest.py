@@ -6,13 +6,12 @@ import secrets
 import threading
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sandbox.salesforce import files
-from sandbox.salesforce.app import json_response
+from sandbox.salesforce.deps import OrgDep, get_org, get_version, json_body, json_response
 from sandbox.salesforce.errors import SFError, not_found
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.soql import Query, compile_query
@@ -24,22 +23,6 @@ PAGE = 2000
 MAX_CURSORS = 500
 _cursors: dict[str, tuple[Query, int, int]] = {}
 _cursor_lock = threading.Lock()
-
-
-def org_of(request: Request) -> Org:
-    return request.app.state.org
-
-
-def version_of(request: Request) -> str:
-    return request.scope.get("sf_version", "62.0")
-
-
-async def json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError as exc:
-        raise SFError(400, "JSON_PARSER_ERROR", f"The request body is not valid JSON: {exc}") from None
 
 
 def flatten(obj: Any, body: dict) -> dict:
@@ -74,25 +57,23 @@ def _one(results: list[Result]) -> Result:
 
 # -- describe, limits ----------------------------------------------------------------------------
 @router.get("/limits")
-async def limits(request: Request) -> Response:
-    return json_response(org_of(request).limits.snapshot())
+async def limits(org: OrgDep) -> Response:
+    return json_response(org.limits.snapshot())
 
 
 @router.get("/sobjects")
-async def describe_global(request: Request) -> Response:
-    return json_response(org_of(request).registry.describe_global())
+async def describe_global(org: OrgDep) -> Response:
+    return json_response(org.registry.describe_global())
 
 
 @router.get("/sobjects/{name}/describe")
-async def describe(request: Request, name: str) -> Response:
-    org = org_of(request)
+async def describe(request: Request, org: OrgDep, name: str) -> Response:
     obj = org.sobject(name)
     return json_response(org.registry.describe_sobject(obj.name))
 
 
 @router.get("/sobjects/{name}")
-async def basic_info(request: Request, name: str) -> Response:
-    org = org_of(request)
+async def basic_info(request: Request, org: OrgDep, name: str) -> Response:
     obj = org.sobject(name)
     described = org.registry.describe_sobject(obj.name)
     info = {
@@ -105,7 +86,7 @@ async def basic_info(request: Request, name: str) -> Response:
         {
             "attributes": {
                 "type": obj.name,
-                "url": f"/services/data/v{version_of(request)}/sobjects/{obj.name}/{r[0]}",
+                "url": f"/services/data/v{get_version(request)}/sobjects/{obj.name}/{r[0]}",
             },
             "Id": r[0],
         }
@@ -132,8 +113,7 @@ def record_json(org: Org, obj: Any, rec: dict, version: str, fields: list[str] |
 
 
 @router.post("/sobjects/{name}")
-async def create(request: Request, name: str) -> Response:
-    org = org_of(request)
+async def create(request: Request, org: OrgDep, name: str) -> Response:
     obj = org.sobject(name)
     if obj.name == "ContentVersion":
         res = await files.create_from_request(org, request)
@@ -149,20 +129,20 @@ async def create(request: Request, name: str) -> Response:
 
 
 @router.get("/sobjects/{name}/{rid}")
-async def get_record(request: Request, name: str, rid: str) -> Response:
-    org = org_of(request)
+async def get_record(request: Request, org: OrgDep, name: str, rid: str) -> Response:
     obj = org.sobject(name)
     fields = [f for f in request.query_params.get("fields", "").split(",") if f.strip()]
     bad = [f for f in fields if obj.field(f.strip()) is None]
     if bad:
         raise SFError(400, "INVALID_FIELD", f"No such column '{bad[0]}' on entity '{obj.name}'")
     rec = await run_in_threadpool(org.get_record, obj.name, rid)
-    return json_response(record_json(org, obj, rec, version_of(request), [f.strip() for f in fields] or None))
+    return json_response(
+        record_json(org, obj, rec, get_version(request), [f.strip() for f in fields] or None)
+    )
 
 
 @router.patch("/sobjects/{name}/{rid}")
-async def update(request: Request, name: str, rid: str) -> Response:
-    org = org_of(request)
+async def update(request: Request, org: OrgDep, name: str, rid: str) -> Response:
     obj = org.sobject(name)
     if not obj.updateable:
         raise SFError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type cannot be updated: {obj.label}")
@@ -189,8 +169,7 @@ async def update(request: Request, name: str, rid: str) -> Response:
 
 
 @router.delete("/sobjects/{name}/{rid}")
-async def delete(request: Request, name: str, rid: str) -> Response:
-    org = org_of(request)
+async def delete(request: Request, org: OrgDep, name: str, rid: str) -> Response:
     obj = org.sobject(name)
     rid18 = org.normalize_record_id(rid)
     if rid18 is None or rid18[:3] != obj.key_prefix:
@@ -206,9 +185,10 @@ async def delete(request: Request, name: str, rid: str) -> Response:
 
 
 @router.get("/sobjects/{name}/{field}/{value}")
-async def get_by_external_id_or_blob(request: Request, name: str, field: str, value: str) -> Response:
+async def get_by_external_id_or_blob(
+    request: Request, org: OrgDep, name: str, field: str, value: str
+) -> Response:
     """``…/ContentVersion/{id}/VersionData`` streams the bytes; otherwise a record by external id."""
-    org = org_of(request)
     obj = org.sobject(name)
     blob = obj.field(value)
     if blob is not None and blob.type == "base64":
@@ -223,10 +203,10 @@ async def get_by_external_id_or_blob(request: Request, name: str, field: str, va
     if not rows:
         raise not_found()
     if len(rows) > 1:
-        urls = [f"/services/data/v{version_of(request)}/sobjects/{obj.name}/{r[0]}" for r in rows]
+        urls = [f"/services/data/v{get_version(request)}/sobjects/{obj.name}/{r[0]}" for r in rows]
         return json_response(urls, 300)
     rec = await run_in_threadpool(org.get_record, obj.name, rows[0][0])
-    return json_response(record_json(org, obj, rec, version_of(request)))
+    return json_response(record_json(org, obj, rec, get_version(request)))
 
 
 def _soql_escape(value: str) -> str:
@@ -234,8 +214,7 @@ def _soql_escape(value: str) -> str:
 
 
 @router.patch("/sobjects/{name}/{field}/{value}")
-async def upsert(request: Request, name: str, field: str, value: str) -> Response:
-    org = org_of(request)
+async def upsert(request: Request, org: OrgDep, name: str, field: str, value: str) -> Response:
     obj = org.sobject(name)
     ext = obj.field(field)
     if ext is None or not (ext.external_id or ext.id_lookup or ext.name == "Id"):
@@ -258,7 +237,7 @@ async def upsert(request: Request, name: str, field: str, value: str) -> Respons
         0,
     )
     if len(existing) > 1:
-        urls = [f"/services/data/v{version_of(request)}/sobjects/{obj.name}/{r[0]}" for r in existing]
+        urls = [f"/services/data/v{get_version(request)}/sobjects/{obj.name}/{r[0]}" for r in existing]
         return json_response(urls, 300)
     try:
         res = _one(await run_in_threadpool(writer.upsert, ext.name, [body]))
@@ -304,8 +283,8 @@ async def _query(request: Request, include_deleted: bool) -> Response:
     text = request.query_params.get("q")
     if not text:
         raise SFError(400, "MALFORMED_QUERY", "A query string (q) is required")
-    org = org_of(request)
-    body = await run_in_threadpool(_run_query, org, text, include_deleted, version_of(request))
+    org = get_org(request)
+    body = await run_in_threadpool(_run_query, org, text, include_deleted, get_version(request))
     return json_response(body)
 
 
@@ -318,7 +297,7 @@ async def _more(request: Request, locator: str, include_deleted: bool) -> Respon
     query, offset, total = entry
     endpoint = "queryAll" if include_deleted else "query"
     body = await run_in_threadpool(
-        _page, org_of(request), query, offset, total, version_of(request), endpoint
+        _page, get_org(request), query, offset, total, get_version(request), endpoint
     )
     return json_response(body)
 
@@ -429,9 +408,8 @@ def _write_composite(org: Org, records: list[dict], method: str, all_or_none: bo
 
 
 @router.post("/composite/sobjects")
-async def composite_create(request: Request) -> Response:
+async def composite_create(request: Request, org: OrgDep) -> Response:
     body = await json_body(request)
-    org = org_of(request)
     out = await run_in_threadpool(
         _write_composite, org, body.get("records") or [], "POST", bool(body.get("allOrNone"))
     )
@@ -439,9 +417,8 @@ async def composite_create(request: Request) -> Response:
 
 
 @router.patch("/composite/sobjects")
-async def composite_update(request: Request) -> Response:
+async def composite_update(request: Request, org: OrgDep) -> Response:
     body = await json_body(request)
-    org = org_of(request)
     out = await run_in_threadpool(
         _write_composite, org, body.get("records") or [], "PATCH", bool(body.get("allOrNone"))
     )
@@ -449,14 +426,13 @@ async def composite_update(request: Request) -> Response:
 
 
 @router.delete("/composite/sobjects")
-async def composite_delete(request: Request) -> Response:
+async def composite_delete(request: Request, org: OrgDep) -> Response:
     ids = [i for i in request.query_params.get("ids", "").split(",") if i]
     if not ids:
         raise SFError(400, "MISSING_ARGUMENT", "ids parameter is required")
     if len(ids) > 200:
         raise SFError(400, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records")
     all_or_none = request.query_params.get("allOrNone", "false").lower() == "true"
-    org = org_of(request)
     results = await run_in_threadpool(org.delete, ids)
     if all_or_none and any(r.error for r in results):
         ok = [r.id for r in results if not r.error]

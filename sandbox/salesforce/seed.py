@@ -1,4 +1,10 @@
-"""The org's starting state: the Organization, the Integration User, Users for technicians, the Pricebook."""
+"""The org's starting state: the Organization, the Integration User, Users for technicians, the Pricebook.
+
+The technicians are handed in by the caller (``sandbox.control`` passes the simulator's technicians for the
+same seed and scale; ``python -m sandbox.salesforce --technicians FILE``); with none, the org has no
+technician Users. Every seed row is stamped with the org's creation time, so a reset re-creates identical
+rows (same ids, same CreatedDate).
+"""
 
 from __future__ import annotations
 
@@ -8,31 +14,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sandbox.salesforce.org import Org
 
-FALLBACK_TECHNICIANS = [
-    {"id": 1, "firstName": "Ana", "lastName": "Ruiz", "email": "ana.ruiz@example.com", "active": True},
-    {"id": 2, "firstName": "Ben", "lastName": "Okafor", "email": "Ben.Okafor@example.com", "active": True},
-    {"id": 3, "firstName": "Chen", "lastName": "Li", "email": " chen.li@example.com ", "active": True},
-    {"id": 4, "firstName": "Dana", "lastName": "Kowalski", "email": "dana.k@example.com", "active": False},
-    {"id": 5, "firstName": "Eli", "lastName": "Haddad", "email": "eli.haddad@example.com", "active": True},
-]
 USER_DEFAULTS = {
     "TimeZoneSidKey": "America/Los_Angeles",
     "LocaleSidKey": "en_US",
     "EmailEncodingKey": "UTF-8",
     "LanguageLocaleKey": "en_US",
 }
-
-
-def technicians(seed: int, scale: str) -> list[dict]:
-    """The simulator's technicians for (seed, scale), or a small built-in list when it is not available."""
-    try:
-        from sandbox.dispatch_pro.generator import technicians as generate
-    except ImportError:
-        return FALLBACK_TECHNICIANS
-    try:
-        return list(generate(seed, scale))
-    except Exception:  # noqa: BLE001 - a half-built simulator must not stop the org from starting
-        return FALLBACK_TECHNICIANS
 
 
 def _user_values(org: Org, first: str, last: str, email: str, active: bool, n: int) -> dict[str, Any]:
@@ -50,17 +37,34 @@ def _user_values(org: Org, first: str, last: str, email: str, active: bool, n: i
     return {k: v for k, v in values.items() if obj.field(k) is not None}
 
 
-def seed_org(org: Org, seed: int, scale: str) -> None:
-    """Write the starting records (idempotent only on an empty store)."""
+def seed_org(org: Org, seed: int, technicians: list[dict], created_at: str) -> None:
+    """Write the starting records (only on an empty store), all created at ``created_at``."""
+    stamp = {
+        "CreatedDate": created_at,
+        "LastModifiedDate": created_at,
+        "SystemModstamp": created_at,
+    }
+
+    def stamped(obj_name: str, values: dict[str, Any]) -> dict[str, Any]:
+        obj = org.registry.get(obj_name)
+        return {**values, **{k: v for k, v in stamp.items() if obj.field(k) is not None}}
+
     profile = org.registry.get("Profile")
     profile_id = None
     if profile is not None:
-        profile_id = org.writer("Profile").insert([{}], extra=[{"Name": "System Administrator"}])[0].id
+        profile_id = (
+            org.writer("Profile")
+            .insert([{}], extra=[stamped("Profile", {"Name": "System Administrator"})])[0]
+            .id
+        )
     org.profile_id = profile_id
     user_obj = org.registry.get("User")
     org.user_id = org.new_id(user_obj.key_prefix, 1)  # the first User created is the session's user
     admin = org.writer("User").insert(
-        [{}], extra=[_user_values(org, "Integration", "User", "integration@dp2sf.sandbox", True, 0)]
+        [{}],
+        extra=[
+            stamped("User", _user_values(org, "Integration", "User", "integration@dp2sf.sandbox", True, 0))
+        ],
     )[0]
     if admin.error:
         raise RuntimeError(f"could not create the Integration User: {admin.error}")
@@ -77,11 +81,11 @@ def seed_org(org: Org, seed: int, scale: str) -> None:
             "LanguageLocaleKey": "en_US",
         }
         org.writer("Organization").insert(
-            [{}], extra=[{k: v for k, v in values.items() if organization.field(k)}]
+            [{}], extra=[stamped("Organization", {k: v for k, v in values.items() if organization.field(k)})]
         )
     rng = random.Random(seed)
     extras = []
-    for n, tech in enumerate(technicians(seed, scale), start=1):
+    for n, tech in enumerate(technicians, start=1):
         email = str(tech.get("email") or "").strip()
         roll = rng.random()
         if not email or roll < 0.15:
@@ -91,7 +95,9 @@ def seed_org(org: Org, seed: int, scale: str) -> None:
             email = f"{local.upper()}@{domain}" if local != local.upper() else f"{local.lower()}@{domain}"
         first = str(tech.get("firstName") or str(tech.get("name") or "Tech").split(" ")[0])
         last = str(tech.get("lastName") or tech.get("name") or f"Technician {n}")
-        extras.append(_user_values(org, first, last, email, bool(tech.get("active", True)), n))
+        extras.append(
+            stamped("User", _user_values(org, first, last, email, bool(tech.get("active", True)), n))
+        )
     if extras:
         results = org.writer("User").insert([{} for _ in extras], extra=extras)
         failed = [r.error for r in results if r.error]
@@ -100,4 +106,6 @@ def seed_org(org: Org, seed: int, scale: str) -> None:
     pricebook = org.registry.get("Pricebook2")
     if pricebook is not None:
         values = {"Name": "Standard Price Book", "IsStandard": 1, "IsActive": 1}
-        org.writer("Pricebook2").insert([{}], extra=[{k: v for k, v in values.items() if pricebook.field(k)}])
+        org.writer("Pricebook2").insert(
+            [{}], extra=[stamped("Pricebook2", {k: v for k, v in values.items() if pricebook.field(k)})]
+        )

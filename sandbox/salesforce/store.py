@@ -31,6 +31,11 @@ class Store:
         self.conn.execute("CREATE TABLE IF NOT EXISTS _meta (key TEXT PRIMARY KEY, value TEXT)")
         self.conn.execute("CREATE TABLE IF NOT EXISTS _counters (name TEXT PRIMARY KEY, value INTEGER)")
         self.conn.execute("CREATE TABLE IF NOT EXISTS _jobs (id TEXT PRIMARY KEY, info TEXT)")
+        # lookups a delete cleared (deleteConstraint SetNull), put back by undelete of ``root``
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS _cleared (root TEXT, object TEXT, id TEXT, field TEXT, value TEXT)"
+        )
+        self.conn.execute("CREATE INDEX IF NOT EXISTS ix__cleared_root ON _cleared (root)")
         self._columns: dict[str, dict[str, str]] = {}
 
     # -- metadata -------------------------------------------------------------------------------
@@ -96,7 +101,19 @@ class Store:
             indexed = ["IsDeleted"] + [
                 f.name
                 for f in obj.fields.values()
-                if (f.unique or f.external_id or (f.type == "reference" and (f.cascade_delete or f.custom)))
+                if (
+                    f.unique
+                    or f.external_id
+                    or (
+                        f.type == "reference"
+                        and (
+                            f.cascade_delete
+                            or f.custom
+                            or f.child_cascade_delete
+                            or f.child_restricted_delete
+                        )
+                    )
+                )
                 and f.name in wanted
             ]
             for col in indexed:
@@ -109,7 +126,7 @@ class Store:
         with self.lock:
             for t in self.tables():
                 self.conn.execute(f"DROP TABLE {q(t)}")
-            for t in ("_meta", "_counters", "_jobs"):
+            for t in ("_meta", "_counters", "_jobs", "_cleared"):
                 self.conn.execute(f"DELETE FROM {t}")
             self._columns.clear()
 

@@ -308,6 +308,55 @@ class ObjectWriter:
                         [f.name],
                     )
 
+    def _check_links(self, rows: list[_Row]) -> None:
+        """A document links to a record once: a second link answers DUPLICATE_VALUE (as a real org does)."""
+        seen: set[tuple[str, str]] = set()
+        pairs = {
+            (r.values.get("ContentDocumentId"), r.values.get("LinkedEntityId"))
+            for r in rows
+            if not r.result.error
+        }
+        existing: set[tuple[str, str]] = set()
+        for doc, entity in pairs:
+            if (
+                doc
+                and entity
+                and self.org.store.execute(
+                    "SELECT 1 FROM ContentDocumentLink WHERE ContentDocumentId = ? AND LinkedEntityId = ? "
+                    "AND IsDeleted = 0",
+                    (doc, entity),
+                )
+            ):
+                existing.add((doc, entity))
+        for r in rows:
+            if r.result.error:
+                continue
+            pair = (r.values.get("ContentDocumentId"), r.values.get("LinkedEntityId"))
+            if pair in existing or pair in seen:
+                r.result.error = RecordError(
+                    "DUPLICATE_VALUE",
+                    f"Document with ID: {pair[0]} is already linked with the entity with ID: {pair[1]}",
+                    ["LinkedEntityId"],
+                )
+                continue
+            seen.add(pair)
+
+    def _check_rules(self, rows: list[_Row], existing: dict[str, dict] | None) -> None:
+        """Active validation rules: a rule whose condition is true fails the row with its message."""
+        rules = self.obj.props.get("validationRules") if self.obj.props else None
+        if not rules:
+            return
+        from sandbox.salesforce.formula import evaluate_rules
+
+        for r in rows:
+            if r.result.error:
+                continue
+            before = (existing or {}).get(r.result.id or "", {}) if existing is not None else {}
+            merged = {**before, **r.values}
+            err = evaluate_rules(self.obj, rules, merged)
+            if err is not None:
+                r.result.error = err
+
     def _check_required(self, r: _Row, insert: bool) -> None:
         missing = [
             f.name
@@ -366,8 +415,12 @@ class ObjectWriter:
                     r.result.error = exc
         self._check_references(rows)
         self._check_unique(rows)
+        if self.table == "ContentDocumentLink":
+            self._check_links(rows)
+        self._check_rules(rows, None)
         good = [r for r in rows if not r.result.error]
         self.org.faults.lock_rows(good)
+        self.org.locks.claim(self, good)
         good = [r for r in good if not r.result.error]
         if good:
             self._write_inserts(good)
@@ -497,8 +550,10 @@ class ObjectWriter:
                 r.values["Id"] = r.result.id
         self._check_references(rows)
         self._check_unique(rows)
+        self._check_rules(rows, existing)
         good = [r for r in rows if not r.result.error]
         self.org.faults.lock_rows(good)
+        self.org.locks.claim(self, good)
         good = [r for r in good if not r.result.error]
         if good:
             self._write_updates(good)
@@ -558,11 +613,12 @@ class ObjectWriter:
         to_insert, to_update = [], []
         for i, v in values.items():
             if counts[norm(v)] > 1:
+                # the same key twice in one call/batch: "DUPLICATE_VALUE, Duplicate external id specified: 1:
+                # [Test__c]" (https://salesforce.stackexchange.com/questions/296121); several existing records
+                # matching one key is DUPLICATE_EXTERNAL_ID (below)
                 results[i] = Result(
                     i,
-                    error=RecordError(
-                        "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {v}", [ext.name]
-                    ),
+                    error=RecordError("DUPLICATE_VALUE", f"Duplicate external id specified: {v}", [ext.name]),
                 )
             elif len(found[norm(v)]) > 1:
                 results[i] = Result(

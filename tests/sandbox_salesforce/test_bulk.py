@@ -187,7 +187,7 @@ def test_upsert_creates_then_updates(org):
         "Name,Dispatch_Pro_Id__c\nUps A2,CUSTOMER:U1\nDup,customer:u3\nDup2,customer:u3\n",
     )
     assert [r["sf__Created"] for r in res["successfulResults"]] == ["false"]
-    assert {r["sf__Error"].split(":")[0] for r in res["failedResults"]} == {"DUPLICATE_EXTERNAL_ID"}
+    assert {r["sf__Error"].split(":")[0] for r in res["failedResults"]} == {"DUPLICATE_VALUE"}
     assert org.sf.Account.get_by_custom_id("Dispatch_Pro_Id__c", "customer:u1")["Name"] == "Ups A2"
 
 

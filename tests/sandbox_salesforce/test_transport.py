@@ -78,7 +78,7 @@ def test_describe_global_and_sobject(shared_org):
 
 
 def test_starting_state_users_from_technicians(shared_org):
-    from sandbox.salesforce.seed import technicians
+    from sandbox.dispatch_pro.generator import technicians  # what sandbox.control hands the org
 
     techs = [t for t in technicians(42, "tiny") if (t.get("email") or "").strip()]
     users = shared_org.sf.query_all("SELECT Email, IsActive, Name FROM User")["records"]

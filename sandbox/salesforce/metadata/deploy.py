@@ -6,6 +6,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.salesforce.formula import FormulaError, compile_rule
+
 from .ids import base62
 from .model import DeployResult, FieldDef, ObjectDef, PicklistValue
 from .sfdx import Component, MetadataError, full_name_of, inline_fields, read_component
@@ -339,6 +341,18 @@ def _apply_field(state: DeployState, comp: Component, fdef: FieldDef) -> None:
     state.components.append(_component(comp, created=existing is None))
 
 
+def _apply_rule(state: DeployState, comp: Component) -> None:
+    """A validation rule: its formula must be in the subset the org evaluates (refused otherwise)."""
+    obj = state.find(comp.object_name)
+    if obj is None:
+        raise ComponentError(f"object {comp.object_name} does not exist in the org or in this deploy")
+    rule = compile_rule(obj, comp.field_name or "", comp.body)
+    rules = [r for r in obj.props.get("validationRules", []) if r["name"] != rule["name"]]
+    created = len(rules) == len(obj.props.get("validationRules", []))
+    obj.props["validationRules"] = [*rules, rule]
+    state.components.append(_component(comp, created=created))
+
+
 def _component(comp: Component, created: bool) -> dict:
     return {
         "componentType": comp.kind,
@@ -394,6 +408,11 @@ def run_deploy(
         try:
             _apply_field(state, comp, field_from_xml(comp.object_name, comp.field_name or "", comp.body))
         except (ComponentError, ValueError) as exc:
+            state.problem(comp, comp.kind, comp.full_name, comp.file_name, str(exc))
+    for comp in (c for c in comps if c.kind == "ValidationRule"):
+        try:
+            _apply_rule(state, comp)
+        except (ComponentError, FormulaError) as exc:
             state.problem(comp, comp.kind, comp.full_name, comp.file_name, str(exc))
     for comp in (c for c in comps if c.kind == "Other"):
         state.components.append(

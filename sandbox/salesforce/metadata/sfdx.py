@@ -10,7 +10,8 @@ from typing import Any
 # sfdx source format (objects/X/X.object-meta.xml) or metadata API format (objects/X.object)
 _OBJECT_PATH = re.compile(r"(?:^|/)objects/(?:([^/]+)/\1\.object-meta\.xml|([^/]+)\.object)$")
 _FIELD_PATH = re.compile(r"(?:^|/)objects/([^/]+)/fields/([^/]+)\.field-meta\.xml$")
-_REPEATED = {"fields", "value", "referenceTo"}  # elements that may occur more than once
+_RULE_PATH = re.compile(r"(?:^|/)objects/([^/]+)/validationRules/([^/]+)\.validationRule-meta\.xml$")
+_REPEATED = {"fields", "value", "referenceTo", "validationRules"}  # elements that may occur more than once
 
 
 class MetadataError(ValueError):
@@ -26,7 +27,7 @@ class MetadataError(ValueError):
 class Component:
     """One metadata component read from a file."""
 
-    kind: str  # CustomObject | CustomField | Other
+    kind: str  # CustomObject | CustomField | ValidationRule | Other
     object_name: str
     file_name: str
     field_name: str | None = None
@@ -92,6 +93,9 @@ def read_component(path: str, text: str) -> Component:
     if m := _OBJECT_PATH.search(norm):
         body = parse_xml(text, "CustomObject")
         return Component("CustomObject", m.group(1) or m.group(2), path, None, body)
+    if m := _RULE_PATH.search(norm):
+        body = parse_xml(text, "ValidationRule")
+        return Component("ValidationRule", m.group(1), path, m.group(2), body)
     return Component("Other", norm.rsplit("/", 1)[-1], path)
 
 
@@ -103,4 +107,9 @@ def inline_fields(obj: Component) -> list[Component]:
         if not name:
             raise MetadataError("a <fields> element inside the object has no <fullName>")
         out.append(Component("CustomField", obj.object_name, obj.file_name, name, body))
+    for body in obj.body.get("validationRules", []):
+        name = body.get("fullName", "") if isinstance(body, dict) else ""
+        if not name:
+            raise MetadataError("a <validationRules> element inside the object has no <fullName>")
+        out.append(Component("ValidationRule", obj.object_name, obj.file_name, name, body))
     return out
