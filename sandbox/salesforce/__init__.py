@@ -2,10 +2,14 @@
 
 Run: ``python -m sandbox.salesforce --port P --state-dir DIR --certfile F --keyfile F --seed S --scale X``
 with SF_SANDBOX_ACCESS_TOKEN and SF_SANDBOX_ADMIN_TOKEN in the environment (``sandbox.control.up`` does this).
+What it implements and where it differs from Salesforce, with citations: ``sandbox/salesforce/README.md``.
 Clients: ``loaders.connection.connect("sandbox")`` (simple-salesforce); any API version, trailing slash
 or not.
 
-Modules: ``app`` (transport: auth, limits header, faults; FastAPI app), ``rest`` (describe, CRUD, upsert,
+Modules: ``app`` (transport: auth, limits header, faults; FastAPI app), ``deps`` (HTTP helpers and
+request dependencies shared by the routers), ``composite`` (/composite, /composite/batch, collections
+upsert), ``compound`` (address and geolocation values), ``formula`` (validation rules), ``locks`` (parent row
+locks between parallel jobs), ``rest`` (describe, CRUD, upsert,
 query/queryAll, composite), ``bulk`` (Bulk API 2.0 jobs and worker), ``files`` (ContentVersion), ``admin``
 (test-only API), ``org`` (registry + store + record operations), ``writer`` (validation and DML),
 ``soql`` + ``soql.lark`` (parser and SQL translation), ``store`` (SQLite), ``values`` (field checkers),
@@ -13,10 +17,11 @@ query/queryAll, composite), ``bulk`` (Bulk API 2.0 jobs and worker), ``files`` (
 
 Admin API (``/_admin``, header ``X-Admin-Token``):
     POST /metadata/deploy {files: {path: xml}}      → DeployResult (custom objects and fields, ALTER TABLE)
-    POST /settings {audit_fields_on_create, limits: {Name: Max}}
+    POST /settings {audit_fields_on_create, limits: {Name: Max}, row_locks, row_lock_window_seconds}
     POST /snapshot → {snapshot_id};  GET /snapshots/{a}/diff/{b}[?include_system=true]
-         → {empty, objects: {Obj: {added, removed, changed: {id: [fields]}}}, files_changed}
-         (live records only; SystemModstamp/LastModified* ignored unless include_system)
+         → {empty, objects: {Obj: {added, removed, changed: {id: [fields]}, recycle_bin_added,
+            recycle_bin_removed}}, files_changed}
+         (live records and the recycle bin; SystemModstamp/LastModified* ignored unless include_system)
     POST /reset;  POST /undelete {ids} → [{id, success, errors}];  GET /stats
     POST /faults {http_503: n, drop_connections: n, lock_row_fraction: f, fail_job_after: rows,
                   slow_seconds: s, request_limit_exhausted: true, clear: true}

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.salesforce import admin, bulk, rest
+from sandbox.salesforce import admin, bulk, composite, rest
 from sandbox.salesforce.deps import error_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
@@ -110,6 +110,7 @@ def create_app(org: Org, access_token: str, admin_token: str) -> Transport:
     async def health() -> dict:
         return {"status": "ok"}
 
+    app.include_router(composite.router, prefix="/api")
     app.include_router(rest.router, prefix="/api")
     app.include_router(bulk.router, prefix="/api/jobs")
     app.include_router(admin.router, prefix="/_admin")

@@ -150,6 +150,11 @@ class BulkEngine:
                 raise SFError(
                     400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0 query jobs"
                 )
+            if any(s.field.type in ("address", "location") for s in compiled.selected):
+                # compound fields are read through SOAP and REST only (compound.py)
+                raise SFError(
+                    400, "FUNCTIONALITY_NOT_ENABLED", "Selecting compound data not supported in Bulk Query"
+                )
             try:
                 self.org.limits.spend("DailyBulkV2QueryJobs")
             except LimitExceeded:

@@ -433,6 +433,7 @@ class Org:
         return snap_id
 
     def _load_snapshot(self, snap_id: str) -> tuple[dict[str, dict[str, dict]], dict[str, str]]:
+        """Per table: every row by Id, live and in the recycle bin (``IsDeleted`` tells which)."""
         path = self.snapshots_dir / f"{snap_id}.sqlite"
         if not snap_id.isalnum() or not path.exists():
             raise SFError(404, "NOT_FOUND", f"no snapshot {snap_id!r}")
@@ -446,7 +447,7 @@ class Org:
             ]
             data: dict[str, dict[str, dict]] = {}
             for table in tables:
-                cur = conn.execute(f"SELECT * FROM {q(table)} WHERE IsDeleted = 0")
+                cur = conn.execute(f"SELECT * FROM {q(table)}")
                 cols = [d[0] for d in cur.description]
                 data[table] = {row[0]: dict(zip(cols, row, strict=True)) for row in cur}
                 id_at = cols.index("Id")
@@ -457,12 +458,17 @@ class Org:
         return data, files
 
     def diff(self, a: str, b: str, include_system: bool = False) -> dict:
-        """Per object: live records added, removed and changed (with the changed fields) from a to b."""
+        """Per object from a to b: live records added, removed and changed (with the changed fields), and the
+        recycle bin's records added and removed (a soft-deleted record is not the org it was before)."""
         (data_a, files_a), (data_b, files_b) = self._load_snapshot(a), self._load_snapshot(b)
         ignored = set() if include_system else DIFF_IGNORED | {"_del_root"}
         objects: dict[str, dict] = {}
         for table in sorted(set(data_a) | set(data_b)):
-            ra, rb = data_a.get(table, {}), data_b.get(table, {})
+            all_a, all_b = data_a.get(table, {}), data_b.get(table, {})
+            ra = {k: v for k, v in all_a.items() if not v.get("IsDeleted")}
+            rb = {k: v for k, v in all_b.items() if not v.get("IsDeleted")}
+            bin_a = {k for k, v in all_a.items() if v.get("IsDeleted")}
+            bin_b = {k for k, v in all_b.items() if v.get("IsDeleted")}
             changed = {}
             for rid in set(ra) & set(rb):
                 fields = sorted(
@@ -473,8 +479,15 @@ class Org:
                 if fields:
                     changed[rid] = fields
             added, removed = sorted(set(rb) - set(ra)), sorted(set(ra) - set(rb))
-            if added or removed or changed:
-                objects[table] = {"added": added, "removed": removed, "changed": changed}
+            bin_added, bin_removed = sorted(bin_b - bin_a), sorted(bin_a - bin_b)
+            if added or removed or changed or bin_added or bin_removed:
+                objects[table] = {
+                    "added": added,
+                    "removed": removed,
+                    "changed": changed,
+                    "recycle_bin_added": bin_added,
+                    "recycle_bin_removed": bin_removed,
+                }
         file_changes = sorted(k for k in set(files_a) | set(files_b) if files_a.get(k) != files_b.get(k))
         return {
             "a": a,

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sandbox.salesforce import files
+from sandbox.salesforce import compound, files
+from sandbox.salesforce.compound import COMPOUND_TYPES
 from sandbox.salesforce.deps import OrgDep, get_org, get_version, json_body, json_response
 from sandbox.salesforce.errors import SFError, not_found
 from sandbox.salesforce.org import Org
@@ -107,8 +108,8 @@ def record_json(org: Org, obj: Any, rec: dict, version: str, fields: list[str] |
             out[f.name] = f"{base}/{rec['Id']}/{f.name}"
         elif f.name in rec:
             out[f.name] = to_json_value(f.type, rec[f.name])
-        elif f.type in {"address", "location"}:
-            out[f.name] = None
+        elif f.type in COMPOUND_TYPES:
+            out[f.name] = compound.value(obj, f, rec)
     return out
 
 

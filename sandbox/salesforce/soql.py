@@ -15,6 +15,8 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from sandbox.salesforce.compound import COMPOUND_TYPES
+from sandbox.salesforce.compound import sql as compound_sql
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.metadata.ids import compute_id18, is_valid_id
 from sandbox.salesforce.store import q
@@ -165,10 +167,10 @@ class _Translator:
             f = self.obj.field(path[0])
             if f is None:
                 raise self._no_column(path[0], self.obj.name)
+            if f.type in COMPOUND_TYPES:
+                return compound_sql(self.obj, f, "t0"), f, None, None, None
             if not sql_type(f.type) and f.type != "base64":
-                raise SFError(
-                    400, "INVALID_FIELD", f"field '{f.name}' is a compound field; select its components"
-                )
+                raise SFError(400, "INVALID_FIELD", f"field '{f.name}' cannot be selected")
             return (f"t0.{q(f.name)}" if sql_type(f.type) else "NULL"), f, None, None, None
         if len(path) > 2:
             raise malformed(
@@ -188,12 +190,14 @@ class _Translator:
                 "your WSDL or the describe call for the appropriate names.",
             )
         f = target.field(path[1])
-        if f is None or not sql_type(f.type):
+        if f is None or not (sql_type(f.type) or f.type in COMPOUND_TYPES):
             raise self._no_column(path[1], target.name)
         alias = next((a for a, (rel, _, _) in self.joins.items() if rel == ref.relationship_name), None)
         if alias is None:
             alias = f"p{len(self.joins) + 1}"
             self.joins[alias] = (ref.relationship_name, target, ref)
+        if f.type in COMPOUND_TYPES:
+            return compound_sql(target, f, alias), f, alias, target, ref
         return f"{alias}.{q(f.name)}", f, alias, target, ref
 
     # -- values ---------------------------------------------------------------------------------

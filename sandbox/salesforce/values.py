@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from sandbox.salesforce.errors import RecordError
 
 Checker = Callable[[Any], Any]
@@ -213,6 +215,8 @@ def to_json_value(ftype: str, value: Any) -> Any:
         return int(value)
     if ftype in REAL_TYPES:
         return float(value)
+    if ftype in ("address", "location") and isinstance(value, str):
+        return orjson.loads(value)  # the compound value, built as JSON text by SQL (compound.py)
     return value
 
 

@@ -338,6 +338,20 @@ def _apply_field(state: DeployState, comp: Component, fdef: FieldDef) -> None:
     if existing is not None and not existing.custom:
         raise ComponentError(f"{fdef.name} is a standard field and cannot be redefined")
     obj.add_field(fdef)
+    if fdef.type == "location":  # a geolocation Geo__c comes with Geo__Latitude__s and Geo__Longitude__s
+        base = fdef.name[:-3]
+        for part in ("Latitude", "Longitude"):
+            obj.add_field(
+                FieldDef(
+                    name=f"{base}__{part}__s",
+                    label=f"{fdef.label} ({part})",
+                    type="double",
+                    precision=18,
+                    scale=fdef.scale or 15,
+                    custom=True,
+                    compound_field_name=fdef.name,
+                )
+            )
     state.components.append(_component(comp, created=existing is None))
 
 
