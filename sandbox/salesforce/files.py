@@ -184,22 +184,31 @@ def store_version(org: Any, fields: dict, data_path: Path, size: int, checksum: 
                 "UPDATE ContentDocument SET LatestPublishedVersionId = ?, ContentSize = ? WHERE Id = ?",
                 (res.id, size, res_doc),
             )
-        location = fields.get("FirstPublishLocationId")
-        if location and new_doc:
-            link = org.writer("ContentDocumentLink").insert(
-                [{}],
-                extra=[
-                    {
-                        "ContentDocumentId": res_doc,
-                        "LinkedEntityId": org.normalize_record_id(location),
-                        "ShareType": "I",
-                        "Visibility": "AllUsers",
-                    }
-                ],
-            )[0]
-            if link.error:
-                raise SFError.from_record(link.error)
+        if new_doc:
+            _link_new_document(org, res_doc, fields.get("FirstPublishLocationId"))
     return res.id
+
+
+def _link_new_document(org: Any, doc_id: str, location: Any) -> None:
+    """A new file is linked to its owner (ShareType I, a link that cannot be removed) and, when published to
+    a record with FirstPublishLocationId, to that record (ShareType V): "when you upload a file to any
+    record ... it will always create 2 links - 1st for the user with share type I ... and 2nd for the record
+    itself with share type V" (https://salesforce.stackexchange.com/questions/274499/unable-to-delete-contentdocumentlink;
+    ShareType values V/C/I: Object Reference, ContentDocumentLink,
+    https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contentdocumentlink.htm)."""
+    owner = org.user_id
+    links = [{"LinkedEntityId": owner, "ShareType": "I", "Visibility": "AllUsers"}] if owner else []
+    record = org.normalize_record_id(location) if location else None
+    if record and record != owner:
+        links.append({"LinkedEntityId": record, "ShareType": "V", "Visibility": "AllUsers"})
+    if not links:
+        return
+    results = org.writer("ContentDocumentLink").insert(
+        [{} for _ in links], extra=[{"ContentDocumentId": doc_id, **link} for link in links]
+    )
+    failed = next((r.error for r in results if r.error), None)
+    if failed:
+        raise SFError.from_record(failed)
 
 
 def _doc_ref(org: Any, doc_id: Any) -> str:

@@ -233,6 +233,8 @@ class Org:
                         kind = "restrict"
                     elif f.child_cascade_delete or f.cascade_delete:
                         kind = "cascade"
+                    elif not f.nillable:  # a required lookup is never cleared: refuse instead
+                        kind = "restrict"
                     elif f.updateable or f.createable:
                         kind = "setnull"
                     else:

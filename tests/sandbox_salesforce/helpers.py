@@ -114,3 +114,52 @@ class OrgHandle:
 
     def deploy(self, files: dict[str, str]) -> dict:
         return self.admin("POST", "/metadata/deploy", {"files": files})
+
+
+def wait_job(org: OrgHandle, job_id: str, kind: str = "ingest", timeout: float = 30.0) -> dict:
+    """Poll a Bulk API 2.0 job until it is JobComplete, Failed or Aborted."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    info: dict = {}
+    while time.monotonic() < deadline:
+        info = org.raw("GET", f"/jobs/{kind}/{job_id}").json()
+        if info["state"] in {"JobComplete", "Failed", "Aborted"}:
+            return info
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not finish: {info}")
+
+
+def open_job(org: OrgHandle, body: dict, data: str | bytes) -> str:
+    """Create an ingest job and upload its one CSV; returns the job id (still Open)."""
+    resp = org.raw("POST", "/jobs/ingest", json={"contentType": "CSV", **body})
+    assert resp.status_code == 200, resp.text
+    job_id = resp.json()["id"]
+    payload = data.encode() if isinstance(data, str) else data
+    put = org.raw("PUT", f"/jobs/ingest/{job_id}/batches", data=payload, headers={"Content-Type": "text/csv"})
+    assert put.status_code == 201, put.text
+    return job_id
+
+
+def close_job(org: OrgHandle, job_id: str) -> requests.Response:
+    return org.raw("PATCH", f"/jobs/ingest/{job_id}", json={"state": "UploadComplete"})
+
+
+def job_results(org: OrgHandle, job_id: str) -> dict[str, list[dict]]:
+    """successfulResults, failedResults and unprocessedrecords of a finished job as dict rows."""
+    import csv
+    import io
+
+    out = {}
+    for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
+        text = org.raw("GET", f"/jobs/ingest/{job_id}/{kind}").text
+        out[kind] = list(csv.DictReader(io.StringIO(text, newline="")))
+    return out
+
+
+def run_job(org: OrgHandle, body: dict, data: str) -> tuple[dict, dict[str, list[dict]]]:
+    """One ingest job end to end: (final job info, result rows)."""
+    job_id = open_job(org, body, data)
+    assert close_job(org, job_id).status_code == 200
+    info = wait_job(org, job_id)
+    return info, job_results(org, job_id)
