@@ -105,7 +105,17 @@ def test_snapshot_changes_rollback_diff_is_empty(org):
     sf.Account.delete(created)  # rollback: delete what was created, restore what was updated
     sf.Account.update(keep, {"Phone": "1"})
     c = org.admin("POST", "/snapshot")["snapshot_id"]
-    assert org.admin("GET", f"/snapshots/{a}/diff/{c}")["empty"] is True
+    soft = org.admin("GET", f"/snapshots/{a}/diff/{c}")
+    # the soft-deleted record sits in the recycle bin: not the org it was before
+    assert soft["empty"] is False and soft["objects"]["Account"]["recycle_bin_added"] == [created]
+    from tests.sandbox_salesforce.helpers import run_job
+
+    info, _ = run_job(
+        org, {"object": "Account", "operation": "hardDelete", "lineEnding": "LF"}, f"Id\n{created}\n"
+    )
+    assert info["numberRecordsFailed"] == 0
+    d = org.admin("POST", "/snapshot")["snapshot_id"]
+    assert org.admin("GET", f"/snapshots/{a}/diff/{d}")["empty"] is True
 
 
 def test_stats_and_reset(org):

@@ -36,7 +36,9 @@ def test_multipart_upload_creates_document_link_and_streams_back(org):
         f"SELECT LinkedEntityId, ShareType FROM ContentDocumentLink WHERE ContentDocumentId = "
         f"'{cv['ContentDocumentId']}'"
     )["records"]
-    assert link[0]["LinkedEntityId"] == account
+    # linked to the record (V) and to the file's owner (I), as a real org does
+    assert sorted((r["LinkedEntityId"][:3], r["ShareType"]) for r in link) == [("001", "V"), ("005", "I")]
+    assert account in {r["LinkedEntityId"] for r in link}
     doc = org.sf.ContentDocument.get(cv["ContentDocumentId"])
     assert doc["LatestPublishedVersionId"] == cv_id
     download = org.raw("GET", f"/sobjects/ContentVersion/{cv_id}/VersionData")
