@@ -1,8 +1,10 @@
 """Validation rules: a documented subset of Salesforce's formula language, parsed at deploy, evaluated on
 every insert and update.
 
-The subset (operators and functions as documented in "Formula Operators and Functions",
-https://help.salesforce.com/s/articleView?id=sf.customize_functions.htm): field references on the record
+The subset (operators and functions of Salesforce's formula language; a rule blocks the save when its
+condition is TRUE: https://focusonforce.com/configuration/creating-validation-rule-formulas-a-quick-tutorial/,
+function list http://theblogreaders.com/validation-rules-and-formulas-in-salesforce/): field references on
+the record
 itself, text/number/TRUE/FALSE/NULL literals, ``+ - * / &``, ``= == != <> < > <= >=``, ``&& || !``, and the
 functions ``AND``, ``OR``, ``NOT``, ``ISBLANK``, ``ISNULL``, ``ISPICKVAL``, ``LEN``, ``REGEX``, ``BEGINS``,
 ``CONTAINS``, ``TEXT``, ``IF``. Anything else (relationship paths, ``ISCHANGED``, ``PRIORVALUE``, ``$User``,
