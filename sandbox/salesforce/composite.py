@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from sandbox.salesforce.deps import OrgDep, get_version, json_object, json_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.org import Org
+from sandbox.salesforce.rest import flatten, invalid_field
 from sandbox.salesforce.writer import PlanError, Result
 
 router = APIRouter()
@@ -58,8 +59,6 @@ def _upsert_collection(org: Org, name: str, ext_name: str, body: dict) -> list[d
             "INVALID_FIELD",
             f"Provided external ID field does not exist or is not accessible: {ext_name}",
         )
-    from sandbox.salesforce.rest import flatten, invalid_field
-
     bodies = []
     for rec in records:
         attrs = rec.get("attributes") if isinstance(rec, dict) else None

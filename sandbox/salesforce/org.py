@@ -319,7 +319,9 @@ class Org:
                 for i, rid in items:
                     if not results[i].error and rid in blocked:
                         results[i].error = blocked[rid]
-                self.faults.lock_rows([_Holder(results[i]) for i, _ in items if not results[i].error])
+                holders = [_Holder(results[i], rows.get(rid)) for i, rid in items if not results[i].error]
+                self.faults.lock_rows(holders)
+                self.locks.claim(self.writer(name), holders)  # deleting a child locks its parent too
                 good = [rid for i, rid in items if not results[i].error]
                 if good:
                     with self.store.transaction() as conn:
@@ -535,7 +537,7 @@ def _suffix(id15: str) -> str:
 
 
 class _Holder:
-    """Lets the fault injector mark a bare Result."""
+    """Lets the fault injector and the parent locks mark a bare Result (of a row being deleted)."""
 
-    def __init__(self, result: Result) -> None:
-        self.result = result
+    def __init__(self, result: Result, existing: dict | None = None) -> None:
+        self.result, self.existing, self.values = result, existing, {}

@@ -123,3 +123,23 @@ def test_row_locks_are_off_by_default(org):
     for job in jobs:
         close_job(org, job)
     assert [wait_job(org, j)["numberRecordsFailed"] for j in jobs] == [0, 0]
+
+
+def test_parallel_deletes_of_children_of_one_parent_contend_too(org):
+    parent = org.sf.Account.create({"Name": "Delete parent"})["id"]
+    kids = [org.sf.Contact.create({"LastName": f"Del {i}", "AccountId": parent})["id"] for i in range(2)]
+    org.admin("POST", "/settings", {"row_locks": True, "row_lock_window_seconds": 1.0})
+    try:
+        jobs = [
+            open_job(org, {"object": "Contact", "operation": "delete", "lineEnding": "LF"}, f"Id\n{kid}\n")
+            for kid in kids
+        ]
+        for job in jobs:
+            assert close_job(org, job).status_code == 200
+        infos = [wait_job(org, job) for job in jobs]
+    finally:
+        org.admin("POST", "/settings", {"row_locks": False})
+    assert [i["numberRecordsFailed"] for i in infos] == [0, 1]
+    failed = job_results(org, jobs[1])["failedResults"]
+    assert failed[0]["sf__Id"] == kids[1] and failed[0]["sf__Error"].startswith("UNABLE_TO_LOCK_ROW:")
+    assert org.sf.Contact.get(kids[1])["Id"] == kids[1]  # the failed row was not deleted
