@@ -9,8 +9,9 @@ https://help.salesforce.com/apex/HTViewSolution?id=000229525&language=en_US; the
 The org models "parallel" without timing races: with the ``row_locks`` setting on, the Bulk worker waits
 ``row_lock_window_seconds`` after a job is closed and takes every job closed by then as one group running in
 parallel. Within a group the first-closed job owns each parent its rows (written or deleted) point at;
-rows of later jobs of the group that touch a parent owned by another job fail with UNABLE_TO_LOCK_ROW. A job closed on its own (a serial
-load, or the retry of the failed rows) meets no contention. REST calls are never part of a group.
+rows of later jobs of the group that touch a parent owned by another job fail with UNABLE_TO_LOCK_ROW. A
+job closed on its own (a serial load, or the retry of the failed rows) meets no contention. REST calls are
+never part of a group.
 """
 
 from __future__ import annotations
