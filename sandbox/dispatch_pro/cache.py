@@ -20,8 +20,8 @@ from pathlib import Path
 
 import orjson
 
+from .dataset import Dataset
 from .entities import ENTITIES, Entity
-from .generator import Dataset
 from .records import JOBS
 
 CHUNK = 2_000

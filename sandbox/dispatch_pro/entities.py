@@ -11,7 +11,8 @@ from . import records as rec
 from . import records_automation as auto
 from . import records_forms as forms
 from . import records_settings as sets
-from .generator import Dataset
+from . import records_telecom as tel
+from .dataset import Dataset
 
 Builder = Callable[[Dataset, int], dict[str, Any]]
 Whole = Callable[[Dataset], list[dict[str, Any]]]
@@ -31,6 +32,10 @@ class Entity:
     whole: Whole | None = None
     creatable: bool = False
     all_active: bool = False  # list entities without an active flag
+    # the `active` filter as the spec documents it: None = the endpoint has no such parameter (all records);
+    # "True" = only active records unless asked (ActiveRequestArg True | Any | False); "Any" = all by default
+    active_default: str | None = None
+    served: bool = True  # False: Dispatch Pro-only data, not in ServiceTitan's API (written to the exports)
 
     @property
     def url(self) -> str:
@@ -64,16 +69,16 @@ class Entity:
 
 
 def _e(key: str, module: str, path: str, code: int, n_base: Callable[[Dataset], int], build: Builder,
-       creatable: bool = False) -> Entity:  # fmt: skip
-    return Entity(key, "export", module, path, code, n_base, build, None, creatable)
+       creatable: bool = False, **kw: Any) -> Entity:  # fmt: skip
+    return Entity(key, "export", module, path, code, n_base, build, None, creatable, **kw)
 
 
 def _w(key: str, module: str, path: str, code: int, whole: Whole) -> Entity:
     return Entity(key, "export", module, path, code, None, None, whole)
 
 
-def _l(key: str, module: str, path: str, whole: Whole, all_active: bool = False) -> Entity:
-    return Entity(key, "list", module, path, whole=whole, all_active=all_active)
+def _l(key: str, module: str, path: str, whole: Whole, all_active: bool = False, **kw: Any) -> Entity:
+    return Entity(key, "list", module, path, whole=whole, all_active=all_active, **kw)
 
 
 _ENTITY_LIST = [
@@ -125,6 +130,7 @@ _ENTITY_LIST = [
         rec.APPOINTMENTS,
         lambda d: d.sk.appt_off[-1],
         rec.appointment,
+        active_default="Any",  # jpm-v2: "all items will be returned by default"
     ),
     _e("job_history", "jpm", "export/job-history", rec.JOBS, lambda d: d.sk.scale.jobs, rec.job_history),
     _e(
@@ -145,6 +151,7 @@ _ENTITY_LIST = [
         rec.ASSIGNMENTS,
         lambda d: d.sk.assign_off[-1],
         rec.appointment_assignment,
+        active_default="True",  # dispatch-v2: "only active items will be returned by default"
     ),  # fmt: skip
     _l("technician_shifts", "dispatch", "technician-shifts", sets.shift_records),
     _l("technician_skills", "dispatch", "technician-skills", sets.skill_records),
@@ -203,22 +210,15 @@ _ENTITY_LIST = [
         rec.JOBS,
         lambda d: d.sk.scale.jobs,
         rec.job_dispatch_metadata,
+        served=False,
     ),  # fmt: skip
-    _l("playbooks", "dispatch-pro", "playbooks", auto.playbook_records),
-    _l("dashboards", "dispatch-pro", "dashboards", auto.dashboard_records, all_active=True),
+    _l("playbooks", "dispatch-pro", "playbooks", auto.playbook_records, served=False),
+    _l("dashboards", "dispatch-pro", "dashboards", auto.dashboard_records, all_active=True, served=False),
+    _e("calls", "telecom", "export/calls", tel.CALLS, lambda d: d.sk.call_off[-1], tel.call, True),
+    _l("report_categories", "reporting", "report-categories", tel.report_categories, all_active=True),
 ]
 
 ENTITIES: dict[str, Entity] = {e.key: e for e in _ENTITY_LIST}
-
-# base record counts by entity code (for modifiedOn spacing); the jobs code also drives its two views
-BASE_COUNT_BY_CODE: dict[int, Callable[[Dataset], int]] = {
-    rec.TECHNICIANS: lambda d: d.sk.scale.technicians,
-    rec.EMPLOYEES: lambda d: d.sk.scale.employees,
-    rec.BUSINESS_UNITS: lambda d: len(cat.BUSINESS_UNITS),
-}
-for _ent in _ENTITY_LIST:
-    if _ent.kind == "export" and _ent.n_base is not None:
-        BASE_COUNT_BY_CODE.setdefault(_ent.code, _ent.n_base)
 
 # the admin API's entity names: raw table names, plus endpoint spellings ("customers/contacts", "job-notes")
 ALIASES = {e.path.removeprefix("export/").replace("/", "_").replace("-", "_"): e.key for e in _ENTITY_LIST}

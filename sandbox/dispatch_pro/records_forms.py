@@ -29,7 +29,7 @@ from .rng import Rng, derive
 from .timefmt import fmt
 
 if TYPE_CHECKING:
-    from .generator import Dataset
+    from .dataset import Dataset
 
 CHUNK = 256 * 1024
 MB = 1024 * 1024
@@ -135,6 +135,8 @@ def submission(ds: Dataset, s: int) -> dict[str, Any]:
                 "comment": f"Signed by {signer(ds, j)} at {fmt(captured)}",
                 "attachments": [
                     {
+                        # forms-v2 FormAttachment: fileName, createdFrom, originalFileName, thumbnail and no
+                        # id, so no documented way to download the image (see dlt_pipelines/README.md)
                         "fileName": f"{sig_id}.png",
                         "createdFrom": "Signature",
                         "originalFileName": "signature.png",

@@ -22,7 +22,7 @@ from .rng import Rng
 from .timefmt import TICKS_PER_DAY, fmt
 
 if TYPE_CHECKING:
-    from .generator import Dataset
+    from .dataset import Dataset
 
 ROLES = ("Dispatch", "CSR", "Admin", "Accounting", "FieldManager", "GeneralOffice")
 
