@@ -14,7 +14,7 @@ from .entities import resolve
 from .exports import write_exports
 from .faults import parse_fault
 from .generator import counts
-from .records import rid
+from .records import ATTACHMENTS, INVOICES, JOBS, created_item_invoice, job_of_child, rid
 from .rng import derive
 from .state import SimState
 from .timefmt import fmt
@@ -24,54 +24,86 @@ router = APIRouter(prefix="/_admin")
 admin_router = router  # create_app includes it
 
 
+def _indexes(ent_key: str, code: int, ids: list[int], total: int, field: str) -> list[int]:
+    out = []
+    for record_id in ids:
+        index = record_id - rid(code, 0)
+        if not 0 <= index < total:
+            raise ApiError(404, f"{ent_key} id {record_id} not found", {field: [str(record_id)]})
+        out.append(index)
+    return out
+
+
+def _bump_parent(state: SimState, ent_key: str, index: int) -> None:
+    """A new child shows in a delta through its parent too: a job lists its attachments again, an invoice
+    its lines (the extract lists attachments per job of the run)."""
+    ds, overlay = state.dataset, state.dataset.overlay
+    assert overlay is not None
+    if ent_key == "job_attachments":
+        job, _ = job_of_child(ds, ds.sk.att_off, ATTACHMENTS, index)
+        overlay.touch(JOBS, job)
+    elif ent_key == "invoice_items":
+        overlay.touch(INVOICES, created_item_invoice(ds, index))
+
+
 @router.post("/changes")
 async def changes(request: Request, state: SimState = Admin) -> Response:
-    """Modify N existing and create M new records of an export entity (modifiedOn = now)."""
+    """Change records of an entity as users would (``modifiedOn`` = now), for a delta extract to pick up.
+
+    ``modify`` N random (plus ``ids``): new modifiedOn and content (a job advances its status, a technician's
+    email changes, ...); ``deactivate`` N random (plus ``deactivate_ids``): set inactive; ``create`` M new
+    records (customers, locations, jobs, job notes, calls, invoice line items, job attachments)."""
     body = await json_body(request)
     try:
         ent = resolve(str(body.get("entity", "")))
         modify, create = int(body.get("modify", 0)), int(body.get("create", 0))
+        deactivate = int(body.get("deactivate", 0))
         ids = [int(x) for x in body.get("ids", [])]
+        deactivate_ids = [int(x) for x in body.get("deactivate_ids", [])]
     except (TypeError, ValueError) as exc:
         raise ApiError(400, f"Bad change request: {exc}", {"entity": [str(exc)]}) from None
-    if modify < 0 or create < 0 or modify + create + len(ids) == 0:
+    if (
+        min(modify, create, deactivate) < 0
+        or modify + create + deactivate + len(ids) + len(deactivate_ids) == 0
+    ):
         raise ApiError(
             400,
-            "Ask for something: 'modify' and/or 'create' >= 1, or 'ids'",
+            "Ask for something: 'modify', 'create' and/or 'deactivate' >= 1, or 'ids' / 'deactivate_ids'",
             {"modify": ["must be >= 0"]},
         )
     if create and not ent.creatable:
         raise ApiError(
-            400,
-            f"Entity {ent.key!r} does not support 'create' (only modify)",
-            {"create": ["not supported"]},
+            400, f"Entity {ent.key!r} does not support 'create' (only modify)", {"create": ["not supported"]}
         )
+    if ent.kind != "export" and (modify or ids or deactivate or deactivate_ids):
+        raise ApiError(400, f"Entity {ent.key!r} supports only 'create'", {"modify": ["not supported"]})
     ds = state.dataset
     overlay = ds.overlay
     assert overlay is not None
     total = ent.count(ds)
-    if modify > total:
+    if modify + deactivate > total:
         raise ApiError(
-            400, f"'modify' asks for {modify} records but {ent.key} has {total}", {"modify": ["too many"]}
+            400, f"asks for {modify + deactivate} records but {ent.key} has {total}", {"modify": ["too many"]}
         )
     pick = random.Random(derive(ds.seed, ent.code, overlay.version, 77))
-    indexes = pick.sample(range(total), modify)
-    for record_id in ids:
-        index = record_id - rid(ent.code, 0)
-        if not 0 <= index < total:
-            raise ApiError(404, f"{ent.key} id {record_id} not found", {"ids": [str(record_id)]})
-        indexes.append(index)
-    modified = [(i, overlay.modify(ent.code, i)) for i in indexes]
+    chosen = pick.sample(range(total), modify + deactivate)
+    to_modify = chosen[:modify] + _indexes(ent.key, ent.code, ids, total, "ids")
+    to_deactivate = chosen[modify:] + _indexes(ent.key, ent.code, deactivate_ids, total, "deactivate_ids")
+    modified = [(i, overlay.modify(ent.code, i)) for i in to_modify]
+    deactivated = [(i, overlay.deactivate(ent.code, i)) for i in to_deactivate]
     base = ent.base(ds)
     created = [overlay.create(ent.code, base) for _ in range(create)]
+    for index in created:
+        _bump_parent(state, ent.key, index)
     overlay.save()
-    last = max([t for _, t in modified] + [int(overlay.row(ent.code, i)[0]) for i in created])  # type: ignore[index]
+    stamps = [t for _, t in modified + deactivated] + [int(overlay.row(ent.code, i)[0]) for i in created]  # type: ignore[index]
     return json_response(
         {
             "entity": ent.key,
             "modified_ids": [rid(ent.code, i) for i, _ in modified],
+            "deactivated_ids": [rid(ent.code, i) for i, _ in deactivated],
             "created_ids": [rid(ent.code, i) for i in created],
-            "modifiedOn": fmt(last),
+            "modifiedOn": fmt(max(stamps)),
         }
     )
 

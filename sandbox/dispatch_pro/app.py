@@ -219,7 +219,8 @@ def add_routes(app: FastAPI, state: SimState) -> None:
         ds, j = state.dataset, _job_index(state, job_id)
         off = ds.sk.att_off
         first, n = (off[j], off[j + 1] - off[j]) if j < ds.sk.scale.jobs else (0, 0)
-        return json_response(list_page(n, lambda i: forms.attachment(ds, first + i), q, True))
+        indexes = [*range(first, first + n), *forms.created_attachments_of(ds, j)]
+        return json_response(list_page(len(indexes), lambda i: forms.attachment(ds, indexes[i]), q, True))
 
     @app.get("/forms/v2/tenant/{tenant}/jobs/attachment/{file_id}", name="job_attachment_download")
     async def download(tenant: str, file_id: str) -> Response:

@@ -50,17 +50,27 @@ class Entity:
 
     def count(self, ds: Dataset) -> int:
         """Records served (export: base + created by the admin API; list: with active=Any)."""
-        created = ds.overlay.n_created(self.code) if ds.overlay and self.kind == "export" else 0
+        creates = self.kind == "export" or self.creatable
+        created = ds.overlay.n_created(self.code) if ds.overlay and creates else 0
         return self.base(ds) + created
 
     def getter(self, ds: Dataset) -> Callable[[int], dict[str, Any]]:
         """A record-by-index function (small entities are built once per call of ``getter``)."""
         if self.build is not None:
             build = self.build
-            return lambda i: build(ds, i)
-        assert self.whole is not None
-        rows = self.whole(ds)
-        return rows.__getitem__
+            get: Callable[[int], dict[str, Any]] = lambda i: build(ds, i)  # noqa: E731
+        else:
+            assert self.whole is not None
+            get = self.whole(ds).__getitem__
+        overlay, code = ds.overlay, self.code
+        if overlay is None or not overlay.deactivated.get(code):
+            return get
+
+        def deactivated(i: int) -> dict[str, Any]:  # records the admin API set inactive
+            record = get(i)
+            return {**record, "active": False} if overlay.is_deactivated(code, i) else record
+
+        return deactivated
 
     def iter_all(self, ds: Dataset) -> Iterator[dict[str, Any]]:
         get = self.getter(ds)
@@ -174,6 +184,7 @@ _ENTITY_LIST = [
         rec.INVOICE_ITEMS,
         lambda d: d.sk.item_off[-1],
         rec.invoice_item,
+        True,  # new line items attach to an existing invoice
     ),  # fmt: skip
     _e("payments", "accounting", "export/payments", rec.PAYMENTS, lambda d: d.sk.pay_off[-1], rec.payment),
     _l(
@@ -201,6 +212,7 @@ _ENTITY_LIST = [
         rec.ATTACHMENTS,
         lambda d: d.sk.att_off[-1],
         forms.attachment,
+        creatable=True,  # new attachments of existing jobs (the job is bumped so a delta lists it again)
         all_active=True,
     ),  # fmt: skip
     _e(
@@ -226,11 +238,13 @@ ALIASES.update({"customers_contacts": "customer_contacts", "locations_contacts":
 
 
 def resolve(name: str) -> Entity:
-    """The export entity called ``name`` (table name or endpoint path); ValueError naming the choices."""
+    """The changeable entity called ``name`` (table name or endpoint path); ValueError naming the choices.
+
+    Every export entity, plus job attachments (new attachments for the delta pickup)."""
     key = name.strip().lower().replace("/", "_").replace("-", "_")
     key = ALIASES.get(key, key)
     ent = ENTITIES.get(key)
-    if ent is None or ent.kind != "export":
-        choices = ", ".join(e.key for e in _ENTITY_LIST if e.kind == "export")
+    if ent is None or not (ent.kind == "export" or ent.creatable):
+        choices = ", ".join(e.key for e in _ENTITY_LIST if e.kind == "export" or e.creatable)
         raise ValueError(f"unknown or non-export entity {name!r}; choose one of: {choices}")
     return ent

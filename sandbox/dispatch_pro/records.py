@@ -669,9 +669,30 @@ def payment_amounts(ds: Dataset, v: int, total: int) -> list[int]:
     return [first, total - first]
 
 
+def _item_line(ds: Dataset, n: int) -> tuple[int, int, Any, int, int, int]:
+    """(invoice, position, catalog entry, quantity in hundredths, price, total) of line item ``n``.
+
+    Items created by the admin API (``n`` past the base ones) are new lines on an existing invoice, after
+    its base lines (the invoice's totals are not recomputed: the change a delta has to pick up is the line).
+    """
+    if n < ds.sk.item_off[-1]:
+        v, k = ds.sk.parent(ds.sk.item_off, n)
+        _n, entry, qty_h, price, total = _invoice_lines(ds, v)[k]
+        return v, k, entry, qty_h, price, total
+    r = Rng.for_record(ds.seed, INVOICE_ITEMS, n, 9)
+    v = r.below(len(ds.sk.invoice_jobs))
+    entry = cat.ITEM_CATALOG[r.below(len(cat.ITEM_CATALOG))]
+    k = ds.sk.item_off[v + 1] - ds.sk.item_off[v] + n - ds.sk.item_off[-1]
+    return v, k, entry, 100, entry[3], entry[3]
+
+
+def created_item_invoice(ds: Dataset, n: int) -> int:
+    """The invoice index a created line item belongs to."""
+    return _item_line(ds, n)[0]
+
+
 def invoice_item(ds: Dataset, n: int, nested: bool = False) -> dict[str, Any]:
-    v, k = ds.sk.parent(ds.sk.item_off, n)
-    _n, entry, qty_h, price, total = _invoice_lines(ds, v)[k]
+    v, k, entry, qty_h, price, total = _item_line(ds, n)
     kind, sku, description, _base, taxable = entry
     j = ds.sk.invoice_jobs[v]
     core = job_core(ds, j)

@@ -67,7 +67,7 @@ def test_modify_specific_ids_and_unsupported_create(dp_private) -> None:
     assert resp.json()["modified_ids"] == [target]
     after, _ = dp_private.export_all("crm", "export/customers", **{"from": resp.json()["modifiedOn"]})
     assert [c["id"] for c in after] == [target]
-    bad = dp_private.admin("POST", "/changes", json={"entity": "invoice-items", "create": 1})
+    bad = dp_private.admin("POST", "/changes", json={"entity": "payments", "create": 1})
     assert bad.status_code == 400 and "create" in bad.json()["title"]
     unknown = dp_private.admin("POST", "/changes", json={"entity": "widgets", "modify": 1})
     assert unknown.status_code == 400 and "widgets" in unknown.json()["title"]
