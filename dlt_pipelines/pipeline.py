@@ -57,6 +57,7 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
 LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
 REPORT_FILE = "extract_report.json"
+EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the background after start-up
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 
 
@@ -100,15 +101,21 @@ def simulator_credentials(settings: Settings) -> dict[str, Any]:
     return {key: dp[key] for key in keys}
 
 
-def simulator_exports_dir(settings: Settings) -> Path | None:
-    """The export folder the simulator wrote (named by its ``/health``), if any."""
-    try:
-        dp = json.loads(settings.endpoints_file.read_text()).get("dispatch_pro") or {}
-        health = requests.get(f"{dp['base_url']}/health", timeout=5).json()
-    except (OSError, ValueError, KeyError, requests.RequestException):
-        return None
-    folder = health.get("exports_dir")
-    return Path(folder) if folder else None
+def simulator_exports_dir(settings: Settings, wait_s: float = EXPORTS_WAIT_S) -> Path | None:
+    """The export folder the simulator writes (named by its ``/health``), once it is complete."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            dp = json.loads(settings.endpoints_file.read_text()).get("dispatch_pro") or {}
+            health = requests.get(f"{dp['base_url']}/health", timeout=5).json()
+        except (OSError, ValueError, KeyError, requests.RequestException):
+            return None
+        folder = health.get("exports_dir")
+        if not folder or health.get("exports_error"):
+            return None
+        if health.get("exports_ready", True) or time.monotonic() > deadline:
+            return Path(folder)  # not ready after the wait: the extract warns what it lacks
+        time.sleep(1)
 
 
 def exports_folder(settings: Settings) -> Path | None:

@@ -195,7 +195,9 @@ async def rewrite_exports(request: Request, state: SimState = Admin) -> Response
     folder = state.config.exports_dir
     if folder is None:
         raise ApiError(409, "This simulator writes no export folder (started without a state dir)")
-    return json_response({"exports_dir": str(folder), "records": write_exports(state.dataset, folder)})
+    records = write_exports(state.dataset, folder)
+    state.exports_ready = True
+    return json_response({"exports_dir": str(folder), "records": records})
 
 
 def _settings(state: SimState) -> dict[str, Any]:

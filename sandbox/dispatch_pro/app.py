@@ -9,6 +9,8 @@ dashboards, dispatch metadata) is written to the export folder (``exports.py``),
 from __future__ import annotations
 
 import asyncio
+import threading
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -282,9 +284,19 @@ def add_routes(app: FastAPI, state: SimState) -> None:
                 "status": "ok",
                 "seed": state.config.seed,
                 "scale": state.config.scale,
-                "exports_dir": str(exports) if exports and exports.is_dir() else None,
+                "exports_dir": str(exports) if exports else None,
+                "exports_ready": state.exports_ready,
+                "exports_error": state.exports_error,
             }
         )
+
+
+def _write_exports_once(state: SimState, folder: Path) -> None:
+    try:
+        write_exports(state.dataset, folder)
+        state.exports_ready = True
+    except OSError as exc:  # reported by /health; the extract then warns what will not migrate
+        state.exports_error = f"could not write the export folder {folder}: {exc}"
 
 
 def create_app(config: SimConfig) -> Gate:
@@ -300,8 +312,10 @@ def create_app(config: SimConfig) -> Gate:
     )
     if config.cache_dir is not None:
         state.cache = RecordCache(cache_root(config.cache_dir, config.seed, config.scale))
-    if config.exports_dir is not None:
-        write_exports(state.dataset, config.exports_dir)
+    if config.exports_dir is not None:  # in the background: at M it takes longer than a start-up may
+        threading.Thread(
+            target=_write_exports_once, args=(state, config.exports_dir), name="exports", daemon=True
+        ).start()
     app = FastAPI(title="Dispatch Pro simulator", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.exception_handler(ApiError)

@@ -37,3 +37,5 @@ class SimState:
     requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_MAX))
     cache: RecordCache | None = None
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SERVICETITAN_RATE_LIMIT))
+    exports_ready: bool = False  # the export folder is written (at start-up, in the background)
+    exports_error: str | None = None
