@@ -14,9 +14,11 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 from extract_support import DATASET, NOT_TABLES, Sim, query, tables
 
 from dlt_pipelines.dispatch_pro.settings import EXPORT_FOLDER_TABLES, TABLES
@@ -68,8 +70,13 @@ def _spec_patterns() -> list[re.Pattern]:
 
 @pytest.fixture(scope="module")
 def exports(sim: Sim) -> Path:
+    """The export folder the simulator writes after start-up (in the background), once /health says so."""
+    deadline = time.monotonic() + 60
+    while not requests.get(f"{sim.endpoints['base_url']}/health", timeout=5).json()["exports_ready"]:
+        assert time.monotonic() < deadline, "the simulator did not finish its export folder"
+        time.sleep(0.2)
     folder = sim.state_dir / "dispatch_pro" / "exports"
-    assert (folder / "manifest.json").is_file(), "the simulator wrote its export folder at start-up"
+    assert (folder / "manifest.json").is_file()
     return folder
 
 

@@ -147,3 +147,31 @@ def test_servicetitan_source_without_secrets_names_what_to_set(tmp_path: Path, m
     )
     with pytest.raises(ExtractError, match=r"not configured: set .*SOURCES__DISPATCH_PRO__CLIENT_ID"):
         run_extract(settings)
+
+
+def test_exports_status_names_what_will_not_migrate(tmp_path: Path) -> None:
+    from dlt_pipelines.dispatch_pro.exports import exports_status, read_export_batches
+
+    none = exports_status(None)
+    assert none.present == [] and set(none.missing) == {"job_dispatch_metadata", "playbooks", "dashboards"}
+    assert "no exports folder is set" in none.warning() and "SLA" in none.warning()
+    missing = exports_status(tmp_path / "nope")
+    assert all("does not exist" in reason for reason in missing.missing.values())
+    (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"jobId": 1}\n\n{"jobId": 2}\n')
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "a.json").write_text('[{"id": 1}]')
+    partial = exports_status(tmp_path)
+    assert partial.present == ["job_dispatch_metadata", "playbooks"] and list(partial.missing) == [
+        "dashboards"
+    ]
+    assert "dashboards" in partial.warning() and "playbooks:" not in partial.warning()
+    batches = list(read_export_batches(tmp_path, "job_dispatch_metadata", size=1))
+    assert batches == [[{"jobId": 1}], [{"jobId": 2}]]
+    (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"id": 1}\n')
+    with pytest.raises(
+        ExportFileError, match=r"record 0 of job_dispatch_metadata is not an object with jobId"
+    ):
+        list(read_export_batches(tmp_path, "job_dispatch_metadata"))
+    (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"jobId": 1}\n{oops\n')
+    with pytest.raises(ExportFileError, match=r"line 2 is not valid JSON"):
+        list(read_export_batches(tmp_path, "job_dispatch_metadata"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -108,9 +109,14 @@ def test_money_on_accounting_objects_is_text(dp) -> None:
 
 
 def _export_folder(dp) -> Path:
-    folder = requests.get(f"{dp.ep['base_url']}/health", timeout=10).json()["exports_dir"]
-    assert folder, "the simulator names the export folder it wrote"
-    return Path(folder)
+    """The folder the simulator writes in the background after start-up, once /health says it is ready."""
+    for _ in range(300):
+        health = requests.get(f"{dp.ep['base_url']}/health", timeout=10).json()
+        if health["exports_ready"]:
+            break
+        time.sleep(0.2)
+    assert health["exports_dir"] and health["exports_ready"], health
+    return Path(health["exports_dir"])
 
 
 def test_dispatch_pro_additions_are_not_served_but_written_to_the_export_folder(dp) -> None:
