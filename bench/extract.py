@@ -3,7 +3,8 @@
 Starts its own simulator (seed 42, ``--scale``, default M) in a temp dir, then runs, each in a child process
 so peak RSS (process + children, sampled with psutil) is measured per contender:
   * dlt   - the ``dispatch_pro`` source into DuckDB (tables only; ``--with-files`` adds attachments + files)
-  * plain - the same export and list endpoints with requests + orjson, rows (id, JSON text) into DuckDB
+  * plain - the same export and list endpoints with requests + orjson, rows (id, JSON text) into DuckDB,
+            paced like the source (the simulator enforces ServiceTitan's 60 requests/s per app and tenant)
 Both run once the simulator's record cache is warm (DP_SIM_CACHE_DIR keeps it between runs).
 Prints both and the ratio; writes ``bench/results/extract[-<scale>].md``.
 
@@ -30,6 +31,7 @@ import psutil
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
+from dlt_pipelines.dispatch_pro.pacing import DEFAULT_RATE_PER_S, Pacer  # noqa: E402
 from dlt_pipelines.dispatch_pro.settings import ENDPOINTS, JOB_HISTORY_PATH  # noqa: E402
 from sandbox import control  # noqa: E402
 
@@ -90,6 +92,7 @@ def child_plain(sandbox_dir: Path, data_dir: Path) -> dict:
     targets = [(e.table, e.url_path(ep["tenant"]), e.kind, dict(e.extra_params)) for e in ENDPOINTS]
     targets.append(("job_history", JOB_HISTORY_PATH.format(tenant=ep["tenant"]), "export", {}))
     records = 0
+    pacer = Pacer(DEFAULT_RATE_PER_S)  # the same pace as the dlt source
 
     def flush(table: str, ids: list[str], docs: list[str], first: bool) -> None:
         frame = pd.DataFrame({"id": ids, "doc": docs})  # noqa: F841 - read by DuckDB below
@@ -108,7 +111,11 @@ def child_plain(sandbox_dir: Path, data_dir: Path) -> dict:
         }
         ids, docs, first = [], [], True
         while True:
+            pacer.wait()
             response = session.get(url, params=params)
+            if response.status_code == 429:  # over the limit anyway: wait as told, ask again
+                time.sleep(float(response.headers.get("Retry-After", 1)))
+                continue
             response.raise_for_status()
             body = orjson.loads(response.content)
             items = body["data"]
@@ -203,6 +210,7 @@ def write_report(path: Path, scale: str, dlt_r: dict, plain_r: dict, with_files:
         f"- dlt run: {'tables + attachments + files' if with_files else 'all tables (no attachments/files)'}",
         "- dlt setup: flat tables as Arrow pages, the others through dlt's normalizer (2 workers)",
         "- plain loop: same endpoints, requests + orjson, (id, JSON) rows into DuckDB via pandas",
+        f"- both paced at {DEFAULT_RATE_PER_S:g} requests/s (the simulator enforces 60/s per app and tenant)",
         f"- note: {note}",
         "",
         "| contender | records | seconds | records/s | peak RSS (MB) | load avg during run |",

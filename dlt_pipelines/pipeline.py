@@ -3,19 +3,26 @@
 ``run_extract`` is what ``dp2sf extract`` calls. Source ``simulator`` reads the sandbox's ``endpoints.json``;
 source ``servicetitan`` reads URLs, tenant and secrets from dlt config/secrets (``.dlt/*.toml`` or env
 ``SOURCES__DISPATCH_PRO__CLIENT_SECRET`` ...). Incremental by default; ``full=True`` starts over.
+
+Dispatch Pro's own data (dispatch metadata, playbooks, dashboards) comes from the export folder
+(``DP2SF_EXPORTS_DIR``, dlt config ``sources.dispatch_pro.exports_folder``, or the one the simulator writes).
+Without it the extract still runs, warns, and records what did not migrate in
+``<data_dir>/extract_report.json`` (read by ``dp2sf inventory``).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 import requests
 
+from dlt_pipelines.dispatch_pro.exports import ExportsStatus, exports_status
 from dlt_pipelines.dispatch_pro.settings import (
     DATASET_NAME,
     PIPELINE_NAME,
@@ -49,6 +56,8 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
 # load file formats are set per resource in the source (parquet for Arrow tables, jsonl for rows)
 LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
+REPORT_FILE = "extract_report.json"
+EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the background after start-up
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 
 
@@ -65,6 +74,10 @@ class ExtractSummary:
     records_extracted: int  # top-level records landed by this run (child rows not counted)
     files_downloaded: int
     seconds: float
+    exports_folder: str | None = None
+    not_migrated: dict[str, str] = field(default_factory=dict)  # table -> why it is not in raw
+    warnings: list[str] = field(default_factory=list)
+    file_errors: int = 0  # rows in raw file_errors (files listed but not stored, with the reason)
 
 
 def simulator_credentials(settings: Settings) -> dict[str, Any]:
@@ -88,22 +101,64 @@ def simulator_credentials(settings: Settings) -> dict[str, Any]:
     return {key: dp[key] for key in keys}
 
 
+def simulator_exports_dir(settings: Settings, wait_s: float = EXPORTS_WAIT_S) -> Path | None:
+    """The export folder the simulator writes (named by its ``/health``), once it is complete."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            dp = json.loads(settings.endpoints_file.read_text()).get("dispatch_pro") or {}
+            health = requests.get(f"{dp['base_url']}/health", timeout=5).json()
+        except (OSError, ValueError, KeyError, requests.RequestException):
+            return None
+        folder = health.get("exports_dir")
+        if not folder or health.get("exports_error"):
+            return None
+        if health.get("exports_ready", True) or time.monotonic() > deadline:
+            return Path(folder)  # not ready after the wait: the extract warns what it lacks
+        time.sleep(1)
+
+
+def exports_folder(settings: Settings) -> Path | None:
+    """The customer's export folder: DP2SF_EXPORTS_DIR, else dlt config, else the simulator's own."""
+    import dlt
+
+    if settings.exports_dir:
+        return Path(settings.exports_dir)
+    configured = dlt.config.get("sources.dispatch_pro.exports_folder")
+    if configured:
+        return Path(str(configured))
+    if settings.source == "simulator":
+        return simulator_exports_dir(settings)
+    return None
+
+
 def make_source(settings: Settings, known_files: dict[str, str] | None = None, **options: Any):
     """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan)."""
     import dlt
 
     from dlt_pipelines.dispatch_pro import dispatch_pro
 
-    options = {"files_dir": str(settings.files_dir), "known_files": known_files or {}, **options}
+    folder = exports_folder(settings)
+    options = {
+        "files_dir": str(settings.files_dir),
+        "known_files": known_files or {},
+        "exports_folder": str(folder) if folder else None,
+        **options,
+    }
     if settings.source == "simulator":
-        return dispatch_pro(**simulator_credentials(settings), **options)
-    if settings.source == "servicetitan":
-        return dispatch_pro(
+        source = dispatch_pro(**simulator_credentials(settings), **options)
+    elif settings.source == "servicetitan":
+        source = dispatch_pro(
             base_url=dlt.config.get("sources.dispatch_pro.base_url") or SERVICETITAN_BASE_URL,
             token_url=dlt.config.get("sources.dispatch_pro.token_url") or SERVICETITAN_TOKEN_URL,
             **options,
         )
-    raise ExtractError(f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan")
+    else:
+        raise ExtractError(
+            f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan"
+        )
+    source._dp2sf_exports_folder = options["exports_folder"]
+    return source
 
 
 def _duckdb_credentials(path: Path):
@@ -170,6 +225,23 @@ def raw_row_counts(db_path: Path) -> dict[str, int]:
     return counts
 
 
+def write_report(settings: Settings, summary: ExtractSummary) -> Path:
+    """``<data_dir>/extract_report.json``: what the last extract did not migrate and why (inventory)."""
+    path = settings.data_dir / REPORT_FILE
+    payload = {k: v for k, v in asdict(summary).items() if k not in ("duckdb_path", "row_counts")}
+    path.write_text(json.dumps(payload, indent=2, default=str))
+    return path
+
+
+def read_report(settings: Settings) -> dict[str, Any] | None:
+    """The last extract's report, or None if no extract has written one."""
+    path = settings.data_dir / REPORT_FILE
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def drop_raw(settings: Settings) -> None:
     """Forget the pipeline state and drop the raw dataset (``--full``)."""
     make_pipeline(settings, progress=None).drop()
@@ -216,6 +288,10 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
         raise ExtractError(
             f"ServiceTitan source is not configured: set {missing} (or .dlt/secrets.toml)"
         ) from None
+    exports: ExportsStatus = exports_status(source_exports_folder(source))
+    warning = exports.warning()
+    if warning:
+        say(f"[yellow]warning[/]: {warning}")
     progress = (
         dlt.progress.log(log_period=5.0, logger=console.file, dump_system_stats=False) if console else None
     )
@@ -228,10 +304,27 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
     info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
     normalized = info.row_counts if info else {}
     records = sum(n for table, n in normalized.items() if "__" not in table and not table.startswith("_dlt"))
-    return ExtractSummary(
+    counts = raw_row_counts(settings.duckdb_path)
+    summary = ExtractSummary(
         duckdb_path=settings.duckdb_path,
-        row_counts=raw_row_counts(settings.duckdb_path),
+        row_counts=counts,
         records_extracted=records,
         files_downloaded=int(normalized.get("files", 0)),
         seconds=time.perf_counter() - started,
+        exports_folder=str(exports.folder) if exports.folder else None,
+        not_migrated=dict(exports.missing),
+        warnings=[warning] if warning else [],
+        file_errors=counts.get("file_errors", 0),
     )
+    if summary.file_errors:
+        say(
+            f"[yellow]warning[/]: {summary.file_errors} file(s) could not be fetched: "
+            f"see {DATASET_NAME}.file_errors"
+        )
+    write_report(settings, summary)
+    return summary
+
+
+def source_exports_folder(source: Any) -> str | None:
+    """The exports folder a built source was given (kept on the source by ``make_source``)."""
+    return getattr(source, "_dp2sf_exports_folder", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -71,12 +72,28 @@ def sandbox_status() -> None:
 @app.command()
 def extract(
     full: Annotated[bool, typer.Option("--full", help="Drop pipeline state; extract everything.")] = False,
+    exports_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--exports-dir",
+            envvar="DP2SF_EXPORTS_DIR",
+            help="The customer's Dispatch Pro export folder (playbooks, dashboards, dispatch metadata: not "
+            "in ServiceTitan's public API). Also dlt config sources.dispatch_pro.exports_folder. Without "
+            "it the extract warns and `dp2sf inventory` lists them as not migrated.",
+        ),
+    ] = None,
 ) -> None:
-    """Land raw Dispatch Pro data in DuckDB (incremental on modifiedOn by default)."""
+    """Land raw Dispatch Pro data in DuckDB (incremental on modifiedOn by default).
+
+    Calls only ServiceTitan's published v2 API (60 requests/s per app and tenant, paced). Dispatch Pro's own
+    data comes from the export folder (DP2SF_EXPORTS_DIR / --exports-dir); the simulator writes its own.
+    Files that cannot be fetched are listed in raw_dispatch_pro.file_errors; the extract goes on.
+    """
     from dlt_pipelines.pipeline import ExtractError, run_extract
 
+    overrides = {"exports_dir": exports_dir} if exports_dir else {}
     try:
-        summary = run_extract(get_settings(), full=full, console=console)
+        summary = run_extract(get_settings(**overrides), full=full, console=console)
     except ExtractError as exc:
         _fail(str(exc))
     table = Table("raw table", "rows", title=f"raw_dispatch_pro in {summary.duckdb_path}")
@@ -114,6 +131,10 @@ def inventory(invoices: InvoicesOption = "custom") -> None:
                   f"{f.inferred_type}): add it to dbt_project/seeds/custom_fields.csv")  # fmt: skip
     for note in result.notes:
         console.print(f"note: {note}")
+    for table, reason in result.not_migrated.items():  # from the last extract (e.g. no exports folder)
+        err.print(f"[yellow]not migrated[/] {table}: {reason}")
+    if result.not_migrated_path:
+        console.print(f"not migrated: {len(result.not_migrated)} source tables → {result.not_migrated_path}")
 
 
 @schema_app.command("check")

@@ -6,6 +6,9 @@ Writes under ``settings.build_dir``:
 - ``inventory/custom_fields_source.csv``: every custom-property definition in the source with the type, length
   and picklist values inferred from its definition and data, and the seeded Salesforce field it maps to
   (``custom_fields_unseeded`` lists those with none: add them to ``seeds/custom_fields.csv``);
+- ``inventory/not_migrated.csv``: source data the last extract could not take (e.g. Dispatch Pro's playbooks,
+  dashboards and dispatch metadata without the customer's export folder), with the reason, from
+  ``<data_dir>/extract_report.json``;
 - ``manifest.csv`` and ``metadata/`` + ``sfdx-project.json`` (``workbench.manifest``);
 - it also refreshes the marts' contracts from the seeds (``workbench.contracts``).
 """
@@ -79,6 +82,8 @@ class InventoryResult:
     source_custom_fields: list[SourceCustomField] = field(default_factory=list)
     contracts_refreshed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    not_migrated: dict[str, str] = field(default_factory=dict)  # source table -> why it is not migrated
+    not_migrated_path: Path | None = None
 
     @property
     def custom_fields_unseeded(self) -> list[SourceCustomField]:
@@ -210,6 +215,26 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
         writer.writerows(rows)
 
 
+def _not_migrated(settings: Settings, result: InventoryResult) -> None:
+    """What the last extract reported as not migrated (and why), listed in ``not_migrated.csv``."""
+    from dlt_pipelines.dispatch_pro.settings import EXPORT_FOLDER_CONTENT
+    from dlt_pipelines.pipeline import read_report
+
+    report = read_report(settings)
+    if report is None:
+        return
+    result.not_migrated = dict(report.get("not_migrated") or {})
+    result.not_migrated_path = settings.build_dir / "inventory" / "not_migrated.csv"
+    _write_csv(
+        result.not_migrated_path,
+        ["source_table", "content", "status", "reason"],
+        [
+            [table, EXPORT_FOLDER_CONTENT.get(table, ""), "not migrated", reason]
+            for table, reason in sorted(result.not_migrated.items())
+        ],
+    )
+
+
 def run_inventory(settings: Settings, invoices: str = "custom") -> InventoryResult:
     """Build the manifest and metadata from the seeds; profile the source when raw data exists."""
     field_list = load_field_list()
@@ -223,6 +248,7 @@ def run_inventory(settings: Settings, invoices: str = "custom") -> InventoryResu
         custom_objects=[o.name for o in field_list.enabled_objects(invoices) if o.custom],
         contracts_refreshed=write_mart_properties(),
     )
+    _not_migrated(settings, result)
     schemas_dir = settings.data_dir / "schemas"
     if not settings.duckdb_path.is_file():
         result.notes.append(

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     target: str = "sandbox"  # sandbox | salesforce
     sandbox_seed: int = 42
     sandbox_scale: str = "tiny"
+    # the customer's Dispatch Pro export folder (playbooks, dashboards, dispatch metadata: not in the public
+    # API); also dlt config `sources.dispatch_pro.exports_folder`; the simulator writes one of its own
+    exports_dir: Path | None = None
 
     @cached_property
     def duckdb_path(self) -> Path:

@@ -1,9 +1,11 @@
 """Dispatch Pro (ServiceTitan v2 API) source: raw tables for the migration, built on dlt's ``rest_api``.
 
 One resource per endpoint (see ``settings.ENDPOINTS``), merged on primary keys, incremental on ``modifiedOn``
-for export endpoints; job history flattened to one row per event; attachment metadata over jobs; attachment
-and signature bytes into a content-addressed store (``files``). One OAuth2 auth object signs every request.
-Playbooks and dashboards come from the API or, with ``exports_folder``, from a folder of JSON export files.
+for export endpoints; job history flattened to one row per event; attachment metadata over jobs; report
+definitions over report categories; attachment and signature bytes into a content-addressed store (``files``,
+failures in ``file_errors``). One OAuth2 auth object signs every request and one pacer keeps them under
+ServiceTitan's rate limit. Only paths of ServiceTitan's published v2 specs are called: what Dispatch Pro keeps
+outside the API (dispatch metadata, playbooks, dashboards) comes from the customer's ``exports_folder``.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from requests import Response, Session
 
 from .arrow_pages import ArrowPages
 from .auth import AuthError, ServiceTitanAuth
-from .exports import ExportFileError, read_export_records
-from .files import FileRef, FileStore
+from .exports import ExportFileError, exports_status, read_export_batches
+from .files import DOWNLOAD_WORKERS, ERRORS_TABLE, FileRef, FileStore
 from .guards import MalformedPageError, PageGuard
+from .pacing import DEFAULT_RATE_PER_S, pace_session
 from .paginators import ExportPaginator, list_paginator
 from .settings import (
     ARROW_FILE_FORMAT,
@@ -36,6 +39,8 @@ from .settings import (
     JOB_ATTACHMENTS_PATH,
     JOB_HISTORY_PATH,
     LIST_PAGE_SIZE,
+    REPORT_PATH,
+    REPORTS_PATH,
     ROWS_FILE_FORMAT,
     TEXT_VALUE_PATHS,
     Endpoint,
@@ -48,6 +53,7 @@ __all__ = [
     "ServiceTitanAuth",
     "dispatch_pro",
     "dispatch_pro_exports",
+    "exports_status",
 ]
 
 
@@ -60,9 +66,10 @@ def make_session(
     request_max_attempts: int,
     request_backoff_factor: float,
     request_max_retry_delay: float,
+    max_requests_per_second: float | None = DEFAULT_RATE_PER_S,
 ) -> Session:
-    """A session with dlt's retry: 429 (honouring Retry-After), 5xx, connection errors, timeouts."""
-    return Client(
+    """A session with dlt's retry (429 honouring Retry-After, 5xx, connection errors, timeouts), paced."""
+    session = Client(
         request_timeout=request_timeout,
         raise_for_status=False,
         request_max_attempts=request_max_attempts,
@@ -70,6 +77,8 @@ def make_session(
         request_max_retry_delay=request_max_retry_delay,
         respect_retry_after_header=True,
     ).session
+    pace_session(session, max_requests_per_second)
+    return session
 
 
 def _incremental(cursor: str, initial_from: str) -> dict[str, Any]:
@@ -178,35 +187,66 @@ def _walk_units(units: list[Any] | None) -> Iterator[dict[str, Any]]:
             yield from _walk_units(unit.get("units"))
 
 
-def _signature_file_id(attachment: dict[str, Any]) -> str | None:
-    """A signature image's downloadable id: ``id`` if given, else the stem of ``fileName`` (``123.png``)."""
-    if attachment.get("id") is not None:
-        return str(attachment["id"])
-    name = attachment.get("fileName")
-    return Path(name).stem if name else None
+def _signature_ref(
+    attachment: dict[str, Any], submission: dict[str, Any], unit: dict[str, Any], position: int, tenant: str
+) -> tuple[str, str | None, str | None]:
+    """(source id, download path, problem) of one signature attachment.
+
+    forms-v2 documents ``units`` as an untyped array, so no field of a signature attachment is promised. The
+    source relies on one: an integer ``id``, the job-attachment id ``jobs/attachment/{id}`` downloads. It
+    never guesses an id from ``fileName``; without an ``id`` the signature is listed in ``file_errors``.
+    """
+    raw_id = attachment.get("id")
+    if isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.strip().isdigit()):
+        source_id = str(int(raw_id))
+        return source_id, ATTACHMENT_DOWNLOAD_PATH.format(tenant=tenant, id=source_id), None
+    source_id = f"submission {submission.get('id')} unit {unit.get('id')} #{position}"
+    if raw_id is not None:
+        return source_id, None, f"signature {source_id}: attachment id {raw_id!r} is not an integer id"
+    return (
+        source_id,
+        None,
+        (
+            f"signature {source_id}: the attachment carries no id (only {attachment.get('fileName')!r}); the "
+            "forms-v2 spec gives no downloadable id for a signature, so the source does not guess one"
+        ),
+    )
 
 
 def signature_refs(submission: dict[str, Any], tenant: str) -> Iterator[FileRef]:
-    """Signature images referenced by a form submission's signature units (an attachment id each)."""
+    """Signature images referenced by a form submission's signature units (see ``_signature_ref``)."""
     owners = submission.get("owners") or []
-    job_id = next((o.get("id") for o in owners if o.get("type") == "Job"), None)
+    job_id = next((o.get("id") for o in owners if isinstance(o, dict) and o.get("type") == "Job"), None)
     for unit in _walk_units(submission.get("units")):
         if str(unit.get("type", "")).lower() != "signature":
             continue
-        for attachment in unit.get("attachments") or []:
-            source_id = _signature_file_id(attachment)
-            if source_id is None:
-                raise ValueError(
-                    f"form submission {submission.get('id')}: signature unit {unit.get('id')!r} has an "
-                    f"attachment without an id or file name: {attachment!r}"
-                )
+        for position, attachment in enumerate(unit.get("attachments") or []):
+            if not isinstance(attachment, dict):
+                attachment = {"fileName": str(attachment)}
+            source_id, path, problem = _signature_ref(attachment, submission, unit, position, tenant)
             yield FileRef(
                 kind="signature",
-                source_id=str(source_id),
+                source_id=source_id,
                 job_id=job_id,
                 file_name=attachment.get("originalFileName") or attachment.get("fileName"),
-                download_path=ATTACHMENT_DOWNLOAD_PATH.format(tenant=tenant, id=source_id),
+                download_path=path,
+                problem=problem,
             )
+
+
+ERROR_HINTS = dlt.mark.make_hints(
+    table_name=ERRORS_TABLE, primary_key=("kind", "source_id"), write_disposition="merge"
+)
+
+
+def _file_rows(rows: Iterator[dict[str, Any]]) -> Iterator[Any]:
+    """Stored files as they are; failures to the ``file_errors`` table."""
+    for row in rows:
+        if row.pop("_error", False):
+            # a table variant keyed like ``files``: one row per failing file, replaced when it fails again
+            yield dlt.mark.with_hints(row, ERROR_HINTS, create_table_variant=True)
+        else:
+            yield row
 
 
 def file_resources(
@@ -221,29 +261,61 @@ def file_resources(
 
     @dlt.transformer(name="attachment_files", data_from=attachments, **hints)
     def attachment_files(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        yield from store.fetch_all(_attachment_refs(rows, tenant))
+        yield from _file_rows(store.fetch_all(_attachment_refs(rows, tenant)))
 
     @dlt.transformer(name="signature_files", data_from=submissions, **hints)
     def signature_files(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        for submission in rows:
-            yield from store.fetch_all(signature_refs(submission, tenant))
+        refs = [ref for submission in rows for ref in signature_refs(submission, tenant)]
+        yield from _file_rows(store.fetch_all(refs))
 
     return [attachment_files, signature_files]
 
 
-def dispatch_pro_exports(
-    folder: str | Path, tables: tuple[str, ...] = EXPORT_FOLDER_TABLES
-) -> list[DltResource]:
-    """Playbooks and dashboards read from a folder of JSON export files instead of the API."""
+def dispatch_pro_exports(folder: str | Path, tables: list[str] | tuple[str, ...]) -> list[DltResource]:
+    """Dispatch Pro-only tables read from the customer's export folder, merged on their keys (as the API
+    tables are, so the raw tables keep the same dlt columns, ``_dlt_root_id`` on child rows included)."""
     return [
         dlt.resource(
-            read_export_records(Path(folder), table),
+            read_export_batches(Path(folder), table),
             name=table,
-            primary_key="id",
-            write_disposition="replace",
+            primary_key=EXPORT_FOLDER_TABLES[table],
+            write_disposition="merge",
         )
         for table in tables
     ]
+
+
+def reports_resource(client: RESTClient, tenant: str, categories: DltResource, page_size: int) -> DltResource:
+    """Report definitions (fields and parameters) of every report in each category, for the rebuild."""
+
+    @dlt.transformer(
+        name="reports",
+        data_from=categories,
+        primary_key=("category_id", "id"),
+        write_disposition="merge",
+    )
+    def reports(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+        for category in rows:
+            path = REPORTS_PATH.format(tenant=tenant, category=category["id"])
+            guard = PageGuard("/" + REPORTS_PATH.format(tenant=tenant, category="{report_category}"))
+            hooks = {"response": [guard, _raise_for_status]}
+            for page in client.paginate(
+                path,
+                params={"pageSize": page_size},
+                paginator=list_paginator(),
+                data_selector="data",
+                hooks=hooks,
+            ):
+                out = []
+                for report in page:
+                    detail = client.get(
+                        REPORT_PATH.format(tenant=tenant, category=category["id"], report=report["id"]),
+                        hooks={"response": [_raise_for_status]},
+                    ).json()
+                    out.append({**report, **detail, "categoryId": category["id"]})
+                yield out
+
+    return reports
 
 
 def text_value_hints(paths: tuple[tuple[str, ...], ...]) -> dict[tuple[str, ...], dict[str, Any]]:
@@ -275,6 +347,8 @@ def dispatch_pro(
     initial_from: str = DEFAULT_INITIAL_FROM,
     list_page_size: int = LIST_PAGE_SIZE,
     parallel_attachments: bool = True,
+    max_requests_per_second: float = DEFAULT_RATE_PER_S,
+    download_workers: int = DOWNLOAD_WORKERS,
     request_timeout: float = 60.0,
     request_max_attempts: int = 8,
     request_backoff_factor: float = 0.5,
@@ -282,19 +356,27 @@ def dispatch_pro(
 ) -> list[DltResource]:
     """Every Dispatch Pro raw table. ``files_dir`` set: also download attachments and signatures there.
 
+    ``exports_folder``: the customer's Dispatch Pro export (``exports.py``); tables it lacks are not extracted
+    (``exports.exports_status`` says which and why). ``max_requests_per_second`` paces every request (API
+    limit: 60 per second per app and tenant; 0 = unpaced).
+
     ``known_files`` maps ``"<kind>:<source_id>"`` to the sha256 already in the store (from an earlier load) so
     those files are not downloaded again.
     """
     tenant = str(tenant)
     session = make_session(
-        request_timeout, request_max_attempts, request_backoff_factor, request_max_retry_delay
+        request_timeout,
+        request_max_attempts,
+        request_backoff_factor,
+        request_max_retry_delay,
+        max_requests_per_second,
     )
     auth = ServiceTitanAuth(
         access_token_url=token_url, client_id=client_id, client_secret=client_secret, session=session
     )
     auth.resolve()
     headers = {"ST-App-Key": app_key}
-    endpoints = [e for e in ENDPOINTS if not (exports_folder and e.table in EXPORT_FOLDER_TABLES)]
+    endpoints = list(ENDPOINTS)
     config: dict[str, Any] = {
         "client": {"base_url": base_url, "headers": headers, "auth": auth, "session": session},
         "resources": [endpoint_resource(e, tenant, initial_from, list_page_size) for e in endpoints]
@@ -303,10 +385,12 @@ def dispatch_pro(
     resources = {r.name: r for r in rest_api_resources(config)}
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
     resources["job_history"] = job_history_resource(client, tenant, initial_from)
-    if exports_folder:
-        resources.update({r.name: r for r in dispatch_pro_exports(exports_folder)})
+    resources["reports"] = reports_resource(client, tenant, resources["report_categories"], list_page_size)
+    exports = exports_status(exports_folder)
+    if exports.present:
+        resources.update({r.name: r for r in dispatch_pro_exports(exports.folder, exports.present)})
     if files_dir:
-        store = FileStore(client, Path(files_dir), dict(known_files or {}))
+        store = FileStore(client, Path(files_dir), dict(known_files or {}), workers=download_workers)
         for r in file_resources(store, tenant, resources["job_attachments"], resources["form_submissions"]):
             resources[r.name] = r
     for name, resource in resources.items():

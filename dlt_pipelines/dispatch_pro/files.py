@@ -1,7 +1,10 @@
 """Content-addressed file store: attachments and signatures streamed to ``files_dir/sha[:2]/sha``.
 
 Each download is hashed in chunks while it streams to a temporary file, then moved into place. A file whose
-source id is already known with a sha whose blob exists on disk is not downloaded again.
+source id is already known with a sha whose blob exists on disk is not downloaded again. Downloads run
+concurrently (``workers`` threads; the session's pacer keeps them under the API's rate limit). A file that
+cannot be fetched (no downloadable id, HTTP error after retries) becomes a ``file_errors`` row naming the file
+and the reason, and the extract goes on; the next run tries it again.
 """
 
 from __future__ import annotations
@@ -9,14 +12,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from dlt.sources.helpers.rest_client import RESTClient
 
 CHUNK_SIZE = 1024 * 1024
+DOWNLOAD_WORKERS = 8
+ERRORS_TABLE = "file_errors"
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,8 @@ class FileRef:
     source_id: str
     job_id: int | None
     file_name: str | None
-    download_path: str
+    download_path: str | None  # None: the record gives nothing to download it by (see ``problem``)
+    problem: str | None = None
 
 
 class FileDownloadError(RuntimeError):
@@ -41,10 +49,17 @@ def blob_path(files_dir: Path, sha256: str) -> Path:
 class FileStore:
     """Downloads ``FileRef``s into the store and yields one metadata row per file fetched."""
 
-    def __init__(self, client: RESTClient, files_dir: Path, known: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        client: RESTClient,
+        files_dir: Path,
+        known: dict[str, str] | None = None,
+        workers: int = DOWNLOAD_WORKERS,
+    ) -> None:
         self.client = client
         self.files_dir = Path(files_dir)
         self.known = known or {}
+        self.workers = max(1, workers)
 
     @staticmethod
     def key(kind: str, source_id: str) -> str:
@@ -55,7 +70,9 @@ class FileStore:
         return bool(sha) and blob_path(self.files_dir, sha).exists()
 
     def fetch(self, ref: FileRef) -> dict[str, Any]:
-        """Stream one file into the store and return its metadata row."""
+        """Stream one file into the store and return its metadata row (FileDownloadError if it cannot)."""
+        if ref.download_path is None:
+            raise FileDownloadError(ref.problem or f"{ref.kind} {ref.source_id} has no download path")
         tmp_dir = self.files_dir / ".tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
         digest, size = hashlib.sha256(), 0
@@ -64,6 +81,7 @@ class FileStore:
             with os.fdopen(fd, "wb") as out:
                 response = self.client.get(ref.download_path, stream=True)
                 if response.status_code >= 400:
+                    response.close()
                     raise FileDownloadError(
                         f"download of {ref.kind} {ref.source_id} (job {ref.job_id}) from {ref.download_path} "
                         f"failed with HTTP {response.status_code}"
@@ -93,7 +111,32 @@ class FileStore:
             "path": str(final.relative_to(self.files_dir)),
         }
 
-    def fetch_all(self, refs: Iterator[FileRef]) -> Iterator[dict[str, Any]]:
-        for ref in refs:
-            if not self.is_current(ref):
-                yield self.fetch(ref)
+    def fetch_or_error(self, ref: FileRef) -> dict[str, Any]:
+        """The file's metadata row, or (marked for ``file_errors``) a row saying why it was not fetched."""
+        try:
+            return self.fetch(ref)
+        except FileDownloadError as exc:
+            return error_row(ref, str(exc))
+
+    def fetch_all(self, refs: Iterable[FileRef]) -> Iterator[dict[str, Any]]:
+        """Rows for every ref not already stored: files and error rows (``row["_error"]`` set), in order."""
+        todo = [ref for ref in refs if not self.is_current(ref)]
+        if self.workers == 1 or len(todo) < 2:
+            yield from map(self.fetch_or_error, todo)
+            return
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="dp2sf-files") as pool:
+            yield from pool.map(self.fetch_or_error, todo)
+
+
+def error_row(ref: FileRef, message: str) -> dict[str, Any]:
+    """A ``file_errors`` row: which file, where it belongs, and why it is not in the store."""
+    return {
+        "_error": True,
+        "kind": ref.kind,
+        "source_id": ref.source_id,
+        "job_id": ref.job_id,
+        "file_name": ref.file_name,
+        "download_path": ref.download_path,
+        "error": message,
+        "failed_at": datetime.now(UTC).isoformat(),
+    }

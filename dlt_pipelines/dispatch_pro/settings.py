@@ -44,6 +44,11 @@ def _list(table: str, module: str, name: str, **kw) -> Endpoint:
     return Endpoint(table, f"{module}/v2/tenant/{{tenant}}/{name}", "list", **kw)
 
 
+# `active` as the specs document it (ActiveRequestArg: True | Any | False). Where an endpoint has it and its
+# default is "only active items", the source sends Any so inactive records migrate too (tap-service-titan
+# PR #399 fixed the same gap). Export endpoints without the parameter (customers, locations, technicians, ...)
+# return every record with its `active` flag; export/appointments defaults to all items. The per-endpoint
+# list is checked against ../shared/reference/servicetitan-openapi by tests/extract/test_extract_spec.py.
 ANY = (("active", "Any"),)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -56,12 +61,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _list("location_custom_field_types", "crm", "locations/custom-fields"),
     # jpm (job_history is a custom resource: it has no modifiedOn and is flattened)
     _export("jobs", "jpm", "jobs"),
-    _export("appointments", "jpm", "appointments"),
+    _export("appointments", "jpm", "appointments", extra_params=ANY),
     _export("job_notes", "jpm", "job-notes"),
     _list("job_types", "jpm", "job-types", extra_params=ANY),
     _list("job_custom_field_types", "jpm", "jobs/custom-fields"),
     # dispatch
-    _export("appointment_assignments", "dispatch", "appointment-assignments"),
+    _export("appointment_assignments", "dispatch", "appointment-assignments", extra_params=ANY),
     _list("technician_shifts", "dispatch", "technician-shifts", extra_params=ANY),
     _list("technician_skills", "dispatch", "technician-skills", extra_params=ANY),
     _list("zones", "dispatch", "zones", extra_params=ANY),
@@ -76,25 +81,39 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _list("invoice_custom_field_types", "accounting", "invoices/custom-fields"),
     # forms (signatures live in submissions; attachments are a transformer over jobs)
     _list(
-        "form_submissions", "forms", "submissions", cursor="submittedOn", cursor_param="submittedOnOrAfter"
+        "form_submissions",
+        "forms",
+        "submissions",
+        cursor="submittedOn",
+        cursor_param="submittedOnOrAfter",
+        extra_params=ANY,
     ),
-    # Dispatch Pro additions
-    Endpoint(
-        "job_dispatch_metadata",
-        "dispatch-pro/v1/tenant/{tenant}/export/job-dispatch-metadata",
-        "export",
-        "jobId",
-    ),
-    Endpoint("playbooks", "dispatch-pro/v1/tenant/{tenant}/playbooks", "list", cursor=None, extra_params=ANY),
-    Endpoint(
-        "dashboards", "dispatch-pro/v1/tenant/{tenant}/dashboards", "list", cursor=None, extra_params=ANY
-    ),
+    # telecom: calls become Tasks (the spec's server is .../telecom, its paths start with /v2)
+    _export("calls", "telecom", "calls"),
+    # reporting: report categories (the reports with their fields and parameters are a transformer)
+    _list("report_categories", "reporting", "report-categories"),
 )
 
 JOB_HISTORY_PATH = "jpm/v2/tenant/{tenant}/export/job-history"
 JOB_ATTACHMENTS_PATH = "forms/v2/tenant/{tenant}/jobs/{{resources.jobs.id}}/attachments"
 ATTACHMENT_DOWNLOAD_PATH = "forms/v2/tenant/{tenant}/jobs/attachment/{id}"
-EXPORT_FOLDER_TABLES = ("playbooks", "dashboards")
+REPORTS_PATH = "reporting/v2/tenant/{tenant}/report-category/{category}/reports"
+REPORT_PATH = "reporting/v2/tenant/{tenant}/report-category/{category}/reports/{report}"
+
+# What Dispatch Pro keeps outside ServiceTitan's public API: read from the customer's export folder
+# (exports.py), table -> primary key. No API path is ever called for them.
+EXPORT_FOLDER_TABLES: dict[str, str | tuple[str, ...]] = {
+    "job_dispatch_metadata": "jobId",
+    "playbooks": "id",
+    "dashboards": "id",
+}
+# what each one holds, for the warning and the inventory when the folder does not have it
+EXPORT_FOLDER_CONTENT: dict[str, str] = {
+    "job_dispatch_metadata": "dispatch metadata per job (SLA due dates, auto-dispatch flag and optimizer "
+    "score, technician locks, dispatch zone)",
+    "playbooks": "playbooks (automation rules: triggers, conditions, actions, timers)",
+    "dashboards": "dashboards and their report definitions",
+}
 
 # flat tables (no nested lists, so no child tables): their pages go to dlt as Arrow tables (arrow_pages.py)
 ARROW_TABLES: tuple[str, ...] = (
@@ -117,7 +136,10 @@ TABLES: tuple[str, ...] = (
     *(e.table for e in ENDPOINTS),
     "job_history",
     "job_attachments",
+    "reports",
     "files",
+    "file_errors",
+    *EXPORT_FOLDER_TABLES,
 )
 
 # nested tables whose `value` lands as text, by resource: custom properties (`customFields[{typeId, name,

@@ -2,7 +2,10 @@
 
 Credentials come from the environment (never the command line): DP_SIM_CLIENT_ID, DP_SIM_CLIENT_SECRET,
 DP_SIM_APP_KEY, DP_SIM_TENANT, DP_SIM_ADMIN_TOKEN. Optional: DP_SIM_PRERENDER (auto|on|off) and
-DP_SIM_CACHE_DIR (where rendered records go; default <state-dir>/cache; chunks already there are reused).
+DP_SIM_CACHE_DIR (where rendered records go; default <state-dir>/cache; chunks already there are reused),
+DP_SIM_RATE_LIMIT (requests per second per app and tenant; default 60 as ServiceTitan; 0 = off).
+With ``--state-dir`` the customer's Dispatch Pro export folder is written to ``<state-dir>/exports`` at
+start-up (``exports.py``) and named by ``/health``.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from sandbox.keepalive import KEEP_ALIVE_S
 from .app import SimConfig, create_app
 from .auth import Credentials
 from .skeleton import SCALES
+from .state import SERVICETITAN_RATE_LIMIT
 
 ENV = {
     "client_id": "DP_SIM_CLIENT_ID",
@@ -57,6 +61,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--state-dir", type=Path, default=None, help="where the admin overlay is persisted")
     parser.add_argument("--export-page-size", type=int, default=500)
     parser.add_argument(
+        "--rate-limit",
+        type=float,
+        default=float(os.environ.get("DP_SIM_RATE_LIMIT", SERVICETITAN_RATE_LIMIT)),
+        help="requests per second per app and tenant before 429 + Retry-After (0 = off)",
+    )
+    parser.add_argument(
         "--prerender",
         choices=("auto", "on", "off"),
         default=os.environ.get("DP_SIM_PRERENDER", "auto"),
@@ -74,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         state_dir=args.state_dir,
         export_page_size=args.export_page_size,
         cache_dir=cache_dir,
+        rate_limit_per_s=args.rate_limit,
+        exports_dir=args.state_dir / "exports" if args.state_dir else None,
     )
     try:
         app = create_app(config)

@@ -1,15 +1,15 @@
 """The Dispatch Pro simulator's HTTP app: ServiceTitan-shaped API, token endpoint, health, admin API.
 
 ``create_app(config)`` returns an ASGI app: a :class:`Gate` (request log, 405 for non-GET, injected faults,
-bearer-token and app-key checks) around a FastAPI app with one GET route per endpoint.
+bearer-token and app-key checks, the 60 requests/s rate limit) around a FastAPI app with one GET route per
+endpoint of ServiceTitan's published v2 specs and nothing else: Dispatch Pro-only data (playbooks,
+dashboards, dispatch metadata) is written to the export folder (``exports.py``), not served.
 """
 
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections import deque
-from dataclasses import dataclass, field
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,66 +19,32 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import records_forms as forms
-from .auth import SCOPE, Credentials, TokenStore
+from . import records_telecom as tel
+from .auth import SCOPE
 from .cache import RecordCache, cache_root
+from .dataset import WINDOW_END, Dataset
+from .deps import ApiError, check_tenant, json_response, problem
 from .entities import ENTITIES, Entity
-from .faults import FaultBook
-from .generator import WINDOW_END, Dataset
+from .exports import write_exports
 from .overlay import Overlay
-from .paging import BadRequest, export_body, list_page, parse_list_query
+from .paging import BadRequest, export_body, export_page, list_page, parse_list_query
+from .ratelimit import RateLimiter
 from .records import JOBS, rid
+from .state import SimConfig, SimState
 
 TOKEN_PATH = "/connect/token"
-API_PREFIXES = ("/crm/", "/jpm/", "/dispatch/", "/settings/", "/accounting/", "/forms/", "/dispatch-pro/")
-REQUEST_LOG_MAX = 200_000
+API_PREFIXES = (
+    "/crm/",
+    "/jpm/",
+    "/dispatch/",
+    "/settings/",
+    "/accounting/",
+    "/forms/",
+    "/telecom/",
+    "/reporting/",
+)
 
-
-@dataclass
-class SimConfig:
-    seed: int
-    scale: str
-    credentials: Credentials
-    state_dir: Path | None = None
-    export_page_size: int = 500
-    cache_dir: Path | None = None  # rendered base records (see cache.py); None = generate everything
-
-
-@dataclass
-class SimState:
-    config: SimConfig
-    dataset: Dataset
-    tokens: TokenStore = field(default_factory=TokenStore)
-    faults: FaultBook = field(default_factory=FaultBook)
-    requests: deque = field(default_factory=lambda: deque(maxlen=REQUEST_LOG_MAX))
-    cache: RecordCache | None = None
-
-
-class ApiError(Exception):
-    """An error answered as RFC 7807 problem JSON."""
-
-    def __init__(self, status: int, title: str, errors: dict[str, list[str]] | None = None) -> None:
-        super().__init__(title)
-        self.status, self.title, self.errors = status, title, errors or {}
-
-
-def problem(
-    status: int, title: str, errors: dict[str, list[str]] | None = None, headers: dict | None = None
-) -> Response:
-    body = {
-        "type": f"https://httpstatuses.io/{status}",
-        "title": title,
-        "status": status,
-        "traceId": uuid.uuid4().hex,
-        "errors": errors or {},
-        "data": {},
-    }
-    return Response(
-        orjson.dumps(body), status_code=status, media_type="application/problem+json", headers=headers
-    )
-
-
-def json_response(payload: Any) -> Response:
-    return Response(orjson.dumps(payload), media_type="application/json")
+__all__ = ["ApiError", "SimConfig", "SimState", "create_app", "json_response", "problem"]
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -140,8 +106,19 @@ class Gate:
                 "Unauthorized: missing, invalid or expired bearer token",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        if headers.get(b"st-app-key", b"").decode() != state.config.credentials.app_key:
+        app_key = headers.get(b"st-app-key", b"").decode()
+        if app_key != state.config.credentials.app_key:
             return problem(403, "Forbidden: missing or unknown ST-App-Key header")
+        parts = path.split("/")  # /{module}/v2/tenant/{tenant}/...
+        tenant = parts[4] if len(parts) > 4 and parts[3] == "tenant" else ""
+        retry_after = state.limiter.take(app_key, tenant)
+        if retry_after is not None:
+            return problem(
+                429,
+                f"Too many requests: the limit is {state.limiter.limit:g} requests per second per "
+                "application and tenant",
+                headers={"Retry-After": str(retry_after)},
+            )
         return None
 
 
@@ -170,22 +147,40 @@ def _truncating(send: Any) -> Any:
 # ------------------------------------------------------------------------------------------------------------
 # routes
 # ------------------------------------------------------------------------------------------------------------
-def _check_tenant(state: SimState, tenant: str) -> None:
-    if tenant != state.config.credentials.tenant:
-        raise ApiError(404, f"Tenant {tenant!r} not found for this client")
+def _active_filter(ent: Entity, params: Any) -> str | None:
+    """The ``active`` filter to apply to an export page: None = all records (the spec's default or Any)."""
+    if ent.active_default is None:
+        return None  # the endpoint documents no `active` parameter: every record, with its flag
+    raw = params.get("active")
+    value = (raw or ent.active_default).strip().capitalize()
+    if value not in ("True", "False", "Any"):
+        raise BadRequest("active", f"'active' must be True, False or Any, got {raw!r}")
+    return None if value == "Any" else value
 
 
 def _export_handler(state: SimState, ent: Entity) -> Any:
     async def handler(request: Request, tenant: str) -> Response:
-        _check_tenant(state, tenant)
+        check_tenant(state, tenant)
         params = request.query_params
         irc = params.get("includeRecentChanges", "false").lower()
         if irc not in ("true", "false", "1", "0", ""):
             raise BadRequest(
                 "includeRecentChanges", f"'includeRecentChanges' must be true or false, got {irc!r}"
             )
-        body = export_body(state.dataset, ent, params.get("from"), state.config.export_page_size, state.cache)
-        return Response(body, media_type="application/json")
+        size = state.config.export_page_size
+        active = _active_filter(ent, params)
+        if active is None:
+            body = export_body(state.dataset, ent, params.get("from"), size, state.cache)
+            return Response(body, media_type="application/json")
+        page = export_page(state.dataset, ent, params.get("from"), size)
+        wanted = active == "True"
+        return json_response(
+            {
+                "hasMore": page.has_more,
+                "continueFrom": page.continue_from,
+                "data": [row for row in page.data if bool(row.get("active", True)) == wanted],
+            }
+        )
 
     handler.__name__ = f"export_{ent.key}"
     return handler
@@ -193,7 +188,7 @@ def _export_handler(state: SimState, ent: Entity) -> Any:
 
 def _list_handler(state: SimState, ent: Entity) -> Any:
     async def handler(request: Request, tenant: str) -> Response:
-        _check_tenant(state, tenant)
+        check_tenant(state, tenant)
         q = parse_list_query(dict(request.query_params))
         ds = state.dataset
         return json_response(list_page(ent.count(ds), ent.getter(ds), q, ent.all_active))
@@ -214,23 +209,24 @@ def _job_index(state: SimState, job_id: str) -> int:
 
 def add_routes(app: FastAPI, state: SimState) -> None:
     for ent in ENTITIES.values():
-        if ent.key == "job_attachments":
+        if ent.key == "job_attachments" or not ent.served:
             continue
         factory = _export_handler if ent.kind == "export" else _list_handler
         app.add_api_route(ent.url, factory(state, ent), methods=["GET"], name=ent.key)
 
     @app.get("/forms/v2/tenant/{tenant}/jobs/{job_id}/attachments", name="job_attachments")
     async def job_attachments(request: Request, tenant: str, job_id: str) -> Response:
-        _check_tenant(state, tenant)
+        check_tenant(state, tenant)
         q = parse_list_query(dict(request.query_params))
         ds, j = state.dataset, _job_index(state, job_id)
         off = ds.sk.att_off
         first, n = (off[j], off[j + 1] - off[j]) if j < ds.sk.scale.jobs else (0, 0)
-        return json_response(list_page(n, lambda i: forms.attachment(ds, first + i), q, True))
+        indexes = [*range(first, first + n), *forms.created_attachments_of(ds, j)]
+        return json_response(list_page(len(indexes), lambda i: forms.attachment(ds, indexes[i]), q, True))
 
     @app.get("/forms/v2/tenant/{tenant}/jobs/attachment/{file_id}", name="job_attachment_download")
     async def download(tenant: str, file_id: str) -> Response:
-        _check_tenant(state, tenant)
+        check_tenant(state, tenant)
         try:
             info = forms.file_info(state.dataset, int(file_id))
         except ValueError:
@@ -244,6 +240,25 @@ def add_routes(app: FastAPI, state: SimState) -> None:
         return StreamingResponse(
             forms.file_chunks(state.dataset, info), media_type=info.content_type, headers=headers
         )
+
+    @app.get("/reporting/v2/tenant/{tenant}/report-category/{category}/reports", name="reports")
+    async def reports(request: Request, tenant: str, category: str) -> Response:
+        check_tenant(state, tenant)
+        q = parse_list_query(dict(request.query_params))
+        rows = [
+            {k: r[k] for k in ("id", "name", "description")} for r in tel.reports(state.dataset, category)
+        ]
+        if not rows and category not in dict(tel.REPORT_CATEGORIES):
+            raise ApiError(404, f"Report category {category!r} not found")
+        return json_response(list_page(len(rows), rows.__getitem__, q, True))
+
+    @app.get("/reporting/v2/tenant/{tenant}/report-category/{category}/reports/{report_id}", name="report")
+    async def report(tenant: str, category: str, report_id: str) -> Response:
+        check_tenant(state, tenant)
+        for row in tel.reports(state.dataset, category):
+            if str(row["id"]) == report_id:
+                return json_response(row)
+        raise ApiError(404, f"Report {report_id} not found in category {category!r}")
 
     @app.post(TOKEN_PATH)
     async def token(request: Request) -> Response:
@@ -263,18 +278,44 @@ def add_routes(app: FastAPI, state: SimState) -> None:
 
     @app.get("/health")
     async def health() -> Response:
-        return json_response({"status": "ok", "seed": state.config.seed, "scale": state.config.scale})
+        exports = state.config.exports_dir
+        return json_response(
+            {
+                "status": "ok",
+                "seed": state.config.seed,
+                "scale": state.config.scale,
+                "exports_dir": str(exports) if exports else None,
+                "exports_ready": state.exports_ready,
+                "exports_error": state.exports_error,
+            }
+        )
+
+
+def _write_exports_once(state: SimState, folder: Path) -> None:
+    try:
+        write_exports(state.dataset, folder)
+        state.exports_ready = True
+    except OSError as exc:  # reported by /health; the extract then warns what will not migrate
+        state.exports_error = f"could not write the export folder {folder}: {exc}"
 
 
 def create_app(config: SimConfig) -> Gate:
-    """The simulator as an ASGI app."""
+    """The simulator as an ASGI app (writes the export folder first when ``config.exports_dir`` is set)."""
     from .admin import admin_router
 
     overlay_path = config.state_dir / "overlay.json" if config.state_dir else None
     overlay = Overlay(overlay_path, floor_ticks=WINDOW_END + 1)
-    state = SimState(config=config, dataset=Dataset(config.seed, config.scale, overlay))
+    state = SimState(
+        config=config,
+        dataset=Dataset(config.seed, config.scale, overlay),
+        limiter=RateLimiter(config.rate_limit_per_s),
+    )
     if config.cache_dir is not None:
         state.cache = RecordCache(cache_root(config.cache_dir, config.seed, config.scale))
+    if config.exports_dir is not None:  # in the background: at M it takes longer than a start-up may
+        threading.Thread(
+            target=_write_exports_once, args=(state, config.exports_dir), name="exports", daemon=True
+        ).start()
     app = FastAPI(title="Dispatch Pro simulator", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.exception_handler(ApiError)
@@ -290,6 +331,6 @@ def create_app(config: SimConfig) -> Gate:
         return problem(exc.status_code, str(exc.detail))
 
     add_routes(app, state)
-    app.include_router(admin_router(state))
+    app.include_router(admin_router)
     app.state.sim = state
     return Gate(app, state)

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import orjson
 
+from .dataset import Dataset
 from .entities import ENTITIES, Entity
-from .generator import Dataset
 from .records import JOBS
 
 CHUNK = 2_000
@@ -37,6 +37,7 @@ JOB_DEPENDENT = {
     "invoice_items",
     "payments",
     "job_dispatch_metadata",
+    "calls",
 }
 
 
@@ -46,7 +47,17 @@ def code_fingerprint() -> str:
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256(FORMAT_VERSION.encode())
     for name in sorted(p.name for p in here.glob("*.py")):
-        if name not in ("app.py", "admin.py", "auth.py", "faults.py", "__main__.py"):
+        if name not in (
+            "app.py",
+            "admin.py",
+            "auth.py",
+            "faults.py",
+            "__main__.py",
+            "deps.py",
+            "state.py",
+            "ratelimit.py",
+            "exports.py",
+        ):
             digest.update(name.encode() + (here / name).read_bytes())
     return digest.hexdigest()[:12]
 

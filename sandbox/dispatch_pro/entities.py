@@ -11,7 +11,8 @@ from . import records as rec
 from . import records_automation as auto
 from . import records_forms as forms
 from . import records_settings as sets
-from .generator import Dataset
+from . import records_telecom as tel
+from .dataset import Dataset
 
 Builder = Callable[[Dataset, int], dict[str, Any]]
 Whole = Callable[[Dataset], list[dict[str, Any]]]
@@ -31,6 +32,10 @@ class Entity:
     whole: Whole | None = None
     creatable: bool = False
     all_active: bool = False  # list entities without an active flag
+    # the `active` filter as the spec documents it: None = the endpoint has no such parameter (all records);
+    # "True" = only active records unless asked (ActiveRequestArg True | Any | False); "Any" = all by default
+    active_default: str | None = None
+    served: bool = True  # False: Dispatch Pro-only data, not in ServiceTitan's API (written to the exports)
 
     @property
     def url(self) -> str:
@@ -45,17 +50,27 @@ class Entity:
 
     def count(self, ds: Dataset) -> int:
         """Records served (export: base + created by the admin API; list: with active=Any)."""
-        created = ds.overlay.n_created(self.code) if ds.overlay and self.kind == "export" else 0
+        creates = self.kind == "export" or self.creatable
+        created = ds.overlay.n_created(self.code) if ds.overlay and creates else 0
         return self.base(ds) + created
 
     def getter(self, ds: Dataset) -> Callable[[int], dict[str, Any]]:
         """A record-by-index function (small entities are built once per call of ``getter``)."""
         if self.build is not None:
             build = self.build
-            return lambda i: build(ds, i)
-        assert self.whole is not None
-        rows = self.whole(ds)
-        return rows.__getitem__
+            get: Callable[[int], dict[str, Any]] = lambda i: build(ds, i)  # noqa: E731
+        else:
+            assert self.whole is not None
+            get = self.whole(ds).__getitem__
+        overlay, code = ds.overlay, self.code
+        if overlay is None or not overlay.deactivated.get(code):
+            return get
+
+        def deactivated(i: int) -> dict[str, Any]:  # records the admin API set inactive
+            record = get(i)
+            return {**record, "active": False} if overlay.is_deactivated(code, i) else record
+
+        return deactivated
 
     def iter_all(self, ds: Dataset) -> Iterator[dict[str, Any]]:
         get = self.getter(ds)
@@ -64,16 +79,16 @@ class Entity:
 
 
 def _e(key: str, module: str, path: str, code: int, n_base: Callable[[Dataset], int], build: Builder,
-       creatable: bool = False) -> Entity:  # fmt: skip
-    return Entity(key, "export", module, path, code, n_base, build, None, creatable)
+       creatable: bool = False, **kw: Any) -> Entity:  # fmt: skip
+    return Entity(key, "export", module, path, code, n_base, build, None, creatable, **kw)
 
 
 def _w(key: str, module: str, path: str, code: int, whole: Whole) -> Entity:
     return Entity(key, "export", module, path, code, None, None, whole)
 
 
-def _l(key: str, module: str, path: str, whole: Whole, all_active: bool = False) -> Entity:
-    return Entity(key, "list", module, path, whole=whole, all_active=all_active)
+def _l(key: str, module: str, path: str, whole: Whole, all_active: bool = False, **kw: Any) -> Entity:
+    return Entity(key, "list", module, path, whole=whole, all_active=all_active, **kw)
 
 
 _ENTITY_LIST = [
@@ -125,6 +140,7 @@ _ENTITY_LIST = [
         rec.APPOINTMENTS,
         lambda d: d.sk.appt_off[-1],
         rec.appointment,
+        active_default="Any",  # jpm-v2: "all items will be returned by default"
     ),
     _e("job_history", "jpm", "export/job-history", rec.JOBS, lambda d: d.sk.scale.jobs, rec.job_history),
     _e(
@@ -145,6 +161,7 @@ _ENTITY_LIST = [
         rec.ASSIGNMENTS,
         lambda d: d.sk.assign_off[-1],
         rec.appointment_assignment,
+        active_default="True",  # dispatch-v2: "only active items will be returned by default"
     ),  # fmt: skip
     _l("technician_shifts", "dispatch", "technician-shifts", sets.shift_records),
     _l("technician_skills", "dispatch", "technician-skills", sets.skill_records),
@@ -167,6 +184,7 @@ _ENTITY_LIST = [
         rec.INVOICE_ITEMS,
         lambda d: d.sk.item_off[-1],
         rec.invoice_item,
+        True,  # new line items attach to an existing invoice
     ),  # fmt: skip
     _e("payments", "accounting", "export/payments", rec.PAYMENTS, lambda d: d.sk.pay_off[-1], rec.payment),
     _l(
@@ -194,6 +212,7 @@ _ENTITY_LIST = [
         rec.ATTACHMENTS,
         lambda d: d.sk.att_off[-1],
         forms.attachment,
+        creatable=True,  # new attachments of existing jobs (the job is bumped so a delta lists it again)
         all_active=True,
     ),  # fmt: skip
     _e(
@@ -203,22 +222,15 @@ _ENTITY_LIST = [
         rec.JOBS,
         lambda d: d.sk.scale.jobs,
         rec.job_dispatch_metadata,
+        served=False,
     ),  # fmt: skip
-    _l("playbooks", "dispatch-pro", "playbooks", auto.playbook_records),
-    _l("dashboards", "dispatch-pro", "dashboards", auto.dashboard_records, all_active=True),
+    _l("playbooks", "dispatch-pro", "playbooks", auto.playbook_records, served=False),
+    _l("dashboards", "dispatch-pro", "dashboards", auto.dashboard_records, all_active=True, served=False),
+    _e("calls", "telecom", "export/calls", tel.CALLS, lambda d: d.sk.call_off[-1], tel.call, True),
+    _l("report_categories", "reporting", "report-categories", tel.report_categories, all_active=True),
 ]
 
 ENTITIES: dict[str, Entity] = {e.key: e for e in _ENTITY_LIST}
-
-# base record counts by entity code (for modifiedOn spacing); the jobs code also drives its two views
-BASE_COUNT_BY_CODE: dict[int, Callable[[Dataset], int]] = {
-    rec.TECHNICIANS: lambda d: d.sk.scale.technicians,
-    rec.EMPLOYEES: lambda d: d.sk.scale.employees,
-    rec.BUSINESS_UNITS: lambda d: len(cat.BUSINESS_UNITS),
-}
-for _ent in _ENTITY_LIST:
-    if _ent.kind == "export" and _ent.n_base is not None:
-        BASE_COUNT_BY_CODE.setdefault(_ent.code, _ent.n_base)
 
 # the admin API's entity names: raw table names, plus endpoint spellings ("customers/contacts", "job-notes")
 ALIASES = {e.path.removeprefix("export/").replace("/", "_").replace("-", "_"): e.key for e in _ENTITY_LIST}
@@ -226,11 +238,13 @@ ALIASES.update({"customers_contacts": "customer_contacts", "locations_contacts":
 
 
 def resolve(name: str) -> Entity:
-    """The export entity called ``name`` (table name or endpoint path); ValueError naming the choices."""
+    """The changeable entity called ``name`` (table name or endpoint path); ValueError naming the choices.
+
+    Every export entity, plus job attachments (new attachments for the delta pickup)."""
     key = name.strip().lower().replace("/", "_").replace("-", "_")
     key = ALIASES.get(key, key)
     ent = ENTITIES.get(key)
-    if ent is None or ent.kind != "export":
-        choices = ", ".join(e.key for e in _ENTITY_LIST if e.kind == "export")
+    if ent is None or not (ent.kind == "export" or ent.creatable):
+        choices = ", ".join(e.key for e in _ENTITY_LIST if e.kind == "export" or e.creatable)
         raise ValueError(f"unknown or non-export entity {name!r}; choose one of: {choices}")
     return ent

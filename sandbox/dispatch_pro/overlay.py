@@ -22,6 +22,7 @@ class Overlay:
         self.floor = floor_ticks
         self.state: dict[int, dict[int, list[int | None]]] = {}
         self.created: dict[int, int] = {}  # code -> number of created records
+        self.deactivated: dict[int, set[int]] = {}  # code -> indexes set inactive by the admin API
         self.version = 0
         self._last = floor_ticks
         self._tails: dict[int, tuple[int, list[tuple[int, int]]]] = {}
@@ -37,6 +38,7 @@ class Overlay:
                 int(code): {int(i): list(v) for i, v in rows.items()} for code, rows in data["state"].items()
             }
             self.created = {int(code): int(n) for code, n in data["created"].items()}
+            self.deactivated = {int(c): set(map(int, ix)) for c, ix in data.get("deactivated", {}).items()}
             self._last = max(int(data["last"]), self.floor)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"cannot read the overlay file {path}: {exc}") from None
@@ -47,7 +49,12 @@ class Overlay:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
-        payload = {"state": self.state, "created": self.created, "last": self._last}
+        payload = {
+            "state": self.state,
+            "created": self.created,
+            "last": self._last,
+            "deactivated": {code: sorted(ix) for code, ix in self.deactivated.items()},
+        }
         tmp.write_text(json.dumps(payload))
         tmp.replace(self.path)
 
@@ -67,6 +74,30 @@ class Overlay:
                 row[0], row[1] = ticks, int(row[1] or 0) + 1
             self.version += 1
             return ticks
+
+    def touch(self, code: int, index: int) -> int:
+        """Bump record ``index``'s modifiedOn without counting a modification (a child of it changed)."""
+        with self._lock:
+            ticks = self._tick()
+            row = self.state.setdefault(code, {}).get(index)
+            if row is None:
+                self.state[code][index] = [ticks, 0, None]
+            else:
+                row[0] = ticks
+            self.version += 1
+            return ticks
+
+    def deactivate(self, code: int, index: int) -> int:
+        """Set record ``index`` inactive (and bump it, as a change). Returns the new ticks."""
+        ticks = self.modify(code, index)
+        with self._lock:
+            self.deactivated.setdefault(code, set()).add(index)
+            self.version += 1
+        return ticks
+
+    def is_deactivated(self, code: int, index: int) -> bool:
+        rows = self.deactivated.get(code)
+        return bool(rows) and index in rows
 
     def create(self, code: int, base_count: int) -> int:
         """Append a new record after the base ones; returns its index."""

@@ -16,8 +16,8 @@ from typing import Any
 import orjson
 
 from .cache import RecordCache, usable
+from .dataset import Dataset
 from .entities import Entity
-from .generator import Dataset
 from .records import rid
 from .timefmt import parse
 

@@ -13,20 +13,35 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from . import catalog as cat
+from .dataset import (  # noqa: F401 - re-exported: the record builders' entity codes
+    APPOINTMENTS,
+    ASSIGNMENTS,
+    BUSINESS_UNITS,
+    CUSTOMER_CONTACTS,
+    CUSTOMERS,
+    EMPLOYEES,
+    INVOICE_ITEMS,
+    INVOICES,
+    JOB_NOTES,
+    JOBS,
+    LOCATION_CONTACTS,
+    LOCATIONS,
+    PAYMENTS,
+    TECHNICIANS,
+    rid,
+)
 from .rng import Rng
 from .skeleton import JOB_STATUSES, PRIORITIES
 from .timefmt import TICKS_PER_DAY, TICKS_PER_SECOND, fmt
 
 if TYPE_CHECKING:
-    from .generator import Dataset
+    from .dataset import Dataset
 
 HOUR = 3600 * TICKS_PER_SECOND
 MINUTE = 60 * TICKS_PER_SECOND
 
-# entity codes (stable: they seed the per-record PRNGs and prefix the ids)
-CUSTOMERS, CUSTOMER_CONTACTS, LOCATIONS, LOCATION_CONTACTS, JOBS = 1, 2, 3, 4, 5
-APPOINTMENTS, JOB_NOTES, ASSIGNMENTS, TECHNICIANS, EMPLOYEES = 6, 7, 8, 9, 10
-BUSINESS_UNITS, INVOICES, INVOICE_ITEMS, PAYMENTS = 11, 12, 13, 14
+# entity codes (stable: they seed the per-record PRNGs and prefix the ids); the export entities' codes and
+# ``rid`` live in dataset.py (base counts by code)
 JOB_TYPES, ZONES, SHIFTS, SKILL_ROWS, SUBMISSIONS, ATTACHMENTS, SIGNATURES = 17, 18, 19, 20, 21, 22, 23
 PLAYBOOKS, DASHBOARDS = 24, 25
 HISTORY_EVENT_BASE = 1_000_000_000
@@ -76,11 +91,6 @@ EVENTS_BY_STATUS = {
 # status reached by one admin "modify" of a job, and the event that records it
 ADVANCE = {0: (1, "Technician Dispatched"), 1: (2, "Technician Arrived"), 2: (4, "Job Completed"),
            3: (2, "Job Resumed"), 6: (0, "Appointment Scheduled")}  # fmt: skip
-
-
-def rid(code: int, index: int) -> int:
-    """The id of record ``index`` of an entity."""
-    return code * 10_000_000 + index + 1
 
 
 _MONEY: dict[int, str] = {}
@@ -659,9 +669,30 @@ def payment_amounts(ds: Dataset, v: int, total: int) -> list[int]:
     return [first, total - first]
 
 
+def _item_line(ds: Dataset, n: int) -> tuple[int, int, Any, int, int, int]:
+    """(invoice, position, catalog entry, quantity in hundredths, price, total) of line item ``n``.
+
+    Items created by the admin API (``n`` past the base ones) are new lines on an existing invoice, after
+    its base lines (the invoice's totals are not recomputed: the change a delta has to pick up is the line).
+    """
+    if n < ds.sk.item_off[-1]:
+        v, k = ds.sk.parent(ds.sk.item_off, n)
+        _n, entry, qty_h, price, total = _invoice_lines(ds, v)[k]
+        return v, k, entry, qty_h, price, total
+    r = Rng.for_record(ds.seed, INVOICE_ITEMS, n, 9)
+    v = r.below(len(ds.sk.invoice_jobs))
+    entry = cat.ITEM_CATALOG[r.below(len(cat.ITEM_CATALOG))]
+    k = ds.sk.item_off[v + 1] - ds.sk.item_off[v] + n - ds.sk.item_off[-1]
+    return v, k, entry, 100, entry[3], entry[3]
+
+
+def created_item_invoice(ds: Dataset, n: int) -> int:
+    """The invoice index a created line item belongs to."""
+    return _item_line(ds, n)[0]
+
+
 def invoice_item(ds: Dataset, n: int, nested: bool = False) -> dict[str, Any]:
-    v, k = ds.sk.parent(ds.sk.item_off, n)
-    _n, entry, qty_h, price, total = _invoice_lines(ds, v)[k]
+    v, k, entry, qty_h, price, total = _item_line(ds, n)
     kind, sku, description, _base, taxable = entry
     j = ds.sk.invoice_jobs[v]
     core = job_core(ds, j)

@@ -13,7 +13,7 @@ from .records import DASHBOARDS, PLAYBOOKS, rid
 from .timefmt import TICKS_PER_DAY, fmt
 
 if TYPE_CHECKING:
-    from .generator import Dataset
+    from .dataset import Dataset
 
 PLAYBOOK_TEMPLATES: tuple[dict[str, Any], ...] = (
     {

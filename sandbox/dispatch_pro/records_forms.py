@@ -29,7 +29,7 @@ from .rng import Rng, derive
 from .timefmt import fmt
 
 if TYPE_CHECKING:
-    from .generator import Dataset
+    from .dataset import Dataset
 
 CHUNK = 256 * 1024
 MB = 1024 * 1024
@@ -96,6 +96,15 @@ def attachment(ds: Dataset, a: int) -> dict[str, Any]:
     }
 
 
+def created_attachments_of(ds: Dataset, j: int) -> list[int]:
+    """Indexes of attachments the admin API created on job ``j``."""
+    n_created = ds.overlay.n_created(ATTACHMENTS) if ds.overlay else 0
+    base = ds.sk.att_off[-1]
+    return [
+        a for a in range(base, base + n_created) if job_of_child(ds, ds.sk.att_off, ATTACHMENTS, a)[0] == j
+    ]
+
+
 def signer(ds: Dataset, j: int) -> str:
     core = job_core(ds, j)
     cust = customer_core(ds, core["customer"])
@@ -135,6 +144,8 @@ def submission(ds: Dataset, s: int) -> dict[str, Any]:
                 "comment": f"Signed by {signer(ds, j)} at {fmt(captured)}",
                 "attachments": [
                     {
+                        # forms-v2 FormAttachment: fileName, createdFrom, originalFileName, thumbnail and no
+                        # id, so no documented way to download the image (see dlt_pipelines/README.md)
                         "fileName": f"{sig_id}.png",
                         "createdFrom": "Signature",
                         "originalFileName": "signature.png",
@@ -152,7 +163,8 @@ def submission(ds: Dataset, s: int) -> dict[str, Any]:
 def file_info(ds: Dataset, file_id: int) -> FileInfo | None:
     """The downloadable file with this id (attachment or signature), or None."""
     code, index = divmod(file_id - 1, 10_000_000)
-    if code == ATTACHMENTS and 0 <= index < ds.sk.att_off[-1]:
+    created = ds.overlay.n_created(ATTACHMENTS) if ds.overlay else 0
+    if code == ATTACHMENTS and 0 <= index < ds.sk.att_off[-1] + created:
         meta = attachment(ds, index)
         return FileInfo(file_id, meta["fileName"], meta["contentType"], meta["size"], "attachment")
     if code == SIGNATURES and 0 <= index < len(ds.sk.signature_jobs):

@@ -22,7 +22,7 @@ from .rng import Rng
 from .timefmt import TICKS_PER_DAY, fmt
 
 if TYPE_CHECKING:
-    from .generator import Dataset
+    from .dataset import Dataset
 
 ROLES = ("Dispatch", "CSR", "Admin", "Accounting", "FieldManager", "GeneralOffice")
 
@@ -49,6 +49,8 @@ def technician_records(ds: Dataset, overlay: bool = True) -> list[dict[str, Any]
         elif style < 28:
             email = None
         mod = ds.modified(TECHNICIANS, t) if overlay else ds.base_ticks(TECHNICIANS, t)
+        if overlay and ds.times(TECHNICIANS, t):  # an admin change: the technician's email changed
+            email = f"{local}.{ds.times(TECHNICIANS, t)}@new.{ds.company_domain}"
         zone_ids = sorted({ds.zone_id(r) for _ in range(r.between(1, 3))})
         skills = sorted({r.below(len(cat.SKILLS)) for _ in range(r.between(1, 4))})
         bu = cat.BUSINESS_UNITS[r.below(4)]

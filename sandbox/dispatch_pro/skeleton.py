@@ -97,6 +97,7 @@ class Skeleton:
         self.item_off = _offsets(_draw(seed, 12, [1, 2, 3, 4, 6], [30, 30, 20, 12, 8], n_inv))
         self.pay_off = _offsets(_draw(seed, 13, [0, 1, 2], [22, 70, 8], n_inv))
         self.job_cf_off = _offsets(_draw(seed, 14, [0, 1, 2, 3, 4], [20, 30, 25, 15, 10], n_j))
+        self.call_off = _offsets(_draw(seed, 15, [0, 1, 2], [25, 60, 15], n_j))  # telecom calls per job
 
     # ----- parent lookups ---------------------------------------------------------------------------------
     @staticmethod

@@ -35,6 +35,18 @@ def test_full_extract_lands_the_generator_counts_in_every_raw_table(sim: Sim, lo
     assert summary.files_downloaded == expected["files"]
 
 
+def test_signatures_without_a_downloadable_id_are_listed_not_fatal(sim: Sim, loaded) -> None:
+    data_dir, summary = loaded
+    rows = query(
+        data_dir / "dp2sf.duckdb", f"select kind, job_id, file_name, error from {DATASET}.file_errors"
+    )
+    assert len(rows) == summary.file_errors == sim.counts()["signatures"] > 0
+    for kind, job_id, file_name, error in rows:
+        assert kind == "signature" and job_id is not None and file_name
+        assert "carries no id" in error and "does not guess" in error
+    assert not [r for r in sim.requests("/jobs/attachment/") if r["status"] != 200], "no guessed downloads"
+
+
 def test_job_history_is_flattened_one_row_per_event(loaded) -> None:
     data_dir, _ = loaded
     db = data_dir / "dp2sf.duckdb"
@@ -49,7 +61,7 @@ def test_files_are_content_addressed_and_match_their_sha256(loaded) -> None:
     rows = query(
         data_dir / "dp2sf.duckdb", f"select kind, source_id, job_id, size, sha256, path from {DATASET}.files"
     )
-    assert {r[0] for r in rows} == {"attachment", "signature"}
+    assert {r[0] for r in rows} == {"attachment"}  # signatures: no downloadable id (test below)
     assert any(r[3] == 0 for r in rows), "the zero-byte attachment is a valid row"
     assert max(r[3] for r in rows) > 25 * 2**20, "the >25 MB attachment came through"
     for kind, source_id, job_id, size, sha, rel in rows:
@@ -163,6 +175,7 @@ def test_wrong_credentials_fail_clearly_without_the_secret(sim: Sim) -> None:
 def test_full_extract_starts_over_on_an_existing_dataset(sim: Sim, loaded) -> None:
     data_dir, _ = loaded
     sim.admin("DELETE", "requests")
+    sim.admin("POST", "exports")  # a fresh Dispatch Pro export, as of the changes earlier tests made
     summary = run_extract(sim.settings(data_dir), full=True)
     expected = {k: v for k, v in sim.counts().items() if k not in NOT_TABLES}
     assert {k: summary.row_counts.get(k) for k in expected} == expected

@@ -55,7 +55,8 @@ def test_export_paginator_follows_continue_from_and_refuses_a_page_without_it() 
         paginator.update_state(_response(b'{"hasMore": true, "data": []}', ""))
 
 
-def test_signature_refs_point_at_the_downloadable_file_id() -> None:
+def test_signature_refs_never_guess_an_id_from_the_file_name() -> None:
+    """forms-v2's FormAttachment has fileName, createdFrom, originalFileName, thumbnail: no id."""
     submission = {
         "id": 7,
         "owners": [{"type": "Job", "id": 50000002}],
@@ -65,8 +66,25 @@ def test_signature_refs_point_at_the_downloadable_file_id() -> None:
         ],
     }
     (ref,) = signature_refs(submission, "1000")
-    assert (ref.kind, ref.source_id, ref.job_id) == ("signature", "230000001", 50000002)
-    assert ref.download_path == "forms/v2/tenant/1000/jobs/attachment/230000001"
+    assert (ref.kind, ref.job_id, ref.download_path) == ("signature", 50000002, None)
+    assert ref.source_id == "submission 7 unit 'sig' #0" or ref.source_id == "submission 7 unit sig #0"
+    assert "carries no id" in ref.problem and "230000001.png" in ref.problem
+
+
+def test_signature_refs_use_an_id_when_the_tenant_gives_one() -> None:
+    submission = {
+        "id": 8,
+        "owners": [{"type": "Job", "id": 50000003}],
+        "units": [
+            {"id": "sig", "type": "Signature", "attachments": [{"id": 230000002, "fileName": "x.png"}]}
+        ],
+    }
+    (ref,) = signature_refs(submission, "1000")
+    assert (ref.source_id, ref.problem) == ("230000002", None)
+    assert ref.download_path == "forms/v2/tenant/1000/jobs/attachment/230000002"
+    submission["units"][0]["attachments"][0]["id"] = "abc"
+    (bad,) = signature_refs(submission, "1000")
+    assert bad.download_path is None and "not an integer id" in bad.problem
 
 
 def test_playbooks_and_dashboards_load_from_an_export_folder(tmp_path: Path) -> None:
@@ -88,7 +106,7 @@ def test_playbooks_and_dashboards_load_from_an_export_folder(tmp_path: Path) -> 
         destination=dlt.destinations.duckdb(str(tmp_path / "x.duckdb")),
         dataset_name="raw_dispatch_pro",
     )
-    pipeline.run(dispatch_pro_exports(folder))
+    pipeline.run(dispatch_pro_exports(folder, ("playbooks", "dashboards")))
     db = tmp_path / "x.duckdb"
     assert query(db, "select id, name from raw_dispatch_pro.playbooks order by id") == [
         (1, "Escalate"),
@@ -105,7 +123,7 @@ def test_playbooks_and_dashboards_load_from_an_export_folder(tmp_path: Path) -> 
 def test_bad_export_files_are_named(tmp_path: Path) -> None:
     (tmp_path / "playbooks.json").write_text('[{"id": 1}, {"name": "no id"}]')
     with pytest.raises(
-        ExportFileError, match=r"playbooks\.json: record 1 of playbooks is not an object with an id"
+        ExportFileError, match=r"playbooks\.json: record 1 of playbooks is not an object with id"
     ):
         list(read_export_records(tmp_path, "playbooks"))
     (tmp_path / "playbooks.json").write_text("{oops")
@@ -129,3 +147,31 @@ def test_servicetitan_source_without_secrets_names_what_to_set(tmp_path: Path, m
     )
     with pytest.raises(ExtractError, match=r"not configured: set .*SOURCES__DISPATCH_PRO__CLIENT_ID"):
         run_extract(settings)
+
+
+def test_exports_status_names_what_will_not_migrate(tmp_path: Path) -> None:
+    from dlt_pipelines.dispatch_pro.exports import exports_status, read_export_batches
+
+    none = exports_status(None)
+    assert none.present == [] and set(none.missing) == {"job_dispatch_metadata", "playbooks", "dashboards"}
+    assert "no exports folder is set" in none.warning() and "SLA" in none.warning()
+    missing = exports_status(tmp_path / "nope")
+    assert all("does not exist" in reason for reason in missing.missing.values())
+    (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"jobId": 1}\n\n{"jobId": 2}\n')
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "a.json").write_text('[{"id": 1}]')
+    partial = exports_status(tmp_path)
+    assert partial.present == ["job_dispatch_metadata", "playbooks"] and list(partial.missing) == [
+        "dashboards"
+    ]
+    assert "dashboards" in partial.warning() and "playbooks:" not in partial.warning()
+    batches = list(read_export_batches(tmp_path, "job_dispatch_metadata", size=1))
+    assert batches == [[{"jobId": 1}], [{"jobId": 2}]]
+    (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"id": 1}\n')
+    with pytest.raises(
+        ExportFileError, match=r"record 0 of job_dispatch_metadata is not an object with jobId"
+    ):
+        list(read_export_batches(tmp_path, "job_dispatch_metadata"))
+    (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"jobId": 1}\n{oops\n')
+    with pytest.raises(ExportFileError, match=r"line 2 is not valid JSON"):
+        list(read_export_batches(tmp_path, "job_dispatch_metadata"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ class DpClient:
     ep: dict[str, Any]
     session: requests.Session = field(default_factory=requests.Session)
     token: str | None = None
+    rate_limited: int = 0
 
     def new_token(self) -> str:
         form = {
@@ -38,8 +40,15 @@ class DpClient:
         version = "v1" if module == "dispatch-pro" else "v2"
         return f"{self.ep['base_url']}/{module}/{version}/tenant/{self.ep['tenant']}/{path}"
 
-    def get(self, module: str, path: str, **params: Any) -> requests.Response:
-        return self.session.get(self.url(module, path), params=params, headers=self.headers(), timeout=30)
+    def get(self, module: str, path: str, wait_429: bool = True, **params: Any) -> requests.Response:
+        """One GET; a 429 (the 60 requests/s limit) is waited out as its Retry-After says, like a client."""
+        for _ in range(30 if wait_429 else 1):
+            resp = self.session.get(self.url(module, path), params=params, headers=self.headers(), timeout=30)
+            if resp.status_code != 429:
+                return resp
+            self.rate_limited += 1
+            time.sleep(float(resp.headers["Retry-After"]))
+        return resp
 
     def export_all(self, module: str, path: str, **params: Any) -> tuple[list[dict], list[dict]]:
         """Every record of an export endpoint (following continueFrom), and the raw pages."""

@@ -56,7 +56,7 @@ def test_server_with_prerender_serves_the_same_bytes(dp, tmp_path: Path, monkeyp
         while not done.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert done.exists(), "the background pre-render did not finish"
-        for key in ("customers", "jobs", "invoices", "job_dispatch_metadata"):
+        for key in ("customers", "jobs", "invoices", "calls"):
             ent = ENTITIES[key]
             assert client.get(ent.module, ent.path).content == dp.get(ent.module, ent.path).content
     finally:

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+import requests
 from jsonschema import Draft202012Validator, FormatChecker
 
 from sandbox.dispatch_pro.entities import ENTITIES
+from sandbox.dispatch_pro.generator import counts
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
-SPEC_MODULES = ("crm", "jpm", "dispatch", "settings", "accounting", "forms")
-SPEC_ENTITIES = [e for e in ENTITIES.values() if e.module in SPEC_MODULES and e.key != "job_attachments"]
+SPEC_MODULES = ("crm", "jpm", "dispatch", "settings", "accounting", "forms", "telecom", "reporting")
+SPEC_ENTITIES = [
+    e for e in ENTITIES.values() if e.module in SPEC_MODULES and e.key != "job_attachments" and e.served
+]
 
 checker = FormatChecker(formats=())
 
@@ -32,7 +37,9 @@ def _spec(reference: Path, module: str) -> dict:
 
 def validator_for(reference: Path, module: str, path: str) -> Draft202012Validator:
     spec = _spec(reference, module)
-    op = spec["paths"][f"/tenant/{{tenant}}/{path}"]["get"]
+    paths = spec["paths"]
+    key = f"/tenant/{{tenant}}/{path}"
+    op = (paths.get(key) or paths[f"/v2{key}"])["get"]  # telecom's server is .../telecom, paths start /v2
     schema = op["responses"]["200"]["content"]["application/json"]["schema"]
     return Draft202012Validator({**schema, "components": spec["components"]}, format_checker=checker)
 
@@ -53,6 +60,23 @@ def test_every_page_matches_the_spec(dp, shared_reference: Path, ent) -> None:
     assert pages and pages[0]["data"], f"{ent.key}: no data served"
     for page in pages:
         assert _errors(validator, page) == [], ent.key
+
+
+def test_report_definitions_match_the_reporting_spec(dp, shared_reference: Path) -> None:
+    listing = validator_for(shared_reference, "reporting", "report-category/{report_category}/reports")
+    detail = validator_for(
+        shared_reference, "reporting", "report-category/{report_category}/reports/{reportId}"
+    )
+    seen = 0
+    for category in dp.get("reporting", "report-categories").json()["data"]:
+        page = dp.get("reporting", f"report-category/{category['id']}/reports").json()
+        assert _errors(listing, page) == []
+        for row in page["data"]:
+            body = dp.get("reporting", f"report-category/{category['id']}/reports/{row['id']}").json()
+            assert _errors(detail, body) == [] and body["fields"] and body["parameters"]
+            seen += 1
+    assert seen >= 3
+    assert dp.get("reporting", "report-category/nope/reports").status_code == 404
 
 
 def test_job_attachments_list_has_the_paginated_envelope(dp, shared_reference: Path) -> None:
@@ -84,8 +108,31 @@ def test_money_on_accounting_objects_is_text(dp) -> None:
         assert round(float(inv["total"]) * 100) == cents + round(float(inv["salesTax"]) * 100)
 
 
-def test_dispatch_pro_additions_have_the_documented_shape(dp) -> None:
-    meta, _ = dp.export_all("dispatch-pro", "export/job-dispatch-metadata")
+def _export_folder(dp) -> Path:
+    """The folder the simulator writes in the background after start-up, once /health says it is ready."""
+    for _ in range(300):
+        health = requests.get(f"{dp.ep['base_url']}/health", timeout=10).json()
+        if health["exports_ready"]:
+            break
+        time.sleep(0.2)
+    assert health["exports_dir"] and health["exports_ready"], health
+    return Path(health["exports_dir"])
+
+
+def test_dispatch_pro_additions_are_not_served_but_written_to_the_export_folder(dp) -> None:
+    for path in ("export/job-dispatch-metadata", "playbooks", "dashboards"):
+        assert dp.get("dispatch-pro", path).status_code == 404, path
+    folder = _export_folder(dp)
+    meta = [json.loads(line) for line in (folder / "job_dispatch_metadata.jsonl").read_text().splitlines()]
+    assert len(meta) == counts(42, "tiny")["jobs"]
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["records"]["job_dispatch_metadata"] == len(meta)
+    playbooks = json.loads((folder / "playbooks.json").read_text())["data"]
+    dashboards = json.loads((folder / "dashboards.json").read_text())["data"]
+    _check_dispatch_pro_shapes(meta, playbooks, dashboards)
+
+
+def _check_dispatch_pro_shapes(meta: list[dict], playbooks: list[dict], dashboards: list[dict]) -> None:
     priorities = {"Emergency", "Critical", "Urgent", "High", "Elevated", "Standard", "Low", "Deferred"}
     assert {m["priority"] for m in meta} == priorities
     for m in meta:
@@ -98,12 +145,11 @@ def test_dispatch_pro_additions_have_the_documented_shape(dp) -> None:
             "lockedToTechnician",
         } <= set(m)
         assert TIMESTAMP.match(m["slaDueOn"]) and TIMESTAMP.match(m["modifiedOn"])
-    playbooks = dp.list_all("dispatch-pro", "playbooks", active="Any")
     assert playbooks and any(not p["active"] for p in playbooks)
     for p in playbooks:
         assert set(p) >= {"id", "name", "active", "trigger", "conditions", "actions", "timers"}
         assert set(p["trigger"]) == {"type", "object", "event"}
-    dashboards = dp.list_all("dispatch-pro", "dashboards")
+    assert dashboards
     for d in dashboards:
         assert d["reports"]
         for report in d["reports"]:

@@ -7,7 +7,7 @@ import pytest
 from sandbox.dispatch_pro.entities import ENTITIES
 from sandbox.dispatch_pro.generator import counts
 
-EXPORTS = [e for e in ENTITIES.values() if e.kind == "export"]
+EXPORTS = [e for e in ENTITIES.values() if e.kind == "export" and e.served]
 
 
 def _key(record: dict) -> str:
@@ -16,8 +16,8 @@ def _key(record: dict) -> str:
 
 @pytest.mark.parametrize("ent", EXPORTS, ids=lambda e: e.key)
 def test_export_covers_every_record_once_and_matches_counts(dp, ent) -> None:
-    expected = counts(42, "tiny")
-    records, pages = dp.export_all(ent.module, ent.path)
+    expected = counts(42, "tiny")  # every record, inactive ones too
+    records, pages = dp.export_all(ent.module, ent.path, **({"active": "Any"} if ent.active_default else {}))
     ids = [_key(r) for r in records]
     assert len(ids) == len(set(ids)), f"{ent.key}: duplicates across pages"
     key = "job_history_records" if ent.key == "job_history" else ent.key
@@ -26,6 +26,29 @@ def test_export_covers_every_record_once_and_matches_counts(dp, ent) -> None:
     if ent.key not in ("job_history",):
         stamps = [(r["modifiedOn"], r.get("id", r.get("jobId"))) for r in records]
         assert stamps == sorted(stamps), f"{ent.key}: not ordered by (modifiedOn, id)"
+
+
+def test_active_defaults_follow_each_spec(dp) -> None:
+    """dispatch-v2 assignments: only active unless asked; jpm-v2 appointments: all by default."""
+    everything, _ = dp.export_all("dispatch", "export/appointment-assignments", active="Any")
+    inactive = {a["id"] for a in everything if not a["active"]}
+    assert inactive, "the tiny data set has canceled (inactive) assignments"
+    default, _ = dp.export_all("dispatch", "export/appointment-assignments")
+    assert {a["id"] for a in default} == {a["id"] for a in everything} - inactive
+    only_inactive, _ = dp.export_all("dispatch", "export/appointment-assignments", active="False")
+    assert {a["id"] for a in only_inactive} == inactive
+    appointments, _ = dp.export_all("jpm", "export/appointments")
+    assert len(appointments) == counts(42, "tiny")["appointments"]
+    bad = dp.get("dispatch", "export/appointment-assignments", active="Sometimes")
+    assert bad.status_code == 400 and "active" in bad.json()["errors"]
+    # customers, locations and technicians exports document no `active`: every record, with its flag
+    for module, path in (
+        ("crm", "export/customers"),
+        ("crm", "export/locations"),
+        ("settings", "export/technicians"),
+    ):
+        records, _ = dp.export_all(module, path)
+        assert any(not r["active"] for r in records) and any(r["active"] for r in records), path
 
 
 def test_job_history_events_match_counts(dp) -> None:
