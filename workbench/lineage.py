@@ -214,6 +214,12 @@ def trace(manifest_path: Path, duckdb_path: Path, invoices: str = "custom") -> l
     field_list = load_field_list()
     rows: set[LineageRow] = set()
     for obj in field_list.enabled_objects(invoices):
+        # a value-map seed -> the prepared column holding the original value it maps (from the field list)
+        map_sources = {
+            f.picklist[5:].split(".")[0].lower(): f.source_column
+            for f in field_list.mart_fields(obj.name)
+            if f.source_column and (f.picklist or "").startswith("seed:")
+        }
         rel = (MART_SCHEMA, obj.name.lower())
         if rel not in models:
             continue
@@ -225,8 +231,9 @@ def trace(manifest_path: Path, duckdb_path: Path, invoices: str = "custom") -> l
         for lowered in mart.columns:
             column = names.get(lowered, lowered)
             leaves = to_raw((MART_SCHEMA, obj.name.lower(), lowered))
-            mapped_by_seed = any(leaf[1].startswith("map_") for leaf, _ in leaves if leaf[0] != RAW_SCHEMA)
-            src = source_columns.get(lowered)
+            seeds = {leaf[1] for leaf, _ in leaves if leaf[0] != RAW_SCHEMA and leaf[1].startswith("map_")}
+            mapped_by_seed = bool(seeds)
+            src = source_columns.get(lowered) or next((map_sources[s] for s in sorted(seeds) if s in map_sources), None)
             if mapped_by_seed and src and prepared:
                 for leaf, kinds in to_raw((*prepared, src.lower())):
                     if leaf[0] == RAW_SCHEMA:
