@@ -92,7 +92,15 @@ class AccountingResult:
         ]
         lines += [
             f"{t}.{c}: declared not migrated in seeds/not_migrated.csv but mapped to "
-            + ", ".join(sorted({f"{r.object}.{r.field}" for r in self.rows if (r.source_table, r.source_column) == (t, c)}))
+            + ", ".join(
+                sorted(
+                    {
+                        f"{r.object}.{r.field}"
+                        for r in self.rows
+                        if (r.source_table, r.source_column) == (t, c)
+                    }
+                )
+            )
             for t, c in self.declared_but_mapped
         ]
         return lines
@@ -133,7 +141,7 @@ class _Model:
         self.columns = [s.alias_or_name for s in self.scope.expression.selects] if self.scope else []
 
     def upstream(self, column: str, types: dict[Col, str]) -> list[tuple[Col, frozenset[str]]]:
-        """The columns of other relations this output column reads, each with the transformations on the way."""
+        """The columns of other relations this output column reads, with the transformations on the way."""
         target = exp.Column(this=exp.to_identifier(column, quoted=True))  # a mart column may hold a dot
         node = lineage(target, self.scope.expression, scope=self.scope, dialect="duckdb", copy=False)
         found: list[tuple[Col, frozenset[str]]] = []
@@ -158,7 +166,8 @@ def _relation_columns(duckdb_path: Path) -> tuple[dict, dict[Col, str]]:
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         rows = con.execute(
             "select table_catalog, table_schema, table_name, column_name, data_type "
-            "from information_schema.columns order by table_catalog, table_schema, table_name, ordinal_position"
+            "from information_schema.columns "
+            "order by table_catalog, table_schema, table_name, ordinal_position"
         ).fetchall()
     schema: dict = {}
     types: dict[Col, str] = {}
@@ -233,15 +242,21 @@ def trace(manifest_path: Path, duckdb_path: Path, invoices: str = "custom") -> l
             leaves = to_raw((MART_SCHEMA, obj.name.lower(), lowered))
             seeds = {leaf[1] for leaf, _ in leaves if leaf[0] != RAW_SCHEMA and leaf[1].startswith("map_")}
             mapped_by_seed = bool(seeds)
-            src = source_columns.get(lowered) or next((map_sources[s] for s in sorted(seeds) if s in map_sources), None)
+            src = source_columns.get(lowered) or next(
+                (map_sources[s] for s in sorted(seeds) if s in map_sources), None
+            )
             if mapped_by_seed and src and prepared:
-                for leaf, kinds in to_raw((*prepared, src.lower())):
+                for leaf, _ in to_raw((*prepared, src.lower())):
                     if leaf[0] == RAW_SCHEMA:
                         rows.add(LineageRow(leaf[1], leaf[2], obj.name, column, "value-mapped"))
             for leaf, kinds in leaves:
                 if leaf[0] != RAW_SCHEMA:
                     continue
-                kind = "value-mapped" if mapped_by_seed else next((k for k in KIND_ORDER if k in kinds), "renamed")
+                kind = (
+                    "value-mapped"
+                    if mapped_by_seed
+                    else next((k for k in KIND_ORDER if k in kinds), "renamed")
+                )
                 rows.add(LineageRow(leaf[1], leaf[2], obj.name, column, kind))
     return sorted(rows, key=lambda r: (r.object, r.field, r.source_table, r.source_column))
 
@@ -257,7 +272,10 @@ def _prepared_relation(mart: _Model) -> Rel | None:
 def load_declarations(path: Path = NOT_MIGRATED_SEED) -> list[Declaration]:
     """The rows of the not-migrated seed."""
     with path.open(newline="", encoding="utf-8") as f:
-        return [Declaration(r["table"].strip(), r["column"].strip(), r["reason"].strip()) for r in csv.DictReader(f)]
+        return [
+            Declaration(r["table"].strip(), r["column"].strip(), r["reason"].strip())
+            for r in csv.DictReader(f)
+        ]
 
 
 def raw_columns(duckdb_path: Path, raw_schema: str = RAW_SCHEMA) -> list[tuple[str, str]]:
@@ -310,7 +328,9 @@ def run_accounting(
 ) -> AccountingResult:
     """Trace the lineage, write it, and account for every raw column; raises ``LineageError`` on a gap."""
     rows = trace(manifest_path, duckdb_path, invoices)
-    result = account(rows, raw_columns(duckdb_path), load_declarations() if declarations is None else declarations)
+    result = account(
+        rows, raw_columns(duckdb_path), load_declarations() if declarations is None else declarations
+    )
     result.lineage_path = write_lineage(rows, lineage_path)
     problems = result.problems()
     if problems:

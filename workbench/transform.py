@@ -1,5 +1,5 @@
 """``dp2sf transform``: ``dbt build`` of the mapping (seeds, models, data and unit tests), the source-field
-accounting (``workbench.lineage``: every raw column mapped or declared; ``build/lineage.csv``), then static docs.
+accounting (``workbench.lineage``: every raw column mapped or declared; ``build/lineage.csv``), static docs.
 
 dbt runs in a subprocess (so its DuckDB connection is closed when it ends: DuckDB allows one writer per file
 and later stages open the file) against the DuckDB file the extract wrote (``settings.duckdb_path``; the

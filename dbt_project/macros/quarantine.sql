@@ -115,3 +115,14 @@ where {{ adapter.quote('Dispatch_Pro_Id__c') }} not in (
 )
     {%- endif %}
 {%- endmacro %}
+
+{% macro prepared_value(f) -%}
+    {#- The value a record brings to a field: the original source value when the field has one (value maps,
+        custom properties), else the prepared value. -#}
+    {%- if f.source_column -%}
+        cast(coalesce(cast(prepared.{{ adapter.quote(f.column) }} as varchar),
+            cast(prepared.{{ adapter.quote(f.source_column) }} as varchar)) as varchar)
+    {%- else -%}
+        cast(prepared.{{ adapter.quote(f.column) }} as varchar)
+    {%- endif -%}
+{%- endmacro %}

@@ -1,4 +1,4 @@
-"""Source-field accounting: lineage from dbt's compiled SQL, ``build/lineage.csv``, ``seeds/not_migrated.csv``.
+"""Source-field accounting: lineage from compiled SQL, ``build/lineage.csv``, ``seeds/not_migrated.csv``.
 
 One ``dp2sf transform`` of the fixture raw DB per module; the failing cases change the raw DB or the
 declarations and show the accounting (and the transform) failing with the exact ``table.column``.
@@ -15,7 +15,7 @@ from tests.mapping.fixture_db import build_fixture_db
 from workbench.lineage import Declaration, LineageError, load_declarations, run_accounting
 from workbench.mapping_fields import load_field_list
 from workbench.settings import get_settings
-from workbench.transform import TransformError, run_transform
+from workbench.transform import TransformError, run_dbt, run_transform
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,10 @@ def _account(settings, declarations=None):
 def test_transform_writes_the_lineage_with_each_transformation(built) -> None:
     result, settings = built
     assert result.lineage_path == settings.build_dir / "lineage.csv"
-    rows = {(r["source_table"], r["source_column"], r["object"], r["field"]): r["transformation"] for r in _lineage(result)}
+    rows = {
+        (r["source_table"], r["source_column"], r["object"], r["field"]): r["transformation"]
+        for r in _lineage(result)
+    }
     assert result.lineage_rows == len(rows)
     assert rows[("jobs", "job_status", "Case", "Status")] == "value-mapped"
     assert rows[("jobs", "priority", "Case", "Priority")] == "value-mapped"
@@ -73,8 +76,7 @@ def test_the_lineage_lists_every_salesforce_field_with_a_source(built) -> None:
         (obj.name, f.mart_column)
         for obj in field_list.enabled_objects("custom")
         for f in field_list.mart_fields(obj.name)
-        if not f.mart_column.startswith("_")
-        and (obj.name, f.mart_column) not in traced
+        if not f.mart_column.startswith("_") and (obj.name, f.mart_column) not in traced
     ]
     assert sorted(missing) == sorted(no_source)
 
@@ -124,7 +126,9 @@ def test_a_whole_table_declaration_covers_its_columns_and_deleting_it_fails(buil
 def test_declaring_a_mapped_column_is_an_error(built) -> None:
     _, settings = built
     declarations = [*load_declarations(), Declaration("jobs", "job_number", "wrongly declared")]
-    with pytest.raises(LineageError, match="jobs.job_number: declared not migrated .* mapped to .*Case.Source_Job_Number__c"):
+    with pytest.raises(
+        LineageError, match="jobs.job_number: declared not migrated .* mapped to .*Case.Source_Job_Number__c"
+    ):
         _account(settings, declarations)
 
 
@@ -133,3 +137,36 @@ def test_every_declaration_has_a_reason() -> None:
     assert declarations and all(d.table and d.column and len(d.reason) > 10 for d in declarations)
     keys = [(d.table, d.column) for d in declarations]
     assert len(keys) == len(set(keys)), "one declaration per table.column"
+
+
+def _conservation_failures(settings) -> list[str]:
+    run = run_dbt(settings, ["test", "--select", "test_name:values_conserved"])
+    return run.failures()
+
+
+def test_value_conservation_fails_when_a_flag_or_a_mart_value_disappears(built) -> None:
+    result, settings = built
+    assert _conservation_failures(settings) == []
+    flag = "source_key = 'job:1001' and column_name = 'Equipment_Age_yrs__c'"
+    value = """where "Dispatch_Pro_Id__c" = 'job:1000'"""
+    with duckdb.connect(str(result.duckdb_path)) as con:
+        con.execute(f"create table main.flag_backup as select * from quarantine.flagged_values where {flag}")
+        con.execute(f"delete from quarantine.flagged_values where {flag}")
+        con.execute(
+            f'create table main.job_backup as select "Source_Job_Number__c" from salesforce."Case" {value}'
+        )
+        con.execute(f'update salesforce."Case" set "Source_Job_Number__c" = null {value}')
+    try:
+        failures = _conservation_failures(settings)
+        assert len(failures) == 1 and "values_conserved_Case" in failures[0]
+        assert "2 results" in failures[0] or "Got 2 results" in failures[0]
+    finally:
+        with duckdb.connect(str(result.duckdb_path)) as con:
+            con.execute("insert into quarantine.flagged_values select * from main.flag_backup")
+            con.execute(
+                'update salesforce."Case" set "Source_Job_Number__c" = '
+                f'(select "Source_Job_Number__c" from main.job_backup) {value}'
+            )
+            con.execute("drop table main.flag_backup")
+            con.execute("drop table main.job_backup")
+    assert _conservation_failures(settings) == []
