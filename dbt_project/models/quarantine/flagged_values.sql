@@ -31,7 +31,7 @@ union all
 -- properties have no record to land on, so they are listed here rather than dropped
 select
     'Location__c' as object_name,
-    {{ dbt.concat(["'location:'", 'cast(sites.location_id as varchar)']) }} as source_key,
+    'location:' || cast(sites.location_id as varchar) as source_key,
     'no_target_record' as rule,
     property_values.custom_field_name as column_name,
     property_values.custom_field_value as value,
