@@ -29,7 +29,7 @@ source_keys as (
         union all
         select
             'Contact' as object_name,
-            'contact:' || cast(min(contact_method_id) as varchar) as source_key
+            'contact:' || cast(min(methods.contact_method_id) as varchar) as source_key
         from {{ ref('int_contact_methods_ranked') }} as methods
         inner join {{ ref('int_customers_classified') }} as customers
             on methods.customer_id = customers.customer_id

@@ -11,7 +11,7 @@ notes as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         'note:' || cast(note_id as varchar) as "Dispatch_Pro_Id__c",
         'job:' || cast(job_id as varchar) as "Parent.Dispatch_Pro_Id__c",
         note_text as "CommentBody",

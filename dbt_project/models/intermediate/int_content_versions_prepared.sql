@@ -56,8 +56,11 @@ images as (
 
     select
         image_key as "Dispatch_Pro_Id__c",
-        'Inline image ' || cast(image_number as varchar) || ' of ' || source_kind || ' ' || cast(source_id as varchar) as "Title",
-        'inline-' || source_kind || '-' || cast(source_id as varchar) || '-' || cast(image_number as varchar) || '.' || replace(image_subtype, 'jpeg', 'jpg') as "PathOnClient",
+        'Inline image ' || cast(image_number as varchar)
+        || ' of ' || source_kind || ' ' || cast(source_id as varchar) as "Title",
+        'inline-' || source_kind || '-' || cast(source_id as varchar)
+        || '-' || cast(image_number as varchar)
+        || '.' || replace(image_subtype, 'jpeg', 'jpg') as "PathOnClient",
         'Inline Image' as "File_Kind__c",
         cast(null as varchar) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",

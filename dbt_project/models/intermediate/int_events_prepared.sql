@@ -50,7 +50,8 @@ appointment_events as (
 
     select
         'appointment:' || cast(appointments.appointment_id as varchar) as "Dispatch_Pro_Id__c",
-        'Appointment ' || coalesce(appointments.appointment_number, cast(appointments.appointment_id as varchar)) as "Subject",
+        'Appointment '
+        || coalesce(appointments.appointment_number, cast(appointments.appointment_id as varchar)) as "Subject",
         appointments.starts_at as "StartDateTime",
         appointments.ends_at as "EndDateTime",
         {{ html_to_text('appointments.special_instructions') }} as "Description",

@@ -10,7 +10,7 @@ items as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         'invoice_item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
         'invoice:' || cast(invoice_id as varchar) as "Invoice__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",

@@ -16,7 +16,7 @@ tools as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         'history:' || cast(transitions.history_id as varchar) as "Dispatch_Pro_Id__c",
         'job:' || cast(transitions.job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
         transitions.from_status as "From_Status__c",

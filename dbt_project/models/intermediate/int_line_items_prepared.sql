@@ -11,7 +11,7 @@ items as (
 
 final as (
 
-    select
+    select  -- noqa: ST06
         'item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
         'job:' || cast(job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",

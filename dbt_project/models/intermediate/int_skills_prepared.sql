@@ -85,8 +85,10 @@ entries as (
 
 final as (
 
-    select
-        'skill:' || cast(entries.technician_id as varchar) || ':' || lower(replace(entries.skill_type, ' ', '_')) || ':' || lower(entries.skill_name) as "Dispatch_Pro_Id__c",
+    select  -- noqa: ST06
+        'skill:' || cast(entries.technician_id as varchar)
+        || ':' || lower(replace(entries.skill_type, ' ', '_'))
+        || ':' || lower(entries.skill_name) as "Dispatch_Pro_Id__c",
         entries.skill_name as "Name",
         entries.skill_type as "Skill_Type__c",
         cast(entries.technician_id as varchar) as "Technician_Id__c",
