@@ -202,6 +202,8 @@ def transform(
         f"[green]transform done[/]: {result.passed} nodes passed, {result.warned} warned; "
         f"{result.flagged_values} custom-property values not loaded (listed in quarantine.flagged_values)"
     )
+    if result.lineage_path:
+        console.print(f"lineage: {result.lineage_rows} raw column → mart field rows in {result.lineage_path}")
     if result.docs_path:
         console.print(f"docs: {result.docs_path}")
 

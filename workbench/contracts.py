@@ -7,6 +7,7 @@ rewrite stale files; a test proves the committed files are current.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,17 @@ def _column_tests(f: SfField, field_list: FieldList) -> list:
     return tests
 
 
+def _prepared_model(obj: SfObject, dbt_dir: Path = DBT_DIR) -> str | None:
+    """The int_*_prepared model a mart selects from (its ``mart_select`` call)."""
+    path = dbt_dir / "models" / "marts" / f"{obj.name}.sql"
+    found = (
+        re.search(r"mart_select\(\s*'[^']+'\s*,\s*ref\('(\w+)'\)", path.read_text())
+        if path.is_file()
+        else None
+    )
+    return found.group(1) if found else None
+
+
 def _model(obj: SfObject, field_list: FieldList) -> dict:
     columns = []
     for f in field_list.mart_fields(obj.name):
@@ -48,12 +60,17 @@ def _model(obj: SfObject, field_list: FieldList) -> dict:
         if tests:
             column["data_tests"] = tests
         columns.append(column)
-    return {
+    model: dict = {
         "name": obj.name,
         "description": f"Salesforce {obj.name}: {obj.description}.",
         "config": {"contract": {"enforced": True}, "meta": {"salesforce_object": obj.name}},
-        "columns": columns,
     }
+    prepared = _prepared_model(obj)
+    if prepared:  # every value a record brings is in the mart, held back, or flagged (tests/generic)
+        arguments = {"object_name": obj.name, "prepared": prepared}
+        model["data_tests"] = [{"values_conserved": {"arguments": arguments}}]
+    model["columns"] = columns
+    return model
 
 
 def render_mart_properties(field_list: FieldList) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""``dp2sf transform``: ``dbt build`` of the mapping (seeds, models, data and unit tests), then static docs.
+"""``dp2sf transform``: ``dbt build`` of the mapping (seeds, models, data and unit tests), the source-field
+accounting (``workbench.lineage``: every raw column mapped or declared; ``build/lineage.csv``), static docs.
 
 dbt runs in a subprocess (so its DuckDB connection is closed when it ends: DuckDB allows one writer per file
 and later stages open the file) against the DuckDB file the extract wrote (``settings.duckdb_path``; the
@@ -20,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from workbench.contracts import write_mart_properties
+from workbench.lineage import LineageError, run_accounting
 from workbench.mapping_fields import DBT_DIR, load_field_list
 from workbench.settings import Settings
 
@@ -45,6 +47,8 @@ class TransformResult:
     flagged_values: int = 0  # custom-property values not loaded, listed in quarantine.flagged_values
     docs_path: Path | None = None
     regenerated: list[str] = field(default_factory=list)
+    lineage_path: Path | None = None  # build/lineage.csv: raw table.column -> object.field, transformation
+    lineage_rows: int = 0
 
 
 def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -> list[str]:
@@ -131,6 +135,15 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
             failures = [line for line in build.output.strip().splitlines()[-8:] if line.strip()]
         listed = "\n  ".join(failures)
         raise TransformError(f"dbt build failed ({len(build.failures())} failing nodes):\n  {listed}")
+    try:
+        accounting = run_accounting(
+            settings.build_dir / "dbt" / "target" / "manifest.json",
+            settings.duckdb_path,
+            settings.build_dir / "lineage.csv",
+            invoices,
+        )
+    except LineageError as error:
+        raise TransformError(str(error)) from error
     docs_path = None
     if docs:
         generated = run_dbt(settings, ["docs", "generate", "--static"], invoices)
@@ -151,4 +164,6 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
         flagged_values=flagged,
         docs_path=docs_path,
         regenerated=regenerated,
+        lineage_path=accounting.lineage_path,
+        lineage_rows=len(accounting.rows),
     )

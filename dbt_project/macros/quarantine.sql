@@ -16,14 +16,19 @@
 {%- endmacro %}
 
 {% macro quarantine_checks(object_name, kind='held') -%}
-    {#- kind held: the rules that hold a record back; kind flagged: the custom values nulled under
-        var('invalid_custom_value') = flag. -#}
+    {#- One policy for bad values (dbt_project/README.md): kind held = record-level problems (a required field
+        or the external id missing or unusable, a parent not loaded) that hold the record back; kind flagged =
+        a problem with a non-required field's value: the record loads without that value (the mart nulls
+        it, mart_select) and quarantine.flagged_values lists it. -#}
     {%- set flag_custom = var('invalid_custom_value', 'flag') == 'flag' -%}
     {%- set checks = [] -%}
     {%- set flagged = [] -%}
     {%- for f in sf_fields(object_name) -%}
         {%- set col = adapter.quote(f.column) -%}
         {%- set label = object_name ~ '.' ~ f.column -%}
+        {%- set record_level = f.required or f.field == 'Dispatch_Pro_Id__c' -%}
+        {%- set value_checks = checks if record_level else flagged -%}
+        {%- set suffix = '' if record_level else ': loaded without it' -%}
         {%- if f.required -%}
             {%- do checks.append({'rule': 'missing_required', 'column': f.column,
                 'condition': "nullif(trim(cast(" ~ col ~ " as varchar)), '') is null",
@@ -32,36 +37,36 @@
         {%- if f.source_column -%}
             {%- set src = adapter.quote(f.source_column) -%}
             {%- set custom = f.source_column.startswith('_src__') -%}
-            {%- do (flagged if custom and flag_custom else checks).append({
+            {%- do (flagged if custom and flag_custom else (checks if custom else value_checks)).append({
                 'rule': ('invalid_value_nulled' if flag_custom else 'invalid_value') if custom else 'unmapped_value',
                 'column': f.column,
                 'condition': col ~ " is null and " ~ src ~ " is not null",
                 'value': "cast(" ~ src ~ " as varchar)",
                 'reason': ("'value does not convert to " ~ label ~ " (" ~ f.type ~ ")"
                     ~ (": loaded without it" if flag_custom else "") ~ "'") if custom
-                    else ("'no mapping for this value in " ~ (f.picklist or 'the value map') ~ " (" ~ label ~ ")'")}) -%}
+                    else ("'no mapping for this value in " ~ (f.picklist or 'the value map') ~ " (" ~ label ~ ")" ~ suffix ~ "'")}) -%}
         {%- endif -%}
         {%- if f.type == 'Picklist' and f.picklist -%}
-            {%- do checks.append({'rule': 'invalid_picklist', 'column': f.column,
+            {%- do value_checks.append({'rule': 'invalid_picklist', 'column': f.column,
                 'condition': col ~ " is not null and " ~ col ~ " not in (" ~ picklist_values_sql(f.picklist) ~ ")",
                 'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'not a value of the " ~ label ~ " picklist'"}) -%}
+                'reason': "'not a value of the " ~ label ~ " picklist" ~ suffix ~ "'"}) -%}
         {%- endif -%}
         {%- if f.type in text_types() and f.length > 0 -%}
-            {%- do checks.append({'rule': 'too_long', 'column': f.column,
+            {%- do value_checks.append({'rule': 'too_long', 'column': f.column,
                 'condition': dbt.length(col) ~ " > " ~ f.length,
                 'value': "cast(" ~ col ~ " as varchar)",
-                'reason': dbt.concat(["'" ~ label ~ " allows " ~ f.length ~ " characters, the value has '",
-                    "cast(" ~ dbt.length(col) ~ " as varchar)"])}) -%}
+                'reason': "'" ~ label ~ " allows " ~ f.length ~ " characters, the value has ' || cast("
+                    ~ dbt.length(col) ~ " as varchar) || '" ~ suffix ~ "'"}) -%}
         {%- endif -%}
         {%- if f.type == 'Email' -%}
-            {%- do checks.append({'rule': 'invalid_email', 'column': f.column,
+            {%- do value_checks.append({'rule': 'invalid_email', 'column': f.column,
                 'condition': col ~ " is not null and not regexp_full_match(" ~ col
                     ~ ", '[A-Za-z0-9._%+''-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}')",
                 'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'" ~ label ~ " is not a valid email address'"}) -%}
+                'reason': "'" ~ label ~ " is not a valid email address" ~ suffix ~ "'"}) -%}
         {%- endif -%}
-        {%- if f.reference_to -%}
+        {%- if f.reference_to and kind == 'held' -%}
             {%- do checks.append({'rule': 'parent_not_loaded', 'column': f.column,
                 'condition': col ~ " is not null and " ~ col ~ " not in (select " ~ adapter.quote('Dispatch_Pro_Id__c')
                     ~ " from " ~ ref(f.reference_to) ~ " where " ~ adapter.quote('Dispatch_Pro_Id__c') ~ " is not null)",
@@ -100,18 +105,39 @@ where {{ check.condition }}
 {%- endmacro %}
 
 {% macro mart_select(object_name, prepared, quarantine) -%}
-    {#- The mart: the seed's columns for the object, rows with no quarantine entry. -#}
+    {#- The mart: the seed's columns for the object, rows with no quarantine entry; a flagged value (a
+        non-required field's problem, listed in quarantine.flagged_values) loads empty. -#}
     {%- set fields = sf_fields(object_name) -%}
     {%- if not execute or fields | length == 0 -%}
 select 1 as unparsed
     {%- else %}
+    {%- set value_problems = {} -%}
+    {%- for check in quarantine_checks(object_name, 'flagged') -%}
+        {%- do value_problems.setdefault(check.column, []).append(check.condition) -%}
+    {%- endfor %}
 select
     {%- for f in fields %}
-    {{ adapter.quote(f.column) }}{{ ',' if not loop.last }}
+    {%- set col = adapter.quote(f.column) %}
+    {%- if f.column in value_problems %}
+    case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end as {{ col }}
+    {%- else %}
+    {{ col }}
+    {%- endif %}{{ ',' if not loop.last }}
     {%- endfor %}
 from {{ prepared }}
 where {{ adapter.quote('Dispatch_Pro_Id__c') }} not in (
     select source_key from {{ quarantine }} where source_key is not null
 )
     {%- endif %}
+{%- endmacro %}
+
+{% macro prepared_value(f) -%}
+    {#- The value a record brings to a field: the original source value when the field has one (value maps,
+        custom properties), else the prepared value. -#}
+    {%- if f.source_column -%}
+        cast(coalesce(cast(prepared.{{ adapter.quote(f.column) }} as varchar),
+            cast(prepared.{{ adapter.quote(f.source_column) }} as varchar)) as varchar)
+    {%- else -%}
+        cast(prepared.{{ adapter.quote(f.column) }} as varchar)
+    {%- endif -%}
 {%- endmacro %}

@@ -54,10 +54,11 @@
 {%- endmacro %}
 
 {% macro picklist_values_sql(picklist) -%}
-    {#- A SQL list (subquery or literal list) of the allowed values of a picklist. -#}
+    {#- A SQL list (subquery or literal list) of the allowed values of a picklist. The value-map seed is read
+        directly (seed_relation): it is upstream of the object's prepared model, so already built. -#}
     {%- if picklist.startswith('seed:') -%}
         {%- set seed_name, seed_column = picklist[5:].split('.') -%}
-        select {{ seed_column }} from {{ ref(seed_name) }} where {{ seed_column }} is not null
+        select {{ seed_column }} from {{ seed_relation(seed_name) }} where {{ seed_column }} is not null
     {%- else -%}
         {%- for value in picklist[7:].split('|') -%}'{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%}
     {%- endif -%}

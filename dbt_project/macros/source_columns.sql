@@ -12,7 +12,10 @@
 {%- endmacro %}
 
 {% macro dp_col(columns, name, data_type) -%}
-    {%- if columns is none or (name | lower) in columns -%}
+    {#- Text is cleaned once, here: Unicode whitespace trimmed at both ends, empty or blank = missing (null). -#}
+    {%- if (columns is none or (name | lower) in columns) and data_type == 'varchar' -%}
+        {{ clean_text('cast(' ~ adapter.quote(name) ~ ' as varchar)') }}
+    {%- elif columns is none or (name | lower) in columns -%}
         cast({{ adapter.quote(name) }} as {{ data_type }})
     {%- else -%}
         cast(null as {{ data_type }})

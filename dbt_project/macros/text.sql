@@ -18,9 +18,15 @@
         '^\s+|\s+$', '', 'g'), '')
 {%- endmacro %}
 
+{% macro clean_text(expr) -%}
+    {#- Unicode whitespace (tabs, no-break and other Unicode spaces, BOM) trimmed at both ends; empty = null.
+        DuckDB's trim() removes spaces only. -#}
+    nullif(regexp_replace({{ expr }}, '^[\s\p{Z}\x{FEFF}]+|[\s\p{Z}\x{FEFF}]+$', '', 'g'), '')
+{%- endmacro %}
+
 {% macro squish(expr) -%}
-    {#- Trim and collapse internal whitespace; empty becomes null. -#}
-    nullif(trim(regexp_replace({{ expr }}, '\s+', ' ', 'g')), '')
+    {#- Trim and collapse internal (Unicode) whitespace; empty becomes null. -#}
+    nullif(trim(regexp_replace({{ expr }}, '[\s\p{Z}\x{FEFF}]+', ' ', 'g')), '')
 {%- endmacro %}
 
 {% macro first_name(expr) -%}

@@ -13,9 +13,9 @@ with
 source_items as (
 
     select
-        {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }} as line_key,
-        {{ dbt.concat(["'item:'", 'cast(invoice_item_id as varchar)']) }} as job_line_key,
-        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as invoice_key,
+        'invoice_item:' || cast(invoice_item_id as varchar) as line_key,
+        'item:' || cast(invoice_item_id as varchar) as job_line_key,
+        'invoice:' || cast(invoice_id as varchar) as invoice_key,
         coalesce(total, 0) as total
     from {{ ref('stg_dispatch_pro__invoice_items') }}
 
@@ -24,7 +24,7 @@ source_items as (
 source_invoices as (
 
     select
-        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as invoice_key,
+        'invoice:' || cast(invoice_id as varchar) as invoice_key,
         coalesce(total, 0) as total
     from {{ ref('stg_dispatch_pro__invoices') }}
 

@@ -13,6 +13,22 @@ import duckdb
 FIXTURES = Path(__file__).parent / "fixtures"
 RAW_SCHEMA = "raw_dispatch_pro"
 
+# Dirty values planted on top of the CSVs (characters a CSV file hides badly), each asserted in
+# tests/mapping/test_losses.py: where the value ends up.
+PLANTED = (
+    # a technician email ending in a tab: normalised in staging, matched, not flagged invalid_email
+    "update {raw}.technicians set email = 'sam@example.com' || chr(9) where id = 3",
+    # whitespace-only (tab, no-break space) and empty address parts are missing: the address is incomplete
+    "update {raw}.customers set address__city = chr(9) || chr(160), address__state = '' where id = 4",
+    # a person's name in Unicode letters on a commercial customer's contact method: a Contact
+    "insert into {raw}.customer_contacts values (109, 5, 'Email', 'soren@globex.test', 'Søren Fisher', true, "
+    "'2024-01-06T10:00:00Z', '2024-01-06T10:00:00Z')",
+    # an unpaid credit invoice (total -25, nothing paid): Credit, not Paid
+    "insert into {raw}.invoices values (8003, 'CR-8003', '2024-02-05T00:00:00Z', null, -25.00, 0.00, -25.00, "
+    "-25.00, null, 1, 'Acme Plumbing Supply', 1001, 'J-1001', true, '2024-02-05T16:00:00Z', "
+    "'2024-02-05T16:00:00Z', 'i8003')",
+)
+
 
 def build_fixture_db(path: Path) -> Path:
     """Create (or replace) the raw tables at ``path``; returns the path."""
@@ -25,6 +41,8 @@ def build_fixture_db(path: Path) -> Path:
                 "select * from read_csv(?, header = true, auto_detect = true, all_varchar = false)",
                 [str(csv_path)],
             )
+        for statement in PLANTED:
+            con.execute(statement.format(raw=RAW_SCHEMA))
         con.execute(
             f"create or replace table {RAW_SCHEMA}._dlt_loads as select '1767225600.123' as load_id, "
             "'dispatch_pro' as schema_name, 0 as status, now() as inserted_at"

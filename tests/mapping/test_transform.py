@@ -33,9 +33,11 @@ def _rows(path: Path, sql: str) -> list[tuple]:
 def test_build_passes_every_test_and_counts_each_mart(built) -> None:
     result, _ = built
     assert result.failed == 0 and result.passed > 200
-    assert result.mart_rows["Case"] == 5 and result.mart_rows["Account"] == 3
-    assert result.quarantined_rows["Case"] == 4
-    assert result.flagged_values == 3
+    # one policy: only record-level problems hold a record back (job:1007, its Contact has no last name);
+    # value problems (unmapped status/priority, invalid email) are flagged and the records load
+    assert result.mart_rows["Case"] == 8 and result.mart_rows["Account"] == 3
+    assert result.quarantined_rows["Case"] == 1
+    assert result.flagged_values == 10
 
 
 def test_every_source_row_lands_in_exactly_one_of_mart_or_quarantine(built) -> None:
@@ -85,8 +87,17 @@ def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
     result, _ = built
     sql = "select object_name, source_key, rule, value, reason from quarantine.quarantine_all"
     held = {(r[0], r[1], r[2]): (r[3], r[4]) for r in _rows(result.duckdb_path, sql)}
-    assert held[("Case", "job:1006", "unmapped_value")][0] == "Teleported"
-    assert held[("Case", "job:1008", "unmapped_value")][0] == "Whenever"
+    sql = sql.replace("quarantine.quarantine_all", "quarantine.flagged_values")
+    flagged = {(r[0], r[1], r[2]): (r[3], r[4]) for r in _rows(result.duckdb_path, sql)}
+    assert flagged[("Case", "job:1006", "unmapped_value")] == (
+        "Teleported",
+        "no mapping for this value in seed:map_job_status.case_status (Case.Status): loaded without it",
+    )
+    assert flagged[("Case", "job:1008", "unmapped_value")][0] == "Whenever"
+    [(status, priority)] = _rows(result.duckdb_path, """select "Status", "Dispatch_Pro_Status__c"
+        from salesforce."Case" where "Dispatch_Pro_Id__c" = 'job:1006'""")  # fmt: skip
+    assert (status, priority) == (None, "Teleported"), "the Case loads; the unmapped status is flagged"
+    assert not any(key[1] in ("job:1006", "job:1008", "customer:3") for key in held)
     sql = """select source_key || ' ' || column_name, value from quarantine.flagged_values
         where rule = 'invalid_value_nulled'"""
     single_site = _rows(
@@ -104,12 +115,15 @@ def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
         from salesforce."Case" where "Dispatch_Pro_Id__c" in ('job:1001', 'job:1002')""")  # fmt: skip
     assert loaded == [(None, None), (None, None)], "flagged values load empty, the records still load"
     assert "allows 255 characters, the value has 283" in held[("Account", "customer:8", "too_long")][1]
-    assert held[("Contact", "customer:3", "invalid_email")][0] == "not-an-email"
+    assert flagged[("Contact", "customer:3", "invalid_email")][0] == "not-an-email"
+    [(email,)] = _rows(result.duckdb_path, """select "Email" from salesforce."Contact"
+        where "Dispatch_Pro_Id__c" = 'customer:3'""")  # fmt: skip
+    assert email is None, "one malformed email no longer holds back the Contact and its job tree"
     assert ("Contact", "customer:7", "missing_required") in held
     assert held[("Case", "job:1007", "parent_not_loaded")][0] == "customer:7"
-    assert held[("Line_Item__c", "item:8104", "unmapped_value")][0] == "Mystery"
+    assert flagged[("Line_Item__c", "item:8104", "unmapped_value")][0] == "Mystery"
     assert held[("ContentVersion", "attachment:6001", "file_too_large")][0] == "27262976"
-    assert held[("Job_Status_History__c", "history:9004", "unmapped_value")][0] == "QuantumTool"
+    assert flagged[("Job_Status_History__c", "history:9004", "unmapped_value")][0] == "QuantumTool"
 
 
 def test_customers_split_into_accounts_contacts_and_placeholders(built) -> None:
@@ -184,3 +198,54 @@ def test_missing_raw_data_is_a_clear_error(tmp_path: Path) -> None:
         run_transform(get_settings(data_dir=tmp_path, build_dir=tmp_path / "build"))
     with pytest.raises(TransformError, match="invoices must be one of custom, order"):
         run_transform(get_settings(data_dir=tmp_path), invoices="orders")
+
+
+# Losses the issue-9 review found, each with planted rows (tests/mapping/fixture_db.py PLANTED): where the
+# value ends up.
+
+
+def test_a_technician_email_ending_in_a_tab_is_normalised_not_flagged(built) -> None:
+    result, _ = built
+    emails = _rows(result.duckdb_path, """select distinct "Technician_Email__c", "_user_email"
+        from salesforce."Skill__c" where "Technician_Id__c" = '3'""")  # fmt: skip
+    assert emails == [("sam@example.com", "sam@example.com")]
+    flagged = _rows(result.duckdb_path, """select count(*) from quarantine.flagged_values
+        where rule = 'invalid_email' and value like 'sam@%'""")  # fmt: skip
+    assert flagged == [(0,)]
+
+
+def test_blank_and_unicode_whitespace_address_parts_are_missing(built) -> None:
+    result, _ = built
+    contact = _rows(result.duckdb_path, """select "MailingCity", "MailingState", "Address_Incomplete__c"
+        from salesforce."Contact" where "Dispatch_Pro_Id__c" = 'customer:4'""")  # fmt: skip
+    assert contact == [(None, None, True)]
+
+
+def test_a_unicode_person_name_becomes_a_contact(built) -> None:
+    result, _ = built
+    contact = _rows(result.duckdb_path, """
+        select "Account.Dispatch_Pro_Id__c", "FirstName", "LastName", "Email"
+        from salesforce."Contact" where "Dispatch_Pro_Id__c" = 'contact:109'""")  # fmt: skip
+    assert contact == [("customer:5", "Søren", "Fisher", "soren@globex.test")]
+
+
+def test_meaning_is_kept_an_unpaid_credit_is_not_paid_and_hold_keeps_its_original(built) -> None:
+    result, _ = built
+    status = _rows(result.duckdb_path, """select "Status", "Dispatch_Pro_Status__c" from salesforce."Case"
+        where "Dispatch_Pro_Id__c" = 'job:1003'""")  # fmt: skip
+    # not faithful yet (On Hold needs a CaseStatus StandardValueSet deploy): the original status is kept
+    assert status == [("Escalated", "Hold")]
+    credit = _rows(result.duckdb_path, """select "Payment_Status__c", "Total__c", "Balance__c"
+        from salesforce."Invoice__c" where "Dispatch_Pro_Id__c" = 'invoice:8003'""")  # fmt: skip
+    assert [(s, float(t), float(b)) for s, t, b in credit] == [("Credit", -25.0, -25.0)]
+
+
+def test_every_value_map_row_carries_a_note() -> None:
+    import csv
+
+    from workbench.mapping_fields import DBT_DIR
+
+    for path in sorted((DBT_DIR / "seeds").glob("map_*.csv")):
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert rows and all((r.get("note") or "").strip() for r in rows), path.name

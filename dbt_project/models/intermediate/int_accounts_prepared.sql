@@ -82,9 +82,7 @@ placeholders as (
         buckets.account_key as "Dispatch_Pro_Id__c",
         case
             when buckets.placeholder_bucket = 1 then '{{ var("placeholder_account_name") }}'
-            else {{ dbt.concat([
-                "'" ~ var("placeholder_account_name") ~ " '", 'cast(buckets.placeholder_bucket as varchar)'
-            ]) }}
+            else '{{ var("placeholder_account_name") }} ' || cast(buckets.placeholder_bucket as varchar)
         end as "Name",
         cast(null as varchar) as "Phone",
         cast(null as varchar) as "BillingStreet",

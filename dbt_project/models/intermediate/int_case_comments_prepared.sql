@@ -11,9 +11,9 @@ notes as (
 
 final as (
 
-    select
-        {{ dbt.concat(["'note:'", 'cast(note_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "Parent.Dispatch_Pro_Id__c",
+    select  -- noqa: ST06
+        'note:' || cast(note_id as varchar) as "Dispatch_Pro_Id__c",
+        'job:' || cast(job_id as varchar) as "Parent.Dispatch_Pro_Id__c",
         note_text as "CommentBody",
         false as "IsPublished",
         created_on as "Original_Created_Date__c",

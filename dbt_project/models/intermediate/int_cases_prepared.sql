@@ -103,8 +103,8 @@ final as (
 
     select
         ---------- identity and text
-        {{ dbt.concat(["'job:'", 'cast(joined.job_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        nullif(concat_ws(' - ', joined.job_type_name, {{ dbt.concat(["'Job '", 'joined.job_number']) }}), '')
+        'job:' || cast(joined.job_id as varchar) as "Dispatch_Pro_Id__c",
+        nullif(concat_ws(' - ', joined.job_type_name, 'Job ' || joined.job_number), '')
             as "Subject",
         {{ html_to_text('joined.summary_html') }} as "Description",
         joined.job_number as "Source_Job_Number__c",
@@ -122,7 +122,7 @@ final as (
         joined.account_key as "Account.Dispatch_Pro_Id__c",
         joined.contact_key as "Contact.Dispatch_Pro_Id__c",
         case
-            when joined.is_multi_site then {{ dbt.concat(["'location:'", 'cast(joined.location_id as varchar)']) }}
+            when joined.is_multi_site then 'location:' || cast(joined.location_id as varchar)
         end as "Location__r.Dispatch_Pro_Id__c",
 
         ---------- job details

@@ -43,9 +43,10 @@ final as (
 
     select
         * exclude (memo_name),
-        -- a person: two or three capitalised words of letters
+        -- a person: two or three capitalised words of letters (any script: "Søren Fisher", "Zoë Ōtsuka")
         case
-            when regexp_full_match(memo_name, '[A-Z][A-Za-z''.-]+( [A-Z][A-Za-z''.-]+){1,2}') then memo_name
+            when regexp_full_match(memo_name, '\p{Lu}[\p{L}\p{M}''.-]+( \p{Lu}[\p{L}\p{M}''.-]+){1,2}')
+                then memo_name
         end as person_name
 
     from candidates

@@ -87,8 +87,8 @@ named_people as (
 commercial_people as (
 
     select
-        {{ dbt.concat(["'contact:'", 'cast(named_people.first_method_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'customer:'", 'cast(named_people.customer_id as varchar)']) }} as "Account.Dispatch_Pro_Id__c",
+        'contact:' || cast(named_people.first_method_id as varchar) as "Dispatch_Pro_Id__c",
+        'customer:' || cast(named_people.customer_id as varchar) as "Account.Dispatch_Pro_Id__c",
         {{ first_name('named_people.person_name') }} as "FirstName",
         {{ last_name('named_people.person_name') }} as "LastName",
         named_people.email as "Email",

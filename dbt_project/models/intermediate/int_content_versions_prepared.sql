@@ -32,14 +32,14 @@ long_notes as (
 stored_files as (
 
     select
-        {{ dbt.concat(['files.file_kind', "':'", 'files.source_id']) }} as "Dispatch_Pro_Id__c",
-        coalesce(files.file_name, {{ dbt.concat(['files.file_kind', "' '", 'files.source_id']) }}) as "Title",
-        coalesce(files.file_name, {{ dbt.concat(['files.file_kind', "'-'", 'files.source_id']) }}) as "PathOnClient",
+        files.file_kind || ':' || files.source_id as "Dispatch_Pro_Id__c",
+        coalesce(files.file_name, files.file_kind || ' ' || files.source_id) as "Title",
+        coalesce(files.file_name, files.file_kind || '-' || files.source_id) as "PathOnClient",
         case when files.file_kind = 'signature' then 'Signature' else 'Attachment' end as "File_Kind__c",
         signatures.signer_name as "Signer_Name__c",
         signatures.captured_on as "Signature_Captured_At__c",
         files.sha256 as "Source_Sha256__c",
-        {{ dbt.concat(["'job:'", 'cast(files.job_id as varchar)']) }} as "_first_publish_case_key",
+        'job:' || cast(files.job_id as varchar) as "_first_publish_case_key",
         files.local_path as "_local_path",
         cast(null as varchar) as "_content_base64",
         cast(null as varchar) as "_content_text",
@@ -56,20 +56,21 @@ images as (
 
     select
         image_key as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'Inline image '", 'cast(image_number as varchar)', "' of '", 'source_kind', "' '",
-            'cast(source_id as varchar)']) }} as "Title",
-        {{ dbt.concat(["'inline-'", 'source_kind', "'-'", 'cast(source_id as varchar)', "'-'",
-            'cast(image_number as varchar)', "'.'", "replace(image_subtype, 'jpeg', 'jpg')"]) }} as "PathOnClient",
+        'Inline image ' || cast(image_number as varchar)
+        || ' of ' || source_kind || ' ' || cast(source_id as varchar) as "Title",
+        'inline-' || source_kind || '-' || cast(source_id as varchar)
+        || '-' || cast(image_number as varchar)
+        || '.' || replace(image_subtype, 'jpeg', 'jpg') as "PathOnClient",
         'Inline Image' as "File_Kind__c",
         cast(null as varchar) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",
         sha256(from_base64(content_base64)) as "Source_Sha256__c",
-        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "_first_publish_case_key",
+        'job:' || cast(job_id as varchar) as "_first_publish_case_key",
         cast(null as varchar) as "_local_path",
         content_base64 as "_content_base64",
         cast(null as varchar) as "_content_text",
         cast(octet_length(from_base64(content_base64)) as bigint) as "_size_bytes",
-        {{ dbt.concat(["'image/'", 'image_subtype']) }} as "_content_type"
+        'image/' || image_subtype as "_content_type"
 
     from inline_images
 
@@ -78,14 +79,14 @@ images as (
 notes as (
 
     select
-        {{ dbt.concat(["'note:'", 'cast(note_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'Note '", 'cast(note_id as varchar)']) }} as "Title",
-        {{ dbt.concat(["'note-'", 'cast(note_id as varchar)', "'.txt'"]) }} as "PathOnClient",
+        'note:' || cast(note_id as varchar) as "Dispatch_Pro_Id__c",
+        'Note ' || cast(note_id as varchar) as "Title",
+        'note-' || cast(note_id as varchar) || '.txt' as "PathOnClient",
         'Note' as "File_Kind__c",
         cast(null as varchar) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",
         sha256(note_text) as "Source_Sha256__c",
-        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "_first_publish_case_key",
+        'job:' || cast(job_id as varchar) as "_first_publish_case_key",
         cast(null as varchar) as "_local_path",
         cast(null as varchar) as "_content_base64",
         note_text as "_content_text",

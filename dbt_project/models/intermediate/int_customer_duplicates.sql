@@ -14,11 +14,10 @@ keyed as (
     select
         customer_id,
         customer_name,
-        {{ dbt.concat([
-            "lower(coalesce(" ~ squish('customer_name') ~ ", ''))", "'|'",
-            "coalesce(regexp_replace(first_phone, '[^0-9]', '', 'g'), '')", "'|'",
-            "lower(coalesce(" ~ squish('street') ~ ", ''))", "'|'", "coalesce(zip, '')"
-        ]) }} as match_key
+        lower(coalesce({{ squish('customer_name') }}, ''))
+        || '|' || coalesce(regexp_replace(first_phone, '[^0-9]', '', 'g'), '')
+        || '|' || lower(coalesce({{ squish('street') }}, ''))
+        || '|' || coalesce(zip, '') as match_key
 
     from customers
 
@@ -42,7 +41,7 @@ final as (
         customer_name,
         match_key,
         group_size,
-        {{ dbt.concat(["'dup:'", 'cast(group_first_customer_id as varchar)']) }} as duplicate_group
+        'dup:' || cast(group_first_customer_id as varchar) as duplicate_group
 
     from grouped
     where group_size > 1

@@ -90,11 +90,11 @@ final as (
     select
         *,
         case
-            when is_commercial then {{ dbt.concat(["'customer:'", 'cast(customer_id as varchar)']) }}
-            else {{ dbt.concat(["'placeholder:'", 'cast(placeholder_bucket as varchar)']) }}
+            when is_commercial then 'customer:' || cast(customer_id as varchar)
+            else 'placeholder:' || cast(placeholder_bucket as varchar)
         end as account_key,
         case
-            when not is_commercial then {{ dbt.concat(["'customer:'", 'cast(customer_id as varchar)']) }}
+            when not is_commercial then 'customer:' || cast(customer_id as varchar)
         end as contact_key
 
     from bucketed

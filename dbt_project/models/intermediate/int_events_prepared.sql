@@ -49,10 +49,9 @@ technicians as (
 appointment_events as (
 
     select
-        {{ dbt.concat(["'appointment:'", 'cast(appointments.appointment_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat([
-            "'Appointment '", 'coalesce(appointments.appointment_number, cast(appointments.appointment_id as varchar))'
-        ]) }} as "Subject",
+        'appointment:' || cast(appointments.appointment_id as varchar) as "Dispatch_Pro_Id__c",
+        'Appointment '
+        || coalesce(appointments.appointment_number, cast(appointments.appointment_id as varchar)) as "Subject",
         appointments.starts_at as "StartDateTime",
         appointments.ends_at as "EndDateTime",
         {{ html_to_text('appointments.special_instructions') }} as "Description",
@@ -61,7 +60,7 @@ appointment_events as (
         appointments.arrival_window_start as "Arrival_Window_Start__c",
         appointments.arrival_window_end as "Arrival_Window_End__c",
         assigned.technician_name as "Actor_Name__c",
-        {{ dbt.concat(["'job:'", 'cast(appointments.job_id as varchar)']) }} as "_what_case_key",
+        'job:' || cast(appointments.job_id as varchar) as "_what_case_key",
         coalesce(assigned.technician_email, '{{ var("fallback_owner_email") }}') as "_owner_email",
         assigned.technician_email is null as "_owner_fallback"
 
@@ -73,10 +72,8 @@ appointment_events as (
 milestone_events as (
 
     select
-        {{ dbt.concat(["'milestone:'", 'cast(transitions.history_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat([
-            "milestones.milestone", "' - Job '", 'coalesce(jobs.job_number, cast(transitions.job_id as varchar))'
-        ]) }}
+        'milestone:' || cast(transitions.history_id as varchar) as "Dispatch_Pro_Id__c",
+        milestones.milestone || ' - Job ' || coalesce(jobs.job_number, cast(transitions.job_id as varchar))
             as "Subject",
         transitions.occurred_at as "StartDateTime",
         transitions.occurred_at as "EndDateTime",
@@ -86,7 +83,7 @@ milestone_events as (
         cast(null as timestamp) as "Arrival_Window_Start__c",
         cast(null as timestamp) as "Arrival_Window_End__c",
         transitions.actor_name as "Actor_Name__c",
-        {{ dbt.concat(["'job:'", 'cast(transitions.job_id as varchar)']) }} as "_what_case_key",
+        'job:' || cast(transitions.job_id as varchar) as "_what_case_key",
         coalesce(technicians.email, '{{ var("fallback_owner_email") }}') as "_owner_email",
         technicians.email is null as "_owner_fallback"
 

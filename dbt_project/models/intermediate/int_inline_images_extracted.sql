@@ -76,8 +76,8 @@ final as (
         source_id,
         job_id,
         image_number,
-        {{ dbt.concat(["'inline:'", 'source_kind', "':'", 'cast(source_id as varchar)', "':'",
-            'cast(image_number as varchar)']) }} as image_key,
+        'inline:' || source_kind || ':' || cast(source_id as varchar)
+        || ':' || cast(image_number as varchar) as image_key,
         regexp_extract(data_uris[image_number], 'data:image/([a-zA-Z0-9.+-]+);', 1) as image_subtype,
         regexp_extract(data_uris[image_number], ';base64,(.*)$', 1) as content_base64
 

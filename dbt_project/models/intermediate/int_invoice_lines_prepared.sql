@@ -10,9 +10,9 @@ items as (
 
 final as (
 
-    select
-        {{ dbt.concat(["'invoice_item:'", 'cast(invoice_item_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as "Invoice__r.Dispatch_Pro_Id__c",
+    select  -- noqa: ST06
+        'invoice_item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
+        'invoice:' || cast(invoice_id as varchar) as "Invoice__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",
         cast(quantity as double) as "Quantity__c",
         unit_price as "Unit_Price__c",

@@ -48,7 +48,8 @@ final as (
         customers.account_key,
         customers.contact_key,
         case
-            when coalesce(invoices.balance, 0) <= 0 and coalesce(invoices.total, 0) > 0 then 'Paid'
+            -- a credit (negative total) still owed to the customer is not Paid
+            when coalesce(invoices.total, 0) < 0 and coalesce(invoices.balance, 0) < 0 then 'Credit'
             when coalesce(invoices.balance, 0) <= 0 then 'Paid'
             when coalesce(applied.amount_paid, 0) > 0 then 'Partially Paid'
             else 'Unpaid'

@@ -16,9 +16,9 @@ tools as (
 
 final as (
 
-    select
-        {{ dbt.concat(["'history:'", 'cast(transitions.history_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'job:'", 'cast(transitions.job_id as varchar)']) }} as "Case__r.Dispatch_Pro_Id__c",
+    select  -- noqa: ST06
+        'history:' || cast(transitions.history_id as varchar) as "Dispatch_Pro_Id__c",
+        'job:' || cast(transitions.job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
         transitions.from_status as "From_Status__c",
         transitions.event_type as "To_Status__c",
         transitions.occurred_at as "Changed_At__c",

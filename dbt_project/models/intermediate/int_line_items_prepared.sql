@@ -11,9 +11,9 @@ items as (
 
 final as (
 
-    select
-        {{ dbt.concat(["'item:'", 'cast(invoice_item_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} as "Case__r.Dispatch_Pro_Id__c",
+    select  -- noqa: ST06
+        'item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
+        'job:' || cast(job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",
         cast(quantity as double) as "Quantity__c",
         unit_price as "Unit_Price__c",

@@ -30,11 +30,11 @@ custom as (
 final as (
 
     select
-        {{ dbt.concat(["'location:'", 'cast(locations.location_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        'location:' || cast(locations.location_id as varchar) as "Dispatch_Pro_Id__c",
         coalesce(
             {{ squish('locations.location_name') }},
             {{ street_with_unit('locations.street', 'locations.unit') }},
-            {{ dbt.concat(["'Location '", 'cast(locations.location_id as varchar)']) }}
+            'Location ' || cast(locations.location_id as varchar)
         ) as "Name",
         customers.account_key as "Account__r.Dispatch_Pro_Id__c",
         customers.contact_key as "Contact__r.Dispatch_Pro_Id__c",

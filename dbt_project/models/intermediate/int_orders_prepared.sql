@@ -12,11 +12,11 @@ invoices as (
 final as (
 
     select
-        {{ dbt.concat(["'invoice:'", 'cast(invoice_id as varchar)']) }} as "Dispatch_Pro_Id__c",
+        'invoice:' || cast(invoice_id as varchar) as "Dispatch_Pro_Id__c",
         account_key as "Account.Dispatch_Pro_Id__c",
         cast(coalesce(invoice_date, created_on) as date) as "EffectiveDate",
         'Draft' as "Status",
-        case when job_id is not null then {{ dbt.concat(["'job:'", 'cast(job_id as varchar)']) }} end
+        case when job_id is not null then 'job:' || cast(job_id as varchar) end
             as "Case__r.Dispatch_Pro_Id__c",
         total as "Total_Amount__c",
         balance as "Balance__c",

@@ -20,7 +20,7 @@ items as (
 final as (
 
     select
-        {{ dbt.concat(["'sku:'", 'sku_key']) }} as "Dispatch_Pro_Id__c",
+        'sku:' || sku_key as "Dispatch_Pro_Id__c",
         coalesce(sku_name, 'Unspecified item') as "Name",
         sku_key as "ProductCode",
         true as "IsActive",

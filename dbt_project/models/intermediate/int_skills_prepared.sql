@@ -77,7 +77,7 @@ entries as (
     select
         zone_ids.technician_id,
         'Service Zone' as skill_type,
-        coalesce(zones.zone_name, {{ dbt.concat(["'Zone '", 'cast(zone_ids.zone_id as varchar)']) }}) as skill_name
+        coalesce(zones.zone_name, 'Zone ' || cast(zone_ids.zone_id as varchar)) as skill_name
     from zone_ids
     left join {{ ref('stg_dispatch_pro__zones') }} as zones on zone_ids.zone_id = zones.zone_id
 
@@ -85,11 +85,10 @@ entries as (
 
 final as (
 
-    select
-        {{ dbt.concat([
-            "'skill:'", 'cast(entries.technician_id as varchar)', "':'",
-            "lower(replace(entries.skill_type, ' ', '_'))", "':'", 'lower(entries.skill_name)'
-        ]) }} as "Dispatch_Pro_Id__c",
+    select  -- noqa: ST06
+        'skill:' || cast(entries.technician_id as varchar)
+        || ':' || lower(replace(entries.skill_type, ' ', '_'))
+        || ':' || lower(entries.skill_name) as "Dispatch_Pro_Id__c",
         entries.skill_name as "Name",
         entries.skill_type as "Skill_Type__c",
         cast(entries.technician_id as varchar) as "Technician_Id__c",

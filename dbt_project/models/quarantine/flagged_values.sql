@@ -1,18 +1,23 @@
--- Custom-property values that did not convert to their Salesforce field (type or picklist): with
--- var('invalid_custom_value') = flag (default) the record loads without the value and the value is kept
--- here with the reason, for the pre-scan and the reconciliation (never cut silently).
+-- Values that did not load while their record did (one policy, dbt_project/README.md): a non-required
+-- field's value that has no mapping, is not a picklist value, is too long or is not a valid email, and
+-- custom-property values that do not convert (var('invalid_custom_value') = flag, default). The mart loads
+-- the record without the value; the value is kept here with the reason (never cut or dropped silently).
 -- depends_on: {{ ref('salesforce_fields') }}
 -- depends_on: {{ ref('custom_fields') }}
 -- depends_on: {{ ref('map_job_status') }}
 -- depends_on: {{ ref('map_job_priority') }}
--- depends_on: {{ ref('Account') }}
--- depends_on: {{ ref('Contact') }}
--- depends_on: {{ ref('Location__c') }}
--- depends_on: {{ ref('Case') }}
+-- depends_on: {{ ref('map_item_type') }}
+-- depends_on: {{ ref('map_scheduling_tool') }}
 {%- set prepared = {'Account': 'int_accounts_prepared', 'Contact': 'int_contacts_prepared',
-    'Location__c': 'int_locations_prepared', 'Case': 'int_cases_prepared'} -%}
+    'Location__c': 'int_locations_prepared', 'Skill__c': 'int_skills_prepared', 'Case': 'int_cases_prepared',
+    'Line_Item__c': 'int_line_items_prepared', 'Job_Status_History__c': 'int_job_status_history_prepared',
+    'Event': 'int_events_prepared', 'CaseComment': 'int_case_comments_prepared',
+    'ContentVersion': 'int_content_versions_prepared'} -%}
 {%- if var('invoices') == 'custom' -%}
-    {%- do prepared.update({'Invoice__c': 'int_invoices_prepared'}) -%}
+    {%- do prepared.update({'Invoice__c': 'int_invoices_prepared', 'Invoice_Line__c': 'int_invoice_lines_prepared'}) -%}
+{%- else -%}
+    {%- do prepared.update({'Order': 'int_orders_prepared', 'OrderItem': 'int_order_items_prepared',
+        'Product2': 'int_products_prepared', 'PricebookEntry': 'int_pricebook_entries_prepared'}) -%}
 {%- endif %}
 
 {% for object_name, model in prepared.items() -%}
@@ -26,7 +31,7 @@ union all
 -- properties have no record to land on, so they are listed here rather than dropped
 select
     'Location__c' as object_name,
-    {{ dbt.concat(["'location:'", 'cast(sites.location_id as varchar)']) }} as source_key,
+    'location:' || cast(sites.location_id as varchar) as source_key,
     'no_target_record' as rule,
     property_values.custom_field_name as column_name,
     property_values.custom_field_value as value,
