@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     target: str = "sandbox"  # sandbox | salesforce
     sandbox_seed: int = 42
     sandbox_scale: str = "tiny"
+    # loader (issue 10): rows per Bulk API 2.0 job (one upload each, also capped at ~100 MB), the share of the
+    # org's daily allowance at which a run stops cleanly, the owner for unmatched technicians, lock retries
+    load_chunk_rows: int = 10_000
+    load_stop_share: float = 0.9
+    load_fallback_owner_email: str = "integration@dp2sf.sandbox"
+    load_lock_retries: int = 3
 
     @cached_property
     def duckdb_path(self) -> Path:
