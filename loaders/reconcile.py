@@ -75,7 +75,9 @@ class ObjectReconciliation:
                 + (f"; no outcome for {self.unaccounted[:5]}" if self.unaccounted else "")
             )
         if self.missing_in_org:
-            out.append(f"{len(self.missing_in_org)} loaded records missing in the org: {self.missing_in_org[:10]}")
+            out.append(
+                f"{len(self.missing_in_org)} loaded records missing in the org: {self.missing_in_org[:10]}"
+            )
         if self.unexpected_in_org:
             out.append(f"{len(self.unexpected_in_org)} records in the org the run did not load")
         if self.id_mismatch:
@@ -190,7 +192,9 @@ class Reconciler:
 
     def check_org(self, rec: ObjectReconciliation) -> None:
         obj = rec.name
-        files = query_to_csv(self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null", self.work)
+        files = query_to_csv(
+            self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null", self.work
+        )
         self.con.execute("create or replace temp table _in_org (id varchar, source_key varchar)")
         for p in files:
             with open(p, encoding="utf-8") as fh:
@@ -198,7 +202,7 @@ class Reconciler:
                 has_rows = bool(fh.readline())
             if has_rows:
                 self.con.execute(
-                    f"insert into _in_org select \"Id\", \"{EXTERNAL_ID}\" from read_csv(?, header = true, "
+                    f'insert into _in_org select "Id", "{EXTERNAL_ID}" from read_csv(?, header = true, '
                     "all_varchar = true)",
                     [str(p)],
                 )
@@ -287,7 +291,8 @@ class Reconciler:
                 [self.run_id, rec.name],
             ).fetchall()[0][0]
             result = self.org.call(
-                self.org.sf.query, f"SELECT COUNT() FROM {rec.name} WHERE {EXTERNAL_ID} != null AND {lk.field} = null"
+                self.org.sf.query,
+                f"SELECT COUNT() FROM {rec.name} WHERE {EXTERNAL_ID} != null AND {lk.field} = null",
             )
             rec.orphans[lk.field] = max(0, int(result.get("totalSize", 0)) - expected_null)
 
@@ -296,7 +301,7 @@ class Reconciler:
         source = dict(
             self.con.execute(
                 f'select m."{parent_col}", sum(m."Total__c") from {MART_SCHEMA}."Line_Item__c" as m '
-                "inner join ledger.operations as o on o.source_key = m.\"Dispatch_Pro_Id__c\" and o.run_id = ? "
+                'inner join ledger.operations as o on o.source_key = m."Dispatch_Pro_Id__c" and o.run_id = ? '
                 f"and o.object_name = 'Line_Item__c' and o.pass = 1 and o.action in {LOADED} group by 1",
                 [self.run_id],
             ).fetchall()
