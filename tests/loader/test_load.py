@@ -84,7 +84,7 @@ def test_a_missing_parent_fails_the_child_with_salesforces_error(workspace) -> N
         [result.run_id],
     )
     with_account = _ledger(
-        workspace, "select count(*) from salesforce.\"Contact\" where \"Account.Dispatch_Pro_Id__c\" is not null"
+        workspace, 'select count(*) from salesforce."Contact" where "Account.Dispatch_Pro_Id__c" is not null'
     )[0][0]
     assert with_account > 0 and len(failed) == with_account
     key, code, message = failed[0]
@@ -106,7 +106,9 @@ def test_owners_resolve_by_normalised_email_with_the_fallback_recorded(workspace
     cases = _ledger(workspace, 'select count(*) from salesforce."Case"')[0][0]
     assert sum(decisions.values()) == cases and decisions.get("matched", 0) > 0
     org = org_client(workspace)
-    users = {u["Id"]: (u["Email"] or "").strip().lower() for u in org.query_iter("SELECT Id, Email FROM User")}
+    users = {
+        u["Id"]: (u["Email"] or "").strip().lower() for u in org.query_iter("SELECT Id, Email FROM User")
+    }
     matched = _ledger(
         workspace,
         "select source_key, input, resolved_id from ledger.resolutions where run_id = ? and decision = 'matched' "
