@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.util import call_salesforce
 
 from loaders.api import OrgClient
@@ -145,7 +146,12 @@ class BulkIngest:
             raise BulkJobError(f"upload to job {job_id} answered {result.status_code}, not 201")
 
     def close(self, job_id: str) -> None:
-        self.org.call(self.client.close_job, job_id)
+        """UploadComplete; when a retried PATCH finds the job already closed, that is success."""
+        try:
+            self.org.call(self.client.close_job, job_id)
+        except SalesforceError:
+            if self.state(job_id)["state"] == "Open":
+                raise
 
     def wait(self, job_id: str, rows: int, timeout: float = 3600.0) -> tuple[dict, int]:
         started, polls = time.monotonic(), 0

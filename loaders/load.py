@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.api import LimitStop, OrgClient
+from loaders.api import LimitStop, OrgClient, is_transient
 from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
 from loaders.connection import connect
 from loaders.ledger import Ledger
@@ -233,11 +233,8 @@ class Loader:
                     break
                 self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
                 self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
-                job_id = bulk.create("upsert", EXTERNAL_ID)
-                self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "sending", count)
-                bulk.upload(job_id, spool)
+                job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
                 spool.unlink(missing_ok=True)
-                bulk.close(job_id)
                 self.jobs += 1
                 self.sent[obj] = self.sent.get(obj, 0) + count
                 outcome = bulk.finish(job_id, count, EXTERNAL_ID)
@@ -248,6 +245,23 @@ class Loader:
             if not left:
                 return
             chunk_rows = max(50, chunk_rows // 4)
+
+    def submit(self, bulk: BulkIngest, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> str:
+        """Create a job, upload the spool once, close it. A failed upload aborts the job and a fresh job
+        takes the chunk (never a second upload to one job); the job id is checkpointed before the upload."""
+        for attempt in range(self.org.attempts):
+            job_id = bulk.create("upsert", EXTERNAL_ID)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "sending", count)
+            try:
+                bulk.upload(job_id, spool)
+            except Exception as exc:
+                if not is_transient(exc) or attempt == self.org.attempts - 1:
+                    raise
+                time.sleep(min(8.0, 0.2 * 2**attempt))
+                continue
+            bulk.close(job_id)
+            return job_id
+        raise AssertionError("unreachable")
 
     def _settle(self, obj: str, pass_no: int, chunk: int, outcome, final: bool, expected: set[str]) -> None:
         settled = []
