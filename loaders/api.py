@@ -1,10 +1,11 @@
-"""The org as the loader sees it: simple-salesforce plus retries (tenacity), API-usage tracking and a stop line.
+"""The org as the loader sees it: simple-salesforce plus retries (tenacity), API-usage tracking and a stop
+line.
 
 Every response's ``Sforce-Limit-Info: api-usage=N/M`` is read by a session hook, and ``/limits`` before and
 during the run; when DailyApiRequests or DailyBulkApiBatches reach the configured share the run stops cleanly
 (:class:`LimitStop`) so it can resume later. 403 ``REQUEST_LIMIT_EXCEEDED``, 5xx and dropped connections are
-retried with exponential backoff a bounded number of times.
-See https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet (API request limits).
+retried with exponential backoff a bounded number of times. See
+https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet (API request limits).
 """
 
 from __future__ import annotations

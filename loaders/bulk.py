@@ -3,9 +3,10 @@
 Salesforce takes exactly one upload per ingest job, at most 150 MB base64 (about 100 MB raw CSV)
 (https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.md), so a table is split into
 several jobs by rows and bytes. A failed upload aborts its job and the chunk goes to a fresh job: never two
-uploads to one job. Results come back as ``successfulResults`` (``sf__Id``, ``sf__Created``), ``failedResults``
-(``sf__Id``, ``sf__Error``) and ``unprocessedrecords``; their order is not the upload's, so rows are matched by
-the external id column. Polling adapts to the job's size instead of simple-salesforce's fixed ``wait``.
+uploads to one job. Results come back as ``successfulResults`` (``sf__Id``, ``sf__Created``),
+``failedResults`` (``sf__Id``, ``sf__Error``) and ``unprocessedrecords``; their order is not the upload's, so
+rows are matched by the external id column. Polling adapts to the job's size instead of simple-salesforce's
+fixed ``wait``.
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ def print_plan(plan) -> None:
         table.add_row(*row)
     console.print(table)
     console.print(
-        f"{len(plan.objects)} objects, {sum(o.rows for o in plan.objects):,} records, {plan.total_jobs()} Bulk "
+        f"{len(plan.objects)} objects, {sum(o.rows for o in plan.objects):,} records, "
+        f"{plan.total_jobs()} Bulk "
         f"jobs of up to {plan.chunk_rows:,} rows, about {plan.total_calls()} API calls (plus polling)"
     )
 
@@ -80,7 +81,7 @@ def register(app: typer.Typer) -> None:
         run: Annotated[str, typer.Option(help="The load run (default: the latest).")] = None,
         sample: Annotated[int, typer.Option(help="Records per object read back field by field.")] = 20,
     ) -> None:
-        """Source vs quarantine vs gates vs ledger vs the org, per object; non-zero exit when it does not add up."""
+        """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up."""
         from loaders.reconcile import ReconcileError, run_reconcile
 
         try:
@@ -149,7 +150,8 @@ def register(app: typer.Typer) -> None:
         console.print(table)
         for c in result.conflicts:
             err.print(
-                f"[yellow]left alone[/] {c['object']} {c['source_key']} ({c['sf_id']}): changed {c['last_modified']}"
+                f"[yellow]left alone[/] {c['object']} {c['source_key']} ({c['sf_id']}): "
+                f"changed {c['last_modified']}"
             )
         console.print(f"report: {result.report_path}")
         if result.status == "stopped":

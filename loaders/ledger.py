@@ -1,9 +1,10 @@
 """The ledger (DuckDB schema ``ledger``): every run, every record's outcome, every job's checkpoint.
 
 All ledger SQL lives here. One ``operations`` row per record per run (and per pass) says what happened:
-created | updated | unchanged | failed | skipped | deleted | restored, with the Salesforce id, the row's content
-hash, the before-image of an update (JSON of the fields it overwrote) and Salesforce's error. ``checkpoints``
-hold one row per Bulk job so a run killed at any point resumes without re-sending completed work.
+created | updated | unchanged | failed | skipped | deleted | restored, with the Salesforce id, the row's
+content hash, the before-image of an update (JSON of the fields it overwrote) and Salesforce's error.
+``checkpoints`` hold one row per Bulk job so a run killed at any point resumes without re-sending completed
+work.
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ class Ledger:
         """The latest run of these kinds that did not complete (running after a crash, or stopped)."""
         marks = ", ".join("?" for _ in kinds)
         row = self.con.execute(
-            f"select run_id from {SCHEMA}.runs where kind in ({marks}) and status in ('running', 'stopped', 'failed') "
+            f"select run_id from {SCHEMA}.runs where kind in ({marks}) "
+            "and status in ('running', 'stopped', 'failed') "
             "order by started_at desc limit 1",
             list(kinds),
         ).fetchall()
@@ -295,7 +297,8 @@ class Ledger:
 
     def drop_pending(self, run_id: str, obj: str, pass_no: int, chunk: int) -> None:
         self.con.execute(
-            f"delete from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? and chunk_no = ?",
+            f"delete from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? "
+            "and chunk_no = ?",
             [run_id, obj, pass_no, chunk],
         )
 

@@ -4,8 +4,8 @@ Per object (plan order): rows quarantined by dbt or held by the gates are record
 reason; rows whose content hash equals what the ledger last loaded, and which the org still holds, are
 ``unchanged`` and not sent; the rest go out as Bulk API 2.0 upserts on ``Dispatch_Pro_Id__c``, one job per
 chunk, with a checkpoint per job. Before sending, the org's current values of the fields sent are read (one
-Bulk query per object) so an update keeps its before-image for rollback. ``UNABLE_TO_LOCK_ROW`` and unprocessed
-rows are retried in smaller jobs a bounded number of times; data errors are recorded, not retried.
+Bulk query per object) so an update keeps its before-image for rollback. ``UNABLE_TO_LOCK_ROW`` and
+unprocessed rows are retried in smaller jobs a bounded number of times; data errors are recorded, not retried.
 """
 
 from __future__ import annotations
@@ -141,7 +141,8 @@ class Loader:
             )
 
     def read_org_state(self, obj: str, header: list[str]) -> None:
-        """The org's current values of the sent fields, by external id, into ``ledger.work_org`` (a table: the streaming cursor is another connection)."""
+        """The org's current values of the sent fields, by external id, into ``ledger.work_org`` (a table:
+        the streaming cursor is another connection and cannot see temp tables)."""
         fields = ["Id", EXTERNAL_ID] + [h for h in header if h != EXTERNAL_ID]
         soql = f"SELECT {', '.join(fields)} FROM {obj} WHERE {EXTERNAL_ID} != null"
         files = query_to_csv(self.org, soql, self.work_dir / f"org-{obj}")
@@ -150,7 +151,8 @@ class Loader:
         paths = [str(p) for p in files if p.stat().st_size > 0 and _has_rows(p)]
         if paths:
             self.con.execute(
-                f"insert into ledger.work_org by name select * from read_csv(?, header = true, all_varchar = true, "
+                "insert into ledger.work_org by name select * from read_csv(?, header = true, "
+                "all_varchar = true, "
                 "quote = '\"', escape = '\"', union_by_name = true)",
                 [paths],
             )
@@ -182,7 +184,8 @@ class Loader:
                 obj,
                 1,
                 "select source_key, 'failed' as action, null as sf_id, null as content_hash, "
-                f"'PARENT_NOT_LOADED' as error_code, message as error_message from ({shape.unresolved_parent_sql})",
+                "'PARENT_NOT_LOADED' as error_code, message as error_message "
+                f"from ({shape.unresolved_parent_sql})",
                 [],
             )
         self.read_org_state(obj, shape.header)
@@ -197,7 +200,8 @@ class Loader:
         base = (
             f"from {MART_SCHEMA}.{_q(obj)} as m {' '.join(shape.joins)} "
             f"left join ledger.work_org as o on o.{_q(EXTERNAL_ID)} = {key} "
-            f"left join ({self.ledger.last_loaded_sql(obj, exclude_run=self.run_id)}) as l on l.source_key = {key}"
+            f"left join ({self.ledger.last_loaded_sql(obj, exclude_run=self.run_id)}) as l "
+            f"on l.source_key = {key}"
         )
         if not resend:
             self.ledger.record_select(
@@ -380,7 +384,8 @@ def run_load(
         except Exception as exc:
             ledger.finish_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
             raise LoadError(
-                f"load run {run_id} broke off: {type(exc).__name__}: {exc}; `dp2sf load --resume` continues it"
+                f"load run {run_id} broke off: {type(exc).__name__}: {exc}; "
+                "`dp2sf load --resume` continues it"
             ) from exc
         ledger.finish_run(run_id, status, message or None)
         failed_dir = write_failed_csvs(ledger, run_id, settings.reports_dir)

@@ -162,7 +162,8 @@ class Reconciler:
             with source as (
                 select "{EXTERNAL_ID}" as source_key from {MART_SCHEMA}."{obj}"
                 union
-                select source_key from quarantine.quarantine_all where object_name = ? and source_key is not null
+                select source_key from quarantine.quarantine_all
+                where object_name = ? and source_key is not null
             ),
             ops as (
                 select source_key, action, error_code from ledger.operations
@@ -173,7 +174,9 @@ class Reconciler:
                 count(*) filter (where o.action in {LOADED}),
                 count(*) filter (where o.error_code = 'QUARANTINED'),
                 count(*) filter (where o.error_code = 'HELD_BY_GATES'),
-                count(*) filter (where o.action = 'skipped' and o.error_code not in ('QUARANTINED', 'HELD_BY_GATES')),
+                count(*) filter (
+                    where o.action = 'skipped' and o.error_code not in ('QUARANTINED', 'HELD_BY_GATES')
+                ),
                 count(*) filter (where o.action = 'failed'),
                 list(s.source_key) filter (where o.action is null)
             from source as s left join ops as o using (source_key)
@@ -222,7 +225,8 @@ class Reconciler:
         rec.unexpected_in_org = [
             r[0]
             for r in self.con.execute(
-                f"select o.source_key from _in_org as o where o.source_key not in (select source_key from ({loaded})) "
+                "select o.source_key from _in_org as o "
+                f"where o.source_key not in (select source_key from ({loaded})) "
                 "order by 1"
             ).fetchall()
         ]
@@ -263,7 +267,8 @@ class Reconciler:
         checkboxes = {  # a Salesforce checkbox is never null: an empty source value reads back false
             r[0]
             for r in self.con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ? "
                 "and data_type = 'BOOLEAN'",
                 [MART_SCHEMA, rec.name],
             ).fetchall()

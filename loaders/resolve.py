@@ -1,10 +1,10 @@
 """What the Bulk API cannot resolve by itself: owners and users by email, polymorphic WhatId, the Pricebook.
 
-``OwnerId`` comes from ``_owner_email`` matched (lower/trim) to the org's active Users, the fallback owner when
-nothing matches or ``_owner_fallback`` is set; ``User__c`` from ``_user_email`` (null when unmatched: a skill is
-never pinned on the fallback user). ``WhatId`` (Event) and ``FirstPublishLocationId`` (ContentVersion) take the
-Salesforce id of the Case the ledger loaded. ``Pricebook2Id`` is the org's standard Pricebook2. Every owner and
-user decision is written to ``ledger.resolutions``.
+``OwnerId`` comes from ``_owner_email`` matched (lower/trim) to the org's active Users, the fallback owner
+when nothing matches or ``_owner_fallback`` is set; ``User__c`` from ``_user_email`` (null when unmatched: a
+skill is never pinned on the fallback user). ``WhatId`` (Event) and ``FirstPublishLocationId``
+(ContentVersion) take the Salesforce id of the Case the ledger loaded. ``Pricebook2Id`` is the org's standard
+Pricebook2. Every owner and user decision is written to ``ledger.resolutions``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
         fallback = "coalesce(m._owner_fallback, false)" if "_owner_fallback" in columns else "false"
         header.append("OwnerId")
         exprs.append(
-            f"case when {fallback} then '{ctx.fallback_owner_id}' else coalesce(uo.id, '{ctx.fallback_owner_id}') end"
+            f"case when {fallback} then '{ctx.fallback_owner_id}' "
+            f"else coalesce(uo.id, '{ctx.fallback_owner_id}') end"
         )
         joins.append("left join ledger.work_users as uo on uo.email = lower(trim(m._owner_email))")
     if "_user_email" in columns:
@@ -98,8 +99,9 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
                 f"left join ({ledger.last_loaded_sql('Case')}) as {alias} on {alias}.source_key = m.{col}"
             )
             unresolved.append(
-                f"select m.{_q(EXTERNAL_ID)} as source_key, 'the Case ' || m.{col} || ' has no Salesforce id in "
-                f"the ledger (not loaded, quarantined or failed)' as message from {MART_SCHEMA}.{_q(obj)} as m "
+                f"select m.{_q(EXTERNAL_ID)} as source_key, 'the Case ' || m.{col} || "
+                "' has no Salesforce id in the ledger (not loaded, quarantined or failed)' as message "
+                f"from {MART_SCHEMA}.{_q(obj)} as m "
                 f"{joins[-1]} where m.{col} is not null and {alias}.sf_id is null"
             )
     if "_pricebook" in columns:
@@ -121,13 +123,15 @@ def resolution_sql(obj: str, columns: list[str], ctx: OrgContext) -> str | None:
             f"case when {forced} or uo.id is null then '{ctx.fallback_owner_id}' else uo.id end, "
             f"case when {forced} then 'fallback (no technician email)' when uo.id is null then "
             "'fallback (no active User with this email)' else 'matched' end "
-            f"from {MART_SCHEMA}.{_q(obj)} as m left join ledger.work_users as uo on uo.email = lower(trim(m._owner_email))"
+            f"from {MART_SCHEMA}.{_q(obj)} as m "
+            "left join ledger.work_users as uo on uo.email = lower(trim(m._owner_email))"
         )
     if "_user_email" in columns:
         parts.append(
             f"select {key}, 'User__c', m._user_email, uu.id, "
             "case when uu.id is null then 'unresolved (no active User with this email; left empty)' "
             "else 'matched' end "
-            f"from {MART_SCHEMA}.{_q(obj)} as m left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))"
+            f"from {MART_SCHEMA}.{_q(obj)} as m "
+            "left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))"
         )
     return " union all ".join(parts) or None

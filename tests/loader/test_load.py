@@ -1,4 +1,6 @@
-"""The loader against the sandbox org over HTTPS: order, idempotency, failures with Salesforce's error, reconcile."""
+"""The loader against the sandbox org over HTTPS: order, idempotency, failures with Salesforce's error,
+reconcile.
+"""
 
 from __future__ import annotations
 
@@ -89,7 +91,8 @@ def test_a_missing_parent_fails_the_child_with_salesforces_error(workspace) -> N
     assert with_account > 0 and len(failed) == with_account
     key, code, message = failed[0]
     assert code == "INVALID_FIELD" and "Foreign key external ID" in message and "not found" in message
-    rows = list(csv.DictReader(open(result.failed_dir / "Contact.csv", encoding="utf-8")))
+    with open(result.failed_dir / "Contact.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     assert len(rows) == with_account and rows[0]["error_code"] == "INVALID_FIELD"
 
 
@@ -111,7 +114,8 @@ def test_owners_resolve_by_normalised_email_with_the_fallback_recorded(workspace
     }
     matched = _ledger(
         workspace,
-        "select source_key, input, resolved_id from ledger.resolutions where run_id = ? and decision = 'matched' "
+        "select source_key, input, resolved_id from ledger.resolutions where run_id = ? "
+        "and decision = 'matched' "
         "and object_name = 'Case' limit 5",
         [result.run_id],
     )
