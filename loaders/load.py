@@ -22,6 +22,7 @@ import duckdb
 from loaders.api import LimitStop, OrgClient, is_transient
 from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
 from loaders.connection import connect
+from loaders.files import FileUploader, file_select
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
@@ -162,17 +163,6 @@ class Loader:
     def load_object(self, plan: ObjectPlan, resend: bool) -> None:
         obj = plan.name
         self.record_skips(obj)
-        if obj in NOT_BULK:
-            self.ledger.record_select(
-                self.run_id,
-                obj,
-                1,
-                f"select {_q(EXTERNAL_ID)} as source_key, 'skipped' as action, null as sf_id, null as "
-                "content_hash, 'NOT_LOADED_BY_BULK' as error_code, 'files go through the file uploader "
-                f"(loaders/files.py), not a Bulk job' as error_message from {MART_SCHEMA}.{_q(obj)}",
-                [],
-            )
-            return
         shape = send_shape(obj, plan.columns, self.ctx, self.ledger)
         res_sql = resolution_sql(obj, plan.columns, self.ctx)
         if res_sql:
@@ -188,6 +178,16 @@ class Loader:
                 f"from ({shape.unresolved_parent_sql})",
                 [],
             )
+        if obj in NOT_BULK:
+            select, header = file_select(
+                obj, shape.header, shape.exprs, shape.joins, self.ledger.done_keys_table(self.run_id, obj, 1)
+            )
+            uploader = FileUploader(
+                self.org, self.ledger, self.run_id, self.settings.files_dir, self.work_dir
+            )
+            uploader.run(self.con, select, header, set(self.ledger.sf_ids(obj)))
+            self.sent[obj] = uploader.uploaded
+            return
         self.read_org_state(obj, shape.header)
         key = f"m.{_q(EXTERNAL_ID)}"
         row_hash = "md5(to_json(m))"

@@ -61,8 +61,8 @@ class ObjectPlan:
         return per_pass * (2 if self.second_pass else 1)
 
     def api_calls(self, chunk_rows: int) -> int:
-        if self.name in NOT_BULK:
-            return self.rows * 2  # one multipart upload + one read-back per file
+        if self.name in NOT_BULK:  # the org's files (one query), then an upload and a read-back per file
+            return (CALLS_PER_OBJECT_READ if self.rows else 0) + self.rows * 2
         return (CALLS_PER_OBJECT_READ if self.rows else 0) + self.jobs(chunk_rows) * CALLS_PER_JOB
 
 

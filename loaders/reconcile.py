@@ -48,6 +48,7 @@ class ObjectReconciliation:
     field_mismatches: list[dict] = field(default_factory=list)
     orphans: dict[str, int] = field(default_factory=dict)
     total_mismatches: list[dict] = field(default_factory=list)
+    checksum_mismatches: list[dict] = field(default_factory=list)
 
     @property
     def equation_holds(self) -> bool:
@@ -64,6 +65,7 @@ class ObjectReconciliation:
             and not self.field_mismatches
             and not any(self.orphans.values())
             and not self.total_mismatches
+            and not self.checksum_mismatches
         )
 
     def problems(self) -> list[str]:
@@ -89,6 +91,10 @@ class ObjectReconciliation:
                 out.append(f"{n} orphaned records ({f} empty in the org, set in the mart)")
         if self.total_mismatches:
             out.append(f"{len(self.total_mismatches)} Cases whose line-item totals differ")
+        if self.checksum_mismatches:
+            out.append(
+                f"{len(self.checksum_mismatches)} files whose org checksum differs from the file store"
+            )
         return out
 
 
@@ -301,6 +307,33 @@ class Reconciler:
             )
             rec.orphans[lk.field] = max(0, int(result.get("totalSize", 0)) - expected_null)
 
+    def file_checksums(self, rec: ObjectReconciliation) -> None:
+        """Every loaded file: the org's Checksum (MD5) equals the MD5 of the bytes in the file store."""
+        from loaders.files import FileSource
+
+        org = {
+            r[EXTERNAL_ID]: r.get("Checksum")
+            for r in self.org.query_iter(
+                f"SELECT {EXTERNAL_ID}, Checksum FROM ContentVersion "
+                f"WHERE {EXTERNAL_ID} != null AND IsLatest = true"
+            )
+        }
+        cur = self.con.execute(
+            f'select m.* from {MART_SCHEMA}."ContentVersion" as m inner join ledger.operations as o '
+            'on o.source_key = m."Dispatch_Pro_Id__c" and o.run_id = ? '
+            "and o.object_name = 'ContentVersion' "
+            f"and o.pass = 1 and o.action in {LOADED}",
+            [self.run_id],
+        )
+        names = [d[0] for d in cur.description]
+        for values in cur.fetchall():
+            row = dict(zip(names, values, strict=True))
+            source = FileSource(Path(self.settings.files_dir), row)
+            md5 = source.digests()[0] if source.exists() else None
+            key = row[EXTERNAL_ID]
+            if key in org and org[key] != md5:
+                rec.checksum_mismatches.append({"key": key, "source_md5": md5, "org_md5": org[key]})
+
     def line_item_totals(self, rec: ObjectReconciliation) -> None:
         parent_col = "Case__r.Dispatch_Pro_Id__c"
         source = dict(
@@ -344,12 +377,13 @@ def run_reconcile(
         results = []
         for obj in plan.objects:
             rec = rc.outcomes(obj.name)
-            if obj.name not in NOT_BULK:
-                rc.check_org(rec)
-                rc.sample_fields(rec, obj.columns)
-                rc.orphans(rec, obj.lookups)
-                if obj.name == "Line_Item__c":
-                    rc.line_item_totals(rec)
+            rc.check_org(rec)
+            rc.sample_fields(rec, obj.columns)
+            rc.orphans(rec, obj.lookups)
+            if obj.name == "Line_Item__c":
+                rc.line_item_totals(rec)
+            if obj.name in NOT_BULK:
+                rc.file_checksums(rec)
             results.append(rec)
         out = Path(settings.reports_dir) / run_id
         out.mkdir(parents=True, exist_ok=True)

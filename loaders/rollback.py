@@ -130,19 +130,55 @@ class Rollback:
             todo.append(r)
         deletes = [r for r in todo if r["action"] == "created"]
         restores = [r for r in todo if r["action"] == "updated" and r["before_image"]]
+        if obj == "ContentVersion":  # a ContentVersion cannot be deleted: its ContentDocument can (cascades)
+            self.delete_documents(deletes)
+            return
         for start in range(0, len(deletes), CHUNK):
             self.delete(obj, deletes[start : start + CHUNK])
         for start in range(0, len(restores), CHUNK):
             self.restore(obj, restores[start : start + CHUNK])
 
-    def delete(self, obj: str, rows: list[dict]) -> None:
+    def delete_documents(self, rows: list[dict]) -> None:
+        """Delete the ContentDocuments of the ContentVersions the run created."""
+        doc_of: dict[str, str] = {}
+        for start in range(0, len(rows), 200):
+            batch = ", ".join(f"'{r['sf_id']}'" for r in rows[start : start + 200])
+            for rec in self.org.query_iter(
+                f"SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN ({batch})"
+            ):
+                doc_of[rec["Id"][:15]] = rec["ContentDocumentId"]
+        missing = [r for r in rows if r["sf_id"][:15] not in doc_of]
+        self.ledger.record(
+            self.run_id,
+            [
+                Operation(
+                    "ContentVersion",
+                    r["source_key"],
+                    "deleted",
+                    r["sf_id"],
+                    error_code="NOT_FOUND",
+                    error_message="already gone from the org",
+                )
+                for r in missing
+            ],
+        )
+        present = [r for r in rows if r["sf_id"][:15] in doc_of]
+        for start in range(0, len(present), CHUNK):
+            part = present[start : start + CHUNK]
+            self.delete(
+                "ContentVersion", part, "ContentDocument", {r["sf_id"]: doc_of[r["sf_id"][:15]] for r in part}
+            )
+
+    def delete(self, obj: str, rows: list[dict], target: str | None = None, ids: dict | None = None) -> None:
         self.org.check_limits()
-        bulk = BulkIngest(self.org, obj, self.work)
-        path = self.work / f"delete-{obj}.csv"
+        target = target or obj
+        ids = ids or {r["sf_id"]: r["sf_id"] for r in rows}
+        bulk = BulkIngest(self.org, target, self.work)
+        path = self.work / f"delete-{target}.csv"
         with open(path, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(["Id"])
-            w.writerows([r["sf_id"]] for r in rows)
+            w.writerows([ids[r["sf_id"]]] for r in rows)
         job = bulk.create("hardDelete" if self.hard else "delete")
         bulk.upload(job, path)
         bulk.close(job)
@@ -150,7 +186,7 @@ class Rollback:
         by_id = {r.key[:15]: r for r in outcome.results}
         ops = []
         for r in rows:
-            res = by_id.get(r["sf_id"][:15])
+            res = by_id.get(ids[r["sf_id"]][:15])
             if res is None:
                 ops.append(
                     Operation(

@@ -102,13 +102,14 @@ def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, a
     assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
     assert not any(c.get("failed") for c in rb.counts.values())
     diff = admin.diff(before, admin.snapshot())
-    assert diff["empty"], diff["objects"].keys()
-    # the recycle bin holds what the run created (a soft delete, undeletable)
+    assert diff["objects"] == {}, diff["objects"].keys()  # (file bytes stay with the recycle bin)
+    # the recycle bin holds what the run created (a soft delete, undeletable), files included
     stats = admin.stats()["records"]
     assert stats["Case"]["live"] == 0 and stats["Case"]["deleted"] == load.counts["Case"]["created"]
     again = run_rollback(workspace, load.run_id)  # idempotent: already deleted counts as deleted
     assert not any(c.get("failed") for c in again.counts.values())
-    assert admin.diff(before, admin.snapshot())["empty"]
+    assert admin.diff(before, admin.snapshot())["objects"] == {}
+    assert stats["ContentDocument"]["deleted"] == load.counts["ContentVersion"]["created"] > 0
 
 
 def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, admin) -> None:
