@@ -28,6 +28,7 @@ from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPla
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
+INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
 
 
 class LoadError(RuntimeError):
@@ -46,6 +47,7 @@ class LoadResult:
     message: str = ""
     plan: LoadPlan | None = None
     sent: dict[str, int] = field(default_factory=dict)
+    inactive: dict[str, int] = field(default_factory=dict)  # records that became inactive, per object
 
     def total(self, action: str) -> int:
         return sum(c.get(action, 0) for c in self.counts.values())
@@ -95,6 +97,8 @@ class Loader:
         self.jobs = 0
         self.sent: dict[str, int] = {}
         self.ctx: OrgContext | None = None
+        self.inactive_policy = getattr(settings, "delta_inactive_policy", "flag")
+        self.inactive: dict[str, int] = {}
 
     def close(self) -> None:
         shutil.rmtree(self.work_dir, ignore_errors=True)
@@ -213,12 +217,46 @@ class Loader:
                 f"where l.content_hash = {row_hash} and o.{_q('Id')} is not null",
                 [],
             )
+        if INACTIVE in shape.header and self.inactive_policy != "flag":
+            self.apply_inactive_policy(obj, base)
         select = (
             f"select {', '.join(shape.exprs)}, {key}, {row_hash}, "
             f"case when o.{_q('Id')} is not null then {before} end, o.{_q('Id')} {base} "
             f"where {key} not in ({self.ledger.done_keys_table(self.run_id, obj, 1)}) order by {key}"
         )
         self.send(obj, 1, shape.header, select)
+
+    def apply_inactive_policy(self, obj: str, base: str) -> None:
+        """Records active in the org whose source became inactive: ``leave`` them as they are (skipped with
+        the reason) or ``delete`` them (a Bulk delete; a refused delete is recorded with Salesforce's error).
+        ``flag`` (the default) just sends the row, so the org's Active checkbox turns false."""
+        key = f"m.{_q(EXTERNAL_ID)}"
+        became = (
+            f"select {key} as source_key, o.{_q('Id')} as sf_id, md5(to_json(m)) as content_hash {base} "
+            f"where o.{_q('Id')} is not null and lower(o.{_q(INACTIVE)}) = 'true' "
+            f"and not coalesce(m.{_q(INACTIVE)}, false)"
+        )
+        rows = self.con.execute(
+            f"select * from ({became}) where source_key not in "
+            f"({self.ledger.done_keys_table(self.run_id, obj, 1)})"
+        ).fetchall()
+        self.inactive[obj] = len(rows)
+        if not rows:
+            return
+        if self.inactive_policy == "leave":
+            self.ledger.record_select(
+                self.run_id,
+                obj,
+                1,
+                "select source_key, 'skipped' as action, sf_id, null as content_hash, 'INACTIVE_LEFT' as "
+                "error_code, 'inactive in the source; left as it is in the org (inactive policy leave)' as "
+                f"error_message from ({became})",
+                [],
+            )
+            return
+        from loaders.rollback import delete_records
+
+        delete_records(self.org, self.ledger, self.run_id, obj, rows, self.work_dir)
 
     def send(self, obj: str, pass_no: int, header: list[str], select: str) -> None:
         """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures."""
@@ -400,6 +438,7 @@ def run_load(
             message=message,
             plan=plan,
             sent=loader.sent,
+            inactive=loader.inactive,
         )
     finally:
         if loader:

@@ -337,3 +337,15 @@ def run_rollback(
         if rb:
             shutil.rmtree(rb.work, ignore_errors=True)
         con.close()
+
+
+def delete_records(
+    org: OrgClient, ledger: Ledger, run_id: str, obj: str, rows: list[tuple], work: Path
+) -> None:
+    """Delete (source_key, sf_id, content_hash) records of ``obj`` as part of ``run_id`` (delta's inactive
+    policy ``delete``), recording each outcome."""
+    rb = Rollback.__new__(Rollback)
+    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work = org, ledger, run_id, False, work
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        rb.delete(obj, [{"source_key": k, "sf_id": i} for k, i, _ in part])

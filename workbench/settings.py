@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     load_stop_share: float = 0.9
     load_fallback_owner_email: str = "integration@dp2sf.sandbox"
     load_lock_retries: int = 3
+    delta_inactive_policy: str = "flag"  # flag | leave | delete: source records that became inactive
 
     @cached_property
     def duckdb_path(self) -> Path:
