@@ -1,4 +1,4 @@
-"""The loader's CLI verbs (``dp2sf load | reconcile | rollback``), registered on the workbench app."""
+"""The loader's CLI verbs (``dp2sf load | delta | reconcile | rollback``), registered on the workbench app."""
 
 from __future__ import annotations
 
@@ -75,6 +75,30 @@ def register(app: typer.Typer) -> None:
         print_load(result)
         if result.status == "stopped":
             _fail(result.message, EXIT_STOPPED)
+
+    @app.command()
+    def delta(
+        inactive: Annotated[
+            str, typer.Option(help="Records that became inactive: flag, leave or delete.")
+        ] = None,
+    ) -> None:
+        """Incremental extract, rebuild, then load only the rows whose content changed."""
+        from loaders.delta import DeltaError, run_delta
+
+        overrides = {"delta_inactive_policy": inactive} if inactive else {}
+        try:
+            result = run_delta(get_settings(**overrides))
+        except DeltaError as exc:
+            _fail(str(exc))
+        print_load(result.load)
+        console.print(
+            f"{result.records_extracted:,} records extracted; sent: {result.load.sent or 'nothing'}"
+        )
+        policy = get_settings(**overrides).delta_inactive_policy
+        for obj, n in result.load.inactive.items():
+            console.print(f"{obj}: {n} records became inactive (policy {policy})")
+        if result.load.status == "stopped":
+            _fail(result.load.message, EXIT_STOPPED)
 
     @app.command()
     def reconcile(
