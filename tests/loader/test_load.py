@@ -162,3 +162,11 @@ def test_cli_load_plan_and_reconcile_exit_codes(workspace, objects, monkeypatch)
     # only two objects loaded: the others have no outcome, so the equation cannot hold
     rec = runner.invoke(app, ["reconcile"])
     assert rec.exit_code == 2, rec.output
+
+
+def test_connect_sandbox_without_a_path_reads_the_settings_sandbox_dir(built, monkeypatch) -> None:
+    from loaders.connection import connect
+
+    monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(built.sandbox_dir))
+    sf = connect("sandbox")  # issue 8 house-keeping: this raised ImportError (no `settings` name)
+    assert sf.query("SELECT COUNT() FROM Organization")["totalSize"] == 1
