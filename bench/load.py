@@ -146,7 +146,15 @@ def contender(kind: str, work: Path, scale: str) -> dict:
                         records += 1
         calls = org.usage.calls
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-    return {"kind": kind, "records": records, "wall_s": wall, "cpu_s": cpu, "api_calls": calls}
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # this contender's process only
+    return {
+        "kind": kind,
+        "records": records,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "api_calls": calls,
+        "peak_rss_mb": rss,
+    }
 
 
 def run_child(kind: str, work: Path, scale: str) -> dict:
@@ -154,9 +162,7 @@ def run_child(kind: str, work: Path, scale: str) -> dict:
         [sys.executable, __file__, "--child", kind, "--work", str(work), "--scale", scale],
         capture_output=True, text=True, check=True, cwd=PROJECT_DIR,
     )  # fmt: skip
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return figures
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
