@@ -190,7 +190,8 @@ class Loader:
                 self.org, self.ledger, self.run_id, self.settings.files_dir, self.work_dir
             )
             uploader.run(self.con, select, header, set(self.ledger.sf_ids(obj)))
-            self.sent[obj] = uploader.uploaded
+            if uploader.uploaded:
+                self.sent[obj] = uploader.uploaded
             return
         self.read_org_state(obj, shape.header)
         key = f"m.{_q(EXTERNAL_ID)}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import pytest
 import requests
 
 from loaders.delta import run_delta
@@ -23,6 +24,7 @@ def _change_jobs(settings, job_ids: list[int]) -> None:
     assert r.status_code == 200, r.text
 
 
+@pytest.mark.slow
 def test_after_n_source_changes_exactly_n_rows_are_sent(workspace) -> None:
     full = run_load(workspace)
     assert full.status == "completed"
