@@ -193,6 +193,17 @@ class Loader:
             if uploader.uploaded:
                 self.sent[obj] = uploader.uploaded
             return
+        # the same external id twice in one job is refused (DUPLICATE_VALUE): never send a duplicated key
+        self.ledger.record_select(
+            self.run_id,
+            obj,
+            1,
+            f"select {_q(EXTERNAL_ID)} as source_key, 'failed' as action, null as sf_id, "
+            "null as content_hash, 'DUPLICATE_SOURCE_KEY' as error_code, "
+            "count(*) || ' mart rows share this external id; none sent' "
+            f"as error_message from {MART_SCHEMA}.{_q(obj)} group by 1 having count(*) > 1",
+            [],
+        )
         self.read_org_state(obj, shape.header)
         key = f"m.{_q(EXTERNAL_ID)}"
         row_hash = "md5(to_json(m))"
