@@ -23,21 +23,40 @@ class ConnectionConfigError(RuntimeError):
 
 
 def _sandbox_endpoints(endpoints_file: Path | None) -> dict:
-    if endpoints_file is None:
-        from workbench.settings import settings
+    """The org's entry of the sandbox endpoints, read through ``sandbox.control.read_endpoints``.
 
-        endpoints_file = Path(settings.sandbox_dir) / "endpoints.json"
-    path = Path(endpoints_file)
+    ``endpoints_file`` is ``<state dir>/endpoints.json`` or the state dir itself; without it, the settings'
+    ``sandbox_dir``.
+    """
+    from sandbox.control import read_endpoints
+
+    if endpoints_file is None:
+        from workbench.settings import get_settings
+
+        state_dir = Path(get_settings().sandbox_dir)
+    else:
+        given = Path(endpoints_file)
+        state_dir = given if given.is_dir() else given.parent
+    path = (
+        state_dir / "endpoints.json"
+        if endpoints_file is None or Path(endpoints_file).is_dir()
+        else Path(endpoints_file)
+    )
     if not path.is_file():
         raise ConnectionConfigError(
             f"no sandbox endpoints file at {path}; start the sandbox with `dp2sf sandbox up`"
         )
     try:
-        entry = json.loads(path.read_text())["salesforce"]
+        if path.name == "endpoints.json":
+            entry = read_endpoints(state_dir)["salesforce"]
+        else:  # an explicitly named file of the same shape (tests, other tools)
+            entry = json.loads(path.read_text())["salesforce"]
     except (json.JSONDecodeError, KeyError, TypeError):
         raise ConnectionConfigError(
             f"{path} has no 'salesforce' entry; start the org with `dp2sf sandbox up`"
         ) from None
+    if not isinstance(entry, dict):
+        raise ConnectionConfigError(f"{path}: the 'salesforce' entry is not an object")
     missing = [k for k in ("instance_url", "access_token", "ca_cert") if not entry.get(k)]
     if missing:
         raise ConnectionConfigError(f"{path}: the 'salesforce' entry lacks {', '.join(missing)}")

@@ -221,5 +221,11 @@ def demo(
         _fail(f"demo stopped: {exc}")
 
 
+# -- loader verbs (issue 10): load, reconcile, rollback --------------------------------------------
+from loaders.cli import register as _register_loader_verbs  # noqa: E402
+
+_register_loader_verbs(app)
+
+
 def main() -> None:  # pragma: no cover - console entry
     sys.exit(app())

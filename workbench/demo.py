@@ -1,7 +1,8 @@
 """``dp2sf demo``: the migration on the embedded sandbox, as far as the built stages reach.
 
 Stages so far: sandbox up → extract → inventory (manifest + sfdx metadata) → schema check (shows what the
-admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build).
+admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build) → load
+(Bulk API 2.0, ledger) → reconcile.
 """
 
 from __future__ import annotations
@@ -65,5 +66,30 @@ def run_demo(settings: Settings, console: Console) -> None:
     console.print(table)
     if result.docs_path:
         console.print(f"dbt docs for reviewers: {result.docs_path}")
-    console.print("[green]demo complete[/] for the stages built so far (load, reconcile, reports: next)")
+    run_load_stage(settings, console)
+    console.print("[green]demo complete[/] for the stages built so far (reports: next)")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
+
+
+def run_load_stage(settings: Settings, console: Console) -> None:
+    """7. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 8. reconcile."""
+    from loaders.cli import print_load
+    from loaders.load import run_load
+    from loaders.reconcile import run_reconcile
+
+    console.rule("7. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
+    result = run_load(settings)
+    print_load(result)
+    if result.status != "completed":
+        raise DemoError(f"load {result.run_id} {result.status}: {result.message}")
+    console.rule("8. reconcile (source = loaded + quarantined + gates + skipped + failed; the org agrees)")
+    rec = run_reconcile(settings, run_id=result.run_id)
+    for obj in rec.objects:
+        console.print(
+            f"{obj.name}: source {obj.source:,} = loaded {obj.loaded:,} + quarantined {obj.quarantined:,} + "
+            f"gates {obj.gates:,} + skipped {obj.skipped:,} + failed {obj.failed:,}; in org {obj.in_org:,}"
+        )
+    if not rec.ok:
+        problems = [f"{o.name}: {p}" for o in rec.objects for p in o.problems()]
+        raise DemoError(f"reconciliation does not add up: {problems[:5]}")
+    console.print(f"reconciled: {rec.report_path}")

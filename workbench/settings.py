@@ -29,6 +29,13 @@ class Settings(BaseSettings):
     # the customer's Dispatch Pro export folder (playbooks, dashboards, dispatch metadata: not in the public
     # API); also dlt config `sources.dispatch_pro.exports_folder`; the simulator writes one of its own
     exports_dir: Path | None = None
+    # loader (issue 10): rows per Bulk API 2.0 job (one upload each, also capped at ~100 MB), the share of the
+    # org's daily allowance at which a run stops cleanly, the owner for unmatched technicians, lock retries
+    load_chunk_rows: int = 10_000
+    load_stop_share: float = 0.9
+    load_fallback_owner_email: str = "integration@dp2sf.sandbox"
+    load_lock_retries: int = 3
+    delta_inactive_policy: str = "flag"  # flag | leave | delete: source records that became inactive
 
     @cached_property
     def duckdb_path(self) -> Path:

@@ -1,0 +1,144 @@
+"""The org as the loader sees it: simple-salesforce plus retries (tenacity), API-usage tracking and a stop
+line.
+
+Every response's ``Sforce-Limit-Info: api-usage=N/M`` is read by a session hook, and ``/limits`` before and
+during the run; when DailyApiRequests or DailyBulkApiBatches reach the configured share the run stops cleanly
+(:class:`LimitStop`) so it can resume later. 403 ``REQUEST_LIMIT_EXCEEDED``, 5xx and dropped connections are
+retried with exponential backoff a bounded number of times. See
+https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet (API request limits).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.bulk2 import _Bulk2Client
+from simple_salesforce.exceptions import SalesforceError
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+TRANSIENT_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}
+
+
+class LimitStop(RuntimeError):
+    """The org's allowance reached the configured share: stop cleanly, resume later."""
+
+
+def error_code(exc: BaseException) -> str:
+    """The Salesforce errorCode of a simple-salesforce exception ('' when there is none)."""
+    content = getattr(exc, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return str(content[0].get("errorCode", ""))
+    if isinstance(content, dict):
+        return str(content.get("errorCode", ""))
+    return ""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """5xx, a refused request for a (concurrent or momentary) limit, or a dropped connection."""
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return True
+    if isinstance(exc, SalesforceError):
+        status = getattr(exc, "status", 0) or 0
+        return status >= 500 or error_code(exc) in TRANSIENT_CODES
+    return False
+
+
+@dataclass
+class Usage:
+    """API calls this process made, and the org's last reported usage."""
+
+    calls: int = 0
+    api_used: int = 0
+    api_max: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def share(self) -> float:
+        return self.api_used / self.api_max if self.api_max else 0.0
+
+
+class OrgClient:
+    """simple-salesforce with retries and a limit guard (``stop_share`` of the daily allowance)."""
+
+    def __init__(self, sf: Salesforce, stop_share: float = 0.9, attempts: int = 6, max_wait: float = 8.0):
+        self.sf = sf
+        self.stop_share = stop_share
+        self.usage = Usage()
+        self.attempts = attempts
+        self.max_wait = max_wait
+        sf.session.hooks.setdefault("response", []).append(self._on_response)
+
+    # -- accounting ---------------------------------------------------------------------------
+    def _on_response(self, response: requests.Response, *args, **kwargs) -> None:
+        with self.usage.lock:
+            self.usage.calls += 1
+            kind = "bulk" if "/jobs/" in response.url else "rest"
+            self.usage.by_kind[kind] = self.usage.by_kind.get(kind, 0) + 1
+            match = USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
+            if match:
+                self.usage.api_used, self.usage.api_max = int(match.group(1)), int(match.group(2))
+
+    def check_limits(self, fresh: bool = False) -> dict:
+        """Raise :class:`LimitStop` when daily API requests or Bulk batches reached the stop share."""
+        limits = self.call(self.sf.limits) if fresh else {}
+        checks = []
+        for name in ("DailyApiRequests", "DailyBulkApiBatches"):
+            entry = limits.get(name)
+            if entry and entry.get("Max"):
+                used = entry["Max"] - entry.get("Remaining", entry["Max"])
+                checks.append((name, used, entry["Max"]))
+        if not fresh and self.usage.api_max:
+            checks.append(("DailyApiRequests", self.usage.api_used, self.usage.api_max))
+        for name, used, maximum in checks:
+            if used >= self.stop_share * maximum:
+                raise LimitStop(
+                    f"{name} at {used:,}/{maximum:,} ({used / maximum:.0%}) reached the stop line of "
+                    f"{self.stop_share:.0%}: the run stopped cleanly; `dp2sf load --resume` continues it "
+                    "once the org's 24-hour allowance has room"
+                )
+        return limits
+
+    # -- calls --------------------------------------------------------------------------------
+    def call(self, fn, *args, **kwargs):
+        """Call ``fn`` with backoff on transient failures; a limit refusal that persists stops the run."""
+        retrying = Retrying(
+            retry=retry_if_exception(is_transient),
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_exponential(multiplier=0.1, max=self.max_wait),
+            reraise=True,
+        )
+        try:
+            return retrying(fn, *args, **kwargs)
+        except SalesforceError as exc:
+            if error_code(exc) == "REQUEST_LIMIT_EXCEEDED":
+                raise LimitStop(
+                    "the org refused requests with REQUEST_LIMIT_EXCEEDED after "
+                    f"{self.attempts} attempts: the run stopped cleanly; `dp2sf load --resume` continues it"
+                ) from exc
+            raise
+
+    def bulk(self, object_name: str) -> _Bulk2Client:
+        return _Bulk2Client(object_name, self.sf.bulk2_url, self.sf.headers, self.sf.session)
+
+    def query_iter(self, soql: str) -> Iterator[dict]:
+        """REST query, following nextRecordsUrl (for small sets: Users, the standard Pricebook)."""
+        result = self.call(self.sf.query, soql)
+        while True:
+            yield from result.get("records", [])
+            if result.get("done", True):
+                return
+            result = self.call(self.sf.query_more, result["nextRecordsUrl"], identifier_is_url=True)
+
+    def url(self, path: str) -> str:
+        return self.sf.base_url + path.lstrip("/")

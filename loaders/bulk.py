@@ -1,0 +1,251 @@
+"""Bulk API 2.0 jobs: one upload per job, streamed from a DuckDB cursor through a spool file.
+
+Salesforce takes exactly one upload per ingest job, at most 150 MB base64 (about 100 MB raw CSV)
+(https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.md), so a table is split into
+several jobs by rows and bytes. A failed upload aborts its job and the chunk goes to a fresh job: never two
+uploads to one job. Results come back as ``successfulResults`` (``sf__Id``, ``sf__Created``),
+``failedResults`` (``sf__Id``, ``sf__Error``) and ``unprocessedrecords``; their order is not the upload's, so
+rows are matched by the external id column. Polling adapts to the job's size instead of simple-salesforce's
+fixed ``wait``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from simple_salesforce.exceptions import SalesforceError
+from simple_salesforce.util import call_salesforce
+
+from loaders.api import OrgClient
+
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # raw CSV; Salesforce's 150 MB limit is after base64 encoding
+NULL = "#N/A"  # Bulk API CSV: sets a field to null (an empty value leaves it unchanged on update)
+TERMINAL = {"JobComplete", "Failed", "Aborted"}
+
+
+class BulkJobError(RuntimeError):
+    """A job could not be created, uploaded or read (after retries)."""
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One row's outcome in a job, keyed by the external id."""
+
+    key: str
+    sf_id: str | None
+    created: bool | None
+    error: str | None  # Salesforce's sf__Error text, or "unprocessed: <job error>"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class JobOutcome:
+    job_id: str
+    state: str
+    error_message: str | None
+    results: list[RowResult]
+    seconds: float
+    polls: int
+
+
+def csv_value(value) -> str:
+    """A DuckDB value as Bulk API CSV text (dates yyyy-MM-dd, datetimes yyyy-MM-ddTHH:mm:ss.SSSZ)."""
+    if value is None:
+        return NULL
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "hour") and hasattr(value, "year"):  # datetime
+        if value.tzinfo is not None:
+            from datetime import UTC
+
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if hasattr(value, "year"):  # date
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def spool_chunk(
+    rows: Iterator[tuple], header: list[str], path: Path, max_rows: int, max_bytes: int = MAX_UPLOAD_BYTES
+) -> tuple[int, list[tuple]]:
+    """Write up to ``max_rows`` rows (and < ``max_bytes``) of CSV to ``path``; returns (count, the rows' keys
+    and extras). ``rows`` yields (values for header..., then extras: key, hash, before-image, sf id)."""
+    written, keys = 0, []
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([csv_value(v) for v in row[: len(header)]])
+            keys.append(row[len(header) :])
+            written += 1
+            if written >= max_rows or fh.tell() >= max_bytes - 1_000_000:
+                break
+    return written, keys
+
+
+def stream_rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list, batch: int = 5_000
+) -> Iterator[tuple]:
+    """Rows of a query, a batch at a time (never the whole table in memory)."""
+    cur = con.cursor()
+    cur.execute(sql, params)
+    while True:
+        chunk = cur.fetchmany(batch)
+        if not chunk:
+            return
+        yield from chunk
+
+
+def poll_interval(rows: int, elapsed: float) -> float:
+    """Seconds to wait before the next poll: short for small jobs, growing with size and time (max 10 s)."""
+    base = 0.05 + rows / 50_000  # the sandbox and a real org process roughly 10k-50k rows/s
+    return min(10.0, max(0.05, min(base, 0.25 + elapsed / 4)))
+
+
+class BulkIngest:
+    """Runs ingest jobs (upsert/delete/update) for one object through an :class:`OrgClient`."""
+
+    def __init__(self, org: OrgClient, object_name: str, work_dir: Path):
+        self.org = org
+        self.object_name = object_name
+        self.client = org.bulk(object_name)
+        self.work_dir = work_dir
+        work_dir.mkdir(parents=True, exist_ok=True)
+
+    def create(self, operation: str, external_id: str | None = None) -> str:
+        job = self.org.call(self.client.create_job, operation, external_id_field=external_id)
+        return job["id"]
+
+    def upload(self, job_id: str, path: Path) -> None:
+        """One PUT of the spool file, streamed; on failure the job is aborted (never a second upload)."""
+        url = self.client._construct_request_url(job_id, False) + "/batches"
+        headers = self.client._get_headers(self.client.CSV_CONTENT_TYPE, self.client.JSON_CONTENT_TYPE)
+        headers["Content-Length"] = str(path.stat().st_size)
+        try:
+            with open(path, "rb") as fh:
+                result = call_salesforce(
+                    url=url, method="PUT", session=self.org.sf.session, headers=headers, data=fh
+                )
+        except Exception:
+            with contextlib.suppress(Exception):
+                self.org.call(self.client.abort_job, job_id, False)
+            raise
+        if result.status_code != 201:
+            raise BulkJobError(f"upload to job {job_id} answered {result.status_code}, not 201")
+
+    def close(self, job_id: str) -> None:
+        """UploadComplete; when a retried PATCH finds the job already closed, that is success."""
+        try:
+            self.org.call(self.client.close_job, job_id)
+        except SalesforceError:
+            if self.state(job_id)["state"] == "Open":
+                raise
+
+    def wait(self, job_id: str, rows: int, timeout: float = 3600.0) -> tuple[dict, int]:
+        started, polls = time.monotonic(), 0
+        while True:
+            elapsed = time.monotonic() - started
+            time.sleep(poll_interval(rows, elapsed))
+            info = self.org.call(self.client.get_job, job_id, False)
+            polls += 1
+            if info["state"] in TERMINAL:
+                return info, polls
+            if elapsed > timeout:
+                raise BulkJobError(f"job {job_id} still {info['state']} after {timeout:.0f}s")
+
+    def results(self, job_id: str, key_column: str, job_error: str | None) -> list[RowResult]:
+        """The three result sets of a job, matched to rows by ``key_column``."""
+        out: list[RowResult] = []
+        for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
+            fd, name = tempfile.mkstemp(suffix=".csv", dir=self.work_dir)
+            os.close(fd)
+            try:
+                self.org.call(self.client.download_ingest_results, name, job_id, kind)
+                with open(name, encoding="utf-8", newline="") as fh:
+                    reader = csv.reader(fh)
+                    header = next(reader, None)
+                    if not header:
+                        continue
+                    lower = [h.lower() for h in header]
+                    k = lower.index(key_column.lower())
+                    i = lower.index("sf__id") if "sf__id" in lower else None
+                    for row in reader:
+                        if not row:
+                            continue
+                        key = row[k]
+                        sf_id = (row[i] or None) if i is not None else None
+                        if kind == "successfulResults":
+                            created = row[lower.index("sf__created")].lower() == "true"
+                            out.append(RowResult(key, sf_id, created, None))
+                        elif kind == "failedResults":
+                            out.append(RowResult(key, sf_id, None, row[lower.index("sf__error")]))
+                        else:
+                            out.append(
+                                RowResult(key, None, None, f"UNPROCESSED:{job_error or 'not processed'}")
+                            )
+            finally:
+                Path(name).unlink(missing_ok=True)
+        return out
+
+    def finish(self, job_id: str, rows: int, key_column: str) -> JobOutcome:
+        """Wait for a closed job and read its results."""
+        started = time.monotonic()
+        info, polls = self.wait(job_id, rows)
+        error = info.get("errorMessage")
+        if info["state"] == "Aborted":
+            return JobOutcome(job_id, "Aborted", error, [], time.monotonic() - started, polls)
+        results = self.results(job_id, key_column, error)
+        return JobOutcome(job_id, info["state"], error, results, time.monotonic() - started, polls)
+
+    def state(self, job_id: str) -> dict:
+        return self.org.call(self.client.get_job, job_id, False)
+
+    def abort(self, job_id: str) -> None:
+        with contextlib.suppress(Exception):
+            self.org.call(self.client.abort_job, job_id, False)
+
+
+def split_error(text: str) -> tuple[str, str]:
+    """``CODE:message:fields --`` → (CODE, message)."""
+    text = (text or "").strip()
+    if text.endswith("--"):
+        text = text[:-2].rstrip()
+    code, _, rest = text.partition(":")
+    if not code or not code.replace("_", "").isalnum() or not code.isupper():
+        return "ERROR", text
+    return code, rest
+
+
+def query_to_csv(org: OrgClient, soql: str, out_dir: Path, page_rows: int = 50_000) -> list[Path]:
+    """A Bulk 2.0 query job streamed page by page to CSV files (for DuckDB to read)."""
+    client = org.bulk("")
+    job = org.call(client.create_job, "query", query=soql)
+    job_id, started = job["id"], time.monotonic()
+    while True:
+        time.sleep(poll_interval(1_000, time.monotonic() - started))
+        info = org.call(client.get_job, job_id, True)
+        if info["state"] in TERMINAL:
+            break
+    if info["state"] != "JobComplete":
+        raise BulkJobError(f"query job {job_id} ended {info['state']}: {info.get('errorMessage')}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files, locator = [], ""
+    while True:
+        page = org.call(client.download_job_data, str(out_dir), job_id, locator, page_rows)
+        files.append(Path(page["file"]))
+        locator = page["locator"]
+        if not locator:
+            return files

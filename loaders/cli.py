@@ -1,0 +1,184 @@
+"""The loader's CLI verbs (``dp2sf load | delta | reconcile | rollback``), registered on the workbench app."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workbench.settings import get_settings
+
+console = Console()
+err = Console(stderr=True)
+
+EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
+EXIT_MISMATCH = 2  # reconciliation does not add up / rollback left records
+
+
+def _fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)
+
+
+def print_plan(plan) -> None:
+    from loaders.plan import plan_table_rows
+
+    table = Table(
+        "#", "object", "level", "records", "jobs", "API calls", "parents", "second pass", title="load plan"
+    )
+    for row in plan_table_rows(plan):
+        table.add_row(*row)
+    console.print(table)
+    console.print(
+        f"{len(plan.objects)} objects, {sum(o.rows for o in plan.objects):,} records, "
+        f"{plan.total_jobs()} Bulk "
+        f"jobs of up to {plan.chunk_rows:,} rows, about {plan.total_calls()} API calls (plus polling)"
+    )
+
+
+def print_load(result) -> None:
+    actions = ("created", "updated", "unchanged", "skipped", "failed")
+    table = Table("object", *actions, title=f"load run {result.run_id}: {result.status}")
+    for obj, counts in result.counts.items():
+        table.add_row(obj, *[f"{counts.get(a, 0):,}" for a in actions])
+    console.print(table)
+    console.print(
+        f"{result.jobs} Bulk jobs, {result.api_calls} API calls, {result.seconds:.1f}s"
+        + (f"; failed rows: {result.failed_dir}" if result.failed_dir else "")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the loader's verbs to ``app``."""
+
+    @app.command()
+    def load(
+        plan: Annotated[bool, typer.Option("--plan", help="Print the load plan and exit.")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue the latest unfinished run.")] = False,
+        resend: Annotated[bool, typer.Option("--resend", help="Send unchanged rows too.")] = False,
+        only: Annotated[list[str], typer.Option("--object", help="Load only these objects.")] = None,
+    ) -> None:
+        """Load the marts into the target org (Bulk API 2.0 upserts, dependency order, ledger)."""
+        from loaders.load import LoadError, make_plan, run_load
+        from loaders.plan import PlanError
+
+        settings = get_settings()
+        try:
+            if plan:
+                print_plan(make_plan(settings))
+                return
+            result = run_load(settings, resume=resume, resend=resend, objects=only or None)
+        except (LoadError, PlanError) as exc:
+            _fail(str(exc))
+        print_load(result)
+        if result.status == "stopped":
+            _fail(result.message, EXIT_STOPPED)
+
+    @app.command()
+    def delta(
+        inactive: Annotated[
+            str, typer.Option(help="Records that became inactive: flag, leave or delete.")
+        ] = None,
+    ) -> None:
+        """Incremental extract, rebuild, then load only the rows whose content changed."""
+        from loaders.delta import DeltaError, run_delta
+
+        overrides = {"delta_inactive_policy": inactive} if inactive else {}
+        try:
+            result = run_delta(get_settings(**overrides))
+        except DeltaError as exc:
+            _fail(str(exc))
+        print_load(result.load)
+        console.print(
+            f"{result.records_extracted:,} records extracted; sent: {result.load.sent or 'nothing'}"
+        )
+        policy = get_settings(**overrides).delta_inactive_policy
+        for obj, n in result.load.inactive.items():
+            console.print(f"{obj}: {n} records became inactive (policy {policy})")
+        if result.load.status == "stopped":
+            _fail(result.load.message, EXIT_STOPPED)
+
+    @app.command()
+    def reconcile(
+        run: Annotated[str, typer.Option(help="The load run (default: the latest).")] = None,
+        sample: Annotated[int, typer.Option(help="Records per object read back field by field.")] = 20,
+    ) -> None:
+        """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up."""
+        from loaders.reconcile import ReconcileError, run_reconcile
+
+        try:
+            result = run_reconcile(get_settings(), run_id=run, sample=sample)
+        except ReconcileError as exc:
+            _fail(str(exc))
+        table = Table(
+            "object",
+            "source",
+            "loaded",
+            "quarantined",
+            "gates",
+            "skipped",
+            "failed",
+            "in org",
+            "sampled",
+            "ok",
+            title=f"reconciliation of {result.run_id}",
+        )
+        for o in result.objects:
+            table.add_row(
+                o.name,
+                *(
+                    f"{v:,}"
+                    for v in (
+                        o.source,
+                        o.loaded,
+                        o.quarantined,
+                        o.gates,
+                        o.skipped,
+                        o.failed,
+                        o.in_org,
+                        o.sampled,
+                    )
+                ),
+                "[green]yes[/]" if o.ok else "[red]NO[/]",
+            )
+        console.print(table)
+        for o in result.objects:
+            for problem in o.problems():
+                err.print(f"[red]{o.name}[/]: {problem}")
+        console.print(f"report: {result.report_path}")
+        if not result.ok:
+            _fail("reconciliation does not add up (see above)", EXIT_MISMATCH)
+        console.print("[green]reconciled[/]: every source row is accounted for and the org agrees")
+
+    @app.command()
+    def rollback(
+        run: Annotated[str, typer.Argument(help="The load run to undo.")],
+        force: Annotated[
+            bool, typer.Option("--force", help="Also undo records changed in the org since.")
+        ] = False,
+        hard: Annotated[bool, typer.Option("--hard", help="hardDelete (skip the recycle bin).")] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue an unfinished rollback.")] = False,
+    ) -> None:
+        """Undo a load run: delete what it created, restore what it updated (children first)."""
+        from loaders.rollback import RollbackError, run_rollback
+
+        try:
+            result = run_rollback(get_settings(), run, force=force, hard=hard, resume=resume)
+        except RollbackError as exc:
+            _fail(str(exc))
+        table = Table("object", "deleted", "restored", "skipped", "failed", title=f"rollback {result.run_id}")
+        for obj, counts in result.counts.items():
+            table.add_row(obj, *(str(counts.get(a, 0)) for a in ("deleted", "restored", "skipped", "failed")))
+        console.print(table)
+        for c in result.conflicts:
+            err.print(
+                f"[yellow]left alone[/] {c['object']} {c['source_key']} ({c['sf_id']}): "
+                f"changed {c['last_modified']}"
+            )
+        console.print(f"report: {result.report_path}")
+        if result.status == "stopped":
+            _fail("rollback stopped at a limit; `--resume` continues it", EXIT_STOPPED)
+        if any(c.get("failed") for c in result.counts.values()):
+            _fail("some records could not be rolled back (see the report)", EXIT_MISMATCH)

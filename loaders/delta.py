@@ -1,0 +1,49 @@
+"""``dp2sf delta``: incremental extract, rebuild, then send only rows whose content hash changed.
+
+The load compares every mart row's content hash with what the ledger last loaded for its key (and checks the
+org still holds the record): equal rows are recorded ``unchanged`` and not sent, so after N source changes
+exactly the N affected rows go out. Source records that became inactive follow
+``settings.delta_inactive_policy``: ``flag`` (send the row: the org's Active checkbox turns false), ``leave``
+(skip with the reason) or ``delete`` (delete the record in the org); the result reports them per object.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from loaders.load import LoadError, LoadResult, run_load
+
+POLICIES = ("flag", "leave", "delete")
+
+
+class DeltaError(RuntimeError):
+    """The delta could not extract, rebuild or load."""
+
+
+@dataclass
+class DeltaResult:
+    records_extracted: int
+    load: LoadResult
+    seconds: float
+
+
+def run_delta(settings, extract: bool = True, transform: bool = True, org=None) -> DeltaResult:
+    """Incremental extract → dbt build → load of the changed rows (a ledger run of kind ``delta``)."""
+    if settings.delta_inactive_policy not in POLICIES:
+        raise DeltaError(f"delta_inactive_policy must be one of {', '.join(POLICIES)}")
+    started = time.monotonic()
+    extracted = 0
+    if extract:
+        from dlt_pipelines.pipeline import run_extract
+
+        extracted = run_extract(settings, full=False).records_extracted
+    if transform:
+        from workbench.transform import run_transform
+
+        run_transform(settings, docs=False)
+    try:
+        load = run_load(settings, kind="delta", org=org)
+    except LoadError as exc:
+        raise DeltaError(str(exc)) from exc
+    return DeltaResult(extracted, load, time.monotonic() - started)

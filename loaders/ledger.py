@@ -1,0 +1,399 @@
+"""The ledger (DuckDB schema ``ledger``): every run, every record's outcome, every job's checkpoint.
+
+All ledger SQL lives here. One ``operations`` row per record per run (and per pass) says what happened:
+created | updated | unchanged | failed | skipped | deleted | restored, with the Salesforce id, the row's
+content hash, the before-image of an update (JSON of the fields it overwrote) and Salesforce's error.
+``checkpoints`` hold one row per Bulk job so a run killed at any point resumes without re-sending completed
+work.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+
+SCHEMA = "ledger"
+ACTIONS = ("created", "updated", "unchanged", "failed", "skipped", "deleted", "restored")
+LOADED = ("created", "updated", "unchanged")
+
+DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.runs (
+    run_id varchar primary key,
+    kind varchar not null,            -- full | delta | rollback | sample
+    target varchar not null,
+    mapping_hash varchar,
+    parent_run_id varchar,            -- the run a rollback undoes
+    started_at timestamp not null,
+    finished_at timestamp,
+    status varchar not null,          -- running | completed | stopped | failed
+    message varchar
+);
+create table if not exists {SCHEMA}.operations (
+    run_id varchar not null,
+    object_name varchar not null,
+    source_key varchar not null,
+    pass integer not null default 1,
+    action varchar not null,
+    sf_id varchar,
+    content_hash varchar,
+    before_image varchar,             -- JSON: the org's values of the fields an update overwrote
+    error_code varchar,
+    error_message varchar,
+    job_id varchar,
+    recorded_at timestamp not null
+);
+create table if not exists {SCHEMA}.checkpoints (
+    run_id varchar not null,
+    object_name varchar not null,
+    pass integer not null,
+    chunk_no integer not null,
+    job_id varchar,
+    state varchar not null,           -- sending | done
+    rows integer not null,
+    recorded_at timestamp not null,
+    primary key (run_id, object_name, pass, chunk_no)
+);
+create table if not exists {SCHEMA}.pending (
+    run_id varchar not null,
+    object_name varchar not null,
+    pass integer not null,
+    chunk_no integer not null,
+    source_key varchar not null,
+    content_hash varchar,
+    before_image varchar,
+    sf_id_before varchar
+);
+create table if not exists {SCHEMA}.resolutions (
+    run_id varchar not null,
+    object_name varchar not null,
+    source_key varchar not null,
+    field varchar not null,
+    input varchar,
+    resolved_id varchar,
+    decision varchar not null,        -- matched | fallback | unresolved
+    recorded_at timestamp not null
+);
+"""
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One record's outcome in one run."""
+
+    object_name: str
+    source_key: str
+    action: str
+    sf_id: str | None = None
+    content_hash: str | None = None
+    before_image: dict | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    job_id: str | None = None
+    pass_no: int = 1
+
+
+class Ledger:
+    """The ledger in one DuckDB connection (the loader is its only writer)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        con.execute(DDL)
+
+    # -- runs -----------------------------------------------------------------------------------
+    def start_run(self, kind: str, target: str, mapping_hash: str | None, parent: str | None = None) -> str:
+        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        self.con.execute(
+            f"insert into {SCHEMA}.runs values (?, ?, ?, ?, ?, ?, null, 'running', null)",
+            [run_id, kind, target, mapping_hash, parent, now()],
+        )
+        return run_id
+
+    def finish_run(self, run_id: str, status: str, message: str | None = None) -> None:
+        self.con.execute(
+            f"update {SCHEMA}.runs set status = ?, finished_at = ?, message = ? where run_id = ?",
+            [status, now(), message, run_id],
+        )
+
+    def reopen_run(self, run_id: str) -> None:
+        self.con.execute(
+            f"update {SCHEMA}.runs set status = 'running', finished_at = null where run_id = ?", [run_id]
+        )
+
+    def run(self, run_id: str) -> dict | None:
+        cur = self.con.execute(f"select * from {SCHEMA}.runs where run_id = ?", [run_id])
+        rows = cur.fetchall()
+        row = rows[0] if rows else None
+        return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+    def resumable_run(self, kinds: Sequence[str]) -> str | None:
+        """The latest run of these kinds that did not complete (running after a crash, or stopped)."""
+        marks = ", ".join("?" for _ in kinds)
+        row = self.con.execute(
+            f"select run_id from {SCHEMA}.runs where kind in ({marks}) "
+            "and status in ('running', 'stopped', 'failed') "
+            "order by started_at desc limit 1",
+            list(kinds),
+        ).fetchall()
+        return row[0][0] if row else None
+
+    # -- operations -----------------------------------------------------------------------------
+    def record(self, run_id: str, ops: Iterable[Operation]) -> int:
+        stamp = now()
+        rows = [
+            (
+                run_id,
+                o.object_name,
+                o.source_key,
+                o.pass_no,
+                o.action,
+                o.sf_id,
+                o.content_hash,
+                json.dumps(o.before_image, sort_keys=True, default=str) if o.before_image else None,
+                o.error_code,
+                o.error_message,
+                o.job_id,
+                stamp,
+            )
+            for o in ops
+        ]
+        if rows:
+            self.con.executemany(
+                f"insert into {SCHEMA}.operations values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+        return len(rows)
+
+    def done_keys_table(self, run_id: str, object_name: str, pass_no: int) -> str:
+        """A SQL subquery of the source keys this run already settled for an object and pass."""
+        return (
+            f"select source_key from {SCHEMA}.operations where run_id = '{_lit(run_id)}' "
+            f"and object_name = '{_lit(object_name)}' and pass = {int(pass_no)}"
+        )
+
+    def last_loaded_sql(self, object_name: str, exclude_run: str | None = None) -> str:
+        """Subquery: per source key of an object, the latest loaded (hash, sf_id) over completed passes 1."""
+        exclude = f"and run_id <> '{_lit(exclude_run)}'" if exclude_run else ""
+        return (
+            "select source_key, content_hash, sf_id from ("
+            "select source_key, content_hash, sf_id, action, row_number() over "
+            "(partition by source_key order by recorded_at desc) as rn "
+            f"from {SCHEMA}.operations where object_name = '{_lit(object_name)}' and pass = 1 "
+            f"and action in ('created', 'updated', 'unchanged', 'deleted', 'restored') {exclude}"
+            ") where rn = 1 and action in ('created', 'updated', 'unchanged', 'restored')"
+        )
+
+    def sf_ids(self, object_name: str) -> dict[str, str]:
+        """The latest Salesforce id the ledger holds per source key of an object (any run, loaded rows)."""
+        rows = self.con.execute(
+            f"select source_key, sf_id from ({self.last_loaded_sql(object_name)}) where sf_id is not null"
+        ).fetchall()
+        return dict(rows)
+
+    def counts(self, run_id: str) -> dict[str, dict[str, int]]:
+        """Per object, per action, the number of records of a run (pass 1 only: one row per record)."""
+        out: dict[str, dict[str, int]] = {}
+        for obj, action, n in self.con.execute(
+            f"select object_name, action, count(*) from {SCHEMA}.operations where run_id = ? and pass = 1 "
+            "group by all order by all",
+            [run_id],
+        ).fetchall():
+            out.setdefault(obj, {})[action] = n
+        return out
+
+    def operations(self, run_id: str, object_name: str | None = None, actions: Sequence[str] = ()) -> list:
+        sql = f"select * from {SCHEMA}.operations where run_id = ?"
+        params: list = [run_id]
+        if object_name:
+            sql += " and object_name = ?"
+            params.append(object_name)
+        if actions:
+            sql += f" and action in ({', '.join('?' for _ in actions)})"
+            params.extend(actions)
+        cur = self.con.execute(sql + " order by recorded_at, source_key", params)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def failed_rows(self, run_id: str) -> dict[str, list[tuple]]:
+        out: dict[str, list[tuple]] = {}
+        for obj, key, pass_no, code, msg in self.con.execute(
+            f"select object_name, source_key, pass, error_code, error_message from {SCHEMA}.operations "
+            "where run_id = ? and action = 'failed' order by object_name, source_key",
+            [run_id],
+        ).fetchall():
+            out.setdefault(obj, []).append((key, pass_no, code, msg))
+        return out
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def checkpoint(
+        self, run_id: str, obj: str, pass_no: int, chunk: int, job_id: str | None, state: str, rows: int
+    ):
+        self.con.execute(
+            f"insert or replace into {SCHEMA}.checkpoints values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [run_id, obj, pass_no, chunk, job_id, state, rows, now()],
+        )
+
+    def open_checkpoints(self, run_id: str) -> list[tuple[str, int, int, str | None]]:
+        """Jobs of a run that were sent but whose results are not yet in the ledger."""
+        return self.con.execute(
+            f"select object_name, pass, chunk_no, job_id from {SCHEMA}.checkpoints "
+            "where run_id = ? and state = 'sending' order by recorded_at",
+            [run_id],
+        ).fetchall()
+
+    def next_chunk(self, run_id: str, obj: str, pass_no: int) -> int:
+        row = self.con.execute(
+            f"select coalesce(max(chunk_no), 0) + 1 from {SCHEMA}.checkpoints "
+            "where run_id = ? and object_name = ? and pass = ?",
+            [run_id, obj, pass_no],
+        ).fetchall()
+        return int(row[0][0])
+
+    def jobs_done(self, run_id: str) -> int:
+        return self.con.execute(
+            f"select count(*) from {SCHEMA}.checkpoints where run_id = ? and state = 'done'", [run_id]
+        ).fetchall()[0][0]
+
+    # -- pending rows of a job (what a chunk sent: hashes, before-images), for results and resume ---------
+    def add_pending(self, run_id: str, obj: str, pass_no: int, chunk: int, rows: list[tuple]) -> None:
+        """rows: (source_key, content_hash, before_image JSON, sf_id before)."""
+        table = pa.table(
+            {
+                "source_key": [r[0] for r in rows],
+                "content_hash": [r[1] for r in rows],
+                "before_image": [r[2] for r in rows],
+                "sf_id_before": [r[3] for r in rows],
+            },
+            schema=pa.schema(
+                [(n, pa.string()) for n in ("source_key", "content_hash", "before_image", "sf_id_before")]
+            ),
+        )
+        self.con.register("_pending_in", table)
+        try:
+            self.con.execute(
+                f"insert into {SCHEMA}.pending select ?, ?, ?, ?, source_key, content_hash, before_image, "
+                "sf_id_before from _pending_in",
+                [run_id, obj, pass_no, chunk],
+            )
+        finally:
+            self.con.unregister("_pending_in")
+
+    def pending_keys(self, run_id: str, obj: str, pass_no: int, chunk: int) -> set[str]:
+        rows = self.con.execute(
+            f"select source_key from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? "
+            "and chunk_no = ?",
+            [run_id, obj, pass_no, chunk],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def drop_pending(self, run_id: str, obj: str, pass_no: int, chunk: int) -> None:
+        self.con.execute(
+            f"delete from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? "
+            "and chunk_no = ?",
+            [run_id, obj, pass_no, chunk],
+        )
+
+    def record_results(
+        self, run_id: str, obj: str, pass_no: int, chunk: int, job_id: str | None, results: list[tuple]
+    ) -> int:
+        """Settle rows of a pending chunk. results: (source_key, sf_id, created, error_code, error_message);
+        created/updated carry the pending hash, an update its before-image."""
+        if not results:
+            return 0
+        table = pa.table(
+            {
+                "source_key": [r[0] for r in results],
+                "sf_id": [r[1] for r in results],
+                "created": [r[2] for r in results],
+                "error_code": [r[3] for r in results],
+                "error_message": [r[4] for r in results],
+            },
+            schema=pa.schema(
+                [
+                    ("source_key", pa.string()),
+                    ("sf_id", pa.string()),
+                    ("created", pa.bool_()),
+                    ("error_code", pa.string()),
+                    ("error_message", pa.string()),
+                ]
+            ),
+        )
+        self.con.register("_results_in", table)
+        try:
+            self.con.execute(
+                f"""
+                insert into {SCHEMA}.operations
+                select
+                    p.run_id, p.object_name, p.source_key, p.pass,
+                    case when r.error_code is not null then 'failed'
+                        when r.created then 'created' else 'updated' end,
+                    coalesce(r.sf_id, p.sf_id_before),
+                    p.content_hash,
+                    case when r.error_code is null and not coalesce(r.created, false) then p.before_image end,
+                    r.error_code, r.error_message, ?, ?
+                from {SCHEMA}.pending as p
+                inner join (select distinct on (source_key) * from _results_in) as r
+                    on p.source_key = r.source_key
+                where p.run_id = ? and p.object_name = ? and p.pass = ? and p.chunk_no = ?
+                """,
+                [job_id, now(), run_id, obj, pass_no, chunk],
+            )
+        finally:
+            self.con.unregister("_results_in")
+        return len(results)
+
+    # -- set-wise records (skips, unchanged rows, unresolved parents) ---------------------------
+    def record_select(self, run_id: str, obj: str, pass_no: int, select_sql: str, params: list) -> int:
+        """Insert operations from a query yielding (source_key, action, sf_id, content_hash, error_code,
+        error_message), leaving out keys this run already settled for the object and pass."""
+        before = self._count(run_id, obj, pass_no)
+        self.con.execute(
+            f"""
+            insert into {SCHEMA}.operations
+            select ?, ?, s.source_key, ?, s.action, s.sf_id, s.content_hash, null, s.error_code,
+                s.error_message, null, ?
+            from ({select_sql}) as s
+            where s.source_key is not null
+                and s.source_key not in ({self.done_keys_table(run_id, obj, pass_no)})
+            """,
+            [run_id, obj, pass_no, now(), *params],
+        )
+        return self._count(run_id, obj, pass_no) - before
+
+    def _count(self, run_id: str, obj: str, pass_no: int) -> int:
+        return self.con.execute(
+            f"select count(*) from {SCHEMA}.operations where run_id = ? and object_name = ? and pass = ?",
+            [run_id, obj, pass_no],
+        ).fetchall()[0][0]
+
+    def reset_resolutions(self, run_id: str, obj: str) -> None:
+        self.con.execute(
+            f"delete from {SCHEMA}.resolutions where run_id = ? and object_name = ?", [run_id, obj]
+        )
+
+    def record_resolution_select(self, run_id: str, obj: str, select_sql: str) -> None:
+        """select_sql yields (source_key, field, input, resolved_id, decision)."""
+        self.con.execute(
+            f"insert into {SCHEMA}.resolutions select ?, ?, s.*, ? from ({select_sql}) as s",
+            [run_id, obj, now()],
+        )
+
+    # -- resolutions ----------------------------------------------------------------------------
+    def record_resolutions(self, run_id: str, rows: Iterable[tuple]) -> None:
+        stamp = now()
+        data = [(run_id, *r, stamp) for r in rows]
+        if data:
+            self.con.executemany(f"insert into {SCHEMA}.resolutions values (?, ?, ?, ?, ?, ?, ?, ?)", data)
+
+
+def _lit(value: str) -> str:
+    return value.replace("'", "''")

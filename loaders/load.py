@@ -1,0 +1,458 @@
+"""``dp2sf load``: every mart row into the org once, in dependency order, with a ledger that proves it.
+
+Per object (plan order): rows quarantined by dbt or held by the gates are recorded as skipped with their
+reason; rows whose content hash equals what the ledger last loaded, and which the org still holds, are
+``unchanged`` and not sent; the rest go out as Bulk API 2.0 upserts on ``Dispatch_Pro_Id__c``, one job per
+chunk, with a checkpoint per job. Before sending, the org's current values of the fields sent are read (one
+Bulk query per object) so an update keeps its before-image for rollback. ``UNABLE_TO_LOCK_ROW`` and
+unprocessed rows are retried in smaller jobs a bounded number of times; data errors are recorded, not retried.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from loaders.api import LimitStop, OrgClient, is_transient
+from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
+from loaders.connection import connect
+from loaders.files import FileUploader, file_select
+from loaders.ledger import Ledger
+from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
+from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
+
+TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
+INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
+
+
+class LoadError(RuntimeError):
+    """The load could not run or finish (the message says what to do)."""
+
+
+@dataclass
+class LoadResult:
+    run_id: str
+    status: str  # completed | stopped
+    counts: dict[str, dict[str, int]]
+    jobs: int
+    api_calls: int
+    seconds: float
+    failed_dir: Path | None
+    message: str = ""
+    plan: LoadPlan | None = None
+    sent: dict[str, int] = field(default_factory=dict)
+    inactive: dict[str, int] = field(default_factory=dict)  # records that became inactive, per object
+
+    def total(self, action: str) -> int:
+        return sum(c.get(action, 0) for c in self.counts.values())
+
+
+def fields_csv(settings) -> Path:
+    return Path(settings.project_dir) / "dbt_project" / "seeds" / "salesforce_fields.csv"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def open_db(settings) -> duckdb.DuckDBPyConnection:
+    path = Path(settings.duckdb_path)
+    if not path.exists():
+        raise LoadError(f"no DuckDB at {path}: run `dp2sf extract` and `dp2sf transform` first")
+    return duckdb.connect(str(path))
+
+
+def make_plan(settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPlan:
+    own = con is None
+    con = con or open_db(settings)
+    try:
+        return build_plan(con, fields_csv(settings), settings.load_chunk_rows)
+    finally:
+        if own:
+            con.close()
+
+
+def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
+    """Rows held by the gates: every table of schema ``gates`` with quarantine_all's key columns."""
+    tables = con.execute(
+        "select table_name from information_schema.columns where table_schema = 'gates' "
+        "and column_name in ('object_name', 'source_key', 'reason') group by table_name having count(*) = 3"
+    ).fetchall()
+    parts = [f"select object_name, source_key, reason from gates.{_q(t)}" for (t,) in tables]
+    return " union all ".join(parts) or None
+
+
+class Loader:
+    """One load run (new or resumed) over one DuckDB connection and one org client."""
+
+    def __init__(self, settings, con: duckdb.DuckDBPyConnection, org: OrgClient, ledger: Ledger, run_id: str):
+        self.settings, self.con, self.org, self.ledger, self.run_id = settings, con, org, ledger, run_id
+        self.work_dir = Path(tempfile.mkdtemp(prefix=f"dp2sf-load-{run_id}-"))
+        self.jobs = 0
+        self.sent: dict[str, int] = {}
+        self.ctx: OrgContext | None = None
+        self.inactive_policy = getattr(settings, "delta_inactive_policy", "flag")
+        self.inactive: dict[str, int] = {}
+
+    def close(self) -> None:
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+    # -- recovery -----------------------------------------------------------------------------
+    def recover(self) -> None:
+        """Settle jobs a killed run left open: read the results of jobs the org ran, abandon the rest."""
+        for obj, pass_no, chunk, job_id in self.ledger.open_checkpoints(self.run_id):
+            bulk = BulkIngest(self.org, obj, self.work_dir)
+            keys = self.ledger.pending_keys(self.run_id, obj, pass_no, chunk)
+            if job_id:
+                info = bulk.state(job_id)
+                if info["state"] == "Open":
+                    bulk.abort(job_id)
+                else:
+                    outcome = bulk.finish(job_id, len(keys), EXTERNAL_ID)
+                    self._settle(obj, pass_no, chunk, outcome, final=False, expected=keys)
+                    continue
+            self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "abandoned", len(keys))
+
+    # -- per object ---------------------------------------------------------------------------
+    def record_skips(self, obj: str) -> None:
+        led, run = self.ledger, self.run_id
+        led.record_select(
+            run,
+            obj,
+            1,
+            "select source_key, 'skipped' as action, null as sf_id, null as content_hash, "
+            "'QUARANTINED' as error_code, string_agg(rule || ' (' || column_name || '): ' || reason, '; ' "
+            "order by rule) as error_message from quarantine.quarantine_all where object_name = ? "
+            "group by source_key",
+            [obj],
+        )
+        gates = gates_sql(self.con)
+        if gates:
+            led.record_select(
+                run,
+                obj,
+                1,
+                "select source_key, 'skipped' as action, null as sf_id, null as content_hash, "
+                "'HELD_BY_GATES' as error_code, string_agg(reason, '; ' order by reason) as error_message "
+                f"from ({gates}) where object_name = ? group by source_key",
+                [obj],
+            )
+
+    def read_org_state(self, obj: str, header: list[str]) -> None:
+        """The org's current values of the sent fields, by external id, into ``ledger.work_org`` (a table:
+        the streaming cursor is another connection and cannot see temp tables)."""
+        fields = ["Id", EXTERNAL_ID] + [h for h in header if h != EXTERNAL_ID]
+        soql = f"SELECT {', '.join(fields)} FROM {obj} WHERE {EXTERNAL_ID} != null"
+        files = query_to_csv(self.org, soql, self.work_dir / f"org-{obj}")
+        cols = ", ".join(f"cast(null as varchar) as {_q(f)}" for f in fields)
+        self.con.execute(f"create or replace table ledger.work_org as select {cols} where false")
+        paths = [str(p) for p in files if p.stat().st_size > 0 and _has_rows(p)]
+        if paths:
+            self.con.execute(
+                "insert into ledger.work_org by name select * from read_csv(?, header = true, "
+                "all_varchar = true, "
+                "quote = '\"', escape = '\"', union_by_name = true)",
+                [paths],
+            )
+        for p in files:
+            p.unlink(missing_ok=True)
+
+    def load_object(self, plan: ObjectPlan, resend: bool) -> None:
+        obj = plan.name
+        self.record_skips(obj)
+        shape = send_shape(obj, plan.columns, self.ctx, self.ledger)
+        res_sql = resolution_sql(obj, plan.columns, self.ctx)
+        if res_sql:
+            self.ledger.reset_resolutions(self.run_id, obj)
+            self.ledger.record_resolution_select(self.run_id, obj, res_sql)
+        if shape.unresolved_parent_sql:
+            self.ledger.record_select(
+                self.run_id,
+                obj,
+                1,
+                "select source_key, 'failed' as action, null as sf_id, null as content_hash, "
+                "'PARENT_NOT_LOADED' as error_code, message as error_message "
+                f"from ({shape.unresolved_parent_sql})",
+                [],
+            )
+        if obj in NOT_BULK:
+            select, header = file_select(
+                obj, shape.header, shape.exprs, shape.joins, self.ledger.done_keys_table(self.run_id, obj, 1)
+            )
+            uploader = FileUploader(
+                self.org, self.ledger, self.run_id, self.settings.files_dir, self.work_dir
+            )
+            uploader.run(self.con, select, header, set(self.ledger.sf_ids(obj)))
+            if uploader.uploaded:
+                self.sent[obj] = uploader.uploaded
+            return
+        # the same external id twice in one job is refused (DUPLICATE_VALUE): never send a duplicated key
+        self.ledger.record_select(
+            self.run_id,
+            obj,
+            1,
+            f"select {_q(EXTERNAL_ID)} as source_key, 'failed' as action, null as sf_id, "
+            "null as content_hash, 'DUPLICATE_SOURCE_KEY' as error_code, "
+            "count(*) || ' mart rows share this external id; none sent' "
+            f"as error_message from {MART_SCHEMA}.{_q(obj)} group by 1 having count(*) > 1",
+            [],
+        )
+        self.read_org_state(obj, shape.header)
+        key = f"m.{_q(EXTERNAL_ID)}"
+        row_hash = "md5(to_json(m))"
+        before_cols = [h for h in shape.header if h != EXTERNAL_ID]
+        before = (
+            "to_json(struct_pack("
+            + ", ".join(f"{_q(c)} := nullif(o.{_q(c)}, '')" for c in before_cols)
+            + "))"
+        )
+        base = (
+            f"from {MART_SCHEMA}.{_q(obj)} as m {' '.join(shape.joins)} "
+            f"left join ledger.work_org as o on o.{_q(EXTERNAL_ID)} = {key} "
+            f"left join ({self.ledger.last_loaded_sql(obj, exclude_run=self.run_id)}) as l "
+            f"on l.source_key = {key}"
+        )
+        if not resend:
+            self.ledger.record_select(
+                self.run_id,
+                obj,
+                1,
+                f"select {key} as source_key, 'unchanged' as action, o.{_q('Id')} as sf_id, {row_hash} as "
+                f"content_hash, null as error_code, null as error_message {base} "
+                f"where l.content_hash = {row_hash} and o.{_q('Id')} is not null",
+                [],
+            )
+        if INACTIVE in shape.header and self.inactive_policy != "flag":
+            self.apply_inactive_policy(obj, base)
+        select = (
+            f"select {', '.join(shape.exprs)}, {key}, {row_hash}, "
+            f"case when o.{_q('Id')} is not null then {before} end, o.{_q('Id')} {base} "
+            f"where {key} not in ({self.ledger.done_keys_table(self.run_id, obj, 1)}) order by {key}"
+        )
+        self.send(obj, 1, shape.header, select)
+
+    def apply_inactive_policy(self, obj: str, base: str) -> None:
+        """Records active in the org whose source became inactive: ``leave`` them as they are (skipped with
+        the reason) or ``delete`` them (a Bulk delete; a refused delete is recorded with Salesforce's error).
+        ``flag`` (the default) just sends the row, so the org's Active checkbox turns false."""
+        key = f"m.{_q(EXTERNAL_ID)}"
+        became = (
+            f"select {key} as source_key, o.{_q('Id')} as sf_id, md5(to_json(m)) as content_hash {base} "
+            f"where o.{_q('Id')} is not null and lower(o.{_q(INACTIVE)}) = 'true' "
+            f"and not coalesce(m.{_q(INACTIVE)}, false)"
+        )
+        rows = self.con.execute(
+            f"select * from ({became}) where source_key not in "
+            f"({self.ledger.done_keys_table(self.run_id, obj, 1)})"
+        ).fetchall()
+        self.inactive[obj] = len(rows)
+        if not rows:
+            return
+        if self.inactive_policy == "leave":
+            self.ledger.record_select(
+                self.run_id,
+                obj,
+                1,
+                "select source_key, 'skipped' as action, sf_id, null as content_hash, 'INACTIVE_LEFT' as "
+                "error_code, 'inactive in the source; left as it is in the org (inactive policy leave)' as "
+                f"error_message from ({became})",
+                [],
+            )
+            return
+        from loaders.rollback import delete_records
+
+        delete_records(self.org, self.ledger, self.run_id, obj, rows, self.work_dir)
+
+    def send(self, obj: str, pass_no: int, header: list[str], select: str) -> None:
+        """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures."""
+        chunk_rows = self.settings.load_chunk_rows
+        for attempt in range(self.settings.load_lock_retries + 1):
+            final = attempt == self.settings.load_lock_retries
+            rows = stream_rows(self.con, select, [])
+            bulk = BulkIngest(self.org, obj, self.work_dir)
+            while True:
+                self.org.check_limits()
+                chunk = self.ledger.next_chunk(self.run_id, obj, pass_no)
+                spool = self.work_dir / f"{obj}-{pass_no}-{chunk}.csv"
+                count, extras = spool_chunk(rows, header, spool, chunk_rows)
+                if not count:
+                    spool.unlink(missing_ok=True)
+                    break
+                self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
+                self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
+                job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
+                spool.unlink(missing_ok=True)
+                self.jobs += 1
+                self.sent[obj] = self.sent.get(obj, 0) + count
+                outcome = bulk.finish(job_id, count, EXTERNAL_ID)
+                self._settle(obj, pass_no, chunk, outcome, final=final, expected={e[0] for e in extras})
+            left = self.con.execute(
+                f"select count(*) from ({select})"  # rows still unsettled: transient failures
+            ).fetchall()[0][0]
+            if not left:
+                return
+            chunk_rows = max(50, chunk_rows // 4)
+
+    def submit(self, bulk: BulkIngest, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> str:
+        """Create a job, upload the spool once, close it. A failed upload aborts the job and a fresh job
+        takes the chunk (never a second upload to one job); the job id is checkpointed before the upload."""
+        for attempt in range(self.org.attempts):
+            job_id = bulk.create("upsert", EXTERNAL_ID)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "sending", count)
+            try:
+                bulk.upload(job_id, spool)
+            except Exception as exc:
+                if not is_transient(exc) or attempt == self.org.attempts - 1:
+                    raise
+                time.sleep(min(8.0, 0.2 * 2**attempt))
+                continue
+            bulk.close(job_id)
+            return job_id
+        raise AssertionError("unreachable")
+
+    def _settle(self, obj: str, pass_no: int, chunk: int, outcome, final: bool, expected: set[str]) -> None:
+        settled = []
+        seen = set()
+        for r in outcome.results:
+            if r.key not in expected or r.key in seen:
+                continue
+            seen.add(r.key)
+            if r.ok:
+                settled.append((r.key, r.sf_id, r.created, None, None))
+                continue
+            code, message = split_error(r.error)
+            if code in TRANSIENT_ROW_ERRORS and not final:
+                continue
+            settled.append((r.key, r.sf_id, None, code, message))
+        missing = expected - seen
+        if missing and outcome.state == "Failed" and final:
+            msg = outcome.error_message or "the job failed"
+            settled += [(k, None, None, "JOB_FAILED", msg) for k in sorted(missing)]
+        elif missing and outcome.state == "Failed" and not _is_transient_job_error(outcome.error_message):
+            settled += [(k, None, None, "JOB_FAILED", outcome.error_message) for k in sorted(missing)]
+        self.ledger.record_results(self.run_id, obj, pass_no, chunk, outcome.job_id, settled)
+        self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+        self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", len(expected))
+
+    def second_pass(self, plan: ObjectPlan) -> None:
+        """Self-lookups and cycle breakers: an upsert of the key and the deferred columns once all exist."""
+        if not plan.second_pass:
+            return
+        cols = [lk.column for lk in plan.second_pass if not lk.column.startswith("_")]
+        if not cols:
+            return
+        key = f"m.{_q(EXTERNAL_ID)}"
+        header = [EXTERNAL_ID, *cols]
+        not_null = " or ".join(f"m.{_q(c)} is not null" for c in cols)
+        select = (
+            f"select {', '.join(f'm.{_q(c)}' for c in header)}, {key}, null, null, null "
+            f"from {MART_SCHEMA}.{_q(plan.name)} as m where ({not_null}) "
+            f"and {key} in (select source_key from {self.ledger.last_loaded_sql(plan.name)}) "
+            f"and {key} not in ({self.ledger.done_keys_table(self.run_id, plan.name, 2)}) order by {key}"
+        )
+        self.send(plan.name, 2, header, select)
+
+
+def _has_rows(path: Path) -> bool:
+    with open(path, encoding="utf-8") as fh:
+        fh.readline()
+        return bool(fh.readline())
+
+
+def _is_transient_job_error(message: str | None) -> bool:
+    text = (message or "").lower()
+    return "internalservererror" in text or "unable_to_lock_row" in text or "timeout" in text
+
+
+def write_failed_csvs(ledger: Ledger, run_id: str, reports_dir: Path) -> Path | None:
+    """reports/<run>/failed/<Object>.csv: every failed row of the run with Salesforce's error."""
+    failed = ledger.failed_rows(run_id)
+    if not failed:
+        return None
+    out = Path(reports_dir) / run_id / "failed"
+    out.mkdir(parents=True, exist_ok=True)
+    for obj, rows in failed.items():
+        with open(out / f"{obj}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow([EXTERNAL_ID, "pass", "error_code", "error_message"])
+            w.writerows(rows)
+    return out
+
+
+def run_load(
+    settings,
+    resume: bool = False,
+    resend: bool = False,
+    kind: str = "full",
+    objects: list[str] | None = None,
+    org: OrgClient | None = None,
+) -> LoadResult:
+    """Load the marts into the target org (``resume`` continues the latest unfinished run)."""
+    started = time.monotonic()
+    con = open_db(settings)
+    loader = None
+    try:
+        plan = make_plan(settings, con)
+        ledger = Ledger(con)
+        if org is None:
+            try:
+                org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
+            except Exception as exc:
+                raise LoadError(f"cannot connect to the {settings.target} org: {exc}") from exc
+        if resume:
+            run_id = ledger.resumable_run(("full", "delta"))
+            if run_id is None:
+                raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
+            ledger.reopen_run(run_id)
+        else:
+            run_id = ledger.start_run(kind, settings.target, None)
+        loader = Loader(settings, con, org, ledger, run_id)
+        status, message = "completed", ""
+        try:
+            org.check_limits(fresh=True)
+            loader.ctx = read_org_context(org, con, settings.load_fallback_owner_email)
+            loader.recover()
+            for obj_plan in plan.objects:
+                if objects and obj_plan.name not in objects:
+                    continue
+                loader.load_object(obj_plan, resend)
+            for obj_plan in plan.objects:
+                if not objects or obj_plan.name in objects:
+                    loader.second_pass(obj_plan)
+        except LimitStop as exc:
+            status, message = "stopped", str(exc)
+        except ResolveError as exc:
+            ledger.finish_run(run_id, "failed", str(exc))
+            raise LoadError(str(exc)) from exc
+        except Exception as exc:
+            ledger.finish_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
+            raise LoadError(
+                f"load run {run_id} broke off: {type(exc).__name__}: {exc}; "
+                "`dp2sf load --resume` continues it"
+            ) from exc
+        ledger.finish_run(run_id, status, message or None)
+        failed_dir = write_failed_csvs(ledger, run_id, settings.reports_dir)
+        return LoadResult(
+            run_id=run_id,
+            status=status,
+            counts=ledger.counts(run_id),
+            jobs=loader.jobs,
+            api_calls=org.usage.calls,
+            seconds=time.monotonic() - started,
+            failed_dir=failed_dir,
+            message=message,
+            plan=plan,
+            sent=loader.sent,
+            inactive=loader.inactive,
+        )
+    finally:
+        if loader:
+            loader.close()
+        con.close()

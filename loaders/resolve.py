@@ -1,0 +1,137 @@
+"""What the Bulk API cannot resolve by itself: owners and users by email, polymorphic WhatId, the Pricebook.
+
+``OwnerId`` comes from ``_owner_email`` matched (lower/trim) to the org's active Users, the fallback owner
+when nothing matches or ``_owner_fallback`` is set; ``User__c`` from ``_user_email`` (null when unmatched: a
+skill is never pinned on the fallback user). ``WhatId`` (Event) and ``FirstPublishLocationId``
+(ContentVersion) take the Salesforce id of the Case the ledger loaded. ``Pricebook2Id`` is the org's standard
+Pricebook2. Every owner and user decision is written to ``ledger.resolutions``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from loaders.api import OrgClient
+from loaders.ledger import Ledger
+from loaders.plan import EXTERNAL_ID, MART_SCHEMA
+
+CASE_KEY_COLUMNS = {"_what_case_key": "WhatId", "_first_publish_case_key": "FirstPublishLocationId"}
+
+
+class ResolveError(RuntimeError):
+    """The org lacks something the load needs (the fallback owner, the standard Pricebook)."""
+
+
+def normalise_email(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+@dataclass
+class OrgContext:
+    """What the loader read from the org once per run."""
+
+    fallback_owner_id: str
+    standard_pricebook_id: str | None
+    users: int
+
+
+def read_org_context(org: OrgClient, con: duckdb.DuckDBPyConnection, fallback_email: str) -> OrgContext:
+    """Active Users into ``ledger.work_users`` (normalised email → Id); the fallback owner; the Pricebook."""
+    users: dict[str, str] = {}
+    for rec in org.query_iter("SELECT Id, Email FROM User WHERE IsActive = true"):
+        email = normalise_email(rec.get("Email"))
+        if email and email not in users:
+            users[email] = rec["Id"]
+    con.execute("create or replace table ledger.work_users (email varchar, id varchar)")
+    if users:
+        con.executemany("insert into ledger.work_users values (?, ?)", list(users.items()))
+    fallback = users.get(normalise_email(fallback_email))
+    if fallback is None:
+        raise ResolveError(
+            f"the fallback owner {fallback_email!r} is not an active User of the org; set "
+            "DP2SF_LOAD_FALLBACK_OWNER_EMAIL to an active user's email"
+        )
+    pricebook = next(org.query_iter("SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1"), None)
+    return OrgContext(fallback, pricebook["Id"] if pricebook else None, len(users))
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass
+class SendShape:
+    """The select list (Salesforce columns) and joins that turn a mart row into the CSV row sent."""
+
+    header: list[str]
+    exprs: list[str]
+    joins: list[str]
+    unresolved_parent_sql: str | None  # (source_key, message) of rows whose Case has no Salesforce id
+
+
+def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) -> SendShape:
+    header, exprs, joins = [], [], []
+    unresolved: list[str] = []
+    for col in columns:
+        if not col.startswith("_"):
+            header.append(col)
+            exprs.append(f"m.{_q(col)}")
+    if "_owner_email" in columns:
+        fallback = "coalesce(m._owner_fallback, false)" if "_owner_fallback" in columns else "false"
+        header.append("OwnerId")
+        exprs.append(
+            f"case when {fallback} then '{ctx.fallback_owner_id}' "
+            f"else coalesce(uo.id, '{ctx.fallback_owner_id}') end"
+        )
+        joins.append("left join ledger.work_users as uo on uo.email = lower(trim(m._owner_email))")
+    if "_user_email" in columns:
+        header.append("User__c")
+        exprs.append("uu.id")
+        joins.append("left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))")
+    for col, field in CASE_KEY_COLUMNS.items():
+        if col in columns:
+            alias = "wc" if col == "_what_case_key" else "fp"
+            header.append(field)
+            exprs.append(f"{alias}.sf_id")
+            joins.append(
+                f"left join ({ledger.last_loaded_sql('Case')}) as {alias} on {alias}.source_key = m.{col}"
+            )
+            unresolved.append(
+                f"select m.{_q(EXTERNAL_ID)} as source_key, 'the Case ' || m.{col} || "
+                "' has no Salesforce id in the ledger (not loaded, quarantined or failed)' as message "
+                f"from {MART_SCHEMA}.{_q(obj)} as m "
+                f"{joins[-1]} where m.{col} is not null and {alias}.sf_id is null"
+            )
+    if "_pricebook" in columns:
+        if ctx.standard_pricebook_id is None:
+            raise ResolveError(f"{obj} needs the standard Pricebook2, which the org does not have")
+        header.append("Pricebook2Id")
+        exprs.append(f"case when m._pricebook = 'standard' then '{ctx.standard_pricebook_id}' end")
+    return SendShape(header, exprs, joins, " union all ".join(unresolved) or None)
+
+
+def resolution_sql(obj: str, columns: list[str], ctx: OrgContext) -> str | None:
+    """(source_key, field, input, resolved_id, decision) for every owner/user decision of an object."""
+    parts = []
+    key = f"m.{_q(EXTERNAL_ID)}"
+    if "_owner_email" in columns:
+        forced = "coalesce(m._owner_fallback, false)" if "_owner_fallback" in columns else "false"
+        parts.append(
+            f"select {key}, 'OwnerId', m._owner_email, "
+            f"case when {forced} or uo.id is null then '{ctx.fallback_owner_id}' else uo.id end, "
+            f"case when {forced} then 'fallback (no technician email)' when uo.id is null then "
+            "'fallback (no active User with this email)' else 'matched' end "
+            f"from {MART_SCHEMA}.{_q(obj)} as m "
+            "left join ledger.work_users as uo on uo.email = lower(trim(m._owner_email))"
+        )
+    if "_user_email" in columns:
+        parts.append(
+            f"select {key}, 'User__c', m._user_email, uu.id, "
+            "case when uu.id is null then 'unresolved (no active User with this email; left empty)' "
+            "else 'matched' end "
+            f"from {MART_SCHEMA}.{_q(obj)} as m "
+            "left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))"
+        )
+    return " union all ".join(parts) or None

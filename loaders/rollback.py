@@ -1,0 +1,351 @@
+"""``dp2sf rollback <run>``: undo a load run, children before parents, as a ledger run of its own.
+
+Per object in reverse load order: records the run created are deleted (Bulk API 2.0 ``delete``, or
+``hardDelete``), records it updated get their before-image back (an upsert of the fields it overwrote). A
+record changed in the org by someone else after the run (``LastModifiedDate`` later than the run's end) is
+listed and left alone unless ``force``. Salesforce's delete rules are part of the plan: children go first; a
+record a cascade already removed (``ENTITY_IS_DELETED``, not found) counts as deleted; a refused delete (an
+Account that still has Cases someone else added) is recorded with Salesforce's error. The rollback is
+idempotent (what it already settled is not sent again) and resumable (``resume`` continues an unfinished
+rollback of the run).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from loaders.api import LimitStop, OrgClient
+from loaders.bulk import NULL, BulkIngest, split_error
+from loaders.connection import connect
+from loaders.ledger import Ledger, Operation
+from loaders.load import LoadError, make_plan, open_db
+from loaders.plan import EXTERNAL_ID
+
+GONE = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
+CHUNK = 10_000
+
+
+class RollbackError(RuntimeError):
+    """The rollback could not run (unknown run, no org)."""
+
+
+@dataclass
+class RollbackResult:
+    run_id: str
+    target_run: str
+    status: str
+    counts: dict[str, dict[str, int]]
+    conflicts: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    report_path: Path | None = None
+
+
+def _parse_sf_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+
+
+class Rollback:
+    def __init__(
+        self,
+        settings,
+        con,
+        org: OrgClient,
+        ledger: Ledger,
+        run_id: str,
+        target: dict,
+        force: bool,
+        hard: bool,
+    ):
+        self.settings, self.con, self.org, self.ledger = settings, con, org, ledger
+        self.run_id, self.target, self.force, self.hard = run_id, target, force, hard
+        self.work = Path(tempfile.mkdtemp(prefix="dp2sf-rollback-"))
+        self.conflicts: list[dict] = []
+
+    def pending(self, obj: str) -> list[dict]:
+        """Created/updated rows of the target run not yet settled by this rollback run."""
+        done = {r["source_key"] for r in self.ledger.operations(self.run_id, obj) if r["pass"] == 1}
+        return [
+            r
+            for r in self.ledger.operations(self.target["run_id"], obj, ("created", "updated"))
+            if r["pass"] == 1 and r["source_key"] not in done and r["sf_id"]
+        ]
+
+    def changed_since(self, obj: str, rows: list[dict]) -> dict[str, dict]:
+        """Records modified after the target run ended, by id (someone else's edits)."""
+        finished = self.target["finished_at"] or self.target["started_at"]
+        out: dict[str, dict] = {}
+        ids = [r["sf_id"] for r in rows]
+        for start in range(0, len(ids), 200):
+            batch = ", ".join(f"'{i}'" for i in ids[start : start + 200])
+            for rec in self.org.query_iter(
+                f"SELECT Id, LastModifiedDate, LastModifiedById FROM {obj} WHERE Id IN ({batch})"
+            ):
+                changed = _parse_sf_time(rec.get("LastModifiedDate"))
+                if changed and changed > finished:
+                    out[rec["Id"][:15]] = rec
+        return out
+
+    def undo_object(self, obj: str) -> None:
+        rows = self.pending(obj)
+        if not rows:
+            return
+        changed = self.changed_since(obj, rows)
+        todo = []
+        for r in rows:
+            edit = changed.get(r["sf_id"][:15])
+            if edit and not self.force:
+                self.conflicts.append(
+                    {
+                        "object": obj,
+                        "source_key": r["source_key"],
+                        "sf_id": r["sf_id"],
+                        "last_modified": edit.get("LastModifiedDate"),
+                        "by": edit.get("LastModifiedById"),
+                    }
+                )
+                self.ledger.record(
+                    self.run_id,
+                    [
+                        Operation(
+                            obj,
+                            r["source_key"],
+                            "skipped",
+                            r["sf_id"],
+                            error_code="CHANGED_IN_ORG",
+                            error_message=f"modified in the org at {edit.get('LastModifiedDate')} by "
+                            f"{edit.get('LastModifiedById')} after the run; left alone (use --force)",
+                        )
+                    ],
+                )
+                continue
+            todo.append(r)
+        deletes = [r for r in todo if r["action"] == "created"]
+        restores = [r for r in todo if r["action"] == "updated" and r["before_image"]]
+        if obj == "ContentVersion":  # a ContentVersion cannot be deleted: its ContentDocument can (cascades)
+            self.delete_documents(deletes)
+            return
+        for start in range(0, len(deletes), CHUNK):
+            self.delete(obj, deletes[start : start + CHUNK])
+        for start in range(0, len(restores), CHUNK):
+            self.restore(obj, restores[start : start + CHUNK])
+
+    def delete_documents(self, rows: list[dict]) -> None:
+        """Delete the ContentDocuments of the ContentVersions the run created."""
+        doc_of: dict[str, str] = {}
+        for start in range(0, len(rows), 200):
+            batch = ", ".join(f"'{r['sf_id']}'" for r in rows[start : start + 200])
+            for rec in self.org.query_iter(
+                f"SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN ({batch})"
+            ):
+                doc_of[rec["Id"][:15]] = rec["ContentDocumentId"]
+        missing = [r for r in rows if r["sf_id"][:15] not in doc_of]
+        self.ledger.record(
+            self.run_id,
+            [
+                Operation(
+                    "ContentVersion",
+                    r["source_key"],
+                    "deleted",
+                    r["sf_id"],
+                    error_code="NOT_FOUND",
+                    error_message="already gone from the org",
+                )
+                for r in missing
+            ],
+        )
+        present = [r for r in rows if r["sf_id"][:15] in doc_of]
+        for start in range(0, len(present), CHUNK):
+            part = present[start : start + CHUNK]
+            self.delete(
+                "ContentVersion", part, "ContentDocument", {r["sf_id"]: doc_of[r["sf_id"][:15]] for r in part}
+            )
+
+    def delete(self, obj: str, rows: list[dict], target: str | None = None, ids: dict | None = None) -> None:
+        self.org.check_limits()
+        target = target or obj
+        ids = ids or {r["sf_id"]: r["sf_id"] for r in rows}
+        bulk = BulkIngest(self.org, target, self.work)
+        path = self.work / f"delete-{target}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["Id"])
+            w.writerows([ids[r["sf_id"]]] for r in rows)
+        job = bulk.create("hardDelete" if self.hard else "delete")
+        bulk.upload(job, path)
+        bulk.close(job)
+        outcome = bulk.finish(job, len(rows), "Id")
+        by_id = {r.key[:15]: r for r in outcome.results}
+        ops = []
+        for r in rows:
+            res = by_id.get(ids[r["sf_id"]][:15])
+            if res is None:
+                ops.append(
+                    Operation(
+                        obj,
+                        r["source_key"],
+                        "failed",
+                        r["sf_id"],
+                        error_code="JOB_FAILED",
+                        error_message=outcome.error_message or "no result",
+                        job_id=job,
+                    )
+                )
+            elif res.ok:
+                ops.append(Operation(obj, r["source_key"], "deleted", r["sf_id"], job_id=job))
+            else:
+                code, message = split_error(res.error)
+                if code in GONE:  # a cascade (or someone) already removed it
+                    ops.append(
+                        Operation(
+                            obj,
+                            r["source_key"],
+                            "deleted",
+                            r["sf_id"],
+                            error_code=code,
+                            error_message="already deleted (cascade): " + message,
+                            job_id=job,
+                        )
+                    )
+                else:
+                    ops.append(
+                        Operation(
+                            obj,
+                            r["source_key"],
+                            "failed",
+                            r["sf_id"],
+                            error_code=code,
+                            error_message=message,
+                            job_id=job,
+                        )
+                    )
+        self.ledger.record(self.run_id, ops)
+
+    def restore(self, obj: str, rows: list[dict]) -> None:
+        self.org.check_limits()
+        images = [json.loads(r["before_image"]) for r in rows]
+        columns = sorted({c for img in images for c in img})
+        bulk = BulkIngest(self.org, obj, self.work)
+        path = self.work / f"restore-{obj}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow([EXTERNAL_ID, *columns])
+            for r, img in zip(rows, images, strict=True):
+                w.writerow([r["source_key"], *[NULL if img.get(c) is None else img[c] for c in columns]])
+        job = bulk.create("upsert", EXTERNAL_ID)
+        bulk.upload(job, path)
+        bulk.close(job)
+        outcome = bulk.finish(job, len(rows), EXTERNAL_ID)
+        by_key = {r.key: r for r in outcome.results}
+        ops = []
+        for r in rows:
+            res = by_key.get(r["source_key"])
+            if res is not None and res.ok:
+                ops.append(Operation(obj, r["source_key"], "restored", res.sf_id, job_id=job))
+            else:
+                code, message = split_error(res.error) if res else ("JOB_FAILED", outcome.error_message or "")
+                ops.append(
+                    Operation(
+                        obj,
+                        r["source_key"],
+                        "failed",
+                        r["sf_id"],
+                        error_code=code,
+                        error_message=message,
+                        job_id=job,
+                    )
+                )
+        self.ledger.record(self.run_id, ops)
+
+
+def run_rollback(
+    settings,
+    target_run: str,
+    force: bool = False,
+    hard: bool = False,
+    resume: bool = False,
+    org: OrgClient | None = None,
+) -> RollbackResult:
+    """Undo ``target_run`` (a load run id) in the org; a ledger run of kind rollback."""
+    started = time.monotonic()
+    try:
+        con = open_db(settings)
+    except LoadError as exc:
+        raise RollbackError(str(exc)) from exc
+    rb = None
+    try:
+        ledger = Ledger(con)
+        target = ledger.run(target_run)
+        if target is None or target["kind"] == "rollback":
+            raise RollbackError(f"no load run {target_run!r} in the ledger (see ledger.runs)")
+        plan = make_plan(settings, con)
+        if org is None:
+            org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
+        run_id = None
+        if resume:
+            rows = con.execute(
+                "select run_id from ledger.runs where kind = 'rollback' and parent_run_id = ? and status <> "
+                "'completed' order by started_at desc limit 1",
+                [target_run],
+            ).fetchall()
+            run_id = rows[0][0] if rows else None
+            if run_id:
+                ledger.reopen_run(run_id)
+        run_id = run_id or ledger.start_run("rollback", settings.target, None, parent=target_run)
+        rb = Rollback(settings, con, org, ledger, run_id, target, force, hard)
+        status, message = "completed", None
+        try:
+            for obj in reversed(plan.order):
+                rb.undo_object(obj)
+        except LimitStop as exc:
+            status, message = "stopped", str(exc)
+        except Exception as exc:
+            ledger.finish_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
+            raise RollbackError(
+                f"rollback {run_id} broke off: {exc}; `dp2sf rollback {target_run} --resume` continues it"
+            ) from exc
+        ledger.finish_run(run_id, status, message)
+        out = Path(settings.reports_dir) / run_id
+        out.mkdir(parents=True, exist_ok=True)
+        report = out / "rollback.json"
+        counts = ledger.counts(run_id)
+        report.write_text(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "target_run": target_run,
+                    "status": status,
+                    "counts": counts,
+                    "conflicts": rb.conflicts,
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return RollbackResult(
+            run_id, target_run, status, counts, rb.conflicts, time.monotonic() - started, report
+        )
+    finally:
+        if rb:
+            shutil.rmtree(rb.work, ignore_errors=True)
+        con.close()
+
+
+def delete_records(
+    org: OrgClient, ledger: Ledger, run_id: str, obj: str, rows: list[tuple], work: Path
+) -> None:
+    """Delete (source_key, sf_id, content_hash) records of ``obj`` as part of ``run_id`` (delta's inactive
+    policy ``delete``), recording each outcome."""
+    rb = Rollback.__new__(Rollback)
+    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work = org, ledger, run_id, False, work
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        rb.delete(obj, [{"source_key": k, "sf_id": i} for k, i, _ in part])

@@ -1,0 +1,85 @@
+"""The loader's test rig: the sandbox org's admin API and fresh copies of the tiny-tier DuckDB."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from loaders.api import OrgClient
+from loaders.connection import connect
+from sandbox.control import read_endpoints
+from workbench.schema_deploy import deploy_to_sandbox
+from workbench.settings import Settings, get_settings
+
+
+@dataclass
+class Admin:
+    """The org's test-only admin API (/_admin): reset, snapshots and diffs, faults, stats."""
+
+    url: str
+    token: str
+    ca_cert: str
+
+    @classmethod
+    def of(cls, sandbox_dir: Path) -> Admin:
+        sf = read_endpoints(sandbox_dir)["salesforce"]
+        return cls(sf["admin_url"], sf["admin_token"], sf["ca_cert"])
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        s = requests.Session()
+        s.trust_env = False
+        r = s.request(
+            method,
+            self.url + path,
+            json=body,
+            headers={"X-Admin-Token": self.token},
+            verify=self.ca_cert,
+            timeout=120,
+        )
+        r.raise_for_status()
+        return r.json()
+
+    def reset(self) -> None:
+        self._call("POST", "/reset")
+
+    def snapshot(self) -> str:
+        return self._call("POST", "/snapshot")["snapshot_id"]
+
+    def diff(self, a: str, b: str) -> dict:
+        return self._call("GET", f"/snapshots/{a}/diff/{b}")
+
+    def faults(self, **settings) -> dict:
+        return self._call("POST", "/faults", settings)
+
+    def stats(self) -> dict:
+        return self._call("GET", "/stats")
+
+    def settings(self, **body) -> dict:
+        return self._call("POST", "/settings", body)
+
+
+def fresh_workspace(built: Settings, tmp: Path) -> Settings:
+    """A reset org with the schema deployed, and a copy of the built DuckDB (no ledger yet) in ``tmp``."""
+    admin = Admin.of(built.sandbox_dir)
+    admin.reset()
+    data = tmp / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    shutil.copy(built.duckdb_path, data / built.duckdb_file)
+    if built.files_dir.exists() and not (data / "files").exists():
+        (data / "files").symlink_to(built.files_dir)
+    settings = get_settings(
+        sandbox_dir=built.sandbox_dir,
+        data_dir=data,
+        build_dir=built.build_dir,
+        reports_dir=tmp / "reports",
+        load_chunk_rows=built.load_chunk_rows,
+    )
+    deploy_to_sandbox(settings)
+    return settings
+
+
+def org_client(settings: Settings) -> OrgClient:
+    return OrgClient(connect("sandbox", settings.endpoints_file), settings.load_stop_share)

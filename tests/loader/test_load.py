@@ -1,0 +1,174 @@
+"""The loader against the sandbox org over HTTPS: order, idempotency, failures with Salesforce's error,
+reconcile.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import duckdb
+import pytest
+
+from loaders.load import make_plan, run_load
+from loaders.reconcile import run_reconcile
+from tests.loader.helpers import org_client
+
+
+def _ledger(settings, sql: str, params=()) -> list[tuple]:
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        return con.execute(sql, list(params)).fetchall()
+    finally:
+        con.close()
+
+
+def test_plan_puts_every_parent_before_its_children(built) -> None:
+    plan = make_plan(built)
+    order = plan.order
+    assert order.index("Account") < order.index("Contact") < order.index("Case")
+    for obj in plan.objects:
+        for parent in obj.parents:
+            assert order.index(parent) < order.index(obj.name), (parent, obj.name)
+    case = plan.get("Case")
+    assert case.rows > 0 and case.jobs(plan.chunk_rows) == -(-case.rows // plan.chunk_rows)
+    assert plan.total_calls() >= 6 * plan.total_jobs()
+
+
+def test_load_twice_creates_no_duplicates_and_every_row_has_an_outcome(workspace, admin) -> None:
+    first = run_load(workspace)
+    assert first.status == "completed"
+    created = {obj: c.get("created", 0) for obj, c in first.counts.items()}
+    assert created["Case"] > 0 and created["Event"] > 0
+    live = {k: v["live"] for k, v in admin.stats()["records"].items()}
+    for obj, n in created.items():
+        if n:
+            assert live[obj] == n, obj
+    # every mart row and every quarantined row has exactly one outcome in the run
+    for obj in ("Account", "Case", "Event", "Line_Item__c"):
+        source = _ledger(
+            workspace,
+            f'select count(*) from (select "Dispatch_Pro_Id__c" from salesforce."{obj}" union '
+            "select source_key from quarantine.quarantine_all where object_name = ?)",
+            [obj],
+        )[0][0]
+        outcomes = _ledger(
+            workspace,
+            "select count(*), count(distinct source_key) from ledger.operations where run_id = ? "
+            "and object_name = ?",
+            [first.run_id, obj],
+        )[0]
+        assert outcomes == (source, source), obj
+
+    second = run_load(workspace)  # nothing changed: nothing is sent
+    assert second.sent == {} and second.jobs == 0
+    assert second.total("unchanged") == first.total("created") + first.total("updated")
+
+    third = run_load(workspace, resend=True)  # everything sent again: updates, not new records
+    files_kept = third.counts["ContentVersion"]["unchanged"]  # identical files are never uploaded again
+    assert third.total("created") == 0 and third.total("updated") + files_kept == first.total("created")
+    assert files_kept == first.counts["ContentVersion"]["created"]
+    assert {k: v["live"] for k, v in admin.stats()["records"].items()} == live
+    # an update keeps the before-image of the fields it overwrote
+    image = _ledger(
+        workspace,
+        "select before_image from ledger.operations where run_id = ? and object_name = 'Case' "
+        "and action = 'updated' limit 1",
+        [third.run_id],
+    )[0][0]
+    assert "Subject" in json.loads(image) and "OwnerId" in json.loads(image)
+
+
+def test_a_missing_parent_fails_the_child_with_salesforces_error(workspace) -> None:
+    result = run_load(workspace, objects=["Contact"])  # the Accounts were never loaded
+    failed = _ledger(
+        workspace,
+        "select source_key, error_code, error_message from ledger.operations where run_id = ? "
+        "and action = 'failed'",
+        [result.run_id],
+    )
+    with_account = _ledger(
+        workspace, 'select count(*) from salesforce."Contact" where "Account.Dispatch_Pro_Id__c" is not null'
+    )[0][0]
+    assert with_account > 0 and len(failed) == with_account
+    key, code, message = failed[0]
+    assert code == "INVALID_FIELD" and "Foreign key external ID" in message and "not found" in message
+    with open(result.failed_dir / "Contact.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == with_account and rows[0]["error_code"] == "INVALID_FIELD"
+
+
+def test_owners_resolve_by_normalised_email_with_the_fallback_recorded(workspace) -> None:
+    result = run_load(workspace, objects=["Account", "Contact", "Location__c", "Case"])
+    decisions = dict(
+        _ledger(
+            workspace,
+            "select decision, count(*) from ledger.resolutions where run_id = ? and object_name = 'Case' "
+            "and field = 'OwnerId' group by 1",
+            [result.run_id],
+        )
+    )
+    cases = _ledger(workspace, 'select count(*) from salesforce."Case"')[0][0]
+    assert sum(decisions.values()) == cases and decisions.get("matched", 0) > 0
+    org = org_client(workspace)
+    users = {
+        u["Id"]: (u["Email"] or "").strip().lower() for u in org.query_iter("SELECT Id, Email FROM User")
+    }
+    matched = _ledger(
+        workspace,
+        "select source_key, input, resolved_id from ledger.resolutions where run_id = ? "
+        "and decision = 'matched' "
+        "and object_name = 'Case' limit 5",
+        [result.run_id],
+    )
+    for key, email, owner in matched:
+        rec = next(org.query_iter(f"SELECT OwnerId FROM Case WHERE Dispatch_Pro_Id__c = '{key}'"))
+        assert rec["OwnerId"][:15] == owner[:15] and users[rec["OwnerId"]] == email.strip().lower()
+
+
+def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_back(workspace) -> None:
+    load = run_load(workspace)
+    ok = run_reconcile(workspace)
+    assert ok.ok, [(o.name, o.problems()) for o in ok.objects if not o.ok]
+    case = next(o for o in ok.objects if o.name == "Case")
+    assert case.source == case.loaded + case.quarantined + case.gates + case.skipped + case.failed
+    assert case.in_org == case.loaded and case.sampled > 0
+
+    key, sf_id = _ledger(
+        workspace,
+        "select source_key, sf_id from ledger.operations where run_id = ? and object_name = 'Event' "
+        "and action = 'created' order by source_key limit 1",
+        [load.run_id],
+    )[0]
+    org_client(workspace).sf.Event.delete(sf_id)
+    bad = run_reconcile(workspace)
+    assert not bad.ok
+    event = next(o for o in bad.objects if o.name == "Event")
+    assert event.missing_in_org == [key]
+    assert json.loads(bad.report_path.read_text())["ok"] is False
+
+
+@pytest.mark.parametrize("objects", [["Account", "Contact"]])
+def test_cli_load_plan_and_reconcile_exit_codes(workspace, objects, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
+        monkeypatch.setenv(f"DP2SF_{name.upper()}", str(getattr(workspace, name)))
+    runner = CliRunner()
+    plan = runner.invoke(app, ["load", "--plan"])
+    assert plan.exit_code == 0 and "Bulk jobs" in plan.output
+    loaded = runner.invoke(app, ["load", *sum((["--object", o] for o in objects), [])])
+    assert loaded.exit_code == 0, loaded.output
+    # only two objects loaded: the others have no outcome, so the equation cannot hold
+    rec = runner.invoke(app, ["reconcile"])
+    assert rec.exit_code == 2, rec.output
+
+
+def test_connect_sandbox_without_a_path_reads_the_settings_sandbox_dir(built, monkeypatch) -> None:
+    from loaders.connection import connect
+
+    monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(built.sandbox_dir))
+    sf = connect("sandbox")  # issue 8 house-keeping: this raised ImportError (no `settings` name)
+    assert sf.query("SELECT COUNT() FROM Organization")["totalSize"] == 1

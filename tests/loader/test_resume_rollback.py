@@ -1,0 +1,140 @@
+"""kill -9 then --resume ends where an uninterrupted run ends; rollback returns the org to its snapshot."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import pytest
+
+from loaders.load import run_load
+from loaders.rollback import run_rollback
+from tests.loader.helpers import fresh_workspace, org_client
+
+
+def _env(settings) -> dict:
+    env = {**os.environ}
+    for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
+        env[f"DP2SF_{name.upper()}"] = str(getattr(settings, name))
+    env["DP2SF_LOAD_CHUNK_ROWS"] = str(settings.load_chunk_rows)
+    return env
+
+
+def _org_by_key(settings) -> dict[str, dict]:
+    """Every loaded record by external id: Id and the loaded fields (what the two runs must agree on)."""
+    org = org_client(settings)
+    out = {}
+    for obj, fields in {
+        "Account": "Name, Phone",
+        "Contact": "LastName, Account.Dispatch_Pro_Id__c",
+        "Case": "Subject, Status, OwnerId, Account.Dispatch_Pro_Id__c",
+        "Event": "Subject, WhatId, OwnerId",
+        "Line_Item__c": "Total__c, Case__r.Dispatch_Pro_Id__c",
+    }.items():
+        for rec in org.query_iter(f"SELECT Id, Dispatch_Pro_Id__c, {fields} FROM {obj}"):
+            rec.pop("attributes", None)
+            out[f"{obj}/{rec['Dispatch_Pro_Id__c']}"] = rec
+    return out
+
+
+@pytest.mark.slow
+def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(built, admin, tmp_path) -> None:
+    clean = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "clean")
+    reference = run_load(clean)
+    assert reference.status == "completed"
+    snap_clean = admin.snapshot()
+    clean_state = _org_by_key(clean)
+
+    ws = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "killed")
+    admin.faults(slow_seconds=0.15)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "load"],
+        env=_env(ws),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # kill once Cases are arriving (well inside the run)
+            if admin.stats()["records"].get("Case", {}).get("live", 0) > 0:
+                break
+            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    admin.faults(clear=True)
+    con = duckdb.connect(str(ws.duckdb_path))
+    try:
+        status = con.execute("select status from ledger.runs").fetchall()
+    finally:
+        con.close()
+    assert status == [("running",)]  # killed mid-run: nothing marked it finished
+
+    resumed = run_load(ws, resume=True)
+    assert resumed.status == "completed"
+    assert resumed.counts == reference.counts  # the same outcome per object and action, nothing twice
+    assert _org_by_key(ws) == clean_state
+    # the admin snapshot compare: the same records with the same ids and values; only the creation time
+    # and the closing time the org stamps differ (the two runs ran at different times)
+    diff = admin.diff(snap_clean, admin.snapshot())
+    assert not diff["files_changed"]
+    for obj, change in diff["objects"].items():
+        assert change["added"] == [] and change["removed"] == [], obj
+        assert {f for fields in change["changed"].values() for f in fields} <= {
+            "CreatedDate",
+            "ClosedDate",
+        }, obj
+
+
+def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, admin) -> None:
+    before = admin.snapshot()
+    load = run_load(workspace)
+    rb = run_rollback(workspace, load.run_id)
+    assert rb.status == "completed" and rb.conflicts == []
+    assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
+    assert not any(c.get("failed") for c in rb.counts.values())
+    diff = admin.diff(before, admin.snapshot())
+    assert diff["objects"] == {}, diff["objects"].keys()  # (file bytes stay with the recycle bin)
+    # the recycle bin holds what the run created (a soft delete, undeletable), files included
+    stats = admin.stats()["records"]
+    assert stats["Case"]["live"] == 0 and stats["Case"]["deleted"] == load.counts["Case"]["created"]
+    again = run_rollback(workspace, load.run_id)  # idempotent: already deleted counts as deleted
+    assert not any(c.get("failed") for c in again.counts.values())
+    assert admin.diff(before, admin.snapshot())["objects"] == {}
+    assert stats["ContentDocument"]["deleted"] == load.counts["ContentVersion"]["created"] > 0
+
+
+def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, admin) -> None:
+    first = run_load(workspace, objects=["Account", "Skill__c"])
+    org = org_client(workspace)
+    acc_key = "customer:10000005"
+    acc = next(org.query_iter(f"SELECT Id, Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
+    org.sf.Account.update(acc["Id"], {"Name": "Renamed before the second run"})
+    snap = admin.snapshot()
+    second = run_load(workspace, objects=["Account", "Skill__c"], resend=True)
+    assert second.counts["Account"]["updated"] > 0 and first.status == "completed"
+    time.sleep(1.1)  # LastModifiedDate has second precision
+    skill = next(
+        org.query_iter("SELECT Id, Dispatch_Pro_Id__c FROM Skill__c ORDER BY Dispatch_Pro_Id__c LIMIT 1")
+    )
+    org.sf.Skill__c.update(skill["Id"], {"Name": "Edited in the org after the run"})
+
+    rb = run_rollback(workspace, second.run_id)
+    assert [c["source_key"] for c in rb.conflicts] == [skill["Dispatch_Pro_Id__c"]]
+    assert rb.counts["Account"]["restored"] == second.counts["Account"]["updated"]
+    restored = next(org.query_iter(f"SELECT Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
+    assert restored["Name"] == "Renamed before the second run"  # the before-image, not the source value
+    kept = next(org.query_iter(f"SELECT Name FROM Skill__c WHERE Id = '{skill['Id']}'"))
+    assert kept["Name"] == "Edited in the org after the run"
+    diff = admin.diff(snap, admin.snapshot())
+    assert list(diff["objects"]) == ["Skill__c"] and list(diff["objects"]["Skill__c"]["changed"]) == [
+        skill["Id"]
+    ]
