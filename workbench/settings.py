@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     target: str = "sandbox"  # sandbox | salesforce
     sandbox_seed: int = 42
     sandbox_scale: str = "tiny"
+    # the GX file context lives in <gx_project_dir>/gx (issue 11: gates)
+    gx_project_dir: Path = Field(default=PROJECT_DIR / "expectations")
 
     @cached_property
     def duckdb_path(self) -> Path:
