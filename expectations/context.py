@@ -86,9 +86,13 @@ def save_object_rules(context, rules: ObjectRules) -> None:
     for rule in rules.rules:
         suite.add_expectation(_expectation(rule))
     suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=obj, data=batch, suite=suite))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=obj, data=batch, suite=suite)
+    )
     context.checkpoints.add(
-        gx.Checkpoint(name=checkpoint_name(obj), validation_definitions=[definition], result_format=result_format())
+        gx.Checkpoint(
+            name=checkpoint_name(obj), validation_definitions=[definition], result_format=result_format()
+        )
     )
 
 

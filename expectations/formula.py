@@ -63,7 +63,9 @@ def _blank(s) -> pd.Series | bool:
 
 def _compare(op: str, left, right, index) -> pd.Series:
     numeric = any(isinstance(v, float) for v in (left, right))
-    conv = (lambda v: pd.to_numeric(v, errors="coerce") if isinstance(v, pd.Series) else v) if numeric else None
+    conv = (
+        (lambda v: pd.to_numeric(v, errors="coerce") if isinstance(v, pd.Series) else v) if numeric else None
+    )
     a, b = (conv(left), conv(right)) if conv else (left, right)
     a = a if isinstance(a, pd.Series) else pd.Series([a] * len(index), index=index)
     b = b if isinstance(b, pd.Series) else pd.Series([b] * len(index), index=index)

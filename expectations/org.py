@@ -100,7 +100,9 @@ def read_validation_rules(sf, objects: list[str]) -> tuple[list[ValidationRule],
     try:
         found = sf.toolingexecute(f"query/?q={soql.replace(' ', '+')}")
     except (SalesforceError, OSError) as exc:
-        return [], [f"validation rules not read: the org's Tooling API did not answer ({exc.__class__.__name__})"]
+        return [], [
+            f"validation rules not read: the org's Tooling API did not answer ({exc.__class__.__name__})"
+        ]
     rules, notes = [], []
     for rec in found.get("records", []):
         obj = (rec.get("EntityDefinition") or {}).get("QualifiedApiName")

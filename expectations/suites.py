@@ -29,7 +29,9 @@ TEXT_TYPES = {"string", "textarea", "email", "phone", "url", "picklist", "combob
 NUMBER_TYPES = {"double", "currency", "percent", "int"}
 DATE_TYPES = {"date", "datetime"}
 # Salesforce's email check is close to this: a local part, @, a domain with a dot
-EMAIL_REGEX = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+EMAIL_REGEX = (
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
 PHONE_REGEX = r"^\+?[0-9 ().\-/]{7,}(?:\s*(?:x|ext\.?|#)\s*[0-9]+)?$"
 DATE_REGEX = r"^(?:1[7-9][0-9]{2}|[23][0-9]{3}|4000)-"  # years 1700..4000
 # helper columns the loader turns into a field (dbt_project/README.md, "Contract with the loader")
@@ -172,26 +174,48 @@ def _required_rules(obj: str, described: dict, columns: list[str]) -> list[Rule]
             if not providers:
                 reason += " and the mart has no column for it"
         out.append(
-            Rule(obj, column, name, "missing_required", "ExpectColumnValuesToNotBeNull", {"column": column},
-                 reason, True, derived)  # fmt: skip
+            Rule(
+                obj,
+                column,
+                name,
+                "missing_required",
+                "ExpectColumnValuesToNotBeNull",
+                {"column": column},
+                reason,
+                True,
+                derived,
+            )  # fmt: skip
         )
     return out
 
 
 def generate_rules(
-    obj: str, described: dict | None, columns: list[str], fingerprint: str, validation_rules: list | None = None
+    obj: str,
+    described: dict | None,
+    columns: list[str],
+    fingerprint: str,
+    validation_rules: list | None = None,
 ) -> ObjectRules:
     """The rules of one mart from the org's describe of its object, its validation rules and the mart's columns."""
     result = ObjectRules(obj, fingerprint)
     if described is None:
         result.rules.append(
-            Rule(obj, UPSERT_KEY, UPSERT_KEY, "missing_object", "ExpectColumnValuesToBeNull",
-                 {"column": UPSERT_KEY}, f"the org has no object {obj}")  # fmt: skip
+            Rule(
+                obj,
+                UPSERT_KEY,
+                UPSERT_KEY,
+                "missing_object",
+                "ExpectColumnValuesToBeNull",
+                {"column": UPSERT_KEY},
+                f"the org has no object {obj}",
+            )  # fmt: skip
         )
         return result
     by_name = {f["name"].lower(): f for f in described.get("fields", [])}
     by_rel = {
-        (f.get("relationshipName") or "").lower(): f for f in described.get("fields", []) if f["type"] == "reference"
+        (f.get("relationshipName") or "").lower(): f
+        for f in described.get("fields", [])
+        if f["type"] == "reference"
     }
     for column in columns:
         if column.startswith("_"):
@@ -200,22 +224,43 @@ def generate_rules(
             rel = column.split(".", 1)[0]
             if rel.lower() not in by_rel:
                 result.rules.append(
-                    Rule(obj, column, rel, "missing_field", "ExpectColumnValuesToBeNull", {"column": column},
-                         f"the org has no lookup {obj}.{rel} (relationship name)")  # fmt: skip
+                    Rule(
+                        obj,
+                        column,
+                        rel,
+                        "missing_field",
+                        "ExpectColumnValuesToBeNull",
+                        {"column": column},
+                        f"the org has no lookup {obj}.{rel} (relationship name)",
+                    )  # fmt: skip
                 )
             continue
         f = by_name.get(column.lower())
         if f is None:
             result.rules.append(
-                Rule(obj, column, column, "missing_field", "ExpectColumnValuesToBeNull", {"column": column},
-                     f"the org has no field {obj}.{column}")  # fmt: skip
+                Rule(
+                    obj,
+                    column,
+                    column,
+                    "missing_field",
+                    "ExpectColumnValuesToBeNull",
+                    {"column": column},
+                    f"the org has no field {obj}.{column}",
+                )  # fmt: skip
             )
             continue
         result.rules.extend(_field_rules(obj, column, f))
     if UPSERT_KEY in columns:
         result.rules.append(
-            Rule(obj, UPSERT_KEY, UPSERT_KEY, "missing_upsert_key", "ExpectColumnValuesToNotBeNull",
-                 {"column": UPSERT_KEY}, f"no {UPSERT_KEY}: the upsert needs it")  # fmt: skip
+            Rule(
+                obj,
+                UPSERT_KEY,
+                UPSERT_KEY,
+                "missing_upsert_key",
+                "ExpectColumnValuesToNotBeNull",
+                {"column": UPSERT_KEY},
+                f"no {UPSERT_KEY}: the upsert needs it",
+            )  # fmt: skip
         )
     result.rules.extend(_required_rules(obj, described, columns))
     result.rules.extend(_validation_rule_rules(obj, validation_rules or [], result.notes))
@@ -231,12 +276,22 @@ def _validation_rule_rules(obj: str, validation_rules: list, notes: list[str]) -
         try:
             parse(vr.formula)
         except FormulaError as exc:
-            notes.append(f"validation rule {obj}.{vr.name} not evaluated here ({exc}); the org still enforces it")
+            notes.append(
+                f"validation rule {obj}.{vr.name} not evaluated here ({exc}); the org still enforces it"
+            )
             continue
         column = f"__rule__{vr.name}"
         out.append(
-            Rule(obj, column, vr.display_field or vr.name, f"validation_rule:{vr.name}", "ExpectColumnValuesToBeInSet",
-                 {"column": column, "value_set": [False]}, f"the org's validation rule {vr.name}: {vr.message}",
-                 True, {"kind": "formula", "formula": vr.formula})  # fmt: skip
+            Rule(
+                obj,
+                column,
+                vr.display_field or vr.name,
+                f"validation_rule:{vr.name}",
+                "ExpectColumnValuesToBeInSet",
+                {"column": column, "value_set": [False]},
+                f"the org's validation rule {vr.name}: {vr.message}",
+                True,
+                {"kind": "formula", "formula": vr.formula},
+            )  # fmt: skip
         )
     return out

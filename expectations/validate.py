@@ -162,7 +162,9 @@ def _collect(obj: str, checkpoint_result, outcome: ObjectOutcome, held: list, wa
             for item in index:
                 value = item.get(column)
                 value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-                target.append((obj, item.get(UPSERT_KEY), rule, fld, None if value is None else str(value), reason))
+                target.append(
+                    (obj, item.get(UPSERT_KEY), rule, fld, None if value is None else str(value), reason)
+                )
     return errors
 
 
