@@ -8,6 +8,7 @@ definitions and checkpoints are committed; ``gx/uncommitted/`` (results, Data Do
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -58,10 +59,9 @@ def _expectation(rule: Rule):
 
 
 def _delete_quietly(collection, name: str) -> None:
-    try:
+    # GX raises several types for "not there"; absence is what we want
+    with contextlib.suppress(Exception):
         collection.delete(name)
-    except Exception:  # noqa: BLE001 - GX raises several types for "not there"; absence is what we want
-        pass
 
 
 def save_object_rules(context, rules: ObjectRules) -> None:

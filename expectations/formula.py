@@ -1,8 +1,9 @@
 """A documented subset of Salesforce's formula language, evaluated over a text frame (one value per row).
 
 Validation rules fire when their error condition is TRUE. Supported: field references, text and number
-literals, TRUE/FALSE, ``ISBLANK``, ``ISPICKVAL``, ``LEN``, ``REGEX``, ``AND``/``OR``/``NOT``, ``&&``/``||``/``!``
-and the comparisons ``= == <> != < > <= >=`` (numeric when either side is a number). A blank field compared
+literals, TRUE/FALSE, ``ISBLANK``, ``ISPICKVAL``, ``LEN``, ``REGEX``, ``AND``/``OR``/``NOT``,
+``&&``/``||``/``!`` and the comparisons ``= == <> != < > <= >=`` (numeric when either side is a
+number). A blank field compared
 with anything is not equal (Salesforce's "treat blank fields as blanks"). Anything else is refused with
 ``FormulaError`` and the rule is left to the org. Operators: https://help.salesforce.com/s/articleView?id=
 sf.customize_functions.htm

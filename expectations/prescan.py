@@ -168,8 +168,12 @@ def duplicates(con, threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
     # fuzzy candidates share a block: zip, phone digits, email or the first name token
     blocks: dict[str, list[int]] = {}
     for c in df.itertuples():
-        keys = [f"z:{c.zip}" if c.zip else None, f"p:{c.n_phone}" if len(c.n_phone) >= 7 else None,
-                f"e:{c.n_email}" if c.n_email else None, f"n:{c.n_name.split(' ')[0]}" if c.n_name else None]  # fmt: skip
+        keys = [
+            f"z:{c.zip}" if c.zip else None,
+            f"p:{c.n_phone}" if len(c.n_phone) >= 7 else None,
+            f"e:{c.n_email}" if c.n_email else None,
+            f"n:{c.n_name.split(' ')[0]}" if c.n_name else None,
+        ]
         for k in filter(None, keys):
             blocks.setdefault(k, []).append(c.customer_id)
     for members in blocks.values():
@@ -195,7 +199,7 @@ def duplicates(con, threshold: float = FUZZY_THRESHOLD) -> pd.DataFrame:
 
 
 def incomplete_addresses(con) -> pd.DataFrame:
-    """Accounts, Contacts and Locations whose address misses street, city, state or postal code (blank counts)."""
+    """Accounts, Contacts, Locations whose address lacks street, city, state or postal code (blank counts)."""
     parts = []
     for obj, street, city, state, zipc in (
         ("Account", "BillingStreet", "BillingCity", "BillingState", "BillingPostalCode"),
@@ -239,7 +243,8 @@ def placeholder_children(con) -> pd.DataFrame:
         'cases as (select "Account.Dispatch_Pro_Id__c" as bucket, count(*) as cases '
         'from salesforce."Case" where "Account.Dispatch_Pro_Id__c" like \'placeholder:%\' group by 1) '
         "select coalesce(contacts.bucket, cases.bucket) as bucket, coalesce(contacts, 0) as contacts, "
-        "coalesce(cases, 0) as cases from contacts full join cases on contacts.bucket = cases.bucket order by 1"
+        "coalesce(cases, 0) as cases from contacts full join cases on contacts.bucket = cases.bucket "
+        "order by 1"
     ).df()
     df["children"] = df["contacts"] + df["cases"]
     df["share_of_skew_threshold"] = (df["children"] / SKEW_CHILDREN).round(3)
@@ -294,8 +299,8 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
                 "fits": (need <= remaining) if remaining is not None else None,
             }
         )
-    # Salesforce documents no throughput figure: the estimate uses an assumed rate; the bound is the documented
-    # 5-minute processing limit per 10,000-record batch, batches one after another
+    # Salesforce documents no throughput figure: the estimate uses an assumed rate; the bound is the
+    # documented 5-minute processing limit per 10,000-record batch, batches one after another
     rows.append({"limit": "estimated duration (s)", "run_needs": round(records / records_per_second, 1),
                  "org_max": batches * BATCH_TIMEOUT_S, "org_remaining": None, "share_of_remaining": None,
                  "fits": None})  # fmt: skip

@@ -105,7 +105,7 @@ def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None
     except pm.PapermillExecutionError as exc:
         raise PrescanError(
             f"the pre-scan notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
-        )
+        ) from None
     exporter = HTMLExporter(
         template_name="offline", extra_template_basedirs=[str(TEMPLATE.parent / "templates")],
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,

@@ -16,7 +16,7 @@ are checked on the exact text the loader sends:
 | number_rounded (warning) | more decimals than ``scale``: Salesforce rounds | regex on the text |
 | invalid_email | type email | regex |
 | phone_format (warning) | type phone | regex |
-| date_out_of_range | date/datetime outside 1700-01-01 .. 4000-12-31 (Salesforce's range) | regex on ISO text |
+| date_out_of_range | date/datetime outside Salesforce's 1700-01-01 .. 4000-12-31 | regex on ISO text |
 | duplicate_external_id | externalId or unique fields | values unique |
 | validation_rule:<name> | the org's active validation rules (``formula.py``) | derived column not true |
 """
@@ -196,7 +196,7 @@ def generate_rules(
     fingerprint: str,
     validation_rules: list | None = None,
 ) -> ObjectRules:
-    """The rules of one mart from the org's describe of its object, its validation rules and the mart's columns."""
+    """The rules of one mart from its object's describe, the validation rules and the mart's columns."""
     result = ObjectRules(obj, fingerprint)
     if described is None:
         result.rules.append(

@@ -3,7 +3,7 @@
 Reads every mart from DuckDB (read-only) in chunks as text, validates each chunk with the mart's checkpoint,
 and writes ``gates.gates_all`` (blocking failures: one row per broken rule of a held-back record, the columns
 of ``quarantine.quarantine_all``) and ``gates.gates_warnings`` (reported only). Chunks split on a hash of the
-upsert key, so a duplicate key always meets its twin in one chunk. Data Docs go to ``reports/<run>/data_docs``.
+upsert key, so a duplicate key always meets its twin in one chunk. Data Docs: ``reports/<run>/data_docs``.
 """
 
 from __future__ import annotations
