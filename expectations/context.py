@@ -36,9 +36,13 @@ def result_format() -> dict:
 def open_context(project_dir: Path):
     """The file context in ``project_dir / "gx"`` (created on first use), progress bars off."""
     project_dir.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    return quiet(gx.get_context(mode="file", project_root_dir=str(project_dir)))
+
+
+def quiet(context):
+    """Progress bars off (they flood logs and slow the run)."""
     if context.variables.progress_bars is None or context.variables.progress_bars.globally is not False:
-        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         context.variables.save()
     return context
 

@@ -143,6 +143,13 @@ def prepare_suites(
     return rules, regenerated
 
 
+def _text(value) -> str | None:
+    """A frame value as text (None for null/NaN)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value)
+
+
 def _collect(obj: str, checkpoint_result, outcome: ObjectOutcome, held: list, warned: list) -> list[str]:
     errors = []
     for run in checkpoint_result.run_results.values():
@@ -160,12 +167,24 @@ def _collect(obj: str, checkpoint_result, outcome: ObjectOutcome, held: list, wa
             target, counts = (held, outcome.failures) if blocking else (warned, outcome.warnings)
             counts[rule] = counts.get(rule, 0) + len(index)
             for item in index:
-                value = item.get(column)
-                value = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-                target.append(
-                    (obj, item.get(UPSERT_KEY), rule, fld, None if value is None else str(value), reason)
-                )
+                value, key = _text(item.get(column)), _text(item.get(UPSERT_KEY))
+                target.append((obj, key, rule, fld, value, reason))
     return errors
+
+
+def validate_frame(
+    checkpoint,
+    obj: str,
+    rules: list[Rule],
+    frame: pd.DataFrame,
+    outcome: ObjectOutcome,
+    held: list,
+    warned: list,
+) -> list[str]:
+    """Run ``checkpoint`` on one text frame; append gate rows to ``held``/``warned``; return errors."""
+    frame = add_derived(frame, rules)
+    result = checkpoint.run(batch_parameters={"dataframe": frame})
+    return _collect(obj, result, outcome, held, warned)
 
 
 def write_gates(duckdb_path: Path, held: list[tuple], warned: list[tuple]) -> None:
@@ -228,9 +247,7 @@ def run_validate(
                 outcome.chunks += 1
                 if frame.empty:
                     continue
-                frame = add_derived(frame, rules[obj])
-                result = checkpoint.run(batch_parameters={"dataframe": frame})
-                errors += _collect(obj, result, outcome, held, warned)
+                errors += validate_frame(checkpoint, obj, rules[obj], frame, outcome, held, warned)
             outcome.held = len({r[1] for r in held if r[0] == obj})
     if errors:
         raise ValidateError("expectations could not be evaluated:\n  " + "\n  ".join(errors[:20]))
