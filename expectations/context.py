@@ -41,7 +41,9 @@ def open_context(project_dir: Path):
 
 def quiet(context):
     """Progress bars off (they flood logs and slow the run)."""
-    if context.variables.progress_bars is None or context.variables.progress_bars.globally is not False:
+    bars = context.variables.progress_bars
+    globally = bars.get("globally") if isinstance(bars, dict) else getattr(bars, "globally", None)
+    if globally is not False:
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         context.variables.save()
     return context
