@@ -32,6 +32,10 @@ class ValidateError(RuntimeError):
     """The gates could not run (no marts, org unreachable, suites out of date, an expectation errored)."""
 
 
+class StaleSuitesError(ValidateError):
+    """The org's describe or the marts changed since the suites were generated: ``--refresh``."""
+
+
 @dataclass
 class ObjectOutcome:
     """What the gates found in one mart."""
@@ -136,7 +140,7 @@ def prepare_suites(
             continue
         rules[obj] = suite_rules(context, obj)
     if stale:
-        raise ValidateError(
+        raise StaleSuitesError(
             f"the org or the marts changed since the suites of {', '.join(stale)} were generated: "
             "run `dp2sf validate --refresh` to regenerate them from the org's describe"
         )

@@ -1,7 +1,8 @@
 """``dp2sf demo``: the migration on the embedded sandbox, as far as the built stages reach.
 
 Stages so far: sandbox up → extract → inventory (manifest + sfdx metadata) → schema check (shows what the
-admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build).
+admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build) →
+validate (GX gates from the org's describe) → prescan (report).
 """
 
 from __future__ import annotations
@@ -65,5 +66,26 @@ def run_demo(settings: Settings, console: Console) -> None:
     console.print(table)
     if result.docs_path:
         console.print(f"dbt docs for reviewers: {result.docs_path}")
+
+    console.rule("7. validate (GX suites from the org's describe → gates.gates_all)")
+    from expectations.report import run_prescan
+    from expectations.validate import StaleSuitesError, run_validate
+
+    try:
+        gates = run_validate(settings)
+    except StaleSuitesError:
+        console.print(
+            "the org or the marts differ from the suites in expectations/gx: regenerating (--refresh)"
+        )
+        gates = run_validate(settings, refresh=True)
+    console.print(
+        f"{gates.held:,} records held back by the org's rules ({gates.gates_rows:,} failures), "
+        f"{gates.warning_rows:,} warnings in {gates.seconds:.1f}s; data docs: {gates.data_docs}"
+    )
+
+    console.rule("8. prescan (the decisions the data forces on a person)")
+    scan = run_prescan(settings)
+    console.print(", ".join(f"{name} {count:,}" for name, count in scan.counts.items()))
+    console.print(f"pre-scan report: {scan.html}")
     console.print("[green]demo complete[/] for the stages built so far (load, reconcile, reports: next)")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
