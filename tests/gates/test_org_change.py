@@ -20,8 +20,13 @@ def _deploy(settings, files: dict[str, str]) -> None:
     org = json.loads(settings.endpoints_file.read_text())["salesforce"]
     session = requests.Session()
     session.trust_env = False
-    r = session.post(f"{org['admin_url']}/metadata/deploy", json={"files": files},
-                     headers={"X-Admin-Token": org["admin_token"]}, verify=org["ca_cert"], timeout=120)  # fmt: skip
+    r = session.post(
+        f"{org['admin_url']}/metadata/deploy",
+        json={"files": files},
+        headers={"X-Admin-Token": org["admin_token"]},
+        verify=org["ca_cert"],
+        timeout=120,
+    )
     assert r.status_code == 200 and r.json()["success"], r.text[:500]
 
 
@@ -36,8 +41,11 @@ def test_shortened_field_and_removed_picklist_value_hold_rows_back(tiny) -> None
     path = settings.duckdb_path
     longest = _rows(path, 'select max(length(Job_Type__c)) from salesforce."Case"')[0][0]
     short = longest - 1
-    value = _rows(path, 'select Lead_Quality__c, count(*) from salesforce."Case" where Lead_Quality__c is not null '
-                  "group by 1 order by 2 desc, 1 limit 1")[0][0]  # fmt: skip
+    value = _rows(
+        path,
+        'select Lead_Quality__c, count(*) from salesforce."Case" where Lead_Quality__c is not null '
+        "group by 1 order by 2 desc, 1 limit 1",
+    )[0][0]
     original = render_metadata(load_field_list(), "custom")
     length_file = "objects/Case/fields/Job_Type__c.field-meta.xml"
     pick_file = "objects/Case/fields/Lead_Quality__c.field-meta.xml"
@@ -49,7 +57,7 @@ def test_shortened_field_and_removed_picklist_value_hold_rows_back(tiny) -> None
             original[pick_file],
             count=1,
             flags=re.S,
-        ),  # fmt: skip
+        ),
     }
     assert changed[length_file] != original[length_file] and changed[pick_file] != original[pick_file]
     _deploy(settings, changed)
@@ -60,10 +68,20 @@ def test_shortened_field_and_removed_picklist_value_hold_rows_back(tiny) -> None
         rules = {(r.rule, r.field): r for r in suite_rules(open_context(settings.gx_project_dir), "Case")}
         assert rules[("too_long", "Job_Type__c")].kwargs["max_value"] == short
         assert value not in rules[("invalid_picklist", "Lead_Quality__c")].kwargs["value_set"]
-        too_long = {r[0] for r in _rows(path, 'select Dispatch_Pro_Id__c from salesforce."Case" '
-                                        "where length(Job_Type__c) > ?", [short])}  # fmt: skip
-        removed = {r[0] for r in _rows(path, 'select Dispatch_Pro_Id__c from salesforce."Case" '
-                                       "where Lead_Quality__c = ?", [value])}  # fmt: skip
+        too_long = {
+            r[0]
+            for r in _rows(
+                path,
+                'select Dispatch_Pro_Id__c from salesforce."Case" where length(Job_Type__c) > ?',
+                [short],
+            )
+        }
+        removed = {
+            r[0]
+            for r in _rows(
+                path, 'select Dispatch_Pro_Id__c from salesforce."Case" where Lead_Quality__c = ?', [value]
+            )
+        }
         held = _rows(
             path, "select source_key, rule, column_name from gates.gates_all where object_name = 'Case'"
         )

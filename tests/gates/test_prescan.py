@@ -35,8 +35,8 @@ def test_prescan_renders_every_section_and_finds_the_planted_problems(tiny) -> N
             "group by lower(trim(name)), address__street, address__zip having count(*) > 1"
         ).fetchall()
         blank = con.execute(
-            "select count(*) from raw_dispatch_pro.customers where address__street = '' or address__city = '' "
-            "or address__zip = '' or address__state = ''"
+            "select count(*) from raw_dispatch_pro.customers where address__street = '' "
+            "or address__city = '' or address__zip = '' or address__state = ''"
         ).fetchone()[0]
     # technician emails against the org's Users, queried independently here
     sf = connect_target(settings)
@@ -47,8 +47,13 @@ def test_prescan_renders_every_section_and_finds_the_planted_problems(tiny) -> N
     ]
     owners = csv["owners"].set_index("technician_id")
     for tech_id, email in techs:
-        want = "exact" if email in users else "case_whitespace" if email and squash_email(email) in {
-            squash_email(u) for u in users} else "none"  # fmt: skip
+        want = (
+            "exact"
+            if email in users
+            else "case_whitespace"
+            if email and squash_email(email) in {squash_email(u) for u in users}
+            else "none"
+        )
         assert owners.loc[tech_id, "match"] == want, (tech_id, email)
         if want == "none":
             assert owners.loc[tech_id, "recommended_action"]

@@ -58,9 +58,12 @@ def _run_one(context, obj: str, rule: Rule, frame: pd.DataFrame) -> tuple[list, 
 @pytest.fixture(scope="module")
 def generated(tiny) -> dict[str, ObjectRules]:
     with duckdb.connect(str(tiny.settings.duckdb_path), read_only=True) as con:
-        objects = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'salesforce'"
-        ).fetchall()]  # fmt: skip
+        objects = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'salesforce'"
+            ).fetchall()
+        ]
         columns = mart_columns(con, objects)
     org = read_org_metadata(tiny.settings, list(columns))
     return {
@@ -71,8 +74,17 @@ def generated(tiny) -> dict[str, ObjectRules]:
 
 def test_the_suites_cover_every_kind_of_rule_the_issue_names(generated) -> None:
     kinds = {r.rule for rules in generated.values() for r in rules.rules}
-    assert {"too_long", "invalid_picklist", "missing_required", "number_too_large", "number_rounded",
-            "invalid_email", "phone_format", "date_out_of_range", "duplicate_external_id"} <= kinds  # fmt: skip
+    assert {
+        "too_long",
+        "invalid_picklist",
+        "missing_required",
+        "number_too_large",
+        "number_rounded",
+        "invalid_email",
+        "phone_format",
+        "date_out_of_range",
+        "duplicate_external_id",
+    } <= kinds
     # facts of the org's describe, not of the seeds
     case = {(r.rule, r.field): r for r in generated["Case"].rules}
     assert case[("too_long", "Source_Job_Number__c")].kwargs["max_value"] == 40
@@ -122,15 +134,31 @@ def test_derived_rules_required_from_helper_columns_and_validation_rules() -> No
     """A required field fed by several helper columns, and a validation rule in the formula subset."""
     described = {
         "fields": [
-            {"name": UPSERT_KEY, "type": "string", "length": 64, "nillable": True, "createable": True,
-             "externalId": True, "unique": True},
-            {"name": "VersionData", "type": "base64", "nillable": False, "createable": True,
-             "defaultedOnCreate": False},
+            {
+                "name": UPSERT_KEY,
+                "type": "string",
+                "length": 64,
+                "nillable": True,
+                "createable": True,
+                "externalId": True,
+                "unique": True,
+            },
+            {
+                "name": "VersionData",
+                "type": "base64",
+                "nillable": False,
+                "createable": True,
+                "defaultedOnCreate": False,
+            },
             {"name": "Phone__c", "type": "phone", "length": 40, "nillable": True, "createable": True},
         ]
-    }  # fmt: skip
-    rule = ValidationRule("ContentVersion", "Phone_Ten_Digits", "AND(NOT(ISBLANK(Phone__c)), LEN(Phone__c) < 10)",
-                          "Phone needs ten digits")  # fmt: skip
+    }
+    rule = ValidationRule(
+        "ContentVersion",
+        "Phone_Ten_Digits",
+        "AND(NOT(ISBLANK(Phone__c)), LEN(Phone__c) < 10)",
+        "Phone needs ten digits",
+    )
     outside = ValidationRule("ContentVersion", "Uses_Vlookup", "VLOOKUP(a, b, c)", "x")
     cols = [UPSERT_KEY, "Phone__c", "_local_path", "_content_text"]
     rules = generate_rules("ContentVersion", described, cols, "fp", [rule, outside])
@@ -138,9 +166,13 @@ def test_derived_rules_required_from_helper_columns_and_validation_rules() -> No
     derived = [r for r in rules.rules if r.derived]
     assert {r.rule for r in derived} == {"missing_required", "validation_rule:Phone_Ten_Digits"}
     frame = pd.DataFrame(
-        {UPSERT_KEY: ["f:1", "f:2", "f:3", "f:4"], "Phone__c": ["5551234567", "555", None, "5551234567"],
-         "_local_path": ["a/b", None, "c/d", None], "_content_text": [None, "text", None, None]}
-    )  # fmt: skip
+        {
+            UPSERT_KEY: ["f:1", "f:2", "f:3", "f:4"],
+            "Phone__c": ["5551234567", "555", None, "5551234567"],
+            "_local_path": ["a/b", None, "c/d", None],
+            "_content_text": [None, "text", None, None],
+        }
+    )
     context = quiet(gx.get_context(mode="ephemeral"))
     save_object_rules(context, ObjectRules("ContentVersion", "fp", derived))
     outcome, held, warned = ObjectOutcome(), [], []
@@ -154,5 +186,7 @@ def test_derived_rules_required_from_helper_columns_and_validation_rules() -> No
         warned,
     )
     assert errors == []
-    assert sorted((r[1], r[2]) for r in held) == [("f:2", "validation_rule:Phone_Ten_Digits"),
-                                                  ("f:4", "missing_required")]  # fmt: skip
+    assert sorted((r[1], r[2]) for r in held) == [
+        ("f:2", "validation_rule:Phone_Ten_Digits"),
+        ("f:4", "missing_required"),
+    ]

@@ -75,8 +75,16 @@ def test_validate_holds_back_seeded_rows_with_rule_and_reason(tiny) -> None:
         settings.duckdb_path,
         "select * from gates.gates_all where source_key = ?".replace("?", f"'{case[0]}'"),
     )
-    assert rows == [("Case", case[0], "too_long", "Source_Job_Number__c", "9" * 41,
-                     "longer than the 40 characters Case.Source_Job_Number__c holds in the org (never cut)")]  # fmt: skip
+    assert rows == [
+        (
+            "Case",
+            case[0],
+            "too_long",
+            "Source_Job_Number__c",
+            "9" * 41,
+            "longer than the 40 characters Case.Source_Job_Number__c holds in the org (never cut)",
+        )
+    ]
     assert all(
         r[3] for r in _rows(settings.duckdb_path, "select reason from gates.gates_all") for r in [r * 4]
     )
@@ -90,9 +98,12 @@ def test_validate_holds_back_seeded_rows_with_rule_and_reason(tiny) -> None:
         )
         assert held[0][0] == outcome.held, obj
     # the same columns as quarantine.quarantine_all
-    cols = _rows(settings.duckdb_path, "select table_name, column_name from information_schema.columns "
-                 "where (table_schema, table_name) in (('gates', 'gates_all'), ('quarantine', 'quarantine_all')) "
-                 "order by ordinal_position")  # fmt: skip
+    cols = _rows(
+        settings.duckdb_path,
+        "select table_name, column_name from information_schema.columns "
+        "where (table_schema, table_name) in (('gates', 'gates_all'), ('quarantine', 'quarantine_all')) "
+        "order by ordinal_position",
+    )
     assert (
         [c for t, c in cols if t == "gates_all"]
         == [c for t, c in cols if t == "quarantine_all"]
