@@ -24,6 +24,7 @@ from workbench.settings import Settings
 KB_PER_RECORD = 2  # Salesforce counts most records as 2 KB of data storage
 RECORDS_PER_BATCH = 10_000  # Bulk API 2.0 makes one batch per 10,000 records (counted in DailyBulkApiBatches)
 BATCH_TIMEOUT_S = 300  # a batch that is not processed within 5 minutes fails (and is retried)
+RECORDS_PER_JOB = 100_000  # assumed loader chunk: one upload per job, well under Bulk 2.0's 150 MB
 REQUESTS_PER_JOB = 8  # create, upload, close, ~3 polls, successful + failed results
 SKEW_CHILDREN = 10_000  # Salesforce's account data skew threshold
 FUZZY_THRESHOLD = 85.0
@@ -261,7 +262,7 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
             q = f"select object_name, source_key from {table}"
             for obj, key in con.execute(q).fetchall():
                 held.setdefault(obj, set()).add(key)
-    records = batches = requests = 0
+    records = batches = requests = jobs = 0
     for obj in objects:
         if not _exists(con, "salesforce", obj):
             continue
@@ -271,9 +272,10 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
             requests += n  # one multipart REST request per file
             continue
         records += n
-        obj_batches = math.ceil(n / RECORDS_PER_BATCH)
-        batches += obj_batches
-        requests += obj_batches * REQUESTS_PER_JOB
+        batches += math.ceil(n / RECORDS_PER_BATCH)
+        obj_jobs = math.ceil(n / RECORDS_PER_JOB)
+        jobs += obj_jobs
+        requests += obj_jobs * REQUESTS_PER_JOB
     file_bytes = 0
     if _exists(con, "salesforce", "ContentVersion"):
         file_bytes = con.execute(
@@ -284,6 +286,8 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
         "FileStorageMB": file_bytes / 1048576,
         "DailyBulkApiBatches": batches,
         "DailyApiRequests": requests,
+        "BulkV2RecordsIngested": records,
+        "Bulk ingest jobs": jobs,  # no daily allowance of its own; one upload per job
     }
     rows = []
     for name, need in needs.items():
@@ -301,7 +305,7 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
         )
     # Salesforce documents no throughput figure: the estimate uses an assumed rate; the bound is the
     # documented 5-minute processing limit per 10,000-record batch, batches one after another
-    rows.append({"limit": "estimated duration (s)", "run_needs": round(records / records_per_second, 1),
+    rows.append({"limit": "estimated load seconds (org_max: 5 min per batch bound)", "run_needs": round(records / records_per_second, 1),
                  "org_max": batches * BATCH_TIMEOUT_S, "org_remaining": None, "share_of_remaining": None,
                  "fits": None})  # fmt: skip
     return pd.DataFrame(rows), records / records_per_second
