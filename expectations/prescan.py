@@ -305,9 +305,16 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
         )
     # Salesforce documents no throughput figure: the estimate uses an assumed rate; the bound is the
     # documented 5-minute processing limit per 10,000-record batch, batches one after another
-    rows.append({"limit": "estimated load seconds (org_max: 5 min per batch bound)", "run_needs": round(records / records_per_second, 1),
-                 "org_max": batches * BATCH_TIMEOUT_S, "org_remaining": None, "share_of_remaining": None,
-                 "fits": None})  # fmt: skip
+    rows.append(
+        {
+            "limit": "estimated load seconds (org_max: 5 min per batch bound)",
+            "run_needs": round(records / records_per_second, 1),
+            "org_max": batches * BATCH_TIMEOUT_S,
+            "org_remaining": None,
+            "share_of_remaining": None,
+            "fits": None,
+        }
+    )
     return pd.DataFrame(rows), records / records_per_second
 
 
