@@ -1,29 +1,50 @@
-"""The pre-scan renders from the tiny tier with every section and finds the simulator's planted problems."""
+"""``dp2sf validate`` then ``dp2sf prescan`` (the CLI verbs) on a copy of the tiny tier: the pre-scan renders
+with every section and finds the simulator's planted problems."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 
 import duckdb
 import pandas as pd
 
 from expectations.org import connect_target
 from expectations.prescan import squash_email
-from expectations.report import TITLES, run_prescan
-from expectations.validate import run_validate
+from expectations.report import TITLES
+
+
+def _dp2sf(settings, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "DP2SF_SANDBOX_DIR": str(settings.sandbox_dir),
+        "DP2SF_DATA_DIR": str(settings.data_dir),
+        "DP2SF_BUILD_DIR": str(settings.build_dir),
+        "DP2SF_REPORTS_DIR": str(settings.reports_dir),
+        "DP2SF_GX_PROJECT_DIR": str(settings.gx_project_dir),
+        "COLUMNS": "200",
+    }
+    cmd = [sys.executable, "-m", "workbench", *args]
+    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_prescan_renders_every_section_and_finds_the_planted_problems(tiny) -> None:
     settings = tiny.copy("prescan")
-    run_validate(settings, refresh=True, data_docs=False)
-    result = run_prescan(settings, run_id="prescan-test")
-    html = result.html.read_text()
+    gates = _dp2sf(settings, "validate", "--run", "cli-run")  # no suites yet: generated from the org
+    assert gates.returncode == 0, gates.stdout[-2000:] + gates.stderr[-2000:]
+    assert "suites regenerated from the org" in gates.stdout and "validate done" in gates.stdout
+    assert (settings.reports_dir / "cli-run" / "data_docs" / "index.html").is_file()
+    report = _dp2sf(settings, "prescan", "--run", "cli-run")
+    assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-2000:]
+    out = settings.reports_dir / "cli-run"
+    html = (out / "prescan.html").read_text()
     for title in TITLES.values():
         assert title.replace("'", "&#39;") in html or title in html, title
     assert len(re.findall(r"data:image/png;base64", html)) >= 3
     assert "<script src=" not in html and "def collect" not in html  # offline, code hidden
-    assert set(result.csvs) == set(TITLES) and all(p.is_file() for p in result.csvs.values())
-    csv = {name: pd.read_csv(path, dtype=str) for name, path in result.csvs.items()}
+    csv = {name: pd.read_csv(out / "prescan" / f"{name}.csv", dtype=str) for name in TITLES}
 
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         techs = con.execute("select cast(id as varchar), email from raw_dispatch_pro.technicians").fetchall()
