@@ -79,13 +79,12 @@ def make_plan(settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPla
 
 
 def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Rows held by the gates: every table of schema ``gates`` with quarantine_all's key columns."""
-    tables = con.execute(
-        "select table_name from information_schema.columns where table_schema = 'gates' "
-        "and column_name in ('object_name', 'source_key', 'reason') group by table_name having count(*) = 3"
-    ).fetchall()
-    parts = [f"select object_name, source_key, reason from gates.{_q(t)}" for (t,) in tables]
-    return " union all ".join(parts) or None
+    """Rows held back by the gates: ``gates.gates_all`` (blocking failures, quarantine_all's columns), when
+    ``dp2sf validate`` has run; ``gates.gates_warnings`` is reported only and holds nothing back."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'gates' and table_name = 'gates_all'"
+    ).fetchone()[0]
+    return "select object_name, source_key, reason from gates.gates_all" if found else None
 
 
 class Loader:

@@ -208,6 +208,61 @@ def transform(
         console.print(f"docs: {result.docs_path}")
 
 
+# --- gates and pre-scan (issue 11) ---------------------------------------------------------------
+RunOption = Annotated[str, typer.Option("--run", help="Run id: reports go to reports/<run>/ (default: new).")]
+
+
+@app.command()
+def validate(
+    refresh: Annotated[
+        bool, typer.Option("--refresh", help="Regenerate the suites from the org's describe.")
+    ] = False,
+    invoices: InvoicesOption = "custom",
+    run: RunOption = None,
+) -> None:
+    """GX checkpoint over every mart: rows the org would refuse are held back in gates.gates_all."""
+    from expectations.validate import ValidateError, run_validate
+
+    try:
+        result = run_validate(get_settings(), refresh=refresh, invoices=invoices, run_id=run)
+    except ValidateError as exc:
+        _fail(str(exc))
+    table = Table("Salesforce object", "rows", "held back", "blocking failures", "warnings",
+                  title=f"gates ({result.run_id}) in {result.seconds:.1f}s")  # fmt: skip
+    for name, o in result.objects.items():
+        fails = ", ".join(f"{k} {v}" for k, v in sorted(o.failures.items())) or "-"
+        warns = ", ".join(f"{k} {v}" for k, v in sorted(o.warnings.items())) or "-"
+        table.add_row(name, f"{o.rows:,}", f"{o.held:,}", fails, warns)
+    console.print(table)
+    if result.regenerated:
+        console.print(f"suites regenerated from the org: {', '.join(result.regenerated)}")
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(
+        f"[green]validate done[/]: {result.held:,} records held back in gates.gates_all "
+        f"({result.gates_rows:,} rule failures), {result.warning_rows:,} warnings in gates.gates_warnings"
+    )
+    if result.data_docs:
+        console.print(f"data docs: {result.data_docs}")
+
+
+@app.command()
+def prescan(invoices: InvoicesOption = "custom", run: RunOption = None) -> None:
+    """The pre-scan report (reports/<run>/prescan.html) and the CSVs a person acts on."""
+    from expectations.report import PrescanError, run_prescan
+
+    try:
+        result = run_prescan(get_settings(), invoices=invoices, run_id=run)
+    except PrescanError as exc:
+        _fail(str(exc))
+    table = Table("section", "rows", "csv", title=f"pre-scan ({result.run_id}) in {result.seconds:.1f}s")
+    for name, count in result.counts.items():
+        csv = result.csvs.get(name)
+        table.add_row(name, f"{count:,}", str(csv.name) if csv else "-")
+    console.print(table)
+    console.print(f"[green]prescan done[/]: {result.html}")
+
+
 @app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="Data scale for the simulator: tiny, S, M or L.")] = "tiny",

@@ -1,8 +1,8 @@
 """``dp2sf demo``: the migration on the embedded sandbox, as far as the built stages reach.
 
 Stages so far: sandbox up → extract → inventory (manifest + sfdx metadata) → schema check (shows what the
-admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build) → load
-(Bulk API 2.0, ledger) → reconcile.
+admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build) →
+validate (GX gates from the org's describe) → prescan (report) → load (Bulk API 2.0, ledger) → reconcile.
 """
 
 from __future__ import annotations
@@ -66,23 +66,44 @@ def run_demo(settings: Settings, console: Console) -> None:
     console.print(table)
     if result.docs_path:
         console.print(f"dbt docs for reviewers: {result.docs_path}")
+
+    console.rule("7. validate (GX suites from the org's describe → gates.gates_all)")
+    from expectations.report import run_prescan
+    from expectations.validate import StaleSuitesError, run_validate
+
+    try:
+        gates = run_validate(settings)
+    except StaleSuitesError:
+        console.print(
+            "the org or the marts differ from the suites in expectations/gx: regenerating (--refresh)"
+        )
+        gates = run_validate(settings, refresh=True)
+    console.print(
+        f"{gates.held:,} records held back by the org's rules ({gates.gates_rows:,} failures), "
+        f"{gates.warning_rows:,} warnings in {gates.seconds:.1f}s; data docs: {gates.data_docs}"
+    )
+
+    console.rule("8. prescan (the decisions the data forces on a person)")
+    scan = run_prescan(settings)
+    console.print(", ".join(f"{name} {count:,}" for name, count in scan.counts.items()))
+    console.print(f"pre-scan report: {scan.html}")
     run_load_stage(settings, console)
-    console.print("[green]demo complete[/] for the stages built so far (reports: next)")
+    console.print("[green]demo complete[/] for the stages built so far (review reports: next)")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
 
 
 def run_load_stage(settings: Settings, console: Console) -> None:
-    """7. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 8. reconcile."""
+    """9. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 10. reconcile."""
     from loaders.cli import print_load
     from loaders.load import run_load
     from loaders.reconcile import run_reconcile
 
-    console.rule("7. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
+    console.rule("9. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
     result = run_load(settings)
     print_load(result)
     if result.status != "completed":
         raise DemoError(f"load {result.run_id} {result.status}: {result.message}")
-    console.rule("8. reconcile (source = loaded + quarantined + gates + skipped + failed; the org agrees)")
+    console.rule("10. reconcile (source = loaded + quarantined + gates + skipped + failed; the org agrees)")
     rec = run_reconcile(settings, run_id=result.run_id)
     for obj in rec.objects:
         console.print(

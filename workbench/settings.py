@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     load_fallback_owner_email: str = "integration@dp2sf.sandbox"
     load_lock_retries: int = 3
     delta_inactive_policy: str = "flag"  # flag | leave | delete: source records that became inactive
+    # the GX file context lives in <gx_project_dir>/gx (issue 11: gates)
+    gx_project_dir: Path = Field(default=PROJECT_DIR / "expectations")
 
     @cached_property
     def duckdb_path(self) -> Path:

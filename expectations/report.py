@@ -1,0 +1,118 @@
+"""``dp2sf prescan``: papermill runs ``notebooks/prescan.ipynb``; nbconvert renders it with the code hidden.
+
+The notebook is a parameters cell plus calls into ``expectations.prescan`` (the logic) and the display helpers
+here; plots are matplotlib PNGs embedded in the HTML (no scripts from a CDN, it renders offline).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.settings import PROJECT_DIR, Settings
+
+TEMPLATE = PROJECT_DIR / "notebooks" / "prescan.ipynb"
+TITLES = {
+    "owners": "Technician email → Salesforce User",
+    "oversize_files": "Files over the size limit",
+    "duplicates": "Duplicate customers (exact and fuzzy)",
+    "incomplete_addresses": "Incomplete addresses",
+    "missing_required": "Missing required values",
+    "held_back": "Values the quarantine and the org's gates hold back",
+    "placeholder_children": "Placeholder Account children per bucket (data skew)",
+    "limits": "Storage, Bulk API and API requests against the org's /limits",
+}
+
+
+class PrescanError(RuntimeError):
+    """The pre-scan could not run or render (the message says which step and why)."""
+
+
+@dataclass
+class PrescanResult:
+    run_id: str
+    html: Path
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+    csvs: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def show(scan, name: str) -> None:
+    """A section as a heading, a line of counts and its table (or 'none found')."""
+    from IPython.display import HTML, Markdown, display
+
+    frame: pd.DataFrame = scan.tables[name]
+    display(Markdown(f"## {TITLES[name]}\n{len(frame):,} rows · CSV: `prescan/{name}.csv`"))
+    if frame.empty:
+        display(Markdown("_none found_"))
+    else:
+        display(HTML(frame.head(200).to_html(index=False, na_rep="", escape=True)))
+
+
+def bar(series: pd.Series, title: str, xlabel: str = "") -> None:
+    """A horizontal bar chart (matplotlib, embedded as PNG)."""
+    import matplotlib.pyplot as plt
+
+    if series.empty:
+        return
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(series) + 1.2))
+    series.sort_values().plot.barh(ax=ax, color="#3c78b4")
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    fig.tight_layout()
+    plt.show()
+    plt.close(fig)
+
+
+def summary(scan) -> dict:
+    return {"counts": {k: len(v) for k, v in scan.tables.items()}, "notes": scan.notes}
+
+
+def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None = None) -> PrescanResult:
+    """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden."""
+    import nbformat
+    import papermill as pm
+    from nbconvert import HTMLExporter
+
+    from expectations.validate import new_run_id
+
+    started = time.perf_counter()
+    run_id = run_id or new_run_id("prescan")
+    if not settings.duckdb_path.is_file():
+        raise PrescanError(f"no DuckDB at {settings.duckdb_path}: run extract and transform first")
+    run_dir = settings.reports_dir / run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    executed = run_dir / "prescan.ipynb"
+    params = {
+        "sandbox_dir": str(settings.sandbox_dir),
+        "data_dir": str(settings.data_dir),
+        "build_dir": str(settings.build_dir),
+        "reports_dir": str(settings.reports_dir),
+        "target": settings.target,
+        "invoices": invoices,
+        "out_dir": str(run_dir),
+    }
+    try:
+        pm.execute_notebook(
+            str(TEMPLATE), str(executed), parameters=params, kernel_name="python3", cwd=str(PROJECT_DIR),
+            progress_bar=False,
+        )  # fmt: skip
+    except pm.PapermillExecutionError as exc:
+        raise PrescanError(
+            f"the pre-scan notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        ) from None
+    exporter = HTMLExporter(
+        template_name="offline", extra_template_basedirs=[str(TEMPLATE.parent / "templates")],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+    )  # fmt: skip
+    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
+    html = run_dir / "prescan.html"
+    html.write_text(body, encoding="utf-8")
+    info = json.loads((run_dir / "prescan" / "summary.json").read_text())
+    csvs = {name: run_dir / "prescan" / f"{name}.csv" for name in info["counts"]}
+    return PrescanResult(run_id, html, time.perf_counter() - started, info["counts"], csvs, info["notes"])
