@@ -108,9 +108,10 @@ class SfField:
 
     @property
     def duckdb_type(self) -> str:
-        if self.helper:
-            return self.data_type or "varchar"
-        return DUCKDB_TYPES.get(self.type, "varchar")
+        """The seed's ``data_type`` when set (helpers; whole-number fields the org types ``int``), else by type."""
+        if self.data_type:
+            return self.data_type
+        return "varchar" if self.helper else DUCKDB_TYPES.get(self.type, "varchar")
 
 
 @dataclass

@@ -29,7 +29,7 @@ tasks as (
         ]) }} as "Subject",
         'Call' as "TaskSubtype",
         case when calls.call_direction in ('Inbound', 'Outbound') then calls.call_direction end as "CallType",
-        cast(calls.call_seconds as double) as "CallDurationInSeconds",
+        cast(calls.call_seconds as integer) as "CallDurationInSeconds",
         cast(calls.created_on as date) as "ActivityDate",
         'Completed' as "Status",
         'Normal' as "Priority",
