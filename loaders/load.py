@@ -82,7 +82,8 @@ def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
     """Rows held back by the gates: ``gates.gates_all`` (blocking failures, quarantine_all's columns), when
     ``dp2sf validate`` has run; ``gates.gates_warnings`` is reported only and holds nothing back."""
     found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'gates' and table_name = 'gates_all'"
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'gates' and table_name = 'gates_all'"
     ).fetchone()[0]
     return "select object_name, source_key, reason from gates.gates_all" if found else None
 
