@@ -30,6 +30,7 @@ from dlt_pipelines.dispatch_pro.settings import (
     SERVICETITAN_TOKEN_URL,
     TABLES,
 )
+from sandbox.control import SandboxError, read_endpoints
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -82,13 +83,14 @@ class ExtractSummary:
 
 def simulator_credentials(settings: Settings) -> dict[str, Any]:
     """The simulator's connection details from ``endpoints.json``; clear error if the sandbox is down."""
-    import json
-
     path = settings.endpoints_file
     hint = "start it with `dp2sf sandbox up`"
     if not path.exists():
         raise ExtractError(f"the Dispatch Pro simulator is not running (no {path}): {hint}")
-    dp = json.loads(path.read_text()).get("dispatch_pro")
+    try:
+        dp = read_endpoints(path).get("dispatch_pro")
+    except SandboxError as exc:
+        raise ExtractError(str(exc)) from None
     if not dp:
         raise ExtractError(f"the Dispatch Pro simulator is not listed in {path}: {hint}")
     try:
@@ -106,9 +108,9 @@ def simulator_exports_dir(settings: Settings, wait_s: float = EXPORTS_WAIT_S) ->
     deadline = time.monotonic() + wait_s
     while True:
         try:
-            dp = json.loads(settings.endpoints_file.read_text()).get("dispatch_pro") or {}
+            dp = read_endpoints(settings.endpoints_file).get("dispatch_pro") or {}
             health = requests.get(f"{dp['base_url']}/health", timeout=5).json()
-        except (OSError, ValueError, KeyError, requests.RequestException):
+        except (OSError, ValueError, KeyError, SandboxError, requests.RequestException):
             return None
         folder = health.get("exports_dir")
         if not folder or health.get("exports_error"):

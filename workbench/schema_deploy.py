@@ -6,11 +6,11 @@ same sfdx files on ``POST <admin_url>/metadata/deploy`` with the ``X-Admin-Token
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import requests
 
+from sandbox.control import SandboxError, read_endpoints
 from workbench.manifest import render_metadata
 from workbench.mapping_fields import load_field_list
 from workbench.settings import Settings
@@ -31,9 +31,9 @@ def deploy_to_sandbox(settings: Settings, invoices: str = "custom") -> DeployOut
     """POST the rendered metadata to the sandbox org's admin API; raises on rejection."""
     path = settings.endpoints_file
     try:
-        org = json.loads(path.read_text())["salesforce"]
+        org = read_endpoints(path)["salesforce"]
         admin_url, token, ca_cert = org["admin_url"], org["admin_token"], org["ca_cert"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+    except (OSError, SandboxError, KeyError, TypeError):
         raise SchemaDeployError(f"no sandbox org in {path}: start it with `dp2sf sandbox up`") from None
     files = render_metadata(load_field_list(), invoices)
     session = requests.Session()
