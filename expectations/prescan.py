@@ -75,9 +75,11 @@ def squash_email(value: str | None) -> str:
 
 def owners(con, users: list[dict]) -> pd.DataFrame:
     """Each technician → a User: exact, case/whitespace-insensitive, or none with a recommended action."""
+    # the email exactly as Dispatch Pro holds it (staging trims whitespace): a person fixes it at the source
     techs = con.execute(
-        "select technician_id, technician_name, email_raw, license_type, is_active "
-        "from intermediate.int_technicians_resolved order by technician_id"
+        "select t.technician_id, t.technician_name, r.email as email_raw, t.license_type, t.is_active "
+        "from intermediate.int_technicians_resolved t "
+        "left join raw_dispatch_pro.technicians r on r.id = t.technician_id order by t.technician_id"
     ).df()
     exact = {u["Email"]: u for u in users}
     loose = {squash_email(u["Email"]): u for u in users}

@@ -128,6 +128,13 @@ class OrgClient:
                 ) from exc
             raise
 
+    def create_only_fields(self, object_name: str) -> set[str]:
+        """Fields the org lets us set on insert but not on update (``createable`` and not ``updateable``,
+        e.g. Task.TaskSubtype): an upsert that updates a record must leave them empty, as an empty Bulk CSV
+        cell leaves a field unchanged."""
+        describe = self.call(getattr(self.sf, object_name).describe)
+        return {f["name"] for f in describe["fields"] if f.get("createable") and not f.get("updateable")}
+
     def bulk(self, object_name: str) -> _Bulk2Client:
         return _Bulk2Client(object_name, self.sf.bulk2_url, self.sf.headers, self.sf.session)
 

@@ -231,8 +231,15 @@ class Loader:
             )
         if INACTIVE in shape.header and self.inactive_policy != "flag":
             self.apply_inactive_policy(obj, base)
+        # a record the org already holds is updated: fields the org takes on create only are sent empty
+        # (an empty Bulk CSV cell leaves a field unchanged; null would be "#N/A", which clears it)
+        create_only = self.org.create_only_fields(obj)
+        exprs = [
+            f"case when o.{_q('Id')} is null then cast({e} as varchar) else '' end" if h in create_only else e
+            for h, e in zip(shape.header, shape.exprs, strict=True)
+        ]
         select = (
-            f"select {', '.join(shape.exprs)}, {key}, {row_hash}, "
+            f"select {', '.join(exprs)}, {key}, {row_hash}, "
             f"case when o.{_q('Id')} is not null then {before} end, o.{_q('Id')} {base} "
             f"where {key} not in ({self.ledger.done_keys_table(self.run_id, obj, 1)}) order by {key}"
         )

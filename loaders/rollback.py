@@ -232,7 +232,8 @@ class Rollback:
     def restore(self, obj: str, rows: list[dict]) -> None:
         self.org.check_limits()
         images = [json.loads(r["before_image"]) for r in rows]
-        columns = sorted({c for img in images for c in img})
+        # fields the org takes on create only cannot be restored (and an update never changed them)
+        columns = sorted({c for img in images for c in img} - self.org.create_only_fields(obj))
         bulk = BulkIngest(self.org, obj, self.work)
         path = self.work / f"restore-{obj}.csv"
         with open(path, "w", encoding="utf-8", newline="") as fh:

@@ -102,14 +102,27 @@ def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, a
     assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
     assert not any(c.get("failed") for c in rb.counts.values())
     diff = admin.diff(before, admin.snapshot())
-    assert diff["objects"] == {}, diff["objects"].keys()  # (file bytes stay with the recycle bin)
-    # the recycle bin holds what the run created (a soft delete, undeletable), files included
+    # the live org is as before; a soft delete leaves what the run created in the recycle bin (undeletable),
+    # and nothing else: a rollback with hard=True (below) leaves no trace at all
+    for obj, change in diff["objects"].items():
+        assert change["added"] == change["removed"] == change["recycle_bin_removed"] == [], obj
+        assert change["changed"] == {}, obj
     stats = admin.stats()["records"]
     assert stats["Case"]["live"] == 0 and stats["Case"]["deleted"] == load.counts["Case"]["created"]
     again = run_rollback(workspace, load.run_id)  # idempotent: already deleted counts as deleted
     assert not any(c.get("failed") for c in again.counts.values())
-    assert admin.diff(before, admin.snapshot())["objects"] == {}
+    assert admin.diff(before, admin.snapshot())["objects"] == diff["objects"]  # nothing more changed
     assert stats["ContentDocument"]["deleted"] == load.counts["ContentVersion"]["created"] > 0
+
+
+def test_hard_rollback_returns_the_org_to_its_snapshot_recycle_bin_included(workspace, admin) -> None:
+    before = admin.snapshot()
+    load = run_load(workspace)
+    rb = run_rollback(workspace, load.run_id, hard=True)
+    assert rb.status == "completed" and not any(c.get("failed") for c in rb.counts.values())
+    assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
+    diff = admin.diff(before, admin.snapshot())
+    assert diff["objects"] == {}, {k: {f: v for f, v in c.items() if v} for k, c in diff["objects"].items()}
 
 
 def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, admin) -> None:
