@@ -28,7 +28,7 @@ def _good_bad(rule: Rule) -> tuple[object, object]:
         return kw["value_set"][0], "Not An Org Value"
     if rule.rule == "number_too_large":
         whole = int(re.search(r"\{0,(\d+)\}", kw["regex"]).group(1))
-        decimals = "" if kw["regex"].endswith("{0,%d}$" % whole) else ".5"  # int fields take no decimals
+        decimals = "" if kw["regex"].endswith(f"{{0,{whole}}}$") else ".5"  # int fields take no decimals
         return ("9" * whole or "0") + decimals, "1" + "0" * whole
     if rule.rule == "number_rounded":
         found = re.search(r"\{0,(\d+)\}", kw["regex"])
