@@ -27,6 +27,10 @@ PLANTED = (
     "insert into {raw}.invoices values (8003, 'CR-8003', '2024-02-05T00:00:00Z', null, -25.00, 0.00, -25.00, "
     "-25.00, null, 1, 'Acme Plumbing Supply', 1001, 'J-1001', true, '2024-02-05T16:00:00Z', "
     "'2024-02-05T16:00:00Z', 'i8003')",
+    # dates outside Salesforce's range (1700-01-01..4000-12-31) on a custom property of an Account and of a
+    # Case: the value is flagged (date_out_of_range), the record loads
+    "insert into {raw}.customers__custom_fields values ('c1', 2, 104, 'Contract Renewal', '0001-02-25', 'cf90')",
+    "insert into {raw}.jobs__custom_fields values ('j1002', 9, 304, 'Inspection Date', '4100-01-01', 'jf90')",
 )
 
 
