@@ -46,3 +46,20 @@ def test_a_date_outside_the_salesforce_range_is_flagged_and_the_record_loads(bui
     case = _rows(built.duckdb_path, """select "Inspection_Date__c" from salesforce."Case"
         where "Dispatch_Pro_Id__c" = 'job:1002'""")  # fmt: skip
     assert case == [(None,)]
+
+
+def test_signature_captured_comes_from_the_form_units_and_unusable_images_are_listed(built) -> None:
+    captured = dict(_rows(built.duckdb_path, """select "Dispatch_Pro_Id__c", "Signature_Captured__c"
+        from salesforce."Case" where "Dispatch_Pro_Id__c" in ('job:1000', 'job:1001', 'job:1002')"""))  # fmt: skip
+    # 1000: image stored; 1002: signed on the form, image not downloadable; 1001: signature refused
+    assert captured == {"job:1000": True, "job:1001": False, "job:1002": True}
+    held = _rows(built.duckdb_path, """select source_key, rule, value, reason from quarantine.quarantine_all
+        where object_name = 'ContentVersion' and rule = 'file_unusable'""")  # fmt: skip
+    assert held == [
+        (
+            "signature:submission 4001 unit 2 #0",
+            "file_unusable",
+            "signature.png",
+            "file unusable: the attachment carries no id (job 1002)",
+        )
+    ]

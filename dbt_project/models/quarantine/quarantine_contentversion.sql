@@ -1,4 +1,5 @@
--- ContentVersion rows held back from the load: one row per broken rule (macros/quarantine.sql).
+-- ContentVersion rows held back from the load: one row per broken rule (macros/quarantine.sql), and every
+-- file the extract listed but could not store (raw file_errors): held back as file_unusable with the error.
 -- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}, {{ ref('Case') }}
 {%- set limit = var('file_size_limit_bytes') -%}
 {%- set extra_rules = [] -%}
@@ -6,5 +7,17 @@
     {%- do extra_rules.append({'rule': 'file_too_large', 'column': '_size_bytes',
         'condition': '"_size_bytes" > ' ~ limit, 'value': 'cast("_size_bytes" as varchar)',
         'reason': "'file over the " ~ limit ~ " byte limit (oversize_file_action=list): split it, re-host it as a link, or raise the limit'"}) -%}
-{%- endif -%}
+{%- endif %}
 {{ quarantine_rows('ContentVersion', ref('int_content_versions_prepared'), extra_rules) }}
+
+union all
+
+select
+    'ContentVersion' as object_name,
+    file_errors.file_kind || ':' || file_errors.source_id as source_key,
+    'file_unusable' as rule,
+    'VersionData' as column_name,
+    file_errors.file_name as value,
+    'file unusable: ' || coalesce(file_errors.error_message, 'not downloaded')
+    || coalesce(' (job ' || cast(file_errors.job_id as varchar) || ')', '') as reason
+from {{ ref('stg_dispatch_pro__file_errors') }} as file_errors
