@@ -31,6 +31,8 @@ PLANTED = (
     # Case: the value is flagged (date_out_of_range), the record loads
     "insert into {raw}.customers__custom_fields values ('c1', 2, 104, 'Contract Renewal', '0001-02-25', 'cf90')",
     "insert into {raw}.jobs__custom_fields values ('j1002', 9, 304, 'Inspection Date', '4100-01-01', 'jf90')",
+    # a custom property nobody seeded: listed in flagged_values (no_target_field), never dropped
+    "insert into {raw}.jobs__custom_fields values ('j1001', 9, 399, 'Serial Number', 'SN-778', 'jf91')",
     # signatures captured on forms (form_submissions__units): job 1002's image could not be downloaded (no file
     # id in the forms spec; listed in file_errors), job 1001's signature was refused
     "insert into {raw}.form_submissions values (4001, 1, 'Job Completion', 1002, null, null, 'Completed', "

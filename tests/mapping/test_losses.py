@@ -63,3 +63,10 @@ def test_signature_captured_comes_from_the_form_units_and_unusable_images_are_li
             "file unusable: the attachment carries no id (job 1002)",
         )
     ]
+
+
+def test_an_unseeded_custom_property_is_flagged_not_dropped(built) -> None:
+    value, reason = _flagged(built, "no_target_field")[("Case", "job:1001", "Serial Number")]
+    assert value == "SN-778" and "custom_fields.csv" in reason
+    assert _rows(built.duckdb_path, """select count(*) from salesforce."Case"
+        where "Dispatch_Pro_Id__c" = 'job:1001'""") == [(1,)]  # fmt: skip
