@@ -54,7 +54,7 @@ def test_signature_captured_comes_from_the_form_units_and_unusable_images_are_li
     # 1000: image stored; 1002: signed on the form, image not downloadable; 1001: signature refused
     assert captured == {"job:1000": True, "job:1001": False, "job:1002": True}
     held = _rows(built.duckdb_path, """select source_key, rule, value, reason from quarantine.quarantine_all
-        where object_name = 'ContentVersion' and rule = 'file_unusable'""")  # fmt: skip
+        where object_name = 'ContentVersion' and source_key like 'signature:%'""")  # fmt: skip
     assert held == [
         (
             "signature:submission 4001 unit 2 #0",
@@ -70,3 +70,25 @@ def test_an_unseeded_custom_property_is_flagged_not_dropped(built) -> None:
     assert value == "SN-778" and "custom_fields.csv" in reason
     assert _rows(built.duckdb_path, """select count(*) from salesforce."Case"
         where "Dispatch_Pro_Id__c" = 'job:1001'""") == [(1,)]  # fmt: skip
+
+
+def test_an_empty_file_is_held_back_and_an_oversize_file_names_its_job(built) -> None:
+    held = {
+        r[0]: r[1:]
+        for r in _rows(
+            built.duckdb_path,
+            """select source_key, rule, reason from quarantine.quarantine_all
+            where object_name = 'ContentVersion' and source_key like 'attachment:%'""",
+        )  # fmt: skip
+    }
+    assert held["attachment:6002"] == (
+        "file_unusable",
+        "file unusable: 0 bytes, no content to upload (job J-1002, job:1002)",
+    )
+    assert (
+        held["attachment:6001"][0] == "file_too_large"
+        and "(job J-1000, job:1000)" in held["attachment:6001"][1]
+    )
+    mart = _rows(built.duckdb_path, """select count(*) from salesforce."ContentVersion"
+        where "_size_bytes" = 0 or "Dispatch_Pro_Id__c" = 'attachment:6002'""")  # fmt: skip
+    assert mart == [(0,)]
