@@ -108,7 +108,8 @@ class SfField:
 
     @property
     def duckdb_type(self) -> str:
-        """The seed's ``data_type`` when set (helpers; whole-number fields the org types ``int``), else by type."""
+        """The seed's ``data_type`` when set (helpers; whole-number fields the org types ``int``), else by
+        type."""
         if self.data_type:
             return self.data_type
         return "varchar" if self.helper else DUCKDB_TYPES.get(self.type, "varchar")

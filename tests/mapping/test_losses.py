@@ -1,5 +1,6 @@
-"""Losses the issue-9 review found (second half), each with planted rows (tests/mapping/fixture_db.py PLANTED):
-where the value ends up, in the mart after its documented transformation or in quarantine / flagged_values.
+"""Losses the issue-9 review found (second half), each with planted rows (tests/mapping/fixture_db.py
+PLANTED): where the value ends up, in the mart after its documented transformation or in quarantine or
+flagged_values.
 
 One ``dbt build`` per module on the fixture raw DB; each test reads the result read-only.
 """
@@ -50,7 +51,8 @@ def test_a_date_outside_the_salesforce_range_is_flagged_and_the_record_loads(bui
 
 def test_signature_captured_comes_from_the_form_units_and_unusable_images_are_listed(built) -> None:
     captured = dict(_rows(built.duckdb_path, """select "Dispatch_Pro_Id__c", "Signature_Captured__c"
-        from salesforce."Case" where "Dispatch_Pro_Id__c" in ('job:1000', 'job:1001', 'job:1002')"""))  # fmt: skip
+        from salesforce."Case" where "Dispatch_Pro_Id__c" in ('job:1000', 'job:1001', 'job:1002')
+        """))  # fmt: skip
     # 1000: image stored; 1002: signed on the form, image not downloadable; 1001: signature refused
     assert captured == {"job:1000": True, "job:1001": False, "job:1002": True}
     held = _rows(built.duckdb_path, """select source_key, rule, value, reason from quarantine.quarantine_all
