@@ -34,6 +34,13 @@ PLANTED = (
     "insert into {raw}.jobs__custom_fields values ('j1002', 9, 304, 'Inspection Date', '4100-01-01', 'jf90')",
     # a custom property nobody seeded: listed in flagged_values (no_target_field), never dropped
     "insert into {raw}.jobs__custom_fields values ('j1001', 9, 399, 'Serial Number', 'SN-778', 'jf91')",
+    # money with more decimals than its field keeps (Currency(16,2), Number(18,0)): flagged, never rounded
+    "insert into {raw}.invoice_items values (8190, 8000, 'Solder', 1, 12.345, 12.345, 'Material', 'SOLDER', "
+    "9, true, 9, '2024-02-01T16:00:00Z', '2024-02-01T16:00:00Z')",
+    "insert into {raw}.locations__custom_fields values ('l15', 2, 202, 'Equipment Count', '3100.5', 'lf90')",
+    # a note whose "<" and ">" are not tags, and a remote image: html_to_text (a real HTML parser) keeps both
+    "update {raw}.jobs set summary = 'Keep temp <40F and check pressure >2 bar, ok "
+    '<img src="https://cdn.example.test/gauge.png">\' where id = 1001',
     # signatures captured on forms (form_submissions__units): job 1002's image could not be downloaded
     # (no file id in the forms spec; listed in file_errors), job 1001's signature was refused
     "insert into {raw}.form_submissions values (4001, 1, 'Job Completion', 1002, null, null, 'Completed', "

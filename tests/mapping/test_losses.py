@@ -94,3 +94,26 @@ def test_an_empty_file_is_held_back_and_an_oversize_file_names_its_job(built) ->
     mart = _rows(built.duckdb_path, """select count(*) from salesforce."ContentVersion"
         where "_size_bytes" = 0 or "Dispatch_Pro_Id__c" = 'attachment:6002'""")  # fmt: skip
     assert mart == [(0,)]
+
+
+def test_money_keeps_its_precision_and_extra_decimals_are_flagged_not_rounded(built) -> None:
+    flagged = _flagged(built, "too_many_decimals")
+    assert flagged[("Invoice_Line__c", "invoice_item:8190", "Total__c")][0].startswith("12.345")
+    assert flagged[("Invoice_Line__c", "invoice_item:8190", "Unit_Price__c")][0].startswith("12.345")
+    assert flagged[("Line_Item__c", "item:8190", "Total__c")][0].startswith("12.345")
+    value, reason = flagged[("Location__c", "location:15", "Equipment_Count__c")]
+    assert float(value) == 3100.5 and "keeps 0 decimals" in reason
+    line = _rows(built.duckdb_path, """select "Total__c" from salesforce."Invoice_Line__c"
+        where "Dispatch_Pro_Id__c" = 'invoice_item:8190'""")  # fmt: skip
+    assert line == [(None,)], "loaded without the value, never as 12.35"
+    staged = _rows(built.duckdb_path, """select cast(total as double)
+        from staging.stg_dispatch_pro__invoice_items where invoice_item_id = 8190""")  # fmt: skip
+    assert staged == [(12.345,)], "staging keeps the source precision"
+
+
+def test_html_to_text_in_the_models_keeps_text_that_is_not_a_tag(built) -> None:
+    description = _rows(built.duckdb_path, """select "Description" from salesforce."Case"
+        where "Dispatch_Pro_Id__c" = 'job:1001'""")  # fmt: skip
+    assert description == [
+        ("Keep temp <40F and check pressure >2 bar, ok [image: https://cdn.example.test/gauge.png]",)
+    ]
