@@ -94,34 +94,63 @@ header_mismatches as (
 
 ),
 
-{#- per invoice (its lines) and per Case (its job line items): loaded + held back + flagged = raw #}
-{%- for grain, key, object_name, line_key, total in [
-    ('invoice lines sum', 'invoice_key', lines, 'line_key', line_total),
-    ('case line items sum', 'case_key', 'Line_Item__c', 'job_line_key', '"Total__c"')] %}
+held_lines as (
 
-{{ 'per_invoice' if loop.first else 'per_case' }} as (
+    select distinct source_key from {{ ref('quarantine_all') }}
+    where object_name = '{{ lines }}'
 
+),
+
+held_line_items as (
+
+    select distinct source_key from {{ ref('quarantine_all') }}
+    where object_name = 'Line_Item__c'
+
+),
+
+per_invoice as (
+
+    -- loaded + held back + flagged = raw
     select
-        source_items.{{ key }} as record_key,
+        source_items.invoice_key as record_key,
         sum(source_items.total) as source_total,
         sum(
             case
                 when held.source_key is not null or flagged.source_key is not null then source_items.total
-                else coalesce(loaded.{{ total }}, 0)
+                else coalesce(loaded.{{ line_total }}, 0)
             end
         ) as accounted_total
     from source_items
-    left join {{ ref(object_name) }} as loaded on source_items.{{ line_key }} = loaded."Dispatch_Pro_Id__c"
-    left join (
-        select distinct source_key from {{ ref('quarantine_all') }} where object_name = '{{ object_name }}'
-    ) as held on source_items.{{ line_key }} = held.source_key
+    left join {{ ref(lines) }} as loaded on source_items.line_key = loaded."Dispatch_Pro_Id__c"
+    left join held_lines as held on source_items.line_key = held.source_key
     left join flagged
-        on flagged.object_name = '{{ object_name }}' and source_items.{{ line_key }} = flagged.source_key
-    where source_items.{{ key }} is not null
-    group by source_items.{{ key }}
+        on flagged.object_name = '{{ lines }}' and source_items.line_key = flagged.source_key
+    where source_items.invoice_key is not null
+    group by source_items.invoice_key
 
 ),
-{%- endfor %}
+
+per_case as (
+
+    -- loaded + held back + flagged = raw
+    select
+        source_items.case_key as record_key,
+        sum(source_items.total) as source_total,
+        sum(
+            case
+                when held.source_key is not null or flagged.source_key is not null then source_items.total
+                else coalesce(loaded."Total__c", 0)
+            end
+        ) as accounted_total
+    from source_items
+    left join {{ ref('Line_Item__c') }} as loaded on source_items.job_line_key = loaded."Dispatch_Pro_Id__c"
+    left join held_line_items as held on source_items.job_line_key = held.source_key
+    left join flagged
+        on flagged.object_name = 'Line_Item__c' and source_items.job_line_key = flagged.source_key
+    where source_items.case_key is not null
+    group by source_items.case_key
+
+),
 
 sum_mismatches as (
 

@@ -2,12 +2,6 @@
 -- added in the source after the seed was written): no Salesforce field to land on, so quarantine.flagged_values
 -- lists each one (rule no_target_field) and the record loads without it. Add a seed row to migrate it.
 -- depends_on: {{ ref('custom_fields') }}
-{%- set entities = [
-    ('job', 'stg_dispatch_pro__jobs__custom_fields', 'stg_dispatch_pro__jobs', 'job_id'),
-    ('customer', 'stg_dispatch_pro__customers__custom_fields', 'stg_dispatch_pro__customers', 'customer_id'),
-    ('location', 'stg_dispatch_pro__locations__custom_fields', 'stg_dispatch_pro__locations', 'location_id'),
-    ('invoice', 'stg_dispatch_pro__invoices__custom_fields', 'stg_dispatch_pro__invoices', 'invoice_id'),
-] %}
 
 with
 
@@ -21,17 +15,44 @@ seeded as (
 ),
 
 property_values as (
-    {%- for entity, values_model, parent_model, parent_id in entities %}
 
     select
-        '{{ entity }}' as source_entity,
-        parents.{{ parent_id }} as parent_id,
+        'job' as source_entity,
+        parents.job_id as parent_id,
         property_values.custom_field_name,
         property_values.custom_field_value
-    from {{ ref(values_model) }} as property_values
-    inner join {{ ref(parent_model) }} as parents on property_values._dlt_parent_id = parents._dlt_id
-    {{ 'union all' if not loop.last }}
-    {%- endfor %}
+    from {{ ref('stg_dispatch_pro__jobs__custom_fields') }} as property_values
+    inner join {{ ref('stg_dispatch_pro__jobs') }} as parents on property_values._dlt_parent_id = parents._dlt_id
+
+    union all
+
+    select
+        'customer' as source_entity,
+        parents.customer_id as parent_id,
+        property_values.custom_field_name,
+        property_values.custom_field_value
+    from {{ ref('stg_dispatch_pro__customers__custom_fields') }} as property_values
+    inner join {{ ref('stg_dispatch_pro__customers') }} as parents on property_values._dlt_parent_id = parents._dlt_id
+
+    union all
+
+    select
+        'location' as source_entity,
+        parents.location_id as parent_id,
+        property_values.custom_field_name,
+        property_values.custom_field_value
+    from {{ ref('stg_dispatch_pro__locations__custom_fields') }} as property_values
+    inner join {{ ref('stg_dispatch_pro__locations') }} as parents on property_values._dlt_parent_id = parents._dlt_id
+
+    union all
+
+    select
+        'invoice' as source_entity,
+        parents.invoice_id as parent_id,
+        property_values.custom_field_name,
+        property_values.custom_field_value
+    from {{ ref('stg_dispatch_pro__invoices__custom_fields') }} as property_values
+    inner join {{ ref('stg_dispatch_pro__invoices') }} as parents on property_values._dlt_parent_id = parents._dlt_id
 
 ),
 
