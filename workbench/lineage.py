@@ -106,9 +106,21 @@ class AccountingResult:
         return lines
 
 
+def _unguarded(e: exp.Expression) -> exp.Expression:
+    """The value inside a flag guard ``case when <problem> then null else <value> end`` (macros/quarantine.sql
+    mart_select): nulling a flagged value is not a transformation, the value is carried or listed."""
+    default = e.args.get("default") if isinstance(e, exp.Case) else None
+    if default is not None and all(isinstance(i.args.get("true"), exp.Null) for i in e.args.get("ifs") or []):
+        return default
+    return e
+
+
 def _kind(expression: exp.Expression, types: dict[Col, str]) -> str | None:
     """The transformation one projection applies (None: carried as is)."""
-    e = expression.this if isinstance(expression, exp.Alias) else expression
+    e = _unguarded(expression.this if isinstance(expression, exp.Alias) else expression)
+    if isinstance(e, (exp.Cast, exp.TryCast)):
+        e = e.copy()
+        e.set("this", _unguarded(e.this))
     if isinstance(e, exp.Column):
         return None
     if isinstance(e, (exp.Cast, exp.TryCast)) and isinstance(e.this, exp.Column):

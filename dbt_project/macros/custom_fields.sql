@@ -59,8 +59,8 @@
 
 {% macro custom_field_pivot(entity, values_relation, parent_relation, parent_id_column) -%}
     {#- One row per parent (job, customer, location) with, per seeded property, the raw value (_src__<api>)
-        and the converted value (<api>). Values of properties not in the seed are left to the
-        custom_fields_all_seeded test. -#}
+        and the converted value (<api>). Values of properties not in the seed are listed in
+        quarantine.flagged_values (rule no_target_field, model int_custom_values_unseeded). -#}
     {%- set defs = custom_field_defs("source_entity = '" ~ entity ~ "'") -%}
 with
 

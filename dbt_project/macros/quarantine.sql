@@ -8,6 +8,8 @@
       invalid_picklist   a value outside the field's picklist
       too_long           longer than the field's length (never cut silently)
       invalid_email      not an address Salesforce accepts
+      too_many_decimals  a number with more decimals than its field's scale (never rounded silently)
+      date_out_of_range  a Date/DateTime outside Salesforce's range 1700-01-01..4000-12-31 (the org rejects it)
       parent_not_loaded  a lookup to a record that is not in the load set (missing or quarantined itself)
     plus object-specific rules passed in `extra_rules`. -#}
 
@@ -58,6 +60,21 @@
                 'value': "cast(" ~ col ~ " as varchar)",
                 'reason': "'" ~ label ~ " allows " ~ f.length ~ " characters, the value has ' || cast("
                     ~ dbt.length(col) ~ " as varchar) || '" ~ suffix ~ "'"}) -%}
+        {%- endif -%}
+        {%- if f.type in ('Currency', 'Number', 'Percent') and f.scale is not none -%}
+            {%- do value_checks.append({'rule': 'too_many_decimals', 'column': f.column,
+                'condition': "cast(" ~ col ~ " as decimal(38, 9)) <> round(cast(" ~ col ~ " as decimal(38, 9)), "
+                    ~ f.scale ~ ")",
+                'value': "cast(" ~ col ~ " as varchar)",
+                'reason': "'" ~ label ~ " keeps " ~ f.scale ~ " decimals, the value has more (never rounded)" ~ suffix ~ "'"}) -%}
+        {%- endif -%}
+        {%- if f.type in ('Date', 'DateTime') -%}
+            {#- Salesforce accepts dates from 1700-01-01 to 4000-12-31 only: an out-of-range value would fail the
+                whole record in the org (and hold back its children), so it is a value problem. -#}
+            {%- do value_checks.append({'rule': 'date_out_of_range', 'column': f.column,
+                'condition': "cast(" ~ col ~ " as date) not between date '1700-01-01' and date '4000-12-31'",
+                'value': "cast(" ~ (adapter.quote(f.source_column) if f.source_column else col) ~ " as varchar)",
+                'reason': "'" ~ label ~ " is outside the Salesforce date range 1700-01-01..4000-12-31" ~ suffix ~ "'"}) -%}
         {%- endif -%}
         {%- if f.type == 'Email' -%}
             {%- do value_checks.append({'rule': 'invalid_email', 'column': f.column,
@@ -118,7 +135,11 @@ select 1 as unparsed
 select
     {%- for f in fields %}
     {%- set col = adapter.quote(f.column) %}
-    {%- if f.column in value_problems %}
+    {%- if f.column in value_problems and f.type == 'Currency' %}
+    {#- the contract's decimal(18, 2): exact here, a value with more decimals is flagged (too_many_decimals) #}
+    cast(case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end
+        as decimal(18, 2)) as {{ col }}
+    {%- elif f.column in value_problems %}
     case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end as {{ col }}
     {%- else %}
     {{ col }}

@@ -24,12 +24,12 @@
 
 {% macro sf_fields(object_name) -%}
     {#- Fields of one object as dicts: field, column (mart column), type, length, required, reference_to,
-        picklist ('seed:<seed>.<column>' or 'values:a|b'), source_column. Empty at parse time. -#}
+        picklist ('seed:<seed>.<column>' or 'values:a|b'), source_column, scale (numbers). Empty at parse time. -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}
         select
             field, type, coalesce(cast(length as integer), 0) as length, required, reference_to, picklist,
-            source_column, rowid as position
+            source_column, rowid as position, cast(scale as integer) as scale
         from {{ seed_relation('salesforce_fields') }}
         where object = '{{ object_name }}'
             -- lookups to User are resolved by the loader (from a helper email column), not mart columns
@@ -38,7 +38,7 @@
         select
             api_name, type, coalesce(cast(length as integer), 0), false, null,
             case when picklist_values is not null then 'values:' || picklist_values end,
-            '_src__' || api_name, 100000 + rowid
+            '_src__' || api_name, 100000 + rowid, cast(scale as integer)
         from {{ seed_relation('custom_fields') }}
         where object = '{{ object_name }}'
         order by position
@@ -48,7 +48,7 @@
         {%- do fields.append({
             'field': row[0], 'column': mart_column(row[0], row[1], row[4]), 'type': row[1], 'length': row[2],
             'required': row[3] in (true, 'true', 'True'), 'reference_to': row[4], 'picklist': row[5],
-            'source_column': row[6]}) -%}
+            'source_column': row[6], 'scale': row[8]}) -%}
     {%- endfor -%}
     {{ return(fields) }}
 {%- endmacro %}

@@ -1,8 +1,20 @@
 {#- Text helpers shared by the staging and intermediate models. -#}
 
 {% macro html_to_text(expr) -%}
-    {#- Plain text from HTML: inline images dropped (they become Files), <br>/<p>/<div>/<li> become line
-        breaks, other tags removed, common entities decoded, runs of spaces collapsed, ends trimmed. -#}
+    {#- Plain text from HTML: inline images dropped (they become Files), remote image URLs kept as text,
+        <br>/<p>/<div>/<li> become line breaks, other tags removed, entities decoded, runs of spaces collapsed,
+        ends trimmed. On DuckDB a real HTML parser (Python html.parser, workbench/html_text.py, registered by
+        the dbt-duckdb plugin in profiles.yml): a "<" that starts no tag ("temp <40F") is text. -#}
+    {{ return(adapter.dispatch('html_to_text', 'dp2sf')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__html_to_text(expr) -%}
+    dp2sf_html_to_text({{ expr }})
+{%- endmacro %}
+
+{% macro default__html_to_text(expr) -%}
+    {#- Portable fallback (no Python functions): regular expressions, which also delete a "<...>" that is
+        not a tag; adapters with UDFs override it like duckdb__html_to_text. -#}
     nullif(regexp_replace(
         regexp_replace(
             regexp_replace(

@@ -91,6 +91,12 @@ source_keys as (
         union all
         select
             'ContentVersion' as object_name,
+            file_kind || ':' || source_id as source_key
+        from {{ ref('stg_dispatch_pro__file_errors') }}
+
+        union all
+        select
+            'ContentVersion' as object_name,
             image_key as source_key
         from {{ ref('int_inline_images_extracted') }}
 

@@ -1,5 +1,7 @@
--- Totals reconcile to the cent: every loaded line carries its source total, every loaded invoice its source
--- total, and per loaded invoice the loaded lines plus the quarantined lines sum to the source items.
+-- Money reconciles to the cent against RAW (not staging, which could round): every loaded line carries its
+-- raw total, every loaded invoice its raw total, and per invoice and per Case the loaded lines plus the held-back
+-- lines plus the flagged values (e.g. more decimals than the field keeps) sum to the raw items. A value that is
+-- not loaded is accounted only when quarantine.quarantine_all or quarantine.flagged_values lists it.
 
 {%- set invoices = var('invoices') %}
 {%- set lines = 'Invoice_Line__c' if invoices == 'custom' else 'OrderItem' %}
@@ -10,23 +12,44 @@
 
 with
 
+raw_invoices as (
+
+    select
+        id as invoice_id,
+        job__id as job_id
+    from {{ source('dispatch_pro', 'invoices') }}
+
+),
+
 source_items as (
 
     select
-        'invoice_item:' || cast(invoice_item_id as varchar) as line_key,
-        'item:' || cast(invoice_item_id as varchar) as job_line_key,
-        'invoice:' || cast(invoice_id as varchar) as invoice_key,
-        coalesce(total, 0) as total
-    from {{ ref('stg_dispatch_pro__invoice_items') }}
+        'invoice_item:' || cast(items.id as varchar) as line_key,
+        'item:' || cast(items.id as varchar) as job_line_key,
+        'invoice:' || cast(items.invoice_id as varchar) as invoice_key,
+        'job:' || cast(raw_invoices.job_id as varchar) as case_key,
+        coalesce(cast(items.total as decimal(38, 9)), 0) as total
+    from {{ source('dispatch_pro', 'invoice_items') }} as items
+    left join raw_invoices on items.invoice_id = raw_invoices.invoice_id
 
 ),
 
 source_invoices as (
 
     select
-        'invoice:' || cast(invoice_id as varchar) as invoice_key,
-        coalesce(total, 0) as total
-    from {{ ref('stg_dispatch_pro__invoices') }}
+        'invoice:' || cast(id as varchar) as invoice_key,
+        coalesce(cast(total as decimal(38, 9)), 0) as total
+    from {{ source('dispatch_pro', 'invoices') }}
+
+),
+
+flagged as (
+
+    select distinct
+        object_name,
+        source_key
+    from {{ ref('flagged_values') }}
+    where column_name in ('Total__c', 'Line_Total__c', 'Total_Amount__c')
 
 ),
 
@@ -39,7 +62,9 @@ line_mismatches as (
         loaded_lines.{{ line_total }} as loaded_total
     from {{ ref(lines) }} as loaded_lines
     inner join source_items on loaded_lines."Dispatch_Pro_Id__c" = source_items.line_key
-    where loaded_lines.{{ line_total }} is distinct from source_items.total
+    left join flagged
+        on flagged.object_name = '{{ lines }}' and loaded_lines."Dispatch_Pro_Id__c" = flagged.source_key
+    where loaded_lines.{{ line_total }} is distinct from source_items.total and flagged.source_key is null
 
     union all
 
@@ -50,7 +75,8 @@ line_mismatches as (
         items."Total__c" as loaded_total
     from {{ ref('Line_Item__c') }} as items
     inner join source_items on items."Dispatch_Pro_Id__c" = source_items.job_line_key
-    where items."Total__c" is distinct from source_items.total
+    left join flagged on flagged.object_name = 'Line_Item__c' and items."Dispatch_Pro_Id__c" = flagged.source_key
+    where items."Total__c" is distinct from source_items.total and flagged.source_key is null
 
 ),
 
@@ -63,7 +89,8 @@ header_mismatches as (
         headers.{{ header_total }} as loaded_total
     from {{ ref(headers) }} as headers
     inner join source_invoices on headers."Dispatch_Pro_Id__c" = source_invoices.invoice_key
-    where headers.{{ header_total }} is distinct from source_invoices.total
+    left join flagged on flagged.object_name = '{{ headers }}' and headers."Dispatch_Pro_Id__c" = flagged.source_key
+    where headers.{{ header_total }} is distinct from source_invoices.total and flagged.source_key is null
 
 ),
 
@@ -74,17 +101,54 @@ held_lines as (
 
 ),
 
+held_line_items as (
+
+    select distinct source_key from {{ ref('quarantine_all') }}
+    where object_name = 'Line_Item__c'
+
+),
+
 per_invoice as (
 
+    -- loaded + held back + flagged = raw
     select
-        source_items.invoice_key,
+        source_items.invoice_key as record_key,
         sum(source_items.total) as source_total,
-        sum(case when loaded.{{ line_total }} is not null then loaded.{{ line_total }} else 0 end)
-        + sum(case when held.source_key is not null then source_items.total else 0 end) as accounted_total
+        sum(
+            case
+                when held.source_key is not null or flagged.source_key is not null then source_items.total
+                else coalesce(loaded.{{ line_total }}, 0)
+            end
+        ) as accounted_total
     from source_items
     left join {{ ref(lines) }} as loaded on source_items.line_key = loaded."Dispatch_Pro_Id__c"
     left join held_lines as held on source_items.line_key = held.source_key
+    left join flagged
+        on flagged.object_name = '{{ lines }}' and source_items.line_key = flagged.source_key
+    where source_items.invoice_key is not null
     group by source_items.invoice_key
+
+),
+
+per_case as (
+
+    -- loaded + held back + flagged = raw
+    select
+        source_items.case_key as record_key,
+        sum(source_items.total) as source_total,
+        sum(
+            case
+                when held.source_key is not null or flagged.source_key is not null then source_items.total
+                else coalesce(loaded."Total__c", 0)
+            end
+        ) as accounted_total
+    from source_items
+    left join {{ ref('Line_Item__c') }} as loaded on source_items.job_line_key = loaded."Dispatch_Pro_Id__c"
+    left join held_line_items as held on source_items.job_line_key = held.source_key
+    left join flagged
+        on flagged.object_name = 'Line_Item__c' and source_items.job_line_key = flagged.source_key
+    where source_items.case_key is not null
+    group by source_items.case_key
 
 ),
 
@@ -92,10 +156,20 @@ sum_mismatches as (
 
     select
         'invoice lines sum' as check_name,
-        invoice_key as record_key,
+        record_key,
         source_total,
         accounted_total as loaded_total
     from per_invoice
+    where source_total <> accounted_total
+
+    union all
+
+    select
+        'case line items sum' as check_name,
+        record_key,
+        source_total,
+        accounted_total as loaded_total
+    from per_case
     where source_total <> accounted_total
 
 )

@@ -27,6 +27,33 @@ PLANTED = (
     "insert into {raw}.invoices values (8003, 'CR-8003', '2024-02-05T00:00:00Z', null, -25.00, 0.00, -25.00, "
     "-25.00, null, 1, 'Acme Plumbing Supply', 1001, 'J-1001', true, '2024-02-05T16:00:00Z', "
     "'2024-02-05T16:00:00Z', 'i8003')",
+    # dates outside Salesforce's range (1700-01-01..4000-12-31) on a custom property of an Account and of a
+    # Case: the value is flagged (date_out_of_range), the record loads
+    "insert into {raw}.customers__custom_fields values "
+    "('c1', 2, 104, 'Contract Renewal', '0001-02-25', 'cf90')",
+    "insert into {raw}.jobs__custom_fields values ('j1002', 9, 304, 'Inspection Date', '4100-01-01', 'jf90')",
+    # a custom property nobody seeded: listed in flagged_values (no_target_field), never dropped
+    "insert into {raw}.jobs__custom_fields values ('j1001', 9, 399, 'Serial Number', 'SN-778', 'jf91')",
+    # money with more decimals than its field keeps (Currency(16,2), Number(18,0)): flagged, never rounded
+    "insert into {raw}.invoice_items values (8190, 8000, 'Solder', 1, 12.345, 12.345, 'Material', 'SOLDER', "
+    "9, true, 9, '2024-02-01T16:00:00Z', '2024-02-01T16:00:00Z')",
+    "insert into {raw}.locations__custom_fields values ('l15', 2, 202, 'Equipment Count', '3100.5', 'lf90')",
+    # a note whose "<" and ">" are not tags, and a remote image: html_to_text (a real HTML parser) keeps both
+    "update {raw}.jobs set summary = 'Keep temp <40F and check pressure >2 bar, ok "
+    '<img src="https://cdn.example.test/gauge.png">\' where id = 1001',
+    # signatures captured on forms (form_submissions__units): job 1002's image could not be downloaded
+    # (no file id in the forms spec; listed in file_errors), job 1001's signature was refused
+    "insert into {raw}.form_submissions values (4001, 1, 'Job Completion', 1002, null, null, 'Completed', "
+    "'2024-02-03T15:05:00Z', null, 'fs4001'), (4002, 1, 'Job Completion', 1001, null, null, 'Completed', "
+    "'2024-02-02T15:05:00Z', null, 'fs4002')",
+    "create table {raw}.form_submissions__units as select * from (values "
+    "('fs4001', 0, 2, 'Customer signature', 'Signature', 'Lee Signer', null, false, null, 'u1'), "
+    "('fs4002', 0, 2, 'Customer signature', 'Signature', null, null, true, 'customer away', 'u2')) "
+    "as t(_dlt_parent_id, _dlt_list_idx, id, name, type, value, comment, is_refused, refusal_reason, "
+    "_dlt_id)",
+    "create table {raw}.file_errors as select 'signature' as kind, 'submission 4001 unit 2 #0' as source_id, "
+    "1002 as job_id, 'signature.png' as file_name, null as download_path, "
+    "'the attachment carries no id' as error, '2024-03-01T00:00:00Z' as failed_at",
 )
 
 

@@ -60,8 +60,23 @@ technicians as (
 
 signatures as (
 
-    select distinct job_id from {{ ref('stg_dispatch_pro__files') }}
-    where file_kind = 'signature'
+    -- a signature captured on a form (a signature unit not refused) or a stored signature image
+    select
+        job_id,
+        bool_or(is_captured) as has_signature
+    from (
+        select
+            job_id,
+            is_captured
+        from {{ ref('int_signatures') }}
+        union all
+        select
+            job_id,
+            true as is_captured
+        from {{ ref('stg_dispatch_pro__files') }}
+        where file_kind = 'signature'
+    ) as captures
+    group by job_id
 
 ),
 
@@ -85,7 +100,7 @@ joined as (
         first_appointments.arrival_window_start,
         first_appointments.arrival_window_end,
         technicians.technician_email,
-        signatures.job_id is not null as has_signature
+        coalesce(signatures.has_signature, false) as has_signature
 
     from jobs
     left join customers on jobs.customer_id = customers.customer_id

@@ -44,7 +44,7 @@ final as (
 
     select
         invoices.*,
-        cast(coalesce(applied.amount_paid, 0) as decimal(18, 2)) as amount_paid,
+        cast(coalesce(applied.amount_paid, 0) as decimal(38, 9)) as amount_paid,
         customers.account_key,
         customers.contact_key,
         case

@@ -1,5 +1,7 @@
--- Signature captures from the completion form submissions: the job, signer name (the signature unit's value)
--- and capture time, matched to the downloaded signature image of the job.
+-- Signature captures from the form submissions, one per job (the latest): the job, signer name (the signature
+-- unit's value) and capture time, with the downloaded signature image of the job when there is one. A capture
+-- is a signature unit that was not refused (form_submissions__units), so Signature_Captured__c does not depend
+-- on the image being downloadable (the forms spec gives no file id; file_errors lists those images).
 
 with
 
@@ -19,7 +21,7 @@ owners as (
 units as (
 
     select * from {{ ref('stg_dispatch_pro__form_submissions__units') }}
-    where lower(unit_type) = 'signature'
+    where lower(unit_type) = 'signature' and not coalesce(is_refused, false)
 
 ),
 
@@ -39,6 +41,7 @@ captures as (
         coalesce(owners.owner_id, submissions.job_id) as job_id,
         coalesce(units.unit_value, submissions.signer_name) as signer_name,
         coalesce(submissions.captured_on, submissions.submitted_on) as captured_on,
+        units.unit_type is not null or submissions.signer_name is not null as is_captured,
         row_number() over (
             partition by coalesce(owners.owner_id, submissions.job_id)
             order by submissions.submitted_on desc, submissions.submission_id desc
@@ -57,10 +60,11 @@ final as (
         signature_files.source_id as signature_source_id,
         captures.job_id,
         captures.signer_name,
-        captures.captured_on
+        captures.captured_on,
+        captures.is_captured
 
     from captures
-    inner join signature_files on captures.job_id = signature_files.job_id
+    left join signature_files on captures.job_id = signature_files.job_id
     where captures.recency = 1
 
 )

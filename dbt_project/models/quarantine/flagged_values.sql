@@ -43,3 +43,22 @@ inner join {{ ref('stg_dispatch_pro__locations') }} as locations
 inner join {{ ref('int_locations_per_customer') }} as sites
     on locations.location_id = sites.location_id
 where not sites.is_multi_site and nullif(trim(property_values.custom_field_value), '') is not null
+
+union all
+
+-- a custom property with no row in the custom_fields seed has no field to land on: listed, never dropped
+select
+    case unseeded.source_entity
+        when 'job' then 'Case'
+        when 'location' then 'Location__c'
+        when 'invoice' then '{{ "Invoice__c" if var("invoices") == "custom" else "Order" }}'
+        when 'customer' then case when customers.is_commercial then 'Account' else 'Contact' end
+    end as object_name,
+    unseeded.source_entity || ':' || cast(unseeded.parent_id as varchar) as source_key,
+    'no_target_field' as rule,
+    unseeded.custom_field_name as column_name,
+    unseeded.custom_field_value as value,
+    'custom property not in seeds/custom_fields.csv (no Salesforce field): record loaded without it' as reason
+from {{ ref('int_custom_values_unseeded') }} as unseeded
+left join {{ ref('int_customers_classified') }} as customers
+    on unseeded.source_entity = 'customer' and unseeded.parent_id = customers.customer_id

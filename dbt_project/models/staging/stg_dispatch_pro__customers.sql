@@ -31,7 +31,7 @@ renamed as (
         ---------- numerics
         {{ dp_col(cols, 'address__latitude', 'double') }} as latitude,
         {{ dp_col(cols, 'address__longitude', 'double') }} as longitude,
-        {{ dp_col(cols, 'balance', 'decimal(18, 2)') }} as balance,
+        {{ dp_col(cols, 'balance', 'decimal(38, 9)') }} as balance,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,

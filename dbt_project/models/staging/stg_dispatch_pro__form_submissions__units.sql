@@ -23,7 +23,10 @@ renamed as (
         {{ dp_col(cols, 'name', 'varchar') }} as unit_name,
         {{ dp_col(cols, 'type', 'varchar') }} as unit_type,
         {{ dp_col(cols, 'value', 'varchar') }} as unit_value,
-        {{ dp_col(cols, 'comment', 'varchar') }} as unit_comment
+        {{ dp_col(cols, 'comment', 'varchar') }} as unit_comment,
+
+        ---------- booleans
+        {{ dp_col(cols, 'is_refused', 'boolean') }} as is_refused
 
     from source
 

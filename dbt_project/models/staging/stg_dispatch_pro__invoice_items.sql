@@ -26,9 +26,9 @@ renamed as (
         {{ dp_col(cols, 'display_name', 'varchar') }} as display_name,
 
         ---------- numerics
-        {{ dp_col(cols, 'quantity', 'decimal(18, 4)') }} as quantity,
-        {{ dp_col(cols, 'price', 'decimal(18, 2)') }} as unit_price,
-        {{ dp_col(cols, 'total', 'decimal(18, 2)') }} as total,
+        {{ dp_col(cols, 'quantity', 'decimal(38, 9)') }} as quantity,
+        {{ dp_col(cols, 'price', 'decimal(38, 9)') }} as unit_price,
+        {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as total,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,

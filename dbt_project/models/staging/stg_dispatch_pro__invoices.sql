@@ -25,10 +25,10 @@ renamed as (
         {{ dp_col(cols, 'job__number', 'varchar') }} as job_number,
 
         ---------- numerics
-        {{ dp_col(cols, 'sub_total', 'decimal(18, 2)') }} as sub_total,
-        {{ dp_col(cols, 'sales_tax', 'decimal(18, 2)') }} as sales_tax,
-        {{ dp_col(cols, 'total', 'decimal(18, 2)') }} as total,
-        {{ dp_col(cols, 'balance', 'decimal(18, 2)') }} as balance,
+        {{ dp_col(cols, 'sub_total', 'decimal(38, 9)') }} as sub_total,
+        {{ dp_col(cols, 'sales_tax', 'decimal(38, 9)') }} as sales_tax,
+        {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as total,
+        {{ dp_col(cols, 'balance', 'decimal(38, 9)') }} as balance,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,

@@ -30,7 +30,7 @@ renamed as (
         {{ dp_col(cols, 'summary', 'varchar') }} as summary_html,
 
         ---------- numerics
-        {{ dp_col(cols, 'total', 'decimal(18, 2)') }} as job_total,
+        {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as job_total,
 
         ---------- booleans
         {{ dp_col(cols, 'is_auto_dispatched', 'boolean') }} as is_auto_dispatched,

@@ -18,7 +18,7 @@ renamed as (
         {{ dp_col(cols, 'id', 'bigint') }} as payment_id,
 
         ---------- numerics
-        {{ dp_col(cols, 'total', 'decimal(18, 2)') }} as total,
+        {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as total,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,

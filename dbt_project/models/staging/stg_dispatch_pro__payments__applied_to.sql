@@ -20,7 +20,7 @@ renamed as (
         {{ dp_col(cols, 'applied_to', 'bigint') }} as invoice_id,
 
         ---------- numerics
-        {{ dp_col(cols, 'applied_amount', 'decimal(18, 2)') }} as applied_amount
+        {{ dp_col(cols, 'applied_amount', 'decimal(38, 9)') }} as applied_amount
 
     from source
 

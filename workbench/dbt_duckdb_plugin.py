@@ -1,0 +1,17 @@
+"""dbt-duckdb plugin (profiles.yml ``plugins``): registers the workbench's Python functions on every
+connection dbt opens, so models can call them (``dp2sf_html_to_text``, see macros/text.sql).
+
+https://github.com/duckdb/dbt-duckdb#writing-your-own-plugins (``configure_connection``)
+"""
+
+from __future__ import annotations
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+
+from workbench.html_text import html_to_text
+
+
+class Plugin(BasePlugin):
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        conn.create_function("dp2sf_html_to_text", html_to_text, ["VARCHAR"], "VARCHAR", side_effects=False)
