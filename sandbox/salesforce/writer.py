@@ -182,7 +182,9 @@ class ObjectWriter:
                 bad_access.append(name)
                 continue
             if value is None:
-                values[name] = None
+                # a checkbox is never null (the recorded describes: boolean fields are nillable=false,
+                # default false): clearing one stores false
+                values[name] = False if f.type == "boolean" else None
                 continue
             stored = check(value)
             if is_ref and stored is not None:
