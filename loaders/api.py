@@ -77,6 +77,7 @@ class OrgClient:
         self.usage = Usage()
         self.attempts = attempts
         self.max_wait = max_wait
+        self._create_only: dict[str, set[str]] = {}
         sf.session.hooks.setdefault("response", []).append(self._on_response)
 
     # -- accounting ---------------------------------------------------------------------------
@@ -132,8 +133,13 @@ class OrgClient:
         """Fields the org lets us set on insert but not on update (``createable`` and not ``updateable``,
         e.g. Task.TaskSubtype): an upsert that updates a record must leave them empty, as an empty Bulk CSV
         cell leaves a field unchanged."""
-        describe = self.call(getattr(self.sf, object_name).describe)
-        return {f["name"] for f in describe["fields"] if f.get("createable") and not f.get("updateable")}
+        if object_name not in self._create_only:
+            self.check_limits()  # a describe is an API request too: stop at the line before it
+            describe = self.call(getattr(self.sf, object_name).describe)
+            self._create_only[object_name] = {
+                f["name"] for f in describe["fields"] if f.get("createable") and not f.get("updateable")
+            }
+        return self._create_only[object_name]
 
     def bulk(self, object_name: str) -> _Bulk2Client:
         return _Bulk2Client(object_name, self.sf.bulk2_url, self.sf.headers, self.sf.session)

@@ -204,6 +204,7 @@ class Loader:
             f"as error_message from {MART_SCHEMA}.{_q(obj)} group by 1 having count(*) > 1",
             [],
         )
+        self.org.check_limits()  # reading the org's state is a Bulk query job: stop at the line before it
         self.read_org_state(obj, shape.header)
         key = f"m.{_q(EXTERNAL_ID)}"
         row_hash = "md5(to_json(m))"
@@ -426,9 +427,10 @@ def run_load(
             org.check_limits(fresh=True)
             loader.ctx = read_org_context(org, con, settings.load_fallback_owner_email)
             loader.recover()
-            for obj_plan in plan.objects:
-                if objects and obj_plan.name not in objects:
-                    continue
+            chosen = [p for p in plan.objects if not objects or p.name in objects]
+            for obj_plan in chosen:  # describes up front, so the stop line before each job counts them
+                org.create_only_fields(obj_plan.name)
+            for obj_plan in chosen:
                 loader.load_object(obj_plan, resend)
             for obj_plan in plan.objects:
                 if not objects or obj_plan.name in objects:
