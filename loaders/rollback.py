@@ -187,46 +187,17 @@ class Rollback:
         ops = []
         for r in rows:
             res = by_id.get(ids[r["sf_id"]][:15])
+            action, code, message = "deleted", None, None
             if res is None:
-                ops.append(
-                    Operation(
-                        obj,
-                        r["source_key"],
-                        "failed",
-                        r["sf_id"],
-                        error_code="JOB_FAILED",
-                        error_message=outcome.error_message or "no result",
-                        job_id=job,
-                    )
-                )
-            elif res.ok:
-                ops.append(Operation(obj, r["source_key"], "deleted", r["sf_id"], job_id=job))
-            else:
+                action, code, message = "failed", "JOB_FAILED", outcome.error_message or "no result"
+            elif not res.ok:
                 code, message = split_error(res.error)
                 if code in GONE:  # a cascade (or someone) already removed it
-                    ops.append(
-                        Operation(
-                            obj,
-                            r["source_key"],
-                            "deleted",
-                            r["sf_id"],
-                            error_code=code,
-                            error_message="already deleted (cascade): " + message,
-                            job_id=job,
-                        )
-                    )
+                    message = "already deleted (cascade): " + message
                 else:
-                    ops.append(
-                        Operation(
-                            obj,
-                            r["source_key"],
-                            "failed",
-                            r["sf_id"],
-                            error_code=code,
-                            error_message=message,
-                            job_id=job,
-                        )
-                    )
+                    action = "failed"
+            key, sf_id = r["source_key"], r["sf_id"]
+            ops.append(Operation(obj, key, action, sf_id, error_code=code, error_message=message, job_id=job))
         self.ledger.record(self.run_id, ops)
 
     def restore(self, obj: str, rows: list[dict]) -> None:
