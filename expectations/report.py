@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from workbench.notebook_report import NotebookError, render_notebook
+from workbench.notebook_report import bar as bar  # the notebook calls report.bar
 from workbench.settings import PROJECT_DIR, Settings
 
 TEMPLATE = PROJECT_DIR / "notebooks" / "prescan.ipynb"
@@ -54,31 +56,12 @@ def show(scan, name: str) -> None:
         display(HTML(frame.head(200).to_html(index=False, na_rep="", escape=True)))
 
 
-def bar(series: pd.Series, title: str, xlabel: str = "") -> None:
-    """A horizontal bar chart (matplotlib, embedded as PNG)."""
-    import matplotlib.pyplot as plt
-
-    if series.empty:
-        return
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(series) + 1.2))
-    series.sort_values().plot.barh(ax=ax, color="#3c78b4")
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    fig.tight_layout()
-    plt.show()
-    plt.close(fig)
-
-
 def summary(scan) -> dict:
     return {"counts": {k: len(v) for k, v in scan.tables.items()}, "notes": scan.notes}
 
 
 def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None = None) -> PrescanResult:
     """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden."""
-    import nbformat
-    import papermill as pm
-    from nbconvert import HTMLExporter
-
     from expectations.validate import new_run_id
 
     started = time.perf_counter()
@@ -87,7 +70,6 @@ def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None
         raise PrescanError(f"no DuckDB at {settings.duckdb_path}: run extract and transform first")
     run_dir = settings.reports_dir / run_id
     run_dir.mkdir(parents=True, exist_ok=True)
-    executed = run_dir / "prescan.ipynb"
     params = {
         "sandbox_dir": str(settings.sandbox_dir),
         "data_dir": str(settings.data_dir),
@@ -98,21 +80,9 @@ def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None
         "out_dir": str(run_dir),
     }
     try:
-        pm.execute_notebook(
-            str(TEMPLATE), str(executed), parameters=params, kernel_name="python3", cwd=str(PROJECT_DIR),
-            progress_bar=False,
-        )  # fmt: skip
-    except pm.PapermillExecutionError as exc:
-        raise PrescanError(
-            f"the pre-scan notebook failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
-        ) from None
-    exporter = HTMLExporter(
-        template_name="offline", extra_template_basedirs=[str(TEMPLATE.parent / "templates")],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
-    )  # fmt: skip
-    body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    html = run_dir / "prescan.html"
-    html.write_text(body, encoding="utf-8")
+        html = render_notebook(TEMPLATE, run_dir, params)
+    except NotebookError as exc:
+        raise PrescanError(str(exc)) from None
     info = json.loads((run_dir / "prescan" / "summary.json").read_text())
     csvs = {name: run_dir / "prescan" / f"{name}.csv" for name in info["counts"]}
     return PrescanResult(run_id, html, time.perf_counter() - started, info["counts"], csvs, info["notes"])
