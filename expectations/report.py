@@ -56,12 +56,23 @@ def show(scan, name: str) -> None:
         display(HTML(frame.head(200).to_html(index=False, na_rep="", escape=True)))
 
 
+def mask(scan) -> None:
+    """``--mask-pii``: every table and note of the scan with names, emails and phone numbers hashed."""
+    from workbench.pii import mask_frame, mask_text
+
+    scan.tables = {name: mask_frame(frame) for name, frame in scan.tables.items()}
+    scan.notes = [mask_text(note) for note in scan.notes]
+
+
 def summary(scan) -> dict:
     return {"counts": {k: len(v) for k, v in scan.tables.items()}, "notes": scan.notes}
 
 
-def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None = None) -> PrescanResult:
-    """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden."""
+def run_prescan(
+    settings: Settings, invoices: str = "custom", run_id: str | None = None, mask_pii: bool = False
+) -> PrescanResult:
+    """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden;
+    ``mask_pii`` hashes names, emails and phone numbers in the HTML and the CSVs (``workbench/pii.py``)."""
     from expectations.validate import new_run_id
 
     started = time.perf_counter()
@@ -78,6 +89,7 @@ def run_prescan(settings: Settings, invoices: str = "custom", run_id: str | None
         "target": settings.target,
         "invoices": invoices,
         "out_dir": str(run_dir),
+        "mask_pii": bool(mask_pii),
     }
     try:
         html = render_notebook(TEMPLATE, run_dir, params)

@@ -15,6 +15,20 @@ err = Console(stderr=True)
 
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
 EXIT_MISMATCH = 2  # reconciliation does not add up / rollback left records
+MaskPiiOption = Annotated[
+    bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the HTML/CSV report.")
+]
+
+
+def _render_report(kind: str, run_id: str, mask_pii: bool) -> None:
+    """Render reports/<run>/<kind>.html beside the JSON (issue 12: workbench/reports_render.py)."""
+    from workbench import reports_render
+
+    try:
+        html = getattr(reports_render, f"render_{kind}")(get_settings(), run_id, mask_pii=mask_pii)
+    except reports_render.ReportRenderError as exc:
+        _fail(f"the {kind} report did not render: {exc}")
+    console.print(f"report: {html} (index: {html.parent / 'index.html'})")
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -104,6 +118,7 @@ def register(app: typer.Typer) -> None:
     def reconcile(
         run: Annotated[str, typer.Option(help="The load run (default: the latest).")] = None,
         sample: Annotated[int, typer.Option(help="Records per object read back field by field.")] = 20,
+        mask_pii: MaskPiiOption = False,
     ) -> None:
         """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up."""
         from loaders.reconcile import ReconcileError, run_reconcile
@@ -148,6 +163,7 @@ def register(app: typer.Typer) -> None:
             for problem in o.problems():
                 err.print(f"[red]{o.name}[/]: {problem}")
         console.print(f"report: {result.report_path}")
+        _render_report("reconciliation", result.run_id, mask_pii)
         if not result.ok:
             _fail("reconciliation does not add up (see above)", EXIT_MISMATCH)
         console.print("[green]reconciled[/]: every source row is accounted for and the org agrees")
@@ -160,6 +176,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         hard: Annotated[bool, typer.Option("--hard", help="hardDelete (skip the recycle bin).")] = False,
         resume: Annotated[bool, typer.Option("--resume", help="Continue an unfinished rollback.")] = False,
+        mask_pii: MaskPiiOption = False,
     ) -> None:
         """Undo a load run: delete what it created, restore what it updated (children first)."""
         from loaders.rollback import RollbackError, run_rollback
@@ -178,6 +195,7 @@ def register(app: typer.Typer) -> None:
                 f"changed {c['last_modified']}"
             )
         console.print(f"report: {result.report_path}")
+        _render_report("rollback", result.run_id, mask_pii)
         if result.status == "stopped":
             _fail("rollback stopped at a limit; `--resume` continues it", EXIT_STOPPED)
         if any(c.get("failed") for c in result.counts.values()):

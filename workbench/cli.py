@@ -247,12 +247,18 @@ def validate(
 
 
 @app.command()
-def prescan(invoices: InvoicesOption = "custom", run: RunOption = None) -> None:
+def prescan(
+    invoices: InvoicesOption = "custom",
+    run: RunOption = None,
+    mask_pii: Annotated[
+        bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and CSVs.")
+    ] = False,
+) -> None:
     """The pre-scan report (reports/<run>/prescan.html) and the CSVs a person acts on."""
     from expectations.report import PrescanError, run_prescan
 
     try:
-        result = run_prescan(get_settings(), invoices=invoices, run_id=run)
+        result = run_prescan(get_settings(), invoices=invoices, run_id=run, mask_pii=mask_pii)
     except PrescanError as exc:
         _fail(str(exc))
     table = Table("section", "rows", "csv", title=f"pre-scan ({result.run_id}) in {result.seconds:.1f}s")
@@ -274,6 +280,45 @@ def demo(
         run_demo(get_settings(sandbox_scale=scale), console=console)
     except Exception as exc:  # noqa: BLE001 - the demo reports any stage failure in one line, then exits
         _fail(f"demo stopped: {exc}")
+
+
+# -- review reports and rebuild reference (issue 12c): export playbooks, reports index ----------------
+export_app = typer.Typer(help="Export what does not migrate as a rebuild reference.")
+reports_app = typer.Typer(help="Review reports under reports/<run>/.")
+app.add_typer(export_app, name="export")
+app.add_typer(reports_app, name="reports")
+
+
+@export_app.command("playbooks")
+def export_playbooks() -> None:
+    """Playbooks → Flow, dashboards and reports → Salesforce reports, under build/rebuild/."""
+    from workbench.rebuild_reference import RebuildError, run_export_playbooks
+
+    try:
+        result = run_export_playbooks(get_settings())
+    except RebuildError as exc:
+        _fail(str(exc))
+    for source, reason in result.missing.items():
+        err.print(f"[yellow]missing[/] {source}: {reason}")
+    console.print(
+        f"[green]rebuild reference[/]: {result.playbooks} playbooks ({result.manual_steps} steps with no "
+        f"Flow equivalent), {result.widgets} dashboard widgets, {result.report_definitions} report "
+        f"definitions → {result.out_dir / 'index.html'}"
+    )
+
+
+@reports_app.command("index")
+def reports_index(
+    run: Annotated[str, typer.Option("--run", help="The run folder under reports/.")],
+    mask_pii: Annotated[bool, typer.Option("--mask-pii", help="Mask the approver's name/email.")] = False,
+) -> None:
+    """Write reports/<run>/index.html: every report of the run with its ledger metadata."""
+    from workbench.reports_index import ReportsIndexError, write_index
+
+    try:
+        console.print(f"index: {write_index(get_settings(), run, mask_pii=mask_pii)}")
+    except ReportsIndexError as exc:
+        _fail(str(exc))
 
 
 # -- loader verbs (issue 10): load, reconcile, rollback --------------------------------------------

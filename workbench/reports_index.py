@@ -11,6 +11,7 @@ a rollback undid) are linked when their folder exists. Static HTML, no script, o
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,7 +31,8 @@ TITLES = {
     "mapping_review": "Mapping review: proposals to confirm",
 }
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
+table{border-collapse:collapse;margin:.5em 0 1.5em}
+th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f0f3f7}td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.muted{color:#777}"""
 
 
@@ -41,7 +43,8 @@ class ReportsIndexError(RuntimeError):
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(
         con.execute(
-            "select 1 from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+            "select 1 from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
         ).fetchall()
     )
 
@@ -106,8 +109,10 @@ def _esc(value) -> str:
     return "" if value is None else html.escape(str(value))
 
 
-def render_index(settings: Settings, run_id: str, meta: dict, mask_pii: bool = False) -> str:
-    """The index page as HTML text."""
+def render_index(
+    settings: Settings, run_id: str, meta: dict, mask_pii: bool = False, related: Sequence[str] = ()
+) -> str:
+    """The index page as HTML text (``related``: other run folders to link, e.g. the pre-scan's)."""
     run_dir = Path(settings.reports_dir) / run_id
     parts = [f"<h1>Run <code>{_esc(run_id)}</code></h1>"]
     run = meta["run"]
@@ -137,17 +142,24 @@ def render_index(settings: Settings, run_id: str, meta: dict, mask_pii: bool = F
     reports = report_files(run_dir)
     parts.append("<h2>Reports</h2>")
     if reports:
-        parts.append(
-            "<ul>"
-            + "".join(
-                f'<li><a href="{html.escape(p.relative_to(run_dir).as_posix())}">{_esc(_title(p, run_dir))}</a>'
-                f' <span class="muted">{_esc(p.relative_to(run_dir).as_posix())}</span></li>'
-                for p in reports
-            )
-            + "</ul>"
-        )
+        parts.append("<ul>")
+        for p in reports:
+            rel = p.relative_to(run_dir).as_posix()
+            parts.append(f'<li><a href="{html.escape(rel)}">{_esc(_title(p, run_dir))}</a> '
+                         f'<span class="muted">{_esc(rel)}</span></li>')  # fmt: skip
+        parts.append("</ul>")
     else:
         parts.append('<p class="muted">no report rendered in this folder yet</p>')
+    others = [r for r in related if (Path(settings.reports_dir) / r).is_dir()]
+    if others:
+        parts.append("<h2>Related report folders</h2><ul>")
+        for other in others:
+            for p in report_files(Path(settings.reports_dir) / other):
+                rel = f"../{other}/{p.relative_to(Path(settings.reports_dir) / other).as_posix()}"
+                title = _title(p, Path(settings.reports_dir) / other)
+                parts.append(f'<li><a href="{html.escape(rel)}">{_esc(title)}</a> '
+                             f'<span class="muted">{_esc(rel)}</span></li>')  # fmt: skip
+        parts.append("</ul>")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     masked = " · names, emails and phone numbers masked" if mask_pii else ""
     parts.append(f'<p class="muted">written {stamp} by dp2sf{masked}</p>')
@@ -196,17 +208,18 @@ def _counts_html(counts: pd.DataFrame) -> str:
     return f"<h2>Records (ledger.operations)</h2><table><tr>{head}</tr>{body}{foot}</table>"
 
 
-def write_index(settings: Settings, run_id: str, mask_pii: bool = False) -> Path:
+def write_index(settings: Settings, run_id: str, mask_pii: bool = False, related: Sequence[str] = ()) -> Path:
     """Write ``reports/<run>/index.html`` and return its path."""
     run_dir = Path(settings.reports_dir) / run_id
     if not run_dir.is_dir():
         raise ReportsIndexError(f"no report folder {run_dir}")
-    con = duckdb.connect(str(settings.duckdb_path), read_only=True) if settings.duckdb_path.is_file() else None
+    db = settings.duckdb_path
+    con = duckdb.connect(str(db), read_only=True) if db.is_file() else None
     try:
         meta = run_metadata(con, run_id)
     finally:
         if con is not None:
             con.close()
     out = run_dir / "index.html"
-    out.write_text(render_index(settings, run_id, meta, mask_pii), encoding="utf-8")
+    out.write_text(render_index(settings, run_id, meta, mask_pii, related), encoding="utf-8")
     return out

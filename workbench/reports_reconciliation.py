@@ -105,7 +105,9 @@ def field_mismatches(result: dict) -> pd.DataFrame:
 
 def orphans(result: dict) -> pd.DataFrame:
     rows = [
-        {"object": o["name"], "lookup": f, "orphans": n} for o in result["objects"] for f, n in o["orphans"].items()
+        {"object": o["name"], "lookup": f, "orphans": n}
+        for o in result["objects"]
+        for f, n in o["orphans"].items()
     ]
     return pd.DataFrame(rows, columns=["object", "lookup", "orphans"])
 

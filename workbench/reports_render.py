@@ -7,6 +7,7 @@ hidden, plots inline, offline), and ``reports/<run>/index.html`` is rewritten to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from workbench.notebook_report import NotebookError, render_notebook
@@ -54,3 +55,23 @@ def _parent_of(settings: Settings, run_id: str) -> str | None:
 
     path = Path(settings.reports_dir) / run_id / "rollback.json"
     return json.loads(path.read_text(encoding="utf-8")).get("target_run") if path.is_file() else None
+
+
+def demo_reports(settings: Settings, console, related: Sequence[str] = ()) -> Path:
+    """The demo's last stage: the reconciliation report of the latest load run and its index (linking
+    ``related`` report folders, e.g. the pre-scan's). Returns the index."""
+    import duckdb
+
+    from loaders.reconcile import latest_load_run
+
+    con = duckdb.connect(str(settings.duckdb_path), read_only=True)
+    try:
+        run_id = latest_load_run(con)
+    finally:
+        con.close()
+    if run_id is None:
+        raise ReportRenderError("no load run in the ledger: nothing to report")
+    console.print(f"reconciliation report: {render_reconciliation(settings, run_id)}")
+    index = write_index(settings, run_id, related=related)
+    console.print(f"run index: {index}")
+    return index
