@@ -113,7 +113,7 @@ def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if column == field_col:
             continue
         if field_col is not None and str(column).lower() in VALUE_COLUMNS:
-            kinds = out[field_col].map(lambda f: pii_kind(f) if isinstance(f, str) else None)
+            kinds = [pii_kind(f) if isinstance(f, str) else None for f in out[field_col]]
             out[column] = [
                 mask_value(v, k) if k else mask_text(v) for v, k in zip(out[column], kinds, strict=True)
             ]
