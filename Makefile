@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lint-sql install clean
+.PHONY: demo test lint lint-sql install clean lab browser-check
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -39,3 +39,15 @@ test: $(STAMP) lint lint-sql
 
 clean:
 	rm -rf .sandbox data build reports
+
+# JupyterLab on the project for analysts (notebooks/analyst_start.ipynb first; DuckDB read-only through
+# workbench.lab.open_duckdb). LAB_PORT=8899 make lab picks the port; the token is printed in the URL.
+LAB_PORT ?=
+lab: $(STAMP)
+	$(BIN)/python -m workbench.lab $(if $(LAB_PORT),--port $(LAB_PORT))
+
+# A rendered report in a real browser: Debian's chromium (installed when missing), a screenshot and the DOM.
+browser-check: $(STAMP)
+	@command -v chromium >/dev/null || (apt-get update -q && apt-get install -y -q chromium) \
+		|| (echo "could not install chromium (needs root and Debian's apt)"; exit 1)
+	$(BIN)/pytest tests/review/test_screenshot_report.py -q -n 0 -rs
