@@ -45,6 +45,8 @@ DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
     ("Payment", "type"): ("Payment_Status__c", "payment types are not kept per payment: status only"),
     ("Payment", "total"): ("Amount_Paid__c", ""),
 }
+# booleans whose Salesforce field says the opposite (an active job is a Case that is not closed)
+INVERTED = {("Job", "active")}
 # Salesforce field → (seed, source column, target column): value maps the marts apply
 VALUE_MAPS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("Case", "Status"): ("map_job_status.csv", "source_status", "case_status"),
@@ -109,6 +111,13 @@ class FieldResolver:
         return Resolved(
             sf_object, "", "unmapped", f"no mart field for {dp_object}.{name}: decide in the rebuild"
         )
+
+    def boolean(self, dp_object: str, name: str, value):
+        """A boolean filter value as the Salesforce field reads it (inverted where :data:`INVERTED`)."""
+        if (dp_object, name) not in INVERTED:
+            return value
+        truth = str(value).strip().lower() in ("true", "1", "yes")
+        return "false" if truth else "true"
 
     def value_map(self, sf_object: str, sf_field: str) -> dict[str, str]:
         """Source value → Salesforce value for a value-mapped field (empty when the field is not mapped)."""

@@ -259,12 +259,16 @@ def widget_rebuild(resolver: FieldResolver, dashboard: dict, widget: dict) -> di
     for f in widget.get("filters") or []:
         res = resolver.field(dp_object, f.get("field", ""))
         value = f.get("value")
+        note = ""
+        if res.field and not isinstance(value, list):
+            mapped, note = resolver.map_values(res.object, res.field, [value])
+            value = resolver.boolean(dp_object, f.get("field", ""), mapped[0])
         item = {"source": f, "column": res.field or "unmapped",
                 "operator": REPORT_OPERATORS.get(f.get("operator"), "unmapped"), "value": value}  # fmt: skip
         if isinstance(value, str) and value.upper().startswith("NOW"):
             item["note"] = "relative time: use a relative date filter (e.g. NEXT_N_DAYS:1) or a formula field"
-        if res.note:
-            item.setdefault("note", res.note)
+        if note or res.note:
+            item.setdefault("note", note or res.note)
         filters.append(item)
     down = groupings[:1] if fmt == "MATRIX" else groupings
     across = groupings[1:2] if fmt == "MATRIX" else []
