@@ -124,7 +124,8 @@ def test_widgets_become_reports_with_groupings_filters_and_charts(resolver: Fiel
         {"source": "count", "aggregate": "RowCount"}
     ]
     active = widget_rebuild(resolver, {"name": "d"}, {
-        "name": "a", "type": "Tabular", "object": "Job", "filters": [{"field": "active", "operator": "=", "value": "True"}],
+        "name": "a", "type": "Tabular", "object": "Job",
+        "filters": [{"field": "active", "operator": "=", "value": "True"}],
     })["report"]["reportFilters"][0]  # fmt: skip
     assert (active["column"], active["value"]) == ("IsClosed", "false")  # an active job is an open Case
     flt = rep["reportFilters"][0]  # the value goes through the status value map
