@@ -90,8 +90,8 @@ def run_demo(settings: Settings, console: Console) -> None:
     run_load_stage(settings, console)
     from workbench.reports_render import demo_reports  # issue 12: reports/<run>/index.html
 
-    console.rule("11. reports (reconciliation HTML; reports/<run>/index.html links every report of the run)")
-    demo_reports(settings, console, related=[scan.run_id])
+    console.rule("11. reports (reconciliation HTML, reports/<run>/index.html) and the rebuild reference")
+    demo_reports(settings, console, related=[scan.run_id, gates.run_id])
     console.print("[green]demo complete[/] for the stages built so far (review reports: next)")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
 

@@ -29,6 +29,7 @@ TITLES = {
     "rollback": "Rollback: deleted, restored, left alone",
     "map_diff": "Mapping change: what it does to the data",
     "mapping_review": "Mapping review: proposals to confirm",
+    "data_docs": "Gates: Great Expectations data docs",
 }
 STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:.5em 0 1.5em}
@@ -97,7 +98,7 @@ def report_files(run_dir: Path) -> list[Path]:
 
 def _title(path: Path, run_dir: Path) -> str:
     if path.parent != run_dir:
-        return f"{path.parent.name.replace('_', ' ')} (folder)"
+        return TITLES.get(path.parent.name, f"{path.parent.name.replace('_', ' ')} (folder)")
     return TITLES.get(path.stem, path.stem.replace("_", " "))
 
 

@@ -58,8 +58,8 @@ def _parent_of(settings: Settings, run_id: str) -> str | None:
 
 
 def demo_reports(settings: Settings, console, related: Sequence[str] = ()) -> Path:
-    """The demo's last stage: the reconciliation report of the latest load run and its index (linking
-    ``related`` report folders, e.g. the pre-scan's). Returns the index."""
+    """The demo's last stage: the reconciliation report of the latest load run, its index (linking
+    ``related`` report folders, e.g. the pre-scan's) and the rebuild reference. Returns the index."""
     import duckdb
 
     from loaders.reconcile import latest_load_run
@@ -74,4 +74,11 @@ def demo_reports(settings: Settings, console, related: Sequence[str] = ()) -> Pa
     console.print(f"reconciliation report: {render_reconciliation(settings, run_id)}")
     index = write_index(settings, run_id, related=related)
     console.print(f"run index: {index}")
+    from workbench.rebuild_reference import run_export_playbooks
+
+    rebuild = run_export_playbooks(settings)
+    console.print(
+        f"rebuild reference: {rebuild.playbooks} playbooks → Flow, {rebuild.widgets} dashboard widgets → "
+        f"reports: {rebuild.out_dir / 'index.html'}"
+    )
     return index
