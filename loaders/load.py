@@ -394,6 +394,16 @@ def write_failed_csvs(ledger: Ledger, run_id: str, reports_dir: Path) -> Path | 
     return out
 
 
+def _gate(settings, kind: str, con: duckdb.DuckDBPyConnection, objects: list[str]):
+    """The approval gate (workbench.approval): refuses an unapproved full/delta load into a real org."""
+    from workbench.approval import ApprovalError, check_load_gate
+
+    try:
+        return check_load_gate(settings, kind, con, objects)
+    except ApprovalError as exc:
+        raise LoadError(str(exc)) from exc
+
+
 def run_load(
     settings,
     resume: bool = False,
@@ -409,6 +419,7 @@ def run_load(
     try:
         plan = make_plan(settings, con)
         ledger = Ledger(con)
+        gate = _gate(settings, kind, con, [p.name for p in plan.objects])  # before any org is contacted
         if org is None:
             try:
                 org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
@@ -420,9 +431,9 @@ def run_load(
                 raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
             ledger.reopen_run(run_id)
         else:
-            run_id = ledger.start_run(kind, settings.target, None)
+            run_id = ledger.start_run(kind, settings.target, gate.mapping_hash)
         loader = Loader(settings, con, org, ledger, run_id)
-        status, message = "completed", ""
+        status, message = "completed", gate.warning or ""
         try:
             org.check_limits(fresh=True)
             loader.ctx = read_org_context(org, con, settings.load_fallback_owner_email)

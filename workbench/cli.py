@@ -276,6 +276,34 @@ def demo(
         _fail(f"demo stopped: {exc}")
 
 
+# -- review workflow (issue 12): map propose, map approve, map diff ---------------------------------
+map_app = typer.Typer(help="Review the mapping: proposals, sign-off, what a change does to the data.")
+app.add_typer(map_app, name="map")
+
+
+@map_app.command("approve")
+def map_approve(
+    by: Annotated[str, typer.Option("--by", help="Who approves (default: git's user.name).")] = None,
+    accept_findings: Annotated[
+        str, typer.Option("--accept-findings", help="Approve despite blocking sample findings, for this reason.")
+    ] = None,
+    invoices: InvoicesOption = "custom",
+) -> None:
+    """Sign off the current mapping hash against its sample run (ledger.approvals)."""
+    from workbench.approval import ApprovalError, run_approve
+
+    try:
+        result = run_approve(get_settings(), by=by, accept_findings=accept_findings, invoices=invoices)
+    except ApprovalError as exc:
+        _fail(str(exc))
+    console.print(
+        f"[green]approved[/] mapping {result.mapping_hash[:12]} by {result.approved_by} against sample run "
+        f"{result.sample_run_id}"
+        + (f"; {result.blocking_findings} blocking findings accepted: {result.accepted_findings_reason}"
+           if result.blocking_findings else "")
+    )  # fmt: skip
+
+
 # -- loader verbs (issue 10): load, reconcile, rollback --------------------------------------------
 from loaders.cli import register as _register_loader_verbs  # noqa: E402
 
