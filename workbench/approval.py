@@ -127,7 +127,7 @@ def approval_for(con: duckdb.DuckDBPyConnection, hash_: str) -> dict | None:
 def run_approve(
     settings: Settings, by: str | None = None, accept_findings: str | None = None, invoices: str = "custom"
 ) -> ApprovalResult:
-    """Record the sign-off of the current mapping hash; raises ``ApprovalError`` with the reason it refuses."""
+    """Record the sign-off of the current mapping hash; ``ApprovalError`` says why it refuses."""
     pending = proposed_rows(settings.project_dir / "dbt_project" / "seeds")
     if pending:
         listed = "; ".join(f"{p.seed}:{p.line}" for p in pending[:10])
@@ -159,7 +159,9 @@ def run_approve(
             )
         con.execute(APPROVALS_DDL)
         at = datetime.now(UTC).replace(tzinfo=None)
-        con.execute(f"insert into {LEDGER}.approvals values (?, ?, ?, ?, ?)", [at, who, hash_, sample, reason])
+        con.execute(
+            f"insert into {LEDGER}.approvals values (?, ?, ?, ?, ?)", [at, who, hash_, sample, reason]
+        )
     return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()))
 
 

@@ -285,7 +285,8 @@ app.add_typer(map_app, name="map")
 def map_approve(
     by: Annotated[str, typer.Option("--by", help="Who approves (default: git's user.name).")] = None,
     accept_findings: Annotated[
-        str, typer.Option("--accept-findings", help="Approve despite blocking sample findings, for this reason.")
+        str,
+        typer.Option("--accept-findings", help="Approve despite blocking sample findings, for this reason."),
     ] = None,
     invoices: InvoicesOption = "custom",
 ) -> None:
@@ -302,6 +303,34 @@ def map_approve(
         + (f"; {result.blocking_findings} blocking findings accepted: {result.accepted_findings_reason}"
            if result.blocking_findings else "")
     )  # fmt: skip
+
+
+@map_app.command("diff")
+def map_diff(
+    base: Annotated[
+        str, typer.Option("--base", help="The git ref to compare the working tree with.")
+    ] = "main",
+    invoices: InvoicesOption = "custom",
+    run: RunOption = None,
+) -> None:
+    """Build the marts at --base and at the working tree on the same raw data; report what changes."""
+    from workbench.map_diff import MapDiffError, run_map_diff
+    from workbench.notebook_report import NotebookError
+
+    try:
+        result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run)
+    except (MapDiffError, NotebookError) as exc:
+        _fail(str(exc))
+    table = Table("object", "base rows", "rows", "added", "removed", "changed", title=f"map diff vs {base}")
+    for r in result.summary.itertuples(index=False):
+        table.add_row(r.object, f"{r.base_rows:,}", f"{r.head_rows:,}", str(r.added), str(r.removed),
+                      str(r.changed))  # fmt: skip
+    console.print(table)
+    console.print(
+        f"quarantine: {len(result.quarantine)} rows changed; "
+        f"flagged values: {len(result.flagged)} rows changed"
+    )
+    console.print(f"[green]map diff done[/] in {result.seconds:.0f}s: {result.html}")
 
 
 # -- loader verbs (issue 10): load, reconcile, rollback --------------------------------------------

@@ -1,4 +1,4 @@
-"""The review status of the seed rows a person decides: ``custom_fields.csv`` and the ``map_*.csv`` value maps.
+"""The review status of the seed rows a person decides: ``custom_fields.csv`` and the ``map_*.csv`` maps.
 
 Each of these seeds ends with a ``status`` column: ``approved`` (a person confirmed the row) or ``proposed``
 (written by ``dp2sf map propose``, waiting for a decision). The models read proposed rows like approved
@@ -73,7 +73,7 @@ def _records(text: str) -> list[str]:
 
 def _with_status(record: str, value: str) -> str:
     body = record.rstrip("\r\n")
-    return f"{body},{value}{record[len(body):] or chr(10)}"
+    return f"{body},{value}{record[len(body) :] or chr(10)}"
 
 
 def ensure_status_column(seeds_dir: Path) -> list[Path]:

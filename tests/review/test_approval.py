@@ -51,7 +51,7 @@ def _project(tmp_path: Path, **overrides) -> Settings:
 
 
 def _sample(settings: Settings, findings: list[tuple[str, bool]] = (), status: str = "completed") -> str:
-    """A sample run of the current hash written per the interface (the sample engineer writes the real one)."""
+    """A sample run of the current hash, written per the interface (12b writes the real one)."""
     with duckdb.connect(str(settings.duckdb_path)) as con:
         ledger = Ledger(con)
         run_id = ledger.start_run("sample", "sandbox", mapping_hash(settings))
@@ -170,7 +170,9 @@ def test_the_gate_refuses_a_real_org_load_once_a_seed_or_a_model_changes(tmp_pat
         run_load(settings, kind="full")
     assert connections == ["salesforce"]
     with duckdb.connect(str(settings.duckdb_path)) as con:  # refused (and unconnected) loads start no run
-        assert con.execute("select count(*) from ledger.runs where kind in ('full', 'delta')").fetchone()[0] == 0
+        assert (
+            con.execute("select count(*) from ledger.runs where kind in ('full', 'delta')").fetchone()[0] == 0
+        )
 
 
 def test_the_gate_warns_for_the_sandbox_org(tmp_path, caplog):
