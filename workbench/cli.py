@@ -281,6 +281,25 @@ map_app = typer.Typer(help="Review the mapping: proposals, sign-off, what a chan
 app.add_typer(map_app, name="map")
 
 
+@map_app.command("propose")
+def map_propose(invoices: InvoicesOption = "custom", run: RunOption = None) -> None:
+    """Propose a target for every source field and unmapped value; new rows go to the seeds as proposed."""
+    from workbench.mapping_propose import ProposeError, run_propose
+    from workbench.notebook_report import NotebookError
+
+    try:
+        result = run_propose(get_settings(), invoices=invoices, run_id=run)
+    except (ProposeError, NotebookError) as exc:
+        _fail(str(exc))
+    console.print(f"targets from: {result.targets_from}")
+    console.print(
+        ", ".join(f"{n} {d}" for d, n in sorted(result.decisions.items())) + f" → {result.proposals_path}"
+    )
+    for seed, n in result.seeds_changed.items():
+        console.print(f"[yellow]{n} proposed rows[/] added to dbt_project/seeds/{seed} (status = proposed)")
+    console.print(f"[green]map propose done[/]: review {result.html}")
+
+
 @map_app.command("approve")
 def map_approve(
     by: Annotated[str, typer.Option("--by", help="Who approves (default: git's user.name).")] = None,

@@ -161,13 +161,16 @@ def score(src: SourceField, tgt: TargetField) -> Score:
 
 
 def best_value(value: str, choices: list[str]) -> tuple[str | None, float]:
-    """The target picklist value closest to a source value (synonyms first, then rapidfuzz); 0..1 score."""
+    """The target picklist value closest to a source value, 0..1: the same value 1.0, the same after the
+    synonym table 0.9, else rapidfuzz's WRatio of the folded words."""
     if not choices:
         return None, 0.0
+    if value in choices:
+        return value, 1.0
     folded = {c: words(c) for c in choices}
     target = words(value)
-    exact = [c for c, w in folded.items() if w == target]
-    if exact:
-        return exact[0], 1.0 if words(value) != value.lower() or exact[0] == value else 0.9
+    same = [c for c, w in folded.items() if w == target]
+    if same:
+        return same[0], 0.9
     match = process.extractOne(target, folded, scorer=fuzz.WRatio)
     return (match[2], round(match[1] / 100, 3)) if match else (None, 0.0)

@@ -48,16 +48,6 @@ def read_seed(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def write_seed(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
-    """Write a seed the way they are kept in git: minimal quoting, ``\\n`` line ends."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n", extrasaction="raise")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: row.get(k) or "" for k in header})
-    path.write_text(out.getvalue(), encoding="utf-8")
-
-
 def _records(text: str) -> list[str]:
     """The physical text of each CSV record (a quoted value may span lines), line end included."""
     records, buffer = [], ""
@@ -120,18 +110,22 @@ def proposed_rows(seeds_dir: Path) -> list[ProposedRow]:
 
 
 def append_proposals(path: Path, key: list[str], rows: list[dict[str, str]]) -> int:
-    """Append ``rows`` (marked proposed) to a seed, skipping any whose ``key`` columns match an existing row;
-    returns how many were added."""
-    ensure_status_column(path.parent) if STATUS not in read_seed(path)[0] else None
+    """Append ``rows`` (marked proposed; columns the seed lacks dropped) to a seed, skipping any whose ``key``
+    columns match an existing row; returns how many were added. The existing text is kept as written."""
+    ensure_status_column(path.parent)
     header, existing = read_seed(path)
     seen = {tuple(r.get(k, "") for k in key) for r in existing}
-    added = []
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
+    added = 0
     for row in rows:
         k = tuple(row.get(c, "") for c in key)
         if k in seen:
             continue
         seen.add(k)
-        added.append({**{h: "" for h in header}, **row, STATUS: PROPOSED})
+        writer.writerow({**{h: row.get(h) or "" for h in header}, STATUS: PROPOSED})
+        added += 1
     if added:
-        write_seed(path, header, existing + added)
-    return len(added)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + ("" if text.endswith("\n") else "\n") + out.getvalue(), encoding="utf-8")
+    return added
