@@ -129,3 +129,10 @@ def append_proposals(path: Path, key: list[str], rows: list[dict[str, str]]) -> 
         text = path.read_text(encoding="utf-8")
         path.write_text(text + ("" if text.endswith("\n") else "\n") + out.getvalue(), encoding="utf-8")
     return added
+
+
+if __name__ == "__main__":  # `python -m workbench.propose_seeds`: add the column after a merge (idempotent)
+    from workbench.settings import get_settings
+
+    for changed in ensure_status_column(get_settings().project_dir / "dbt_project" / "seeds"):
+        print(f"status column added or filled: {changed}")
