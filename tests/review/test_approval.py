@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from loaders import load as load_module
 from loaders.ledger import Ledger
 from loaders.load import LoadError, run_load
+from tests.loader.conftest import built, workspace  # noqa: F401 - the loader's tiny-tier workspace
 from workbench.approval import ApprovalError, approval_for, check_load_gate, run_approve
 from workbench.mapping_hash import PARTS, mapping_hash
 from workbench.propose_seeds import PROPOSED, append_proposals
@@ -187,3 +188,16 @@ def test_the_gate_warns_for_the_sandbox_org(tmp_path, caplog):
     with duckdb.connect(str(settings.duckdb_path)) as con:
         gate = check_load_gate(settings, "full", con, ["Account"])
     assert gate.approved and gate.warning is None
+
+
+@pytest.mark.slow
+def test_an_unapproved_sandbox_load_runs_with_the_warning_in_its_run_message(workspace):  # noqa: F811
+    """End to end on the loader's tiny-tier workspace (real sandbox org over HTTPS): the run completes, the
+    ledger records the mapping hash and the warning."""
+    result = run_load(workspace)
+    assert result.status == "completed" and "unapproved mapping" in result.message
+    with duckdb.connect(str(workspace.duckdb_path), read_only=True) as con:
+        run = con.execute(
+            "select mapping_hash, message from ledger.runs where run_id = ?", [result.run_id]
+        ).fetchone()
+    assert run[0] == mapping_hash(workspace) and "unapproved mapping" in run[1]
