@@ -38,7 +38,7 @@ SYNONYMS = {
 # source (DuckDB) type family -> target (describe) types it can be written to without loss; and with a risk
 SAFE = {
     "text": {"string", "textarea", "email", "phone", "url", "picklist", "combobox", "id", "reference"},
-    "int": {"double", "int", "currency", "percent", "string", "textarea"},
+    "int": {"double", "int", "currency", "percent", "string", "textarea", "reference"},  # ids: lookups
     "float": {"double", "currency", "percent", "string", "textarea"},
     "bool": {"boolean", "string"},
     "date": {"date", "datetime", "string"},
