@@ -26,6 +26,7 @@ from loaders.files import FileUploader, file_select
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
+from workbench.approval import check_load_gate  # the approval gate (issue 12)
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
@@ -394,16 +395,6 @@ def write_failed_csvs(ledger: Ledger, run_id: str, reports_dir: Path) -> Path | 
     return out
 
 
-def _gate(settings, kind: str, con: duckdb.DuckDBPyConnection, objects: list[str]):
-    """The approval gate (workbench.approval): refuses an unapproved full/delta load into a real org."""
-    from workbench.approval import ApprovalError, check_load_gate
-
-    try:
-        return check_load_gate(settings, kind, con, objects)
-    except ApprovalError as exc:
-        raise LoadError(str(exc)) from exc
-
-
 def run_load(
     settings,
     resume: bool = False,
@@ -419,7 +410,7 @@ def run_load(
     try:
         plan = make_plan(settings, con)
         ledger = Ledger(con)
-        gate = _gate(settings, kind, con, [p.name for p in plan.objects])  # before any org is contacted
+        gate = check_load_gate(settings, kind, con, [p.name for p in plan.objects], error=LoadError)
         if org is None:
             try:
                 org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)

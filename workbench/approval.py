@@ -171,10 +171,14 @@ def load_invoice_mode(objects: list[str]) -> str:
 
 
 def check_load_gate(
-    settings: Settings, kind: str, con: duckdb.DuckDBPyConnection, objects: list[str]
+    settings: Settings,
+    kind: str,
+    con: duckdb.DuckDBPyConnection,
+    objects: list[str],
+    error: type[Exception] = ApprovalError,
 ) -> Gate:
-    """Refuse (``ApprovalError``) a full/delta load into a real org unless the current mapping hash is
-    approved; warn for the sandbox org. Touches only the local DuckDB, never an org."""
+    """Refuse (``error``, the caller's own error type) a full/delta load into a real org unless the current
+    mapping hash is approved; warn for the sandbox org. Touches only the local DuckDB, never an org."""
     hash_ = mapping_hash(settings, load_invoice_mode(objects))
     if kind not in GATED_KINDS:
         return Gate(hash_, approved=False)
@@ -186,7 +190,7 @@ def check_load_gate(
         "`dp2sf map approve`"
     )
     if settings.target == REAL_TARGET:
-        raise ApprovalError(f"{kind} load into the real Salesforce org refused: {message}")
+        raise error(f"{kind} load into the real Salesforce org refused: {message}")
     warning = f"warning: {kind} load into the sandbox org with an unapproved mapping: {message}"
     log.warning(warning)
     return Gate(hash_, approved=False, warning=warning)
