@@ -66,6 +66,18 @@ def _with_status(record: str, value: str) -> str:
     return f"{body},{value}{record[len(body) :] or chr(10)}"
 
 
+def _fill_blank(record: str, columns: int) -> str:
+    """A record with an empty or missing trailing status (a row merged in from a branch without the column),
+    marked approved; the line end is kept."""
+    if not record.strip():
+        return record
+    fields = next(csv.reader(io.StringIO(record)))
+    body = record.rstrip("\r\n")
+    if len(fields) == columns - 1:
+        return _with_status(record, APPROVED)
+    return f"{body}{APPROVED}{record[len(body) :]}" if fields[-1] == "" and body.endswith(",") else record
+
+
 def ensure_status_column(seeds_dir: Path) -> list[Path]:
     """Give every reviewed seed a trailing ``status`` column, every existing row ``approved`` (a blank status
     too); returns the files changed. Idempotent; edits the text in place, so quoting and notes stay as
@@ -80,12 +92,7 @@ def ensure_status_column(seeds_dir: Path) -> list[Path]:
             out = [_with_status(records[0], STATUS)]
             out += [_with_status(r, APPROVED) if r.strip() else r for r in records[1:]]
         elif header[-1] == STATUS:
-            out = records[:1] + [
-                _with_status(r.rstrip("\r\n")[:-1], APPROVED) + r[len(r.rstrip("\r\n")) :]
-                if r.rstrip("\r\n").endswith(",")
-                else r
-                for r in records[1:]
-            ]
+            out = records[:1] + [_fill_blank(r, len(header)) for r in records[1:]]
         else:
             raise SeedStatusError(f"{path}: the {STATUS!r} column must be the last column")
         text = "".join(out)
