@@ -275,6 +275,44 @@ def _field_rows(sources, targets, lineage, declarations, field_names) -> list[di
     return rows
 
 
+def _target_rows(sources, targets, lineage, field_names, custom_targets, written) -> list[dict]:
+    """Every createable field of the target objects that nothing fills: the closest source column as a hint
+    (only the source tables already feeding that object), so a reviewer sees what stays empty."""
+    filled = {(r["object"], field_names.get((r["object"], r["field"]), r["field"])) for r in lineage}
+    filled |= custom_targets
+    tables_of = defaultdict(set)
+    for r in lineage:
+        tables_of[r["object"]].add(r["source_table"])
+    rows = []
+    for obj, fields in sorted(targets.items()):
+        pool = [s for s in sources if s.table in tables_of.get(obj, ())]
+        for t in fields:
+            if not t.createable or (obj, t.name) in filled or t.type in ("id", "reference"):
+                continue
+            best = max(((score(s, t), s) for s in pool), key=lambda x: x[0].confidence, default=None)
+            base = {"kind": "target_field", "object": obj, "field": t.name, "target_type": t.type}
+            if (obj, t.name) in written:
+                why = "the SQL writes it from no source column (a constant or a computed value)"
+                rows.append(_row(**base, decision="mapped", confidence=1.0, reasons=why))
+                continue
+            if best is None:
+                rows.append(_row(**base, decision="unmapped", confidence=0.0, reasons="no source feeds it"))
+                continue
+            sc, src = best
+            rows.append(
+                _row(
+                    **base,
+                    source_table=src.table,
+                    source_column=src.column,
+                    source_type=src.data_type,
+                    confidence=sc.confidence,
+                    decision="unmapped",
+                    reasons="; ".join(["no source column fills this field; the closest", *sc.reasons]),
+                )  # fmt: skip
+            )
+    return rows
+
+
 def _api_name(name: str) -> str:
     cleaned = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
     cleaned = re.sub(r"_+", "_", cleaned) or "Field"
@@ -493,7 +531,9 @@ def run_propose(
         )
         custom, custom_seed = _custom_rows(con, seeds_dir, targets)
         values, value_seeds = _value_rows(con, seeds_dir, targets, lineage)
-    rows += custom + values
+    custom_targets = {(r["object"], r["field"]) for r in custom}
+    written = {(f.object, f.name) for f in field_list.fields}
+    rows += custom + values + _target_rows(sources, targets, lineage, field_names, custom_targets, written)
     out = settings.build_dir / "mapping_proposals.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))

@@ -68,6 +68,21 @@ def test_every_source_field_gets_a_decision_with_confidence_and_reasons(proposed
     assert declared and all("not_migrated.csv" in r["reasons"] for r in declared)
 
 
+def test_every_target_field_nothing_fills_is_listed_with_the_closest_source(proposed):
+    settings, _, rows = proposed
+    with (settings.build_dir / "lineage.csv").open(newline="", encoding="utf-8") as f:
+        lineage = list(csv.DictReader(f))
+    fed = {r["object"] for r in lineage}
+    targets = [r for r in rows if r["kind"] == "target_field"]
+    website = [r for r in targets if (r["object"], r["field"]) == ("Account", "Website")]
+    assert [r["decision"] for r in website] == ["unmapped"]  # a standard field of the org's describe
+    assert "no source column fills this field" in website[0]["reasons"]
+    assert website[0]["source_table"]  # the closest source column, as a hint
+    for r in targets:
+        assert r["object"] in fed
+        assert not any((x["object"], x["field"]) == (r["object"], r["field"]) for x in lineage)
+
+
 def test_unmapped_values_and_custom_properties_become_proposed_seed_rows(proposed):
     settings, result, rows = proposed
     seeds = settings.project_dir / "dbt_project/seeds"
@@ -120,6 +135,7 @@ def test_the_review_notebook_lists_what_needs_a_decision(proposed):
         "Proposed: new rows in the seeds",
         "Unmapped and low confidence",
         "Declared not migrated",
+        "Target fields nothing fills",
     ):
         assert section in html
     for needs_decision in ("Serial Number", "Teleported", "QuantumTool"):
