@@ -1,11 +1,12 @@
 """``dp2sf map diff --base <ref>``: what a mapping change does to the migrated data.
 
-The marts are built twice on the SAME raw data: once from the dbt project at the base git ref (``git archive``
-of ``dbt_project/`` and ``workbench/`` into a temp dir, so the base's own dbt plugin and UDFs run), once from
-the working tree. Each build runs on its own copy of the raw tables (``raw_dispatch_pro`` copied out of the
-user's DuckDB, which is only read). Then, per Salesforce object (keyed on ``Dispatch_Pro_Id__c``) and field:
-records added, removed and changed, with examples, and the change in the quarantine (records held back and
-values flagged). CSVs under ``reports/<run>/map_diff/`` and the HTML report ``reports/<run>/map_diff.html``.
+The marts are built twice on the SAME raw data: once from the dbt project at the base git ref (``git
+archive`` of ``dbt_project/`` and ``workbench/`` into a temp dir, so the base's own dbt plugin and UDFs run),
+once from a copy of the working tree (contracts regenerated from its seeds, as ``dp2sf transform`` does). Each
+build runs on its own copy of the raw tables (``raw_dispatch_pro`` copied out of the user's DuckDB, which is
+only read). Then, per Salesforce object (keyed on ``Dispatch_Pro_Id__c``) and field: records added, removed
+and changed, with examples, and the change in the quarantine (records held back and values flagged). CSVs
+under ``reports/<run>/map_diff/`` and the HTML report ``reports/<run>/map_diff.html``.
 """
 
 from __future__ import annotations
@@ -79,6 +80,25 @@ def export_ref(project_dir: Path, ref: str, dest: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
         tar.extractall(dest, filter="data")
     return dest
+
+
+def copy_tree(settings: Settings, tmp: Path) -> Path:
+    """The working tree's ``dbt_project/`` and ``workbench/`` copied under ``tmp/head``, with the marts'
+    contracts regenerated from its seeds (as ``dp2sf transform`` does: a proposed custom field gets its
+    column)."""
+    from workbench.contracts import write_mart_properties
+    from workbench.mapping_fields import FieldListError
+
+    root = tmp / "head"
+    skip = shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__", ".user.yml")
+    for part in ("dbt_project", "workbench"):
+        if (settings.project_dir / part).is_dir():
+            shutil.copytree(settings.project_dir / part, root / part, ignore=skip)
+    try:
+        write_mart_properties(root / "dbt_project")
+    except FieldListError as exc:
+        raise MapDiffError(f"the working tree's field list is broken: {exc}") from None
+    return root
 
 
 def copy_raw(source: Path, dest: Path, schema: str = RAW_SCHEMA) -> Path:
@@ -176,12 +196,22 @@ def compare(base_db: Path, head_db: Path, examples: int = EXAMPLES_PER_FIELD) ->
                         {"object": obj, "key": key, "field": c, "base_value": bv, "head_value": hv}
                         for key, bv, hv in rows
                     ]
-            for c in h_cols:
-                if c not in b_cols:
-                    fields.append({"object": obj, "field": c, "changed": -1, "note": "field added"})
-            for c in b_cols:
-                if c not in h_cols:
-                    fields.append({"object": obj, "field": c, "changed": -1, "note": "field removed"})
+            # a field only one side has: each record of both sides with a value there changed
+            for side, cols, others, note in (
+                ("h", h_cols, b_cols, "field added"),
+                ("b", b_cols, h_cols, "field removed"),
+            ):
+                for c in (c for c in cols if c not in others):
+                    rows = con.execute(
+                        f"select cast(b.{k} as varchar), cast({side}.{_q(c)} as varchar) from {b} as b "
+                        f"join {h} as h on b.{k} = h.{k} where {side}.{_q(c)} is not null order by 1"
+                    ).fetchall()
+                    fields.append({"object": obj, "field": c, "changed": len(rows), "note": note})
+                    changes += [
+                        {"object": obj, "key": key, "field": c, "base_value": v if side == "b" else None,
+                         "head_value": v if side == "h" else None}
+                        for key, v in rows
+                    ]  # fmt: skip
             changed = len({r["key"] for r in changes if r["object"] == obj})
             summary.append({"object": obj, "base_rows": n_b, "head_rows": n_h, "added": added,
                             "removed": removed, "changed": changed})  # fmt: skip
@@ -267,7 +297,10 @@ def run_map_diff(
     out_dir = settings.reports_dir / run_id
     with tempfile.TemporaryDirectory(prefix="dp2sf-map-diff-") as tmp_name:
         tmp = Path(tmp_name)
-        roots = {"base": export_ref(settings.project_dir, base, tmp / "base"), "head": settings.project_dir}
+        roots = {
+            "base": export_ref(settings.project_dir, base, tmp / "base"),
+            "head": copy_tree(settings, tmp),
+        }
         dbs = {}
         for side in SIDES:
             dbs[side] = copy_raw(settings.duckdb_path, tmp / f"{side}.duckdb")

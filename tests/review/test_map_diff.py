@@ -88,6 +88,29 @@ def test_one_value_map_row_changes_exactly_its_records(repo):
     assert (result.out_dir / "map_diff" / "changes.csv").read_text().count("job:") == len(teleported)
 
 
+def test_a_new_custom_field_row_shows_its_values_and_the_flag_it_clears(repo):
+    """A proposed custom field (the planted "Serial Number" job property): the contracts are regenerated in
+    the copy, the new field's values appear as changes, the no_target_field flag disappears."""
+    _git(repo.project_dir, "checkout", "--", ".")
+    seed = repo.project_dir / "dbt_project/seeds/custom_fields.csv"
+    seed.write_text(
+        seed.read_text()
+        + "job,Serial Number,Case,Serial_Number__c,Serial Number,Text,255,,,,a new field,proposed\n"
+    )
+    result = run_map_diff(repo, base="main", run_id="diff-custom", render=False)
+    changes = result.examples_all
+    assert changes[["object", "key", "field", "head_value"]].values.tolist() == [
+        ["Case", "job:1001", "Serial_Number__c", "SN-778"]
+    ]
+    assert changes["base_value"].isna().all()
+    fields = result.fields.set_index(["object", "field"])
+    assert fields.loc[("Case", "Serial_Number__c"), "note"] == "field added"
+    assert result.flagged[["change", "source_key", "rule"]].values.tolist() == [
+        ["removed", "job:1001", "no_target_field"]
+    ]
+    assert not (repo.project_dir / "dbt_project/models/marts/Case.yml").read_text().count("Serial_Number__c")
+
+
 def test_an_unknown_ref_is_a_clear_error(repo):
     with pytest.raises(MapDiffError, match="cannot read git ref 'no-such-ref'"):
         run_map_diff(repo, base="no-such-ref", render=False)
