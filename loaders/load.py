@@ -26,6 +26,7 @@ from loaders.files import FileUploader, file_select
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
+from workbench.approval import check_load_gate  # the approval gate (issue 12)
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
@@ -409,6 +410,7 @@ def run_load(
     try:
         plan = make_plan(settings, con)
         ledger = Ledger(con)
+        gate = check_load_gate(settings, kind, con, [p.name for p in plan.objects], error=LoadError)
         if org is None:
             try:
                 org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
@@ -420,9 +422,9 @@ def run_load(
                 raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
             ledger.reopen_run(run_id)
         else:
-            run_id = ledger.start_run(kind, settings.target, None)
+            run_id = ledger.start_run(kind, settings.target, gate.mapping_hash)
         loader = Loader(settings, con, org, ledger, run_id)
-        status, message = "completed", ""
+        status, message = "completed", gate.warning or ""
         try:
             org.check_limits(fresh=True)
             loader.ctx = read_org_context(org, con, settings.load_fallback_owner_email)

@@ -321,6 +321,82 @@ def reports_index(
         _fail(str(exc))
 
 
+# -- review workflow (issue 12): map propose, map approve, map diff ---------------------------------
+map_app = typer.Typer(help="Review the mapping: proposals, sign-off, what a change does to the data.")
+app.add_typer(map_app, name="map")
+
+
+@map_app.command("propose")
+def map_propose(invoices: InvoicesOption = "custom", run: RunOption = None) -> None:
+    """Propose a target for every source field and unmapped value; new rows go to the seeds as proposed."""
+    from workbench.mapping_propose import ProposeError, run_propose
+    from workbench.notebook_report import NotebookError
+
+    try:
+        result = run_propose(get_settings(), invoices=invoices, run_id=run)
+    except (ProposeError, NotebookError) as exc:
+        _fail(str(exc))
+    console.print(f"targets from: {result.targets_from}")
+    console.print(
+        ", ".join(f"{n} {d}" for d, n in sorted(result.decisions.items())) + f" → {result.proposals_path}"
+    )
+    for seed, n in result.seeds_changed.items():
+        console.print(f"[yellow]{n} proposed rows[/] added to dbt_project/seeds/{seed} (status = proposed)")
+    console.print(f"[green]map propose done[/]: review {result.html}")
+
+
+@map_app.command("approve")
+def map_approve(
+    by: Annotated[str, typer.Option("--by", help="Who approves (default: git's user.name).")] = None,
+    accept_findings: Annotated[
+        str,
+        typer.Option("--accept-findings", help="Approve despite blocking sample findings, for this reason."),
+    ] = None,
+    invoices: InvoicesOption = "custom",
+) -> None:
+    """Sign off the current mapping hash against its sample run (ledger.approvals)."""
+    from workbench.approval import ApprovalError, run_approve
+
+    try:
+        result = run_approve(get_settings(), by=by, accept_findings=accept_findings, invoices=invoices)
+    except ApprovalError as exc:
+        _fail(str(exc))
+    console.print(
+        f"[green]approved[/] mapping {result.mapping_hash[:12]} by {result.approved_by} against sample run "
+        f"{result.sample_run_id}"
+        + (f"; {result.blocking_findings} blocking findings accepted: {result.accepted_findings_reason}"
+           if result.blocking_findings else "")
+    )  # fmt: skip
+
+
+@map_app.command("diff")
+def map_diff(
+    base: Annotated[
+        str, typer.Option("--base", help="The git ref to compare the working tree with.")
+    ] = "main",
+    invoices: InvoicesOption = "custom",
+    run: RunOption = None,
+) -> None:
+    """Build the marts at --base and at the working tree on the same raw data; report what changes."""
+    from workbench.map_diff import MapDiffError, run_map_diff
+    from workbench.notebook_report import NotebookError
+
+    try:
+        result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run)
+    except (MapDiffError, NotebookError) as exc:
+        _fail(str(exc))
+    table = Table("object", "base rows", "rows", "added", "removed", "changed", title=f"map diff vs {base}")
+    for r in result.summary.itertuples(index=False):
+        table.add_row(r.object, f"{r.base_rows:,}", f"{r.head_rows:,}", str(r.added), str(r.removed),
+                      str(r.changed))  # fmt: skip
+    console.print(table)
+    console.print(
+        f"quarantine: {len(result.quarantine)} rows changed; "
+        f"flagged values: {len(result.flagged)} rows changed"
+    )
+    console.print(f"[green]map diff done[/] in {result.seconds:.0f}s: {result.html}")
+
+
 # -- loader verbs (issue 10): load, reconcile, rollback --------------------------------------------
 from loaders.cli import register as _register_loader_verbs  # noqa: E402
 
