@@ -131,25 +131,30 @@ class SourceValues:
 
 
 def _render(field: str, sources, rows, number: str) -> str | None:
-    parts: list[str] = []
-    tables = {t for t, _ in sources}
-    for table in sorted(tables):
+    """One record's source text: the value when every source column agrees, else ``table.column=value``s."""
+    labelled: list[list[tuple[str, str]]] = []  # per source row: (table.column, value)
+    for table in sorted({t for t, _ in sources}):
         cols, found = rows.get(table, ([], {}))
         mine = [c for t, c in sources if t == table]
         records = found.get(number, [])
         if {"name", "value"} <= set(mine) and "name" in cols:
             ni, vi = cols.index("name"), cols.index("value")
-            values = [r[vi] for r in records if custom_field_name(r[ni] or "") == field.lower()]
-            parts += [v for v in values if v is not None]
+            labelled += [
+                [(f"{table}.value", r[vi])]
+                for r in records
+                if r[vi] is not None and custom_field_name(r[ni] or "") == field.lower()
+            ]
             continue
         idx = [cols.index(c) for c in mine if c in cols]
         for record in records:
-            picked = [(cols[i], record[i]) for i in idx if record[i] is not None]
-            if len(sources) == 1 and picked:
-                parts.append(picked[0][1])
-            elif picked:
-                parts.append("; ".join(f"{table}.{c}={v}" for c, v in picked))
-    if not parts:
+            picked = [(f"{table}.{cols[i]}", record[i]) for i in idx if record[i] is not None]
+            if picked:
+                labelled.append(picked)
+    values = {v for row in labelled for _, v in row}
+    if not values:
         return None
-    text = " | ".join(dict.fromkeys(parts))
+    if len(values) == 1:
+        text = values.pop()
+    else:
+        text = " | ".join(dict.fromkeys("; ".join(f"{c}={v}" for c, v in row) for row in labelled))
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
