@@ -88,6 +88,7 @@ def run_demo(settings: Settings, console: Console) -> None:
     console.print(", ".join(f"{name} {count:,}" for name, count in scan.counts.items()))
     console.print(f"pre-scan report: {scan.html}")
     run_load_stage(settings, console)
+    run_sample_stage(settings, console)
     console.print("[green]demo complete[/] for the stages built so far (review reports: next)")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
 
@@ -114,3 +115,17 @@ def run_load_stage(settings: Settings, console: Console) -> None:
         problems = [f"{o.name}: {p}" for o in rec.objects for p in o.problems()]
         raise DemoError(f"reconciliation does not add up: {problems[:5]}")
     console.print(f"reconciled: {rec.report_path}")
+
+
+DEMO_SAMPLE_JOBS = 60  # the demo's sample: every stratum of the tiny tier, in about a minute
+
+
+def run_sample_stage(settings: Settings, console: Console) -> None:
+    """11. sample (issue 12): stratified jobs → build → load → read back → field-level diff → report."""
+    from workbench.sample import run_sample
+
+    console.rule("11. sample (stratified jobs → their own DuckDB → load → SOQL read-back → field-level diff)")
+    result = run_sample(settings, size=DEMO_SAMPLE_JOBS)
+    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(result.counts.items()))
+    console.print(f"sample run {result.run_id}: {result.jobs} jobs; {counts}; {result.blocking:,} blocking")
+    console.print(f"sample diff report: {result.html}")
