@@ -320,13 +320,13 @@ def diff_sample(
     return frame
 
 
-def write_findings(duckdb_path: Path, findings: pd.DataFrame) -> None:
+def write_findings(duckdb_path: Path, run_id: str, findings: pd.DataFrame) -> None:
     """Replace this run's rows of ``ledger.sample_findings`` in the MAIN DuckDB (approval reads them)."""
     with duckdb.connect(str(duckdb_path)) as con:
         con.execute(FINDINGS_DDL)
-        run_ids = sorted(set(findings["run_id"]))
-        for run_id in run_ids:
-            con.execute("delete from ledger.sample_findings where run_id = ?", [run_id])
+        con.execute("delete from ledger.sample_findings where run_id = ?", [run_id])
+        if findings.empty:
+            return
         frame = findings[FINDING_COLUMNS]  # noqa: F841 - read by DuckDB below
         con.execute(f"insert into ledger.sample_findings select {', '.join(FINDING_COLUMNS)} from frame")
 

@@ -235,9 +235,9 @@ def diff_sample_run(run: SampleRun, readback: dict, org=None) -> pd.DataFrame:
 
 def record_sample(run: SampleRun) -> dict[str, Path]:
     """The ``ledger.runs`` row (kind sample) and the findings in the MAIN DuckDB; the CSVs."""
-    from loaders.sample_diff import write_csvs, write_findings
+    from loaders.sample_diff import FINDING_COLUMNS, write_csvs, write_findings
 
-    findings = run.findings if run.findings is not None else pd.DataFrame()
+    findings = run.findings if run.findings is not None else pd.DataFrame(columns=FINDING_COLUMNS)
     status = "completed" if run.load is not None and run.load.status == "completed" else "stopped"
     blocking = int(findings["blocking"].sum()) if not findings.empty else 0
     message = (
@@ -251,12 +251,12 @@ def record_sample(run: SampleRun) -> dict[str, Path]:
         started = _load_started(run) or datetime.now(UTC).replace(tzinfo=None)
         con.execute("delete from ledger.runs where run_id = ?", [run.run_id])
         con.execute(
-            "insert into ledger.runs values (?, 'sample', ?, ?, null, ?, ?, ?, ?)",
+            "insert into ledger.runs (run_id, kind, target, mapping_hash, started_at, finished_at, status, "
+            "message) values (?, 'sample', ?, ?, ?, ?, ?, ?)",
             [run.run_id, run.sample.target, run.mapping_hash, started, datetime.now(UTC).replace(tzinfo=None),
              status, message],
         )  # fmt: skip
-    if not findings.empty:
-        write_findings(run.settings.duckdb_path, findings)
+    write_findings(run.settings.duckdb_path, str(run.run_id), findings)
     paths = write_csvs(run.report_dir / "sample_diff", findings)
     selection = run.report_dir / "sample_diff" / "selection.json"
     selection.write_bytes((run.sample_dir / "selection.json").read_bytes())
