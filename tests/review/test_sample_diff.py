@@ -63,6 +63,7 @@ def _deploy_without_value(admin: Admin, obj: str, field: str, value: str) -> Non
     assert result.get("success"), result
 
 
+@pytest.mark.slow
 def test_planted_findings_appear_with_all_three_values(built: Settings, tmp_path: Path) -> None:  # noqa: F811
     settings = _settings(built, tmp_path)
     admin = Admin.of(settings.sandbox_dir)
