@@ -26,6 +26,7 @@ Blocking findings stop ``dp2sf map approve`` (issue 12a) unless accepted with a 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,19 +238,30 @@ def _outcomes(con: duckdb.DuckDBPyConnection, run_id: str, obj: str) -> dict[str
     return {k: (a, c, m) for k, a, c, m in rows}
 
 
+def _names(spec: FieldSpec) -> set[str]:
+    """The names Salesforce may give a field in an error: the field, or a lookup's field for its column."""
+    names = {spec.field, spec.soql}
+    if spec.kind == "lookup":
+        rel = spec.soql.split(".")[0]
+        names |= {rel, rel[:-3] + "__c" if rel.endswith("__r") else rel + "Id"}
+    return names
+
+
 def _error_field(message: str | None, specs: list[FieldSpec]) -> FieldSpec | None:
-    """The field a Salesforce error names (``Name: data value too large…``), when it is one of ours."""
-    text = message or ""
-    head = text.split(":", 1)[0].strip()
-    for spec in specs:
-        if head and head in (spec.field, spec.soql, spec.soql.split(".")[0]):
-            return spec
-    for spec in (
-        specs
-    ):  # "Foreign key external ID: customer:9 not found for field Dispatch_Pro_Id__c in entity Account"
-        parent = spec.column.split(".")[0].replace("__r", "__c")
-        if spec.kind == "lookup" and parent and parent in text:
-            return spec
+    """The field a Salesforce error names, when it is one of ours: the error's field list after the last
+    colon (``…:AccountId``), or the message's first word (``Subject: data value too large…``); for a missing
+    parent (``Foreign key external ID: … in entity Account``), the lookup to that object."""
+    text = (message or "").strip()
+    for name in (text.rsplit(":", 1)[-1].strip(" -"), text.split(":", 1)[0].strip()):
+        for spec in specs:
+            if name and name in _names(spec):
+                return spec
+    entity = re.search(r"in entity (\w+)", text)
+    lookups = [s for s in specs if s.kind == "lookup"]
+    if entity:
+        for spec in lookups:
+            if spec.soql.split(".")[0] in (entity.group(1), entity.group(1).replace("__c", "__r")):
+                return spec
     return None
 
 
