@@ -306,6 +306,7 @@ def run_sample(
     invoices: str = "custom",
     report: bool = True,
     refresh_gates: bool = False,
+    mask_pii: bool = False,
 ) -> SampleResult:
     """Select, build, load, read back, diff, record and report a sample run."""
     run = select_sample(settings, size, seed, target, invoices)
@@ -317,7 +318,7 @@ def run_sample(
     html = None
     if report:
         started = time.perf_counter()
-        html = render_report(run)
+        html = render_report(run, mask_pii=mask_pii)
         run.seconds["report"] = time.perf_counter() - started
     counts = findings["finding"].value_counts().to_dict() if not findings.empty else {}
     return SampleResult(
