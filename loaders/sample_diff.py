@@ -368,6 +368,7 @@ def _rates(findings: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     table.insert(0, "compared", table.sum(axis=1))
     table["blocking"] = findings.groupby(by)["blocking"].sum().reindex(table.index).fillna(0).astype(int)
     table["equal_rate"] = (table["equal"] / table["compared"]).round(4)
+    table.columns.name = None
     return table.reset_index().sort_values(["equal_rate", *by]).reset_index(drop=True)
 
 
