@@ -403,5 +403,38 @@ from loaders.cli import register as _register_loader_verbs  # noqa: E402
 _register_loader_verbs(app)
 
 
+# -- the sample migration (issue 12, item 4) --------------------------------------------------------
+@app.command()
+def sample(
+    size: Annotated[int, typer.Option(help="Jobs to sample (more when the strata need more).")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the selection (the same seed, the same jobs).")] = 42,
+    target: Annotated[
+        str | None, typer.Option(help="sandbox (the embedded org) or salesforce (a real sandbox: SF_* env).")
+    ] = None,
+    invoices: InvoicesOption = "custom",
+    mask_pii: Annotated[
+        bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and CSVs.")
+    ] = False,
+) -> None:
+    """Stratified sample → build → load → read back → field-level diff (reports/<run>/sample_diff.html)."""
+    from workbench.sample import SampleError, run_sample
+
+    if target not in (None, "sandbox", "salesforce"):
+        _fail(f"unknown target {target!r}: choose sandbox or salesforce")
+    try:
+        result = run_sample(
+            get_settings(), size=size, seed=seed, target=target, invoices=invoices, mask_pii=mask_pii
+        )
+    except SampleError as exc:
+        _fail(str(exc))
+    table = Table("finding", "fields", title=f"sample run {result.run_id}: {result.jobs} jobs")
+    for finding, count in sorted(result.counts.items()):
+        table.add_row(finding, f"{count:,}")
+    console.print(table)
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in result.seconds.items())
+    console.print(f"{result.blocking:,} blocking findings ({timing}); CSVs: {result.csv_dir}")
+    console.print(f"[green]sample done[/]: {result.html}")
+
+
 def main() -> None:  # pragma: no cover - console entry
     sys.exit(app())

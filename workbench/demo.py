@@ -87,27 +87,28 @@ def run_demo(settings: Settings, console: Console) -> None:
     scan = run_prescan(settings)
     console.print(", ".join(f"{name} {count:,}" for name, count in scan.counts.items()))
     console.print(f"pre-scan report: {scan.html}")
+    sample_run = run_sample_stage(settings, console)
     run_load_stage(settings, console)
     from workbench.reports_render import demo_reports  # issue 12: reports/<run>/index.html
 
-    console.rule("11. reports (reconciliation HTML, reports/<run>/index.html) and the rebuild reference")
-    demo_reports(settings, console, related=[scan.run_id, gates.run_id])
+    console.rule("12. reports (reconciliation HTML, reports/<run>/index.html) and the rebuild reference")
+    demo_reports(settings, console, related=[scan.run_id, gates.run_id, sample_run])
     console.print("[green]demo complete[/] for the stages built so far (review reports: next)")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
 
 
 def run_load_stage(settings: Settings, console: Console) -> None:
-    """9. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 10. reconcile."""
+    """10. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 10. reconcile."""
     from loaders.cli import print_load
     from loaders.load import run_load
     from loaders.reconcile import run_reconcile
 
-    console.rule("9. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
+    console.rule("10. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
     result = run_load(settings)
     print_load(result)
     if result.status != "completed":
         raise DemoError(f"load {result.run_id} {result.status}: {result.message}")
-    console.rule("10. reconcile (source = loaded + quarantined + gates + skipped + failed; the org agrees)")
+    console.rule("11. reconcile (source = loaded + quarantined + gates + skipped + failed; the org agrees)")
     rec = run_reconcile(settings, run_id=result.run_id)
     for obj in rec.objects:
         console.print(
@@ -118,3 +119,30 @@ def run_load_stage(settings: Settings, console: Console) -> None:
         problems = [f"{o.name}: {p}" for o in rec.objects for p in o.problems()]
         raise DemoError(f"reconciliation does not add up: {problems[:5]}")
     console.print(f"reconciled: {rec.report_path}")
+
+
+DEMO_SAMPLE_JOBS = 60  # the demo's sample: every stratum of the tiny tier, in about a minute
+
+
+def run_sample_stage(settings: Settings, console: Console) -> str:
+    """9. sample, the checkpoint before the full run: stratified jobs → their own DuckDB → load → SOQL
+    read-back → field-level diff → report; then the sign-off and a hard rollback of the sample's records, so
+    the full load starts from the org as it was. Returns the sample's run id."""
+    from loaders.rollback import run_rollback
+    from workbench.approval import ApprovalError, run_approve
+    from workbench.sample import run_sample, sample_settings
+
+    console.rule("9. sample (stratified jobs → their own DuckDB → load → SOQL read-back → field-level diff)")
+    result = run_sample(settings, size=DEMO_SAMPLE_JOBS)
+    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(result.counts.items()))
+    console.print(f"sample run {result.run_id}: {result.jobs} jobs; {counts}; {result.blocking:,} blocking")
+    console.print(f"sample diff report: {result.html}")
+    try:
+        approval = run_approve(settings, by="dp2sf demo")
+        console.print(f"mapping {approval.mapping_hash[:12]} approved (sample {approval.sample_run_id})")
+    except ApprovalError as exc:  # the sandbox org only warns; a real org would refuse the load
+        console.print(f"[yellow]not approved[/]: {exc}")
+    undo = run_rollback(sample_settings(settings, result.sample_dir), result.run_id, hard=True)
+    done = sum(n for per in undo.counts.values() for n in per.values())
+    console.print(f"sample rolled back ({undo.status}, {done:,} records, recycle bin emptied): {undo.run_id}")
+    return result.run_id

@@ -1,0 +1,392 @@
+"""The sample's field-level diff: every mapped field of every sampled record, read back from the org by SOQL.
+
+For each object of the load plan and each record of its mart (keyed on ``Dispatch_Pro_Id__c``), every field
+the loader sends is read back and compared with the value the mapping intended (the mart) and the source
+value (``loaders.sample_source``, through ``build/lineage.csv``). Each field gets one finding:
+
+- ``equal``: the org holds the intended value (numbers, dates, checkboxes normalised as reconcile does).
+  Not blocking.
+- ``mismatch``: both set and different, and none of the cases below. Blocking.
+- ``truncated``: the org holds a prefix of the intended text, or refused it with ``STRING_TOO_LONG``.
+  Blocking.
+- ``picklist_gap``: the intended value is not an active value of the org's picklist (its describe), or the
+  org refused it (``INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST``). Blocking.
+- ``unresolved_lookup``: a lookup the mart sets is empty (or refused) in the org. Blocking, except owners
+  and users matched by email (``OwnerId``, ``User__c``): the loader's documented fallback applied and each
+  decision is in ``ledger.resolutions``.
+- ``changed_by_org``: the mapping leaves the field empty and the org filled it (a default, automation).
+  Not blocking.
+- ``missing_record``: the record is not in the org (one finding per record, on ``Dispatch_Pro_Id__c``).
+  Blocking when the load failed it or it vanished; not blocking when it was held back with a reason
+  (quarantine, gates), which the quarantine and gates reports list.
+
+Blocking findings stop ``dp2sf map approve`` (issue 12a) unless accepted with a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from loaders.api import OrgClient
+from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
+from loaders.reconcile import _norm, _org_value
+from loaders.sample_source import SourceValues
+
+FINDINGS = (
+    "equal",
+    "mismatch",
+    "truncated",
+    "picklist_gap",
+    "unresolved_lookup",
+    "changed_by_org",
+    "missing_record",
+)
+FINDING_COLUMNS = [
+    "run_id",
+    "object",
+    "field",
+    "external_id",
+    "finding",
+    "source_value",
+    "intended_value",
+    "org_value",
+    "blocking",
+]
+FINDINGS_DDL = """
+create schema if not exists ledger;
+create table if not exists ledger.sample_findings (
+    run_id varchar not null,
+    object varchar not null,
+    field varchar not null,
+    external_id varchar not null,
+    finding varchar not null,       -- equal | mismatch | truncated | picklist_gap | unresolved_lookup |
+                                    -- changed_by_org | missing_record
+    source_value varchar,
+    intended_value varchar,
+    org_value varchar,
+    blocking boolean not null
+);
+"""
+# helper columns the loader turns into Salesforce fields (loaders/resolve.py send_shape)
+RESOLVED = {
+    "_owner_email": "OwnerId",
+    "_user_email": "User__c",
+    "_what_case_key": "WhatId",
+    "_first_publish_case_key": "FirstPublishLocationId",
+}
+BY_EMAIL = {"OwnerId", "User__c"}  # resolved by email with a documented fallback: not blocking
+SOQL_KEYS_PER_QUERY = 150
+ERROR_FINDINGS = {
+    "STRING_TOO_LONG": "truncated",
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": "picklist_gap",
+    "INVALID_FIELD": "unresolved_lookup",  # Foreign key external ID: … not found
+    "INVALID_CROSS_REFERENCE_KEY": "unresolved_lookup",
+    "PARENT_NOT_LOADED": "unresolved_lookup",
+}
+
+
+class SampleDiffError(RuntimeError):
+    """The read-back or the diff could not run."""
+
+
+@dataclass
+class FieldSpec:
+    """One field compared: the Salesforce field read back, the mart column holding the intended value."""
+
+    field: str  # the name reported (the mart column, or the resolved Salesforce field)
+    soql: str  # what SOQL selects
+    column: str  # the mart column
+    kind: str  # value | lookup | resolved
+
+
+@dataclass
+class ObjectReadBack:
+    """The org's records of one object by external id, and the describe of its fields."""
+
+    name: str
+    specs: list[FieldSpec]
+    records: dict[str, dict] = field(default_factory=dict)
+    describe: dict[str, dict] = field(default_factory=dict)
+
+
+def field_specs(columns: list[str]) -> list[FieldSpec]:
+    """What the loader sends for a mart's columns, as fields to read back (mirrors ``send_shape``)."""
+    specs = []
+    for col in columns:
+        if col == EXTERNAL_ID:
+            continue
+        if col in RESOLVED:
+            sf = RESOLVED[col]
+            specs.append(FieldSpec(sf, sf, col, "resolved"))
+        elif not col.startswith("_"):
+            specs.append(FieldSpec(col, col, col, "lookup" if col.endswith("." + EXTERNAL_ID) else "value"))
+    return specs
+
+
+def _chunks(items: list[str], n: int):
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _soql_list(keys: list[str]) -> str:
+    return ", ".join("'" + k.replace("\\", "\\\\").replace("'", "\\'") + "'" for k in keys)
+
+
+def read_back(org: OrgClient, con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> dict[str, ObjectReadBack]:
+    """Every mapped field of every mart record, from the org by SOQL on ``Dispatch_Pro_Id__c``."""
+    out: dict[str, ObjectReadBack] = {}
+    for obj in plan.objects:
+        specs = field_specs(obj.columns)
+        rb = out[obj.name] = ObjectReadBack(obj.name, specs)
+        describe = org.call(getattr(org.sf, obj.name).describe)
+        rb.describe = {f["name"]: f for f in describe.get("fields", [])}
+        keys = [
+            r[0] for r in con.execute(f'select "{EXTERNAL_ID}" from {MART_SCHEMA}."{obj.name}"').fetchall()
+        ]
+        soql_fields = ", ".join(dict.fromkeys(["Id", EXTERNAL_ID, *[s.soql for s in specs]]))
+        extra = " AND IsLatest = true" if obj.name == "ContentVersion" else ""
+        for chunk in _chunks(sorted(k for k in keys if k), SOQL_KEYS_PER_QUERY):
+            soql = f"SELECT {soql_fields} FROM {obj.name} WHERE {EXTERNAL_ID} IN ({_soql_list(chunk)}){extra}"
+            for rec in org.query_iter(soql):
+                rb.records[rec[EXTERNAL_ID]] = rec
+    return out
+
+
+def _id_maps(org: OrgClient, readback: dict[str, ObjectReadBack]) -> tuple[dict[str, str], dict[str, str]]:
+    """User Id → email, and Case Id (15 and 18 characters) → external id, for resolved fields."""
+    users = {
+        r["Id"][:15]: (r.get("Email") or "").strip().lower()
+        for r in org.query_iter("SELECT Id, Email FROM User")
+    }
+    cases = {
+        rec["Id"][:15]: key for key, rec in readback.get("Case", ObjectReadBack("Case", [])).records.items()
+    }
+    return users, cases
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    return str(value)
+
+
+def _picklist(describe_field: dict | None) -> set[str] | None:
+    if not describe_field or describe_field.get("type") not in ("picklist", "multipicklist"):
+        return None
+    return {
+        str(v.get("value")).lower()
+        for v in describe_field.get("picklistValues") or []
+        if v.get("active", True)
+    }
+
+
+def classify(
+    spec: FieldSpec, intended, org_value, describe_field: dict | None, fallback_email: str | None = None
+) -> str:
+    """The finding for one field of one record present in the org."""
+    a, b = _norm(intended), _norm(org_value)
+    if describe_field and describe_field.get("type") == "boolean":
+        a, b = a or "false", b or "false"  # a checkbox is never null in Salesforce
+    if spec.kind in ("lookup", "resolved"):
+        if a is None:
+            return "equal" if b is None else "changed_by_org"
+        if spec.field == "OwnerId" and b == fallback_email and a != fallback_email:
+            return "unresolved_lookup"
+        if b is None:
+            return "unresolved_lookup"
+        return "equal" if a.lower() == b.lower() or a == b else "mismatch"
+    picklist = _picklist(describe_field)
+    if picklist is not None and a is not None:
+        values = a.split(";") if describe_field.get("type") == "multipicklist" else [a]
+        if any(v.lower() not in picklist for v in values):
+            return "picklist_gap"
+    if a == b:
+        return "equal"
+    if a is None:
+        return "changed_by_org"
+    if b is not None and isinstance(intended, str) and len(b) < len(a) and a.startswith(b.rstrip()):
+        return "truncated"
+    return "mismatch"
+
+
+def is_blocking(finding: str, field_name: str, outcome: str | None = None) -> bool:
+    """Which findings stop an approval (see the module docstring)."""
+    if finding in ("equal", "changed_by_org"):
+        return False
+    if finding == "unresolved_lookup" and field_name in BY_EMAIL:
+        return False
+    if finding == "missing_record":
+        return outcome not in ("QUARANTINED", "HELD_BY_GATES")
+    return True
+
+
+def _outcomes(con: duckdb.DuckDBPyConnection, run_id: str, obj: str) -> dict[str, tuple[str, str, str]]:
+    """(action, error code, message) of each record of the load run (pass 1)."""
+    rows = con.execute(
+        "select source_key, action, error_code, error_message from ledger.operations "
+        "where run_id = ? and object_name = ? and pass = 1",
+        [run_id, obj],
+    ).fetchall()
+    return {k: (a, c, m) for k, a, c, m in rows}
+
+
+def _names(spec: FieldSpec) -> set[str]:
+    """The names Salesforce may give a field in an error: the field, or a lookup's field for its column."""
+    names = {spec.field, spec.soql}
+    if spec.kind == "lookup":
+        rel = spec.soql.split(".")[0]
+        names |= {rel, rel[:-3] + "__c" if rel.endswith("__r") else rel + "Id"}
+    return names
+
+
+def _error_field(message: str | None, specs: list[FieldSpec]) -> FieldSpec | None:
+    """The field a Salesforce error names, when it is one of ours: the error's field list after the last
+    colon (``…:AccountId``), or the message's first word (``Subject: data value too large…``); for a missing
+    parent (``Foreign key external ID: … in entity Account``), the lookup to that object."""
+    text = (message or "").strip()
+    for name in (text.rsplit(":", 1)[-1].strip(" -"), text.split(":", 1)[0].strip()):
+        for spec in specs:
+            if name and name in _names(spec):
+                return spec
+    entity = re.search(r"in entity (\w+)", text)
+    lookups = [s for s in specs if s.kind == "lookup"]
+    if entity:
+        for spec in lookups:
+            if spec.soql.split(".")[0] in (entity.group(1), entity.group(1).replace("__c", "__r")):
+                return spec
+    return None
+
+
+def diff_sample(
+    settings,
+    con: duckdb.DuckDBPyConnection,
+    org: OrgClient,
+    plan: LoadPlan,
+    run_id: str,
+    readback: dict[str, ObjectReadBack],
+    sources: SourceValues,
+) -> pd.DataFrame:
+    """Every field of every sampled record classified, with source, intended and org values."""
+    fallback = (getattr(settings, "load_fallback_owner_email", "") or "").strip().lower() or None
+    users, cases = _id_maps(org, readback)
+    rows: list[tuple] = []
+    for obj in plan.objects:
+        rb = readback[obj.name]
+        cur = con.execute(f'select * from {MART_SCHEMA}."{obj.name}"')
+        names = [d[0] for d in cur.description]
+        marts = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        keys = [m[EXTERNAL_ID] for m in marts if m.get(EXTERNAL_ID)]
+        source = sources.values(obj.name, [s.column for s in rb.specs] + [EXTERNAL_ID], keys)
+        outcomes = _outcomes(con, run_id, obj.name)
+        for mart in marts:
+            key = mart.get(EXTERNAL_ID)
+            if not key:
+                continue
+            rec = rb.records.get(key)
+            if rec is None:
+                action, code, message = outcomes.get(key, (None, None, None))
+                org_text = (
+                    f"{action}: {code}: {message}" if action else "not in the org and not in the load run"
+                )
+                rows.append(
+                    (obj.name, EXTERNAL_ID, key, "missing_record", source.get((key, EXTERNAL_ID)), key,
+                     org_text, is_blocking("missing_record", EXTERNAL_ID, code))
+                )  # fmt: skip
+                spec = _error_field(message, rb.specs) if action == "failed" else None
+                if spec and code in ERROR_FINDINGS:
+                    finding = ERROR_FINDINGS[code]
+                    rows.append(
+                        (obj.name, spec.field, key, finding, source.get((key, spec.column)),
+                         _text(mart.get(spec.column)), f"{code}: {message}",
+                         is_blocking(finding, spec.field))
+                    )  # fmt: skip
+                continue
+            for spec in rb.specs:
+                intended = mart.get(spec.column)
+                org_value = _org_value(rec, spec.soql)
+                if spec.field == "OwnerId":
+                    if mart.get("_owner_fallback") or not intended:
+                        intended = fallback
+                    org_value = users.get(str(org_value or "")[:15], org_value)
+                elif spec.field == "User__c":
+                    org_value = users.get(str(org_value or "")[:15], org_value)
+                elif spec.field in ("WhatId", "FirstPublishLocationId"):
+                    org_value = cases.get(str(org_value or "")[:15], org_value)
+                if spec.field in ("OwnerId", "User__c") and intended:
+                    intended = str(intended).strip().lower()
+                finding = classify(spec, intended, org_value, rb.describe.get(spec.soql), fallback)
+                rows.append(
+                    (obj.name, spec.field, key, finding, source.get((key, spec.column)), _text(intended),
+                     _text(org_value), is_blocking(finding, spec.field))
+                )  # fmt: skip
+    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])
+    frame.insert(0, "run_id", run_id)
+    return frame
+
+
+def write_findings(duckdb_path: Path, run_id: str, findings: pd.DataFrame) -> None:
+    """Replace this run's rows of ``ledger.sample_findings`` in the MAIN DuckDB (approval reads them)."""
+    with duckdb.connect(str(duckdb_path)) as con:
+        con.execute(FINDINGS_DDL)
+        con.execute("delete from ledger.sample_findings where run_id = ?", [run_id])
+        if findings.empty:
+            return
+        frame = findings[FINDING_COLUMNS]  # noqa: F841 - read by DuckDB below
+        con.execute(f"insert into ledger.sample_findings select {', '.join(FINDING_COLUMNS)} from frame")
+
+
+def write_csvs(out_dir: Path, findings: pd.DataFrame) -> dict[str, Path]:
+    """``findings.csv`` (everything but equal fields), ``fields.csv`` (rates per object and field),
+    ``objects.csv`` (rates per object) under ``reports/<run>/sample_diff/``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "findings": out_dir / "findings.csv",
+        "fields": out_dir / "fields.csv",
+        "objects": out_dir / "objects.csv",
+    }
+    findings[findings["finding"] != "equal"].to_csv(paths["findings"], index=False, quoting=csv.QUOTE_MINIMAL)
+    field_rates(findings).to_csv(paths["fields"], index=False)
+    object_rates(findings).to_csv(paths["objects"], index=False)
+    return paths
+
+
+def _rates(findings: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    if findings.empty:
+        return pd.DataFrame(columns=[*by, "compared", *FINDINGS, "blocking", "equal_rate"])
+    table = findings.pivot_table(
+        index=by, columns="finding", values="external_id", aggfunc="count", fill_value=0
+    )
+    table = table.reindex(columns=list(FINDINGS), fill_value=0)
+    table.insert(0, "compared", table.sum(axis=1))
+    table["blocking"] = findings.groupby(by)["blocking"].sum().reindex(table.index).fillna(0).astype(int)
+    table["equal_rate"] = (table["equal"] / table["compared"]).round(4)
+    table.columns.name = None
+    return table.reset_index().sort_values(["equal_rate", *by]).reset_index(drop=True)
+
+
+def field_rates(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per object and field: fields compared, each finding's count, blocking, share equal (worst first)."""
+    return _rates(findings, ["object", "field"])
+
+
+def object_rates(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per object: the same, over every field of every record."""
+    return _rates(findings, ["object"])
+
+
+def read_findings(duckdb_path: Path, run_id: str) -> pd.DataFrame:
+    """A sample run's findings from the main DuckDB (read-only)."""
+    with duckdb.connect(str(duckdb_path), read_only=True) as con:
+        return con.execute(
+            f"select {', '.join(FINDING_COLUMNS)} from ledger.sample_findings where run_id = ? "
+            "order by object, field, external_id",
+            [run_id],
+        ).df()
