@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -109,6 +110,19 @@ class Ledger:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         con.execute(DDL)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction: a kill -9 inside it leaves none of its writes (DuckDB drops an uncommitted
+        transaction on restart), so a chunk's pending rows and its checkpoint, or its results and its
+        ``done`` mark, are never half written."""
+        self.con.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
 
     # -- runs -----------------------------------------------------------------------------------
     def start_run(self, kind: str, target: str, mapping_hash: str | None, parent: str | None = None) -> str:
@@ -295,6 +309,24 @@ class Ledger:
         ).fetchall()
         return {r[0] for r in rows}
 
+    def drop_orphan_pending(self, run_id: str) -> int:
+        """Pending rows of chunks with no open checkpoint (left by a kill of an older version of the loader
+        between writing them and the checkpoint): a reused chunk number would otherwise settle them twice."""
+        before = self.con.execute(
+            f"select count(*) from {SCHEMA}.pending where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+        self.con.execute(
+            f"""delete from {SCHEMA}.pending as p where p.run_id = ? and not exists (
+                select 1 from {SCHEMA}.checkpoints as c where c.run_id = p.run_id
+                and c.object_name = p.object_name and c.pass = p.pass and c.chunk_no = p.chunk_no
+                and c.state = 'sending')""",
+            [run_id],
+        )
+        after = self.con.execute(
+            f"select count(*) from {SCHEMA}.pending where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+        return before - after
+
     def drop_pending(self, run_id: str, obj: str, pass_no: int, chunk: int) -> None:
         self.con.execute(
             f"delete from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? "
@@ -344,6 +376,8 @@ class Ledger:
                 inner join (select distinct on (source_key) * from _results_in) as r
                     on p.source_key = r.source_key
                 where p.run_id = ? and p.object_name = ? and p.pass = ? and p.chunk_no = ?
+                    and p.source_key not in ({self.done_keys_table(run_id, obj, pass_no)})
+                qualify row_number() over (partition by p.source_key) = 1
                 """,
                 [job_id, now(), run_id, obj, pass_no, chunk],
             )

@@ -11,7 +11,9 @@ unprocessed rows are retried in smaller jobs a bounded number of times; data err
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -29,6 +31,15 @@ from loaders.resolve import OrgContext, ResolveError, read_org_context, resoluti
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
+# fault injection for the resume tests: "<point>:<object>:<chunk>" makes the process SIGKILL itself there
+# (points: checkpointed, created, uploaded, closed, settling); unset in normal runs
+KILL_AT_ENV = "DP2SF_LOAD_KILL_AT"
+
+
+def kill_point(point: str, obj: str, chunk: int) -> None:
+    """``kill -9`` of this process at a chosen point of a chunk's life (``DP2SF_LOAD_KILL_AT`` names it)."""
+    if os.environ.get(KILL_AT_ENV) == f"{point}:{obj}:{chunk}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class LoadError(RuntimeError):
@@ -105,7 +116,12 @@ class Loader:
 
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> None:
-        """Settle jobs a killed run left open: read the results of jobs the org ran, abandon the rest."""
+        """Settle jobs a killed run left open: read the results of jobs the org ran, abandon the rest.
+
+        A job whose id is checkpointed is looked up, never re-sent: closed (queued, running or done) its
+        results are taken; still Open (killed before or during the upload, or before the close) it is aborted,
+        so it processes nothing, and its rows go out again in a fresh job."""
+        self.ledger.drop_orphan_pending(self.run_id)
         for obj, pass_no, chunk, job_id in self.ledger.open_checkpoints(self.run_id):
             bulk = BulkIngest(self.org, obj, self.work_dir)
             keys = self.ledger.pending_keys(self.run_id, obj, pass_no, chunk)
@@ -117,8 +133,9 @@ class Loader:
                     outcome = bulk.finish(job_id, len(keys), EXTERNAL_ID)
                     self._settle(obj, pass_no, chunk, outcome, final=False, expected=keys)
                     continue
-            self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
-            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "abandoned", len(keys))
+            with self.ledger.atomic():
+                self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+                self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "abandoned", len(keys))
 
     # -- per object ---------------------------------------------------------------------------
     def record_skips(self, obj: str) -> None:
@@ -293,12 +310,18 @@ class Loader:
                 if not count:
                     spool.unlink(missing_ok=True)
                     break
-                self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
-                self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
+                # the chunk's rows and its checkpoint in one transaction: a kill between the two once left
+                # pending rows with no checkpoint, the resumed run reused the chunk number and settled
+                # every key of it twice ('created' recorded twice: Case created 300 instead of 200)
+                with self.ledger.atomic():
+                    self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
+                    self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
+                kill_point("checkpointed", obj, chunk)
                 job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
                 spool.unlink(missing_ok=True)
                 self.jobs += 1
                 self.sent[obj] = self.sent.get(obj, 0) + count
+                kill_point("closed", obj, chunk)
                 outcome = bulk.finish(job_id, count, EXTERNAL_ID)
                 self._settle(obj, pass_no, chunk, outcome, final=final, expected={e[0] for e in extras})
             left = self.con.execute(
@@ -314,6 +337,7 @@ class Loader:
         for attempt in range(self.org.attempts):
             job_id = bulk.create("upsert", EXTERNAL_ID)
             self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "sending", count)
+            kill_point("created", obj, chunk)
             try:
                 bulk.upload(job_id, spool)
             except Exception as exc:
@@ -321,6 +345,7 @@ class Loader:
                     raise
                 time.sleep(min(8.0, 0.2 * 2**attempt))
                 continue
+            kill_point("uploaded", obj, chunk)
             bulk.close(job_id)
             return job_id
         raise AssertionError("unreachable")
@@ -345,9 +370,11 @@ class Loader:
             settled += [(k, None, None, "JOB_FAILED", msg) for k in sorted(missing)]
         elif missing and outcome.state == "Failed" and not _is_transient_job_error(outcome.error_message):
             settled += [(k, None, None, "JOB_FAILED", outcome.error_message) for k in sorted(missing)]
-        self.ledger.record_results(self.run_id, obj, pass_no, chunk, outcome.job_id, settled)
-        self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
-        self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", len(expected))
+        with self.ledger.atomic():  # results, pending rows and the done mark together
+            self.ledger.record_results(self.run_id, obj, pass_no, chunk, outcome.job_id, settled)
+            kill_point("settling", obj, chunk)
+            self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", len(expected))
 
     def second_pass(self, plan: ObjectPlan) -> None:
         """Self-lookups and cycle breakers: an upsert of the key and the deferred columns once all exist."""

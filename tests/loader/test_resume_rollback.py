@@ -11,9 +11,9 @@ import time
 import duckdb
 import pytest
 
-from loaders.load import run_load
+from loaders.load import KILL_AT_ENV, run_load
 from loaders.rollback import run_rollback
-from tests.loader.helpers import fresh_workspace, org_client
+from tests.loader.helpers import Admin, fresh_workspace, org_client
 
 
 def _env(settings) -> dict:
@@ -41,50 +41,69 @@ def _org_by_key(settings) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.slow
-def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(built, admin, tmp_path) -> None:
-    clean = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "clean")
+@pytest.fixture(scope="module")
+def uninterrupted(built, tmp_path_factory) -> dict:
+    """The reference: an uninterrupted run's counts, org state and snapshot (chunks of 100 rows)."""
+    admin = Admin.of(built.sandbox_dir)
+    clean = fresh_workspace(
+        built.model_copy(update={"load_chunk_rows": 100}), tmp_path_factory.mktemp("clean")
+    )
+    # snapshot ids restart at every reset: take one first, so the reference is not the id the killed
+    # run's org takes after its own reset (which would overwrite it and compare a snapshot with itself)
+    admin.snapshot()
     reference = run_load(clean)
     assert reference.status == "completed"
-    snap_clean = admin.snapshot()
-    clean_state = _org_by_key(clean)
+    assert reference.counts["Case"]["created"] > 100  # Case spans several chunks: chunk 2 exists
+    return {"counts": reference.counts, "state": _org_by_key(clean), "snapshot": admin.snapshot()}
 
+
+# where the kill lands in the life of Case's second chunk: after its pending rows and checkpoint, after the
+# job is created (id checkpointed, nothing uploaded), after the upload (job still Open), after the close
+# (the org runs the job; its results are not yet read), and inside the transaction settling its results
+KILL_POINTS = ["checkpointed", "created", "uploaded", "closed", "settling"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(
+    built, admin, uninterrupted, tmp_path, point
+) -> None:
     ws = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "killed")
-    admin.faults(slow_seconds=0.15)
-    proc = subprocess.Popen(
+    proc = subprocess.run(
         [sys.executable, "-m", "workbench", "load"],
-        env=_env(ws),
+        env={**_env(ws), KILL_AT_ENV: f"{point}:Case:2"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        timeout=600,
     )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # kill once Cases are arriving (well inside the run)
-            if admin.stats()["records"].get("Case", {}).get("live", 0) > 0:
-                break
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
-    admin.faults(clear=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]  # killed at the chosen point
     con = duckdb.connect(str(ws.duckdb_path))
     try:
         status = con.execute("select status from ledger.runs").fetchall()
+        open_jobs = con.execute(
+            "select count(*) from ledger.checkpoints where state = 'sending' and object_name = 'Case'"
+        ).fetchall()[0][0]
     finally:
         con.close()
     assert status == [("running",)]  # killed mid-run: nothing marked it finished
+    assert open_jobs == 1  # chunk 2 of Case is in flight (inside 'settling' nothing of it was committed)
 
     resumed = run_load(ws, resume=True)
     assert resumed.status == "completed"
-    assert resumed.counts == reference.counts  # the same outcome per object and action, nothing twice
-    assert _org_by_key(ws) == clean_state
+    assert resumed.counts == uninterrupted["counts"]  # the same outcome per object and action, nothing twice
+    con = duckdb.connect(str(ws.duckdb_path), read_only=True)
+    try:
+        twice = con.execute(
+            "select count(*) from (select object_name, source_key, pass from ledger.operations "
+            "group by all having count(*) > 1)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert twice == 0  # one ledger row per record and pass
+    assert _org_by_key(ws) == uninterrupted["state"]
     # the admin snapshot compare: the same records with the same ids and values; only the creation time
     # and the closing time the org stamps differ (the two runs ran at different times)
-    diff = admin.diff(snap_clean, admin.snapshot())
+    diff = admin.diff(uninterrupted["snapshot"], admin.snapshot())
     assert not diff["files_changed"]
     for obj, change in diff["objects"].items():
         assert change["added"] == [] and change["removed"] == [], obj
