@@ -162,6 +162,34 @@ class Loader:
                 [obj],
             )
 
+    def record_parent_skips(self, plan: ObjectPlan) -> None:
+        """Children of a parent this run held back (quarantine, gates) or saw fail are skipped with the
+        reason ("parent held back" / "parent failed") instead of being sent to fail in the org. A parent
+        the ledger loaded in an earlier run is in the org, so its children go out; a parent missing for any
+        other reason (never loaded, deleted in the org) is not known here and the child fails with
+        Salesforce's error."""
+        key = f"m.{_q(EXTERNAL_ID)}"
+        for lk in plan.lookups:
+            if lk.parent == plan.name or lk.column not in plan.columns:
+                continue
+            self.ledger.record_select(
+                self.run_id,
+                plan.name,
+                1,
+                f"select {key} as source_key, 'skipped' as action, null as sf_id, null as content_hash, "
+                "case when p.action = 'skipped' then 'PARENT_HELD_BACK' else 'PARENT_FAILED' end "
+                "as error_code, case when p.action = 'skipped' then 'parent held back: ' "
+                "else 'parent failed: ' end || ? || ' ' || p.source_key || ' (' || ? || '; ' || "
+                "coalesce(p.error_code, '') || ': ' || coalesce(p.error_message, '') || ')' as error_message "
+                f"from {MART_SCHEMA}.{_q(plan.name)} as m inner join ledger.operations as p "
+                f"on p.source_key = m.{_q(lk.column)} and p.run_id = ? and p.object_name = ? and p.pass = 1 "
+                "and p.action in ('skipped', 'failed') "
+                f"where m.{_q(lk.column)} not in (select source_key from "
+                f"({self.ledger.last_loaded_sql(lk.parent)})) "
+                f"qualify row_number() over (partition by {key} order by p.source_key) = 1",
+                [lk.parent, lk.field, self.run_id, lk.parent],
+            )
+
     def read_org_state(self, obj: str, header: list[str]) -> None:
         """The org's current values of the sent fields, by external id, into ``ledger.work_org`` (a table:
         the streaming cursor is another connection and cannot see temp tables)."""
@@ -184,6 +212,7 @@ class Loader:
     def load_object(self, plan: ObjectPlan, resend: bool) -> None:
         obj = plan.name
         self.record_skips(obj)
+        self.record_parent_skips(plan)
         shape = send_shape(obj, plan.columns, self.ctx, self.ledger)
         res_sql = resolution_sql(obj, plan.columns, self.ctx)
         if res_sql:
