@@ -15,7 +15,9 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from loaders.api import LimitStop, OrgClient, is_transient
 from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
 from loaders.connection import connect
 from loaders.files import FileUploader, file_select
+from loaders.lanes import DbThread, plan_lanes
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
@@ -59,6 +62,8 @@ class LoadResult:
     plan: LoadPlan | None = None
     sent: dict[str, int] = field(default_factory=dict)
     inactive: dict[str, int] = field(default_factory=dict)  # records that became inactive, per object
+    retried: dict[str, int] = field(default_factory=dict)  # rows sent again after a row lock, per object
+    peak_jobs_in_flight: int = 0  # the most Bulk jobs open at once (objects loading side by side)
 
     def total(self, action: str) -> int:
         return sum(c.get(action, 0) for c in self.counts.values())
@@ -89,6 +94,11 @@ def make_plan(settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPla
             con.close()
 
 
+def work_org(obj: str) -> str:
+    """The table holding the org's current records of an object during a run."""
+    return f"ledger.{_q('work_org_' + obj)}"
+
+
 def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
     """Rows held back by the gates: ``gates.gates_all`` (blocking failures, quarantine_all's columns), when
     ``dp2sf validate`` has run; ``gates.gates_warnings`` is reported only and holds nothing back."""
@@ -110,6 +120,13 @@ class Loader:
         self.ctx: OrgContext | None = None
         self.inactive_policy = getattr(settings, "delta_inactive_policy", "flag")
         self.inactive: dict[str, int] = {}
+        self.db = DbThread(parallel=False)  # DuckDB calls from send(): inline, or on one thread in lanes
+        self.counter_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.stopping_message = ""
+        self.in_flight = 0  # jobs between create and results right now, and the most at once
+        self.peak_in_flight = 0
+        self.retried: dict[str, int] = {}  # rows sent again after a transient row error (row locks)
 
     def close(self) -> None:
         shutil.rmtree(self.work_dir, ignore_errors=True)
@@ -191,17 +208,19 @@ class Loader:
             )
 
     def read_org_state(self, obj: str, header: list[str]) -> None:
-        """The org's current values of the sent fields, by external id, into ``ledger.work_org`` (a table:
-        the streaming cursor is another connection and cannot see temp tables)."""
+        """The org's current values of the sent fields, by external id, into ``ledger.work_org_<object>`` (a
+        table: the streaming cursor is another connection and cannot see temp tables; one per object, as
+        objects of one level are prepared before their lanes send)."""
+        table = work_org(obj)
         fields = ["Id", EXTERNAL_ID] + [h for h in header if h != EXTERNAL_ID]
         soql = f"SELECT {', '.join(fields)} FROM {obj} WHERE {EXTERNAL_ID} != null"
         files = query_to_csv(self.org, soql, self.work_dir / f"org-{obj}")
         cols = ", ".join(f"cast(null as varchar) as {_q(f)}" for f in fields)
-        self.con.execute(f"create or replace table ledger.work_org as select {cols} where false")
+        self.con.execute(f"create or replace table {table} as select {cols} where false")
         paths = [str(p) for p in files if p.stat().st_size > 0 and _has_rows(p)]
         if paths:
             self.con.execute(
-                "insert into ledger.work_org by name select * from read_csv(?, header = true, "
+                f"insert into {table} by name select * from read_csv(?, header = true, "
                 "all_varchar = true, "
                 "quote = '\"', escape = '\"', union_by_name = true)",
                 [paths],
@@ -210,6 +229,14 @@ class Loader:
             p.unlink(missing_ok=True)
 
     def load_object(self, plan: ObjectPlan, resend: bool) -> None:
+        """Prepare and send one object (the sequential path)."""
+        job = self.prepare_object(plan, resend)
+        if job:
+            self.send(*job)
+
+    def prepare_object(self, plan: ObjectPlan, resend: bool) -> tuple[str, int, list[str], str] | None:
+        """Everything before sending (skips, resolutions, the org's state, unchanged rows); returns the
+        arguments of :meth:`send`, or None when the object is done (files upload here)."""
         obj = plan.name
         self.record_skips(obj)
         self.record_parent_skips(plan)
@@ -238,7 +265,7 @@ class Loader:
             uploader.run(self.con, select, header, set(self.ledger.sf_ids(obj)))
             if uploader.uploaded:
                 self.sent[obj] = uploader.uploaded
-            return
+            return None
         # the same external id twice in one job is refused (DUPLICATE_VALUE): never send a duplicated key
         self.ledger.record_select(
             self.run_id,
@@ -262,7 +289,7 @@ class Loader:
         )
         base = (
             f"from {MART_SCHEMA}.{_q(obj)} as m {' '.join(shape.joins)} "
-            f"left join ledger.work_org as o on o.{_q(EXTERNAL_ID)} = {key} "
+            f"left join {work_org(obj)} as o on o.{_q(EXTERNAL_ID)} = {key} "
             f"left join ({self.ledger.last_loaded_sql(obj, exclude_run=self.run_id)}) as l "
             f"on l.source_key = {key}"
         )
@@ -290,7 +317,7 @@ class Loader:
             f"case when o.{_q('Id')} is not null then {before} end, o.{_q('Id')} {base} "
             f"where {key} not in ({self.ledger.done_keys_table(self.run_id, obj, 1)}) order by {key}"
         )
-        self.send(obj, 1, shape.header, select)
+        return obj, 1, shape.header, select
 
     def apply_inactive_policy(self, obj: str, base: str) -> None:
         """Records active in the org whose source became inactive: ``leave`` them as they are (skipped with
@@ -325,47 +352,71 @@ class Loader:
         delete_records(self.org, self.ledger, self.run_id, obj, rows, self.work_dir)
 
     def send(self, obj: str, pass_no: int, header: list[str], select: str) -> None:
-        """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures."""
+        """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures.
+
+        Runs on a lane thread when objects load in parallel: every DuckDB call goes through ``self.db``
+        (the one thread owning the connection); HTTP happens here."""
         chunk_rows = self.settings.load_chunk_rows
         for attempt in range(self.settings.load_lock_retries + 1):
             final = attempt == self.settings.load_lock_retries
             rows = stream_rows(self.con, select, [])
             bulk = BulkIngest(self.org, obj, self.work_dir)
             while True:
+                if self.stopping.is_set():
+                    raise LimitStop(self.stopping_message)
                 self.org.check_limits()
-                chunk = self.ledger.next_chunk(self.run_id, obj, pass_no)
-                spool = self.work_dir / f"{obj}-{pass_no}-{chunk}.csv"
-                count, extras = spool_chunk(rows, header, spool, chunk_rows)
+                chunk, count, extras = self.db(self._next_spool, rows, obj, pass_no, header, chunk_rows)
                 if not count:
-                    spool.unlink(missing_ok=True)
                     break
-                # the chunk's rows and its checkpoint in one transaction: a kill between the two once left
-                # pending rows with no checkpoint, the resumed run reused the chunk number and settled
-                # every key of it twice ('created' recorded twice: Case created 300 instead of 200)
-                with self.ledger.atomic():
-                    self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
-                    self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
                 kill_point("checkpointed", obj, chunk)
-                job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
-                spool.unlink(missing_ok=True)
-                self.jobs += 1
-                self.sent[obj] = self.sent.get(obj, 0) + count
-                kill_point("closed", obj, chunk)
-                outcome = bulk.finish(job_id, count, EXTERNAL_ID)
-                self._settle(obj, pass_no, chunk, outcome, final=final, expected={e[0] for e in extras})
-            left = self.con.execute(
-                f"select count(*) from ({select})"  # rows still unsettled: transient failures
-            ).fetchall()[0][0]
+                spool = self._spool_path(obj, pass_no, chunk)
+                with self.counter_lock:
+                    self.in_flight += 1
+                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                try:
+                    job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
+                    spool.unlink(missing_ok=True)
+                    with self.counter_lock:
+                        self.jobs += 1
+                        self.sent[obj] = self.sent.get(obj, 0) + count
+                    kill_point("closed", obj, chunk)
+                    outcome = bulk.finish(job_id, count, EXTERNAL_ID)
+                finally:
+                    with self.counter_lock:
+                        self.in_flight -= 1
+                expected = {e[0] for e in extras}
+                self.db(self._settle, obj, pass_no, chunk, outcome, final=final, expected=expected)
+            left = self.db(
+                lambda: self.con.execute(f"select count(*) from ({select})").fetchall()[0][0]
+            )  # rows still unsettled: transient failures
             if not left:
                 return
             chunk_rows = max(50, chunk_rows // 4)
+
+    def _spool_path(self, obj: str, pass_no: int, chunk: int) -> Path:
+        return self.work_dir / f"{obj}-{pass_no}-{chunk}.csv"
+
+    def _next_spool(self, rows, obj: str, pass_no: int, header: list[str], chunk_rows: int):
+        """The next chunk: spooled to CSV, its rows pending and its checkpoint written in one transaction
+        (a kill between the two once left pending rows with no checkpoint; the resumed run reused the
+        chunk number and settled every key of it twice: Case created 300 instead of 200)."""
+        chunk = self.ledger.next_chunk(self.run_id, obj, pass_no)
+        spool = self._spool_path(obj, pass_no, chunk)
+        count, extras = spool_chunk(rows, header, spool, chunk_rows)
+        if not count:
+            spool.unlink(missing_ok=True)
+            return chunk, 0, []
+        with self.ledger.atomic():
+            self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
+        return chunk, count, extras
 
     def submit(self, bulk: BulkIngest, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> str:
         """Create a job, upload the spool once, close it. A failed upload aborts the job and a fresh job
         takes the chunk (never a second upload to one job); the job id is checkpointed before the upload."""
         for attempt in range(self.org.attempts):
             job_id = bulk.create("upsert", EXTERNAL_ID)
-            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "sending", count)
+            self.db(self.ledger.checkpoint, self.run_id, obj, pass_no, chunk, job_id, "sending", count)
             kill_point("created", obj, chunk)
             try:
                 bulk.upload(job_id, spool)
@@ -391,6 +442,7 @@ class Loader:
                 continue
             code, message = split_error(r.error)
             if code in TRANSIENT_ROW_ERRORS and not final:
+                self.retried[obj] = self.retried.get(obj, 0) + 1
                 continue
             settled.append((r.key, r.sf_id, None, code, message))
         missing = expected - seen
@@ -422,6 +474,46 @@ class Loader:
             f"and {key} not in ({self.ledger.done_keys_table(self.run_id, plan.name, 2)}) order by {key}"
         )
         self.send(plan.name, 2, header, select)
+
+    def run_level(self, objects: list[ObjectPlan], resend: bool) -> None:
+        """One plan level: objects prepared one by one here, then sent in lanes (see :mod:`loaders.lanes`)
+        at most ``load_parallel_objects`` at once; sequential when there is one lane or one slot."""
+        jobs = {p.name: self.prepare_object(p, resend) for p in objects}
+        lanes = [
+            [jobs[p.name] for p in lane if jobs[p.name]]
+            for lane in plan_lanes(self.con, [p for p in objects if jobs[p.name]])
+        ]
+        width = min(len(lanes), max(1, int(getattr(self.settings, "load_parallel_objects", 1))))
+        if width <= 1:
+            for lane in lanes:
+                for job in lane:
+                    self.send(*job)
+            return
+        self.db = DbThread(parallel=True)
+        errors: list[BaseException] = []
+
+        def run_lane(lane: list[tuple]) -> None:
+            try:
+                for job in lane:
+                    self.send(*job)
+            except LimitStop as exc:  # the others finish the job in hand and stop before the next
+                self.stopping_message = str(exc)
+                self.stopping.set()
+                errors.append(exc)
+            except BaseException as exc:
+                self.stopping_message = f"another object's load broke off: {exc}"
+                self.stopping.set()
+                errors.append(exc)
+
+        try:
+            with ThreadPoolExecutor(max_workers=width, thread_name_prefix="dp2sf-lane") as pool:
+                list(pool.map(run_lane, lanes))
+        finally:
+            self.db.close()
+            self.db = DbThread(parallel=False)
+        if errors:
+            first = next((e for e in errors if not isinstance(e, LimitStop)), errors[0])
+            raise first
 
 
 def _has_rows(path: Path) -> bool:
@@ -486,8 +578,8 @@ def run_load(
             chosen = [p for p in plan.objects if not objects or p.name in objects]
             for obj_plan in chosen:  # describes up front, so the stop line before each job counts them
                 org.create_only_fields(obj_plan.name)
-            for obj_plan in chosen:
-                loader.load_object(obj_plan, resend)
+            for level in sorted({p.level for p in chosen}):
+                loader.run_level([p for p in chosen if p.level == level], resend)
             for obj_plan in plan.objects:
                 if not objects or obj_plan.name in objects:
                     loader.second_pass(obj_plan)
@@ -516,6 +608,8 @@ def run_load(
             plan=plan,
             sent=loader.sent,
             inactive=loader.inactive,
+            retried=loader.retried,
+            peak_jobs_in_flight=loader.peak_in_flight,
         )
     finally:
         if loader:
