@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from loaders.api import LimitStop, OrgClient, is_transient
+from loaders.audit import created_date_expr
 from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
 from loaders.connection import connect
 from loaders.files import FileUploader, file_select
@@ -31,6 +32,7 @@ from loaders.lanes import DbThread, plan_lanes
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
+from loaders.skips import record_parent_skips, record_skips
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
@@ -99,16 +101,6 @@ def work_org(obj: str) -> str:
     return f"ledger.{_q('work_org_' + obj)}"
 
 
-def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Rows held back by the gates: ``gates.gates_all`` (blocking failures, quarantine_all's columns), when
-    ``dp2sf validate`` has run; ``gates.gates_warnings`` is reported only and holds nothing back."""
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'gates' and table_name = 'gates_all'"
-    ).fetchone()[0]
-    return "select object_name, source_key, reason from gates.gates_all" if found else None
-
-
 class Loader:
     """One load run (new or resumed) over one DuckDB connection and one org client."""
 
@@ -155,58 +147,6 @@ class Loader:
                 self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "abandoned", len(keys))
 
     # -- per object ---------------------------------------------------------------------------
-    def record_skips(self, obj: str) -> None:
-        led, run = self.ledger, self.run_id
-        led.record_select(
-            run,
-            obj,
-            1,
-            "select source_key, 'skipped' as action, null as sf_id, null as content_hash, "
-            "'QUARANTINED' as error_code, string_agg(rule || ' (' || column_name || '): ' || reason, '; ' "
-            "order by rule) as error_message from quarantine.quarantine_all where object_name = ? "
-            "group by source_key",
-            [obj],
-        )
-        gates = gates_sql(self.con)
-        if gates:
-            led.record_select(
-                run,
-                obj,
-                1,
-                "select source_key, 'skipped' as action, null as sf_id, null as content_hash, "
-                "'HELD_BY_GATES' as error_code, string_agg(reason, '; ' order by reason) as error_message "
-                f"from ({gates}) where object_name = ? group by source_key",
-                [obj],
-            )
-
-    def record_parent_skips(self, plan: ObjectPlan) -> None:
-        """Children of a parent this run held back (quarantine, gates) or saw fail are skipped with the
-        reason ("parent held back" / "parent failed") instead of being sent to fail in the org. A parent
-        the ledger loaded in an earlier run is in the org, so its children go out; a parent missing for any
-        other reason (never loaded, deleted in the org) is not known here and the child fails with
-        Salesforce's error."""
-        key = f"m.{_q(EXTERNAL_ID)}"
-        for lk in plan.lookups:
-            if lk.parent == plan.name or lk.column not in plan.columns:
-                continue
-            self.ledger.record_select(
-                self.run_id,
-                plan.name,
-                1,
-                f"select {key} as source_key, 'skipped' as action, null as sf_id, null as content_hash, "
-                "case when p.action = 'skipped' then 'PARENT_HELD_BACK' else 'PARENT_FAILED' end "
-                "as error_code, case when p.action = 'skipped' then 'parent held back: ' "
-                "else 'parent failed: ' end || ? || ' ' || p.source_key || ' (' || ? || '; ' || "
-                "coalesce(p.error_code, '') || ': ' || coalesce(p.error_message, '') || ')' as error_message "
-                f"from {MART_SCHEMA}.{_q(plan.name)} as m inner join ledger.operations as p "
-                f"on p.source_key = m.{_q(lk.column)} and p.run_id = ? and p.object_name = ? and p.pass = 1 "
-                "and p.action in ('skipped', 'failed') "
-                f"where m.{_q(lk.column)} not in (select source_key from "
-                f"({self.ledger.last_loaded_sql(lk.parent)})) "
-                f"qualify row_number() over (partition by {key} order by p.source_key) = 1",
-                [lk.parent, lk.field, self.run_id, lk.parent],
-            )
-
     def read_org_state(self, obj: str, header: list[str]) -> None:
         """The org's current values of the sent fields, by external id, into ``ledger.work_org_<object>`` (a
         table: the streaming cursor is another connection and cannot see temp tables; one per object, as
@@ -238,8 +178,8 @@ class Loader:
         """Everything before sending (skips, resolutions, the org's state, unchanged rows); returns the
         arguments of :meth:`send`, or None when the object is done (files upload here)."""
         obj = plan.name
-        self.record_skips(obj)
-        self.record_parent_skips(plan)
+        record_skips(self.con, self.ledger, self.run_id, obj)
+        record_parent_skips(self.ledger, self.run_id, plan)
         shape = send_shape(obj, plan.columns, self.ctx, self.ledger)
         res_sql = resolution_sql(obj, plan.columns, self.ctx)
         if res_sql:
@@ -266,6 +206,11 @@ class Loader:
             if uploader.uploaded:
                 self.sent[obj] = uploader.uploaded
             return None
+        if getattr(self.settings, "load_keep_created_date", True):
+            created = created_date_expr(obj, plan.columns, self.org.create_only_fields(obj))
+            if created:  # the org grants "Set Audit Fields upon Record Creation": keep the source's time
+                shape.header.append("CreatedDate")
+                shape.exprs.append(created)
         # the same external id twice in one job is refused (DUPLICATE_VALUE): never send a duplicated key
         self.ledger.record_select(
             self.run_id,
