@@ -25,7 +25,7 @@ from loaders.api import LimitStop, OrgClient
 from loaders.bulk import NULL, BulkIngest, split_error
 from loaders.connection import connect
 from loaders.ledger import Ledger, Operation
-from loaders.load import LoadError, make_plan, open_db
+from loaders.load import LoadError, kill_point, make_plan, open_db
 from loaders.plan import EXTERNAL_ID
 
 GONE = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
@@ -69,6 +69,10 @@ class Rollback:
         self.run_id, self.target, self.force, self.hard = run_id, target, force, hard
         self.work = Path(tempfile.mkdtemp(prefix="dp2sf-rollback-"))
         self.conflicts: list[dict] = []
+        self.jobs: dict[str, int] = {}  # jobs per object (the kill points of the resume test count them)
+        own = ledger.run(run_id) if run_id else None
+        # this rollback run's start, to the second as the org stamps LastModifiedDate
+        self.own_start = own["started_at"].replace(microsecond=0) if own else None
 
     def pending(self, obj: str) -> list[dict]:
         """Created/updated rows of the target run not yet settled by this rollback run."""
@@ -90,7 +94,10 @@ class Rollback:
                 f"SELECT Id, LastModifiedDate, LastModifiedById FROM {obj} WHERE Id IN ({batch})"
             ):
                 changed = _parse_sf_time(rec.get("LastModifiedDate"))
-                if changed and changed > finished:
+                # a change since this rollback run started is its own (a killed attempt's restore that a
+                # resume re-does), not someone else's edit
+                own = self.own_start is not None and changed is not None and changed >= self.own_start
+                if changed and changed > finished and not own:
                     out[rec["Id"][:15]] = rec
         return out
 
@@ -183,6 +190,8 @@ class Rollback:
         bulk.upload(job, path)
         bulk.close(job)
         outcome = bulk.finish(job, len(rows), "Id")
+        self.jobs[obj] = self.jobs.get(obj, 0) + 1
+        kill_point("rollback-deleted", obj, self.jobs[obj])  # the org deleted; the ledger has not heard
         by_id = {r.key[:15]: r for r in outcome.results}
         ops = []
         for r in rows:
@@ -216,6 +225,8 @@ class Rollback:
         bulk.upload(job, path)
         bulk.close(job)
         outcome = bulk.finish(job, len(rows), EXTERNAL_ID)
+        self.jobs[obj] = self.jobs.get(obj, 0) + 1
+        kill_point("rollback-restored", obj, self.jobs[obj])  # the org restored; the ledger has not heard
         by_key = {r.key: r for r in outcome.results}
         ops = []
         for r in rows:
@@ -317,7 +328,7 @@ def delete_records(
     """Delete (source_key, sf_id, content_hash) records of ``obj`` as part of ``run_id`` (delta's inactive
     policy ``delete``), recording each outcome."""
     rb = Rollback.__new__(Rollback)
-    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work = org, ledger, run_id, False, work
+    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work, rb.jobs = org, ledger, run_id, False, work, {}
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
         rb.delete(obj, [{"source_key": k, "sf_id": i} for k, i, _ in part])

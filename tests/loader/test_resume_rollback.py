@@ -170,3 +170,60 @@ def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, ad
     assert list(diff["objects"]) == ["Skill__c"] and list(diff["objects"]["Skill__c"]["changed"]) == [
         skill["Id"]
     ]
+
+
+def _rollback_killed(settings, run_id: str, point: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", "rollback", run_id],
+        env={**_env(settings), KILL_AT_ENV: point},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=600,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]  # killed at the chosen point
+
+
+def test_rollback_killed_after_a_delete_job_resumes_to_the_snapshot(workspace, admin) -> None:
+    before = admin.snapshot()
+    load = run_load(workspace)
+    # kill -9 once the org deleted the first job of Cases but before the ledger recorded it
+    _rollback_killed(workspace, load.run_id, "rollback-deleted:Case:1")
+    rb = run_rollback(workspace, load.run_id, resume=True)
+    assert rb.status == "completed" and rb.conflicts == []
+    assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
+    assert not any(c.get("failed") for c in rb.counts.values())
+    con = duckdb.connect(str(workspace.duckdb_path), read_only=True)
+    try:
+        runs = con.execute(
+            "select count(*) from ledger.runs where kind = 'rollback' and parent_run_id = ?", [load.run_id]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert runs == 1  # the resume continued the killed rollback run, not a new one
+    diff = admin.diff(before, admin.snapshot())
+    for obj, change in diff["objects"].items():  # the live org as before (the run's records in the bin)
+        assert change["added"] == change["removed"] == change["recycle_bin_removed"] == [], obj
+        assert change["changed"] == {}, obj
+
+
+def test_rollback_killed_after_a_restore_job_resumes_without_false_conflicts(workspace, admin) -> None:
+    run_load(workspace, objects=["Account", "Skill__c"])
+    org = org_client(workspace)
+    acc_key = "customer:10000005"
+    acc = next(org.query_iter(f"SELECT Id FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
+    org.sf.Account.update(acc["Id"], {"Name": "Renamed before the second run"})
+    snap = admin.snapshot()
+    second = run_load(workspace, objects=["Account", "Skill__c"], resend=True)
+    time.sleep(1.1)  # LastModifiedDate has second precision: the restore lands after the run's end
+    _rollback_killed(workspace, second.run_id, "rollback-restored:Account:1")
+    rb = run_rollback(workspace, second.run_id, resume=True)
+    # the killed attempt's own restores are not someone else's edits
+    assert rb.status == "completed" and rb.conflicts == []
+    assert rb.counts["Account"]["restored"] == second.counts["Account"]["updated"]
+    restored = next(org.query_iter(f"SELECT Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
+    assert restored["Name"] == "Renamed before the second run"
+    diff = admin.diff(snap, admin.snapshot())
+    for obj, change in diff["objects"].items():  # every overwritten field back (only modstamps moved)
+        fields = {f for fs in change["changed"].values() for f in fs}
+        assert fields <= {"LastModifiedDate", "SystemModstamp"}, (obj, fields)
+        assert change["added"] == change["removed"] == [], obj
