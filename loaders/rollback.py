@@ -46,6 +46,12 @@ class RollbackResult:
     seconds: float = 0.0
     report_path: Path | None = None
 
+    def frames(self, duckdb_path: Path | str | None = None):
+        """The same content as DataFrames for a notebook (:func:`loaders.frames.rollback_frames`)."""
+        from loaders.frames import rollback_frames
+
+        return rollback_frames(self, duckdb_path)
+
 
 def _parse_sf_time(text: str | None) -> datetime | None:
     if not text:
@@ -70,9 +76,9 @@ class Rollback:
         self.work = Path(tempfile.mkdtemp(prefix="dp2sf-rollback-"))
         self.conflicts: list[dict] = []
         self.jobs: dict[str, int] = {}  # jobs per object (the kill points of the resume test count them)
-        own = ledger.run(run_id) if run_id else None
-        # this rollback run's start, to the second as the org stamps LastModifiedDate
-        self.own_start = own["started_at"].replace(microsecond=0) if own else None
+        # set for a resumed run: its start, to the second as the org stamps LastModifiedDate (a fresh run
+        # has no writes of its own to recognise)
+        self.own_start: datetime | None = None
 
     def pending(self, obj: str) -> list[dict]:
         """Created/updated rows of the target run not yet settled by this rollback run."""
@@ -282,8 +288,11 @@ def run_rollback(
             run_id = rows[0][0] if rows else None
             if run_id:
                 ledger.reopen_run(run_id)
+        resumed = run_id
         run_id = run_id or ledger.start_run("rollback", settings.target, None, parent=target_run)
         rb = Rollback(settings, con, org, ledger, run_id, target, force, hard)
+        if resume and run_id == resumed:
+            rb.own_start = ledger.run(run_id)["started_at"].replace(microsecond=0)
         status, message = "completed", None
         try:
             for obj in reversed(plan.order):

@@ -10,6 +10,7 @@ import json
 import duckdb
 import pytest
 
+from loaders.frames import reconciliation_frames
 from loaders.load import make_plan, run_load
 from loaders.reconcile import run_reconcile
 from tests.loader.helpers import org_client
@@ -133,6 +134,10 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     case = next(o for o in ok.objects if o.name == "Case")
     assert case.source == case.loaded + case.quarantined + case.gates + case.skipped + case.failed
     assert case.in_org == case.loaded and case.sampled > 0
+    frames = ok.frames()  # the notebook's view: one summary row per object, the same figures
+    row = frames.summary.set_index("object").loc["Case"]
+    assert (row["source"], row["loaded"], row["sampled"]) == (case.source, case.loaded, case.sampled)
+    assert frames.ok and frames.summary["equation_holds"].all() and frames.keys.empty
 
     key, sf_id = _ledger(
         workspace,
@@ -146,6 +151,10 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     event = next(o for o in bad.objects if o.name == "Event")
     assert event.missing_in_org == [key]
     assert json.loads(bad.report_path.read_text())["ok"] is False
+    frames = reconciliation_frames(bad.report_path)  # from the JSON report alone
+    assert not frames.ok
+    assert frames.keys.to_dict("records") == [{"object": "Event", "issue": "missing_in_org", "key": key}]
+    assert not frames.summary.set_index("object").loc["Event", "ok"]
 
 
 @pytest.mark.parametrize("objects", [["Account", "Contact"]])

@@ -11,6 +11,7 @@ import time
 import duckdb
 import pytest
 
+from loaders.frames import rollback_frames
 from loaders.load import KILL_AT_ENV, run_load
 from loaders.rollback import run_rollback
 from tests.loader.helpers import Admin, fresh_workspace, org_client
@@ -132,6 +133,10 @@ def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, a
     assert not any(c.get("failed") for c in again.counts.values())
     assert admin.diff(before, admin.snapshot())["objects"] == diff["objects"]  # nothing more changed
     assert stats["ContentDocument"]["deleted"] == load.counts["ContentVersion"]["created"] > 0
+    frames = rb.frames(workspace.duckdb_path)  # the notebook's view of the same rollback
+    deleted = frames.summary[frames.summary["action"] == "deleted"]
+    assert deleted["records"].sum() == load.total("created") and frames.conflicts.empty
+    assert len(frames.operations) == sum(sum(c.values()) for c in rb.counts.values())
 
 
 def test_hard_rollback_returns_the_org_to_its_snapshot_recycle_bin_included(workspace, admin) -> None:
@@ -161,6 +166,8 @@ def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, ad
 
     rb = run_rollback(workspace, second.run_id)
     assert [c["source_key"] for c in rb.conflicts] == [skill["Dispatch_Pro_Id__c"]]
+    frames = rollback_frames(rb.report_path)
+    assert frames.conflicts["source_key"].tolist() == [skill["Dispatch_Pro_Id__c"]]
     assert rb.counts["Account"]["restored"] == second.counts["Account"]["updated"]
     restored = next(org.query_iter(f"SELECT Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
     assert restored["Name"] == "Renamed before the second run"  # the before-image, not the source value
