@@ -301,6 +301,13 @@ class Ledger:
         finally:
             self.con.unregister("_pending_in")
 
+    def add_pending_select(self, run_id: str, obj: str, pass_no: int, chunk: int, select_sql: str) -> None:
+        """Pending rows from a query yielding (source_key, content_hash, before_image, sf_id before)."""
+        self.con.execute(
+            f"insert into {SCHEMA}.pending select ?, ?, ?, ?, s.* from ({select_sql}) as s",
+            [run_id, obj, pass_no, chunk],
+        )
+
     def pending_keys(self, run_id: str, obj: str, pass_no: int, chunk: int) -> set[str]:
         rows = self.con.execute(
             f"select source_key from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? "

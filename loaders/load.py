@@ -25,7 +25,7 @@ import duckdb
 
 from loaders.api import LimitStop, OrgClient, is_transient
 from loaders.audit import created_date_expr
-from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
+from loaders.bulk import BulkIngest, query_to_csv, split_error
 from loaders.connection import connect
 from loaders.files import FileUploader, file_select
 from loaders.lanes import DbThread, plan_lanes
@@ -33,6 +33,7 @@ from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
 from loaders.skips import record_parent_skips, record_skips
+from loaders.spool import SendTable
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
@@ -299,62 +300,66 @@ class Loader:
     def send(self, obj: str, pass_no: int, header: list[str], select: str) -> None:
         """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures.
 
-        Runs on a lane thread when objects load in parallel: every DuckDB call goes through ``self.db``
-        (the one thread owning the connection); HTTP happens here."""
+        Each sweep numbers its rows once in a DuckDB table; DuckDB writes every chunk's CSV (``COPY``) and
+        its pending rows (set-wise), so no Python loop touches a row. Runs on a lane thread when objects
+        load in parallel: every DuckDB call goes through ``self.db`` (the one thread owning the
+        connection); HTTP happens here."""
         chunk_rows = self.settings.load_chunk_rows
-        for attempt in range(self.settings.load_lock_retries + 1):
-            final = attempt == self.settings.load_lock_retries
-            rows = stream_rows(self.con, select, [])
-            bulk = BulkIngest(self.org, obj, self.work_dir)
-            while True:
-                if self.stopping.is_set():
-                    raise LimitStop(self.stopping_message)
-                self.org.check_limits()
-                chunk, count, extras = self.db(self._next_spool, rows, obj, pass_no, header, chunk_rows)
-                if not count:
-                    break
-                kill_point("checkpointed", obj, chunk)
-                spool = self._spool_path(obj, pass_no, chunk)
-                with self.counter_lock:
-                    self.in_flight += 1
-                    self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-                try:
-                    job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
-                    spool.unlink(missing_ok=True)
+        try:
+            for attempt in range(self.settings.load_lock_retries + 1):
+                final = attempt == self.settings.load_lock_retries
+                sweep = self.db(SendTable.build, self.con, obj, pass_no, header, select)
+                bulk = BulkIngest(self.org, obj, self.work_dir)
+                while True:
+                    if self.stopping.is_set():
+                        raise LimitStop(self.stopping_message)
+                    self.org.check_limits()
+                    chunk, count, expected = self.db(self._next_spool, sweep, obj, pass_no, chunk_rows)
+                    if not count:
+                        break
+                    kill_point("checkpointed", obj, chunk)
+                    spool = self._spool_path(obj, pass_no, chunk)
                     with self.counter_lock:
-                        self.jobs += 1
-                        self.sent[obj] = self.sent.get(obj, 0) + count
-                    kill_point("closed", obj, chunk)
-                    outcome = bulk.finish(job_id, count, EXTERNAL_ID)
-                finally:
-                    with self.counter_lock:
-                        self.in_flight -= 1
-                expected = {e[0] for e in extras}
-                self.db(self._settle, obj, pass_no, chunk, outcome, final=final, expected=expected)
-            left = self.db(
-                lambda: self.con.execute(f"select count(*) from ({select})").fetchall()[0][0]
-            )  # rows still unsettled: transient failures
-            if not left:
-                return
-            chunk_rows = max(50, chunk_rows // 4)
+                        self.in_flight += 1
+                        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                    try:
+                        job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
+                        spool.unlink(missing_ok=True)
+                        with self.counter_lock:
+                            self.jobs += 1
+                            self.sent[obj] = self.sent.get(obj, 0) + count
+                        kill_point("closed", obj, chunk)
+                        outcome = bulk.finish(job_id, count, EXTERNAL_ID)
+                    finally:
+                        with self.counter_lock:
+                            self.in_flight -= 1
+                    self.db(self._settle, obj, pass_no, chunk, outcome, final=final, expected=expected)
+                left = self.db(
+                    lambda: self.con.execute(f"select count(*) from ({select})").fetchall()[0][0]
+                )  # rows still unsettled: transient failures
+                if not left:
+                    return
+                chunk_rows = max(50, chunk_rows // 4)
+        finally:
+            self.db(SendTable.drop, self.con, obj, pass_no)
 
     def _spool_path(self, obj: str, pass_no: int, chunk: int) -> Path:
         return self.work_dir / f"{obj}-{pass_no}-{chunk}.csv"
 
-    def _next_spool(self, rows, obj: str, pass_no: int, header: list[str], chunk_rows: int):
+    def _next_spool(self, sweep: SendTable, obj: str, pass_no: int, chunk_rows: int):
         """The next chunk: spooled to CSV, its rows pending and its checkpoint written in one transaction
         (a kill between the two once left pending rows with no checkpoint; the resumed run reused the
         chunk number and settled every key of it twice: Case created 300 instead of 200)."""
         chunk = self.ledger.next_chunk(self.run_id, obj, pass_no)
         spool = self._spool_path(obj, pass_no, chunk)
-        count, extras = spool_chunk(rows, header, spool, chunk_rows)
+        first, count = sweep.spool(self.con, spool, chunk_rows)
         if not count:
             spool.unlink(missing_ok=True)
-            return chunk, 0, []
+            return chunk, 0, set()
         with self.ledger.atomic():
-            self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
+            self.ledger.add_pending_select(self.run_id, obj, pass_no, chunk, sweep.extras_sql(first, count))
             self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
-        return chunk, count, extras
+        return chunk, count, sweep.keys(self.con, first, count)
 
     def submit(self, bulk: BulkIngest, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> str:
         """Create a job, upload the spool once, close it. A failed upload aborts the job and a fresh job
@@ -508,7 +513,8 @@ def run_load(
             except Exception as exc:
                 raise LoadError(f"cannot connect to the {settings.target} org: {exc}") from exc
         if resume:
-            run_id = ledger.resumable_run(("full", "delta"))
+            # a sample run resumes only a sample run; a load resumes a full or delta run
+            run_id = ledger.resumable_run(("full", "delta") if kind in ("full", "delta") else (kind,))
             if run_id is None:
                 raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
             ledger.reopen_run(run_id)
