@@ -278,29 +278,6 @@ class Ledger:
         ).fetchall()[0][0]
 
     # -- pending rows of a job (what a chunk sent: hashes, before-images), for results and resume ---------
-    def add_pending(self, run_id: str, obj: str, pass_no: int, chunk: int, rows: list[tuple]) -> None:
-        """rows: (source_key, content_hash, before_image JSON, sf_id before)."""
-        table = pa.table(
-            {
-                "source_key": [r[0] for r in rows],
-                "content_hash": [r[1] for r in rows],
-                "before_image": [r[2] for r in rows],
-                "sf_id_before": [r[3] for r in rows],
-            },
-            schema=pa.schema(
-                [(n, pa.string()) for n in ("source_key", "content_hash", "before_image", "sf_id_before")]
-            ),
-        )
-        self.con.register("_pending_in", table)
-        try:
-            self.con.execute(
-                f"insert into {SCHEMA}.pending select ?, ?, ?, ?, source_key, content_hash, before_image, "
-                "sf_id_before from _pending_in",
-                [run_id, obj, pass_no, chunk],
-            )
-        finally:
-            self.con.unregister("_pending_in")
-
     def add_pending_select(self, run_id: str, obj: str, pass_no: int, chunk: int, select_sql: str) -> None:
         """Pending rows from a query yielding (source_key, content_hash, before_image, sf_id before)."""
         self.con.execute(

@@ -10,7 +10,6 @@ unprocessed rows are retried in smaller jobs a bounded number of times; data err
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import signal
@@ -27,7 +26,9 @@ from loaders.api import LimitStop, OrgClient, is_transient
 from loaders.audit import created_date_expr
 from loaders.bulk import BulkIngest, query_to_csv, split_error
 from loaders.connection import connect
+from loaders.failed import write_failed_csvs
 from loaders.files import FileUploader, file_select
+from loaders.inactive import INACTIVE, apply_inactive_policy
 from loaders.lanes import DbThread, plan_lanes
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
@@ -36,7 +37,6 @@ from loaders.skips import record_parent_skips, record_skips
 from loaders.spool import SendTable
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
-INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
 # fault injection for the resume tests: "<point>:<object>:<chunk>" makes the process SIGKILL itself there
 # (points: checkpointed, created, uploaded, closed, settling); unset in normal runs
 KILL_AT_ENV = "DP2SF_LOAD_KILL_AT"
@@ -266,36 +266,7 @@ class Loader:
         return obj, 1, shape.header, select
 
     def apply_inactive_policy(self, obj: str, base: str) -> None:
-        """Records active in the org whose source became inactive: ``leave`` them as they are (skipped with
-        the reason) or ``delete`` them (a Bulk delete; a refused delete is recorded with Salesforce's error).
-        ``flag`` (the default) just sends the row, so the org's Active checkbox turns false."""
-        key = f"m.{_q(EXTERNAL_ID)}"
-        became = (
-            f"select {key} as source_key, o.{_q('Id')} as sf_id, md5(to_json(m)) as content_hash {base} "
-            f"where o.{_q('Id')} is not null and lower(o.{_q(INACTIVE)}) = 'true' "
-            f"and not coalesce(m.{_q(INACTIVE)}, false)"
-        )
-        rows = self.con.execute(
-            f"select * from ({became}) where source_key not in "
-            f"({self.ledger.done_keys_table(self.run_id, obj, 1)})"
-        ).fetchall()
-        self.inactive[obj] = len(rows)
-        if not rows:
-            return
-        if self.inactive_policy == "leave":
-            self.ledger.record_select(
-                self.run_id,
-                obj,
-                1,
-                "select source_key, 'skipped' as action, sf_id, null as content_hash, 'INACTIVE_LEFT' as "
-                "error_code, 'inactive in the source; left as it is in the org (inactive policy leave)' as "
-                f"error_message from ({became})",
-                [],
-            )
-            return
-        from loaders.rollback import delete_records
-
-        delete_records(self.org, self.ledger, self.run_id, obj, rows, self.work_dir)
+        apply_inactive_policy(self, obj, base)
 
     def send(self, obj: str, pass_no: int, header: list[str], select: str) -> None:
         """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures.
@@ -475,21 +446,6 @@ def _has_rows(path: Path) -> bool:
 def _is_transient_job_error(message: str | None) -> bool:
     text = (message or "").lower()
     return "internalservererror" in text or "unable_to_lock_row" in text or "timeout" in text
-
-
-def write_failed_csvs(ledger: Ledger, run_id: str, reports_dir: Path) -> Path | None:
-    """reports/<run>/failed/<Object>.csv: every failed row of the run with Salesforce's error."""
-    failed = ledger.failed_rows(run_id)
-    if not failed:
-        return None
-    out = Path(reports_dir) / run_id / "failed"
-    out.mkdir(parents=True, exist_ok=True)
-    for obj, rows in failed.items():
-        with open(out / f"{obj}.csv", "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([EXTERNAL_ID, "pass", "error_code", "error_message"])
-            w.writerows(rows)
-    return out
 
 
 def run_load(
