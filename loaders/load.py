@@ -10,6 +10,7 @@ unprocessed rows are retried in smaller jobs a bounded number of times; data err
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -122,7 +123,21 @@ class Loader:
         self.retried: dict[str, int] = {}  # rows sent again after a transient row error (row locks)
 
     def close(self) -> None:
+        """Remove this run's spool directories (a killed attempt's too) and its work tables."""
+        for stale in Path(tempfile.gettempdir()).glob(f"dp2sf-load-{self.run_id}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        with contextlib.suppress(duckdb.Error):  # tidying never hides the run's own outcome
+            self._drop_work_tables()
+
+    def _drop_work_tables(self) -> None:
+        tables = self.con.execute(
+            "select table_name from information_schema.tables where table_schema = 'ledger' "
+            "and (table_name like 'work\\_org\\_%' escape '\\' "
+            "or table_name like 'work\\_send\\_%' escape '\\' or table_name = 'work_users')"
+        ).fetchall()
+        for (name,) in tables:
+            self.con.execute(f"drop table if exists ledger.{_q(name)}")
 
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> None:

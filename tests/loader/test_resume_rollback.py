@@ -6,7 +6,9 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -101,6 +103,17 @@ def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(
     finally:
         con.close()
     assert twice == 0  # one ledger row per record and pass
+    # the killed attempt's spool directory and the run's work tables are gone
+    assert not list(Path(tempfile.gettempdir()).glob(f"dp2sf-load-{resumed.run_id}-*"))
+    con = duckdb.connect(str(ws.duckdb_path), read_only=True)
+    try:
+        work = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ledger' "
+            "and table_name like 'work%'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert work == 0
     assert _org_by_key(ws) == uninterrupted["state"]
     # the admin snapshot compare: the same records with the same ids and values; only the creation time
     # and the closing time the org stamps differ (the two runs ran at different times)
