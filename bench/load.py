@@ -192,6 +192,7 @@ def main() -> None:
         else:
             control.up(work / "sandbox", seed=args.seed, scale=args.scale)
         rows = []
+        load_before = os.getloadavg()
         for (
             kind
         ) in args.only:  # RUSAGE_CHILDREN keeps the max over children: ours runs first, then bigger ones
@@ -204,6 +205,7 @@ def main() -> None:
             print(json.dumps(figures))
     finally:
         control.down(work / "sandbox")
+    load_after = os.getloadavg()
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():
@@ -214,6 +216,13 @@ def main() -> None:
         )
         out.write(
             f"- machine: {platform.uname().system}, {os.cpu_count()} CPUs, {mem:.1f} GiB RAM (shared)\n"
+        )
+        out.write(
+            "- load average (1/5/15 min) before the contenders: "
+            + " / ".join(f"{x:.2f}" for x in load_before)
+            + "; after: "
+            + " / ".join(f"{x:.2f}" for x in load_after)
+            + "\n"
         )
         out.write(
             "\n| contender | records | wall s | records/s | client records/CPU-s | API calls | per 10k "

@@ -1,4 +1,4 @@
-"""Bulk API 2.0 jobs: one upload per job, streamed from a DuckDB cursor through a spool file.
+"""Bulk API 2.0 jobs: one upload per job, from a spool file DuckDB wrote (see ``loaders.spool``).
 
 Salesforce takes exactly one upload per ingest job, at most 150 MB base64 (about 100 MB raw CSV)
 (https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.md), so a table is split into
@@ -76,24 +76,6 @@ def csv_value(value) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
-
-
-def spool_chunk(
-    rows: Iterator[tuple], header: list[str], path: Path, max_rows: int, max_bytes: int = MAX_UPLOAD_BYTES
-) -> tuple[int, list[tuple]]:
-    """Write up to ``max_rows`` rows (and < ``max_bytes``) of CSV to ``path``; returns (count, the rows' keys
-    and extras). ``rows`` yields (values for header..., then extras: key, hash, before-image, sf id)."""
-    written, keys = 0, []
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([csv_value(v) for v in row[: len(header)]])
-            keys.append(row[len(header) :])
-            written += 1
-            if written >= max_rows or fh.tell() >= max_bytes - 1_000_000:
-                break
-    return written, keys
 
 
 def stream_rows(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -109,6 +110,19 @@ class Ledger:
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.con = con
         con.execute(DDL)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction: a kill -9 inside it leaves none of its writes (DuckDB drops an uncommitted
+        transaction on restart), so a chunk's pending rows and its checkpoint, or its results and its
+        ``done`` mark, are never half written."""
+        self.con.execute("begin transaction")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
 
     # -- runs -----------------------------------------------------------------------------------
     def start_run(self, kind: str, target: str, mapping_hash: str | None, parent: str | None = None) -> str:
@@ -264,28 +278,12 @@ class Ledger:
         ).fetchall()[0][0]
 
     # -- pending rows of a job (what a chunk sent: hashes, before-images), for results and resume ---------
-    def add_pending(self, run_id: str, obj: str, pass_no: int, chunk: int, rows: list[tuple]) -> None:
-        """rows: (source_key, content_hash, before_image JSON, sf_id before)."""
-        table = pa.table(
-            {
-                "source_key": [r[0] for r in rows],
-                "content_hash": [r[1] for r in rows],
-                "before_image": [r[2] for r in rows],
-                "sf_id_before": [r[3] for r in rows],
-            },
-            schema=pa.schema(
-                [(n, pa.string()) for n in ("source_key", "content_hash", "before_image", "sf_id_before")]
-            ),
+    def add_pending_select(self, run_id: str, obj: str, pass_no: int, chunk: int, select_sql: str) -> None:
+        """Pending rows from a query yielding (source_key, content_hash, before_image, sf_id before)."""
+        self.con.execute(
+            f"insert into {SCHEMA}.pending select ?, ?, ?, ?, s.* from ({select_sql}) as s",
+            [run_id, obj, pass_no, chunk],
         )
-        self.con.register("_pending_in", table)
-        try:
-            self.con.execute(
-                f"insert into {SCHEMA}.pending select ?, ?, ?, ?, source_key, content_hash, before_image, "
-                "sf_id_before from _pending_in",
-                [run_id, obj, pass_no, chunk],
-            )
-        finally:
-            self.con.unregister("_pending_in")
 
     def pending_keys(self, run_id: str, obj: str, pass_no: int, chunk: int) -> set[str]:
         rows = self.con.execute(
@@ -294,6 +292,24 @@ class Ledger:
             [run_id, obj, pass_no, chunk],
         ).fetchall()
         return {r[0] for r in rows}
+
+    def drop_orphan_pending(self, run_id: str) -> int:
+        """Pending rows of chunks with no open checkpoint (left by a kill of an older version of the loader
+        between writing them and the checkpoint): a reused chunk number would otherwise settle them twice."""
+        before = self.con.execute(
+            f"select count(*) from {SCHEMA}.pending where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+        self.con.execute(
+            f"""delete from {SCHEMA}.pending as p where p.run_id = ? and not exists (
+                select 1 from {SCHEMA}.checkpoints as c where c.run_id = p.run_id
+                and c.object_name = p.object_name and c.pass = p.pass and c.chunk_no = p.chunk_no
+                and c.state = 'sending')""",
+            [run_id],
+        )
+        after = self.con.execute(
+            f"select count(*) from {SCHEMA}.pending where run_id = ?", [run_id]
+        ).fetchall()[0][0]
+        return before - after
 
     def drop_pending(self, run_id: str, obj: str, pass_no: int, chunk: int) -> None:
         self.con.execute(
@@ -344,6 +360,8 @@ class Ledger:
                 inner join (select distinct on (source_key) * from _results_in) as r
                     on p.source_key = r.source_key
                 where p.run_id = ? and p.object_name = ? and p.pass = ? and p.chunk_no = ?
+                    and p.source_key not in ({self.done_keys_table(run_id, obj, pass_no)})
+                qualify row_number() over (partition by p.source_key) = 1
                 """,
                 [job_id, now(), run_id, obj, pass_no, chunk],
             )

@@ -10,26 +10,44 @@ unprocessed rows are retried in smaller jobs a bounded number of times; data err
 
 from __future__ import annotations
 
-import csv
+import contextlib
+import os
 import shutil
+import signal
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from loaders.api import LimitStop, OrgClient, is_transient
-from loaders.bulk import BulkIngest, query_to_csv, split_error, spool_chunk, stream_rows
+from loaders.audit import created_date_expr
+from loaders.bulk import BulkIngest, query_to_csv, split_error
 from loaders.connection import connect
+from loaders.failed import write_failed_csvs
 from loaders.files import FileUploader, file_select
+from loaders.inactive import INACTIVE, apply_inactive_policy
+from loaders.lanes import DbThread, plan_lanes
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
+from loaders.skips import record_parent_skips, record_skips
+from loaders.spool import SendTable
 from workbench.approval import check_load_gate  # the approval gate (issue 12)
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
-INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
+# fault injection for the resume tests: "<point>:<object>:<chunk>" makes the process SIGKILL itself there
+# (points: checkpointed, created, uploaded, closed, settling); unset in normal runs
+KILL_AT_ENV = "DP2SF_LOAD_KILL_AT"
+
+
+def kill_point(point: str, obj: str, chunk: int) -> None:
+    """``kill -9`` of this process at a chosen point of a chunk's life (``DP2SF_LOAD_KILL_AT`` names it)."""
+    if os.environ.get(KILL_AT_ENV) == f"{point}:{obj}:{chunk}":
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class LoadError(RuntimeError):
@@ -49,6 +67,8 @@ class LoadResult:
     plan: LoadPlan | None = None
     sent: dict[str, int] = field(default_factory=dict)
     inactive: dict[str, int] = field(default_factory=dict)  # records that became inactive, per object
+    retried: dict[str, int] = field(default_factory=dict)  # rows sent again after a row lock, per object
+    peak_jobs_in_flight: int = 0  # the most Bulk jobs open at once (objects loading side by side)
 
     def total(self, action: str) -> int:
         return sum(c.get(action, 0) for c in self.counts.values())
@@ -79,14 +99,9 @@ def make_plan(settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPla
             con.close()
 
 
-def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
-    """Rows held back by the gates: ``gates.gates_all`` (blocking failures, quarantine_all's columns), when
-    ``dp2sf validate`` has run; ``gates.gates_warnings`` is reported only and holds nothing back."""
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'gates' and table_name = 'gates_all'"
-    ).fetchone()[0]
-    return "select object_name, source_key, reason from gates.gates_all" if found else None
+def work_org(obj: str) -> str:
+    """The table holding the org's current records of an object during a run."""
+    return f"ledger.{_q('work_org_' + obj)}"
 
 
 class Loader:
@@ -100,13 +115,39 @@ class Loader:
         self.ctx: OrgContext | None = None
         self.inactive_policy = getattr(settings, "delta_inactive_policy", "flag")
         self.inactive: dict[str, int] = {}
+        self.db = DbThread(parallel=False)  # DuckDB calls from send(): inline, or on one thread in lanes
+        self.counter_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.stopping_message = ""
+        self.in_flight = 0  # jobs between create and results right now, and the most at once
+        self.peak_in_flight = 0
+        self.retried: dict[str, int] = {}  # rows sent again after a transient row error (row locks)
 
     def close(self) -> None:
+        """Remove this run's spool directories (a killed attempt's too) and its work tables."""
+        for stale in Path(tempfile.gettempdir()).glob(f"dp2sf-load-{self.run_id}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         shutil.rmtree(self.work_dir, ignore_errors=True)
+        with contextlib.suppress(duckdb.Error):  # tidying never hides the run's own outcome
+            self._drop_work_tables()
+
+    def _drop_work_tables(self) -> None:
+        tables = self.con.execute(
+            "select table_name from information_schema.tables where table_schema = 'ledger' "
+            "and (table_name like 'work\\_org\\_%' escape '\\' "
+            "or table_name like 'work\\_send\\_%' escape '\\' or table_name = 'work_users')"
+        ).fetchall()
+        for (name,) in tables:
+            self.con.execute(f"drop table if exists ledger.{_q(name)}")
 
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> None:
-        """Settle jobs a killed run left open: read the results of jobs the org ran, abandon the rest."""
+        """Settle jobs a killed run left open: read the results of jobs the org ran, abandon the rest.
+
+        A job whose id is checkpointed is looked up, never re-sent: closed (queued, running or done) its
+        results are taken; still Open (killed before or during the upload, or before the close) it is aborted,
+        so it processes nothing, and its rows go out again in a fresh job."""
+        self.ledger.drop_orphan_pending(self.run_id)
         for obj, pass_no, chunk, job_id in self.ledger.open_checkpoints(self.run_id):
             bulk = BulkIngest(self.org, obj, self.work_dir)
             keys = self.ledger.pending_keys(self.run_id, obj, pass_no, chunk)
@@ -118,46 +159,25 @@ class Loader:
                     outcome = bulk.finish(job_id, len(keys), EXTERNAL_ID)
                     self._settle(obj, pass_no, chunk, outcome, final=False, expected=keys)
                     continue
-            self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
-            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "abandoned", len(keys))
+            with self.ledger.atomic():
+                self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+                self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "abandoned", len(keys))
 
     # -- per object ---------------------------------------------------------------------------
-    def record_skips(self, obj: str) -> None:
-        led, run = self.ledger, self.run_id
-        led.record_select(
-            run,
-            obj,
-            1,
-            "select source_key, 'skipped' as action, null as sf_id, null as content_hash, "
-            "'QUARANTINED' as error_code, string_agg(rule || ' (' || column_name || '): ' || reason, '; ' "
-            "order by rule) as error_message from quarantine.quarantine_all where object_name = ? "
-            "group by source_key",
-            [obj],
-        )
-        gates = gates_sql(self.con)
-        if gates:
-            led.record_select(
-                run,
-                obj,
-                1,
-                "select source_key, 'skipped' as action, null as sf_id, null as content_hash, "
-                "'HELD_BY_GATES' as error_code, string_agg(reason, '; ' order by reason) as error_message "
-                f"from ({gates}) where object_name = ? group by source_key",
-                [obj],
-            )
-
     def read_org_state(self, obj: str, header: list[str]) -> None:
-        """The org's current values of the sent fields, by external id, into ``ledger.work_org`` (a table:
-        the streaming cursor is another connection and cannot see temp tables)."""
+        """The org's current values of the sent fields, by external id, into ``ledger.work_org_<object>`` (a
+        table: the streaming cursor is another connection and cannot see temp tables; one per object, as
+        objects of one level are prepared before their lanes send)."""
+        table = work_org(obj)
         fields = ["Id", EXTERNAL_ID] + [h for h in header if h != EXTERNAL_ID]
         soql = f"SELECT {', '.join(fields)} FROM {obj} WHERE {EXTERNAL_ID} != null"
         files = query_to_csv(self.org, soql, self.work_dir / f"org-{obj}")
         cols = ", ".join(f"cast(null as varchar) as {_q(f)}" for f in fields)
-        self.con.execute(f"create or replace table ledger.work_org as select {cols} where false")
+        self.con.execute(f"create or replace table {table} as select {cols} where false")
         paths = [str(p) for p in files if p.stat().st_size > 0 and _has_rows(p)]
         if paths:
             self.con.execute(
-                "insert into ledger.work_org by name select * from read_csv(?, header = true, "
+                f"insert into {table} by name select * from read_csv(?, header = true, "
                 "all_varchar = true, "
                 "quote = '\"', escape = '\"', union_by_name = true)",
                 [paths],
@@ -166,8 +186,17 @@ class Loader:
             p.unlink(missing_ok=True)
 
     def load_object(self, plan: ObjectPlan, resend: bool) -> None:
+        """Prepare and send one object (the sequential path)."""
+        job = self.prepare_object(plan, resend)
+        if job:
+            self.send(*job)
+
+    def prepare_object(self, plan: ObjectPlan, resend: bool) -> tuple[str, int, list[str], str] | None:
+        """Everything before sending (skips, resolutions, the org's state, unchanged rows); returns the
+        arguments of :meth:`send`, or None when the object is done (files upload here)."""
         obj = plan.name
-        self.record_skips(obj)
+        record_skips(self.con, self.ledger, self.run_id, obj)
+        record_parent_skips(self.ledger, self.run_id, plan)
         shape = send_shape(obj, plan.columns, self.ctx, self.ledger)
         res_sql = resolution_sql(obj, plan.columns, self.ctx)
         if res_sql:
@@ -193,7 +222,12 @@ class Loader:
             uploader.run(self.con, select, header, set(self.ledger.sf_ids(obj)))
             if uploader.uploaded:
                 self.sent[obj] = uploader.uploaded
-            return
+            return None
+        if getattr(self.settings, "load_keep_created_date", True):
+            created = created_date_expr(obj, plan.columns, self.org.create_only_fields(obj))
+            if created:  # the org grants "Set Audit Fields upon Record Creation": keep the source's time
+                shape.header.append("CreatedDate")
+                shape.exprs.append(created)
         # the same external id twice in one job is refused (DUPLICATE_VALUE): never send a duplicated key
         self.ledger.record_select(
             self.run_id,
@@ -217,7 +251,7 @@ class Loader:
         )
         base = (
             f"from {MART_SCHEMA}.{_q(obj)} as m {' '.join(shape.joins)} "
-            f"left join ledger.work_org as o on o.{_q(EXTERNAL_ID)} = {key} "
+            f"left join {work_org(obj)} as o on o.{_q(EXTERNAL_ID)} = {key} "
             f"left join ({self.ledger.last_loaded_sql(obj, exclude_run=self.run_id)}) as l "
             f"on l.source_key = {key}"
         )
@@ -245,76 +279,82 @@ class Loader:
             f"case when o.{_q('Id')} is not null then {before} end, o.{_q('Id')} {base} "
             f"where {key} not in ({self.ledger.done_keys_table(self.run_id, obj, 1)}) order by {key}"
         )
-        self.send(obj, 1, shape.header, select)
+        return obj, 1, shape.header, select
 
     def apply_inactive_policy(self, obj: str, base: str) -> None:
-        """Records active in the org whose source became inactive: ``leave`` them as they are (skipped with
-        the reason) or ``delete`` them (a Bulk delete; a refused delete is recorded with Salesforce's error).
-        ``flag`` (the default) just sends the row, so the org's Active checkbox turns false."""
-        key = f"m.{_q(EXTERNAL_ID)}"
-        became = (
-            f"select {key} as source_key, o.{_q('Id')} as sf_id, md5(to_json(m)) as content_hash {base} "
-            f"where o.{_q('Id')} is not null and lower(o.{_q(INACTIVE)}) = 'true' "
-            f"and not coalesce(m.{_q(INACTIVE)}, false)"
-        )
-        rows = self.con.execute(
-            f"select * from ({became}) where source_key not in "
-            f"({self.ledger.done_keys_table(self.run_id, obj, 1)})"
-        ).fetchall()
-        self.inactive[obj] = len(rows)
-        if not rows:
-            return
-        if self.inactive_policy == "leave":
-            self.ledger.record_select(
-                self.run_id,
-                obj,
-                1,
-                "select source_key, 'skipped' as action, sf_id, null as content_hash, 'INACTIVE_LEFT' as "
-                "error_code, 'inactive in the source; left as it is in the org (inactive policy leave)' as "
-                f"error_message from ({became})",
-                [],
-            )
-            return
-        from loaders.rollback import delete_records
-
-        delete_records(self.org, self.ledger, self.run_id, obj, rows, self.work_dir)
+        apply_inactive_policy(self, obj, base)
 
     def send(self, obj: str, pass_no: int, header: list[str], select: str) -> None:
-        """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures."""
+        """Sweeps over the unsettled rows: full-size jobs first, then smaller ones for transient failures.
+
+        Each sweep numbers its rows once in a DuckDB table; DuckDB writes every chunk's CSV (``COPY``) and
+        its pending rows (set-wise), so no Python loop touches a row. Runs on a lane thread when objects
+        load in parallel: every DuckDB call goes through ``self.db`` (the one thread owning the
+        connection); HTTP happens here."""
         chunk_rows = self.settings.load_chunk_rows
-        for attempt in range(self.settings.load_lock_retries + 1):
-            final = attempt == self.settings.load_lock_retries
-            rows = stream_rows(self.con, select, [])
-            bulk = BulkIngest(self.org, obj, self.work_dir)
-            while True:
-                self.org.check_limits()
-                chunk = self.ledger.next_chunk(self.run_id, obj, pass_no)
-                spool = self.work_dir / f"{obj}-{pass_no}-{chunk}.csv"
-                count, extras = spool_chunk(rows, header, spool, chunk_rows)
-                if not count:
-                    spool.unlink(missing_ok=True)
-                    break
-                self.ledger.add_pending(self.run_id, obj, pass_no, chunk, extras)
-                self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
-                job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
-                spool.unlink(missing_ok=True)
-                self.jobs += 1
-                self.sent[obj] = self.sent.get(obj, 0) + count
-                outcome = bulk.finish(job_id, count, EXTERNAL_ID)
-                self._settle(obj, pass_no, chunk, outcome, final=final, expected={e[0] for e in extras})
-            left = self.con.execute(
-                f"select count(*) from ({select})"  # rows still unsettled: transient failures
-            ).fetchall()[0][0]
-            if not left:
-                return
-            chunk_rows = max(50, chunk_rows // 4)
+        try:
+            for attempt in range(self.settings.load_lock_retries + 1):
+                final = attempt == self.settings.load_lock_retries
+                sweep = self.db(SendTable.build, self.con, obj, pass_no, header, select)
+                bulk = BulkIngest(self.org, obj, self.work_dir)
+                while True:
+                    if self.stopping.is_set():
+                        raise LimitStop(self.stopping_message)
+                    self.org.check_limits()
+                    chunk, count, expected = self.db(self._next_spool, sweep, obj, pass_no, chunk_rows)
+                    if not count:
+                        break
+                    kill_point("checkpointed", obj, chunk)
+                    spool = self._spool_path(obj, pass_no, chunk)
+                    with self.counter_lock:
+                        self.in_flight += 1
+                        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                    try:
+                        job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
+                        spool.unlink(missing_ok=True)
+                        with self.counter_lock:
+                            self.jobs += 1
+                            self.sent[obj] = self.sent.get(obj, 0) + count
+                        kill_point("closed", obj, chunk)
+                        outcome = bulk.finish(job_id, count, EXTERNAL_ID)
+                    finally:
+                        with self.counter_lock:
+                            self.in_flight -= 1
+                    self.db(self._settle, obj, pass_no, chunk, outcome, final=final, expected=expected)
+                left = self.db(
+                    lambda: self.con.execute(f"select count(*) from ({select})").fetchall()[0][0]
+                )  # rows still unsettled: transient failures
+                if not left:
+                    return
+                chunk_rows = max(50, chunk_rows // 4)
+        finally:
+            self.db(SendTable.drop, self.con, obj, pass_no)
+
+    def _spool_path(self, obj: str, pass_no: int, chunk: int) -> Path:
+        return self.work_dir / f"{obj}-{pass_no}-{chunk}.csv"
+
+    def _next_spool(self, sweep: SendTable, obj: str, pass_no: int, chunk_rows: int):
+        """The next chunk: spooled to CSV, its rows pending and its checkpoint written in one transaction
+        (a kill between the two once left pending rows with no checkpoint; the resumed run reused the
+        chunk number and settled every key of it twice: Case created 300 instead of 200)."""
+        chunk = self.ledger.next_chunk(self.run_id, obj, pass_no)
+        spool = self._spool_path(obj, pass_no, chunk)
+        first, count = sweep.spool(self.con, spool, chunk_rows)
+        if not count:
+            spool.unlink(missing_ok=True)
+            return chunk, 0, set()
+        with self.ledger.atomic():
+            self.ledger.add_pending_select(self.run_id, obj, pass_no, chunk, sweep.extras_sql(first, count))
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
+        return chunk, count, sweep.keys(self.con, first, count)
 
     def submit(self, bulk: BulkIngest, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> str:
         """Create a job, upload the spool once, close it. A failed upload aborts the job and a fresh job
         takes the chunk (never a second upload to one job); the job id is checkpointed before the upload."""
         for attempt in range(self.org.attempts):
             job_id = bulk.create("upsert", EXTERNAL_ID)
-            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, job_id, "sending", count)
+            self.db(self.ledger.checkpoint, self.run_id, obj, pass_no, chunk, job_id, "sending", count)
+            kill_point("created", obj, chunk)
             try:
                 bulk.upload(job_id, spool)
             except Exception as exc:
@@ -322,6 +362,7 @@ class Loader:
                     raise
                 time.sleep(min(8.0, 0.2 * 2**attempt))
                 continue
+            kill_point("uploaded", obj, chunk)
             bulk.close(job_id)
             return job_id
         raise AssertionError("unreachable")
@@ -338,6 +379,7 @@ class Loader:
                 continue
             code, message = split_error(r.error)
             if code in TRANSIENT_ROW_ERRORS and not final:
+                self.retried[obj] = self.retried.get(obj, 0) + 1
                 continue
             settled.append((r.key, r.sf_id, None, code, message))
         missing = expected - seen
@@ -346,9 +388,11 @@ class Loader:
             settled += [(k, None, None, "JOB_FAILED", msg) for k in sorted(missing)]
         elif missing and outcome.state == "Failed" and not _is_transient_job_error(outcome.error_message):
             settled += [(k, None, None, "JOB_FAILED", outcome.error_message) for k in sorted(missing)]
-        self.ledger.record_results(self.run_id, obj, pass_no, chunk, outcome.job_id, settled)
-        self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
-        self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", len(expected))
+        with self.ledger.atomic():  # results, pending rows and the done mark together
+            self.ledger.record_results(self.run_id, obj, pass_no, chunk, outcome.job_id, settled)
+            kill_point("settling", obj, chunk)
+            self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", len(expected))
 
     def second_pass(self, plan: ObjectPlan) -> None:
         """Self-lookups and cycle breakers: an upsert of the key and the deferred columns once all exist."""
@@ -368,6 +412,46 @@ class Loader:
         )
         self.send(plan.name, 2, header, select)
 
+    def run_level(self, objects: list[ObjectPlan], resend: bool) -> None:
+        """One plan level: objects prepared one by one here, then sent in lanes (see :mod:`loaders.lanes`)
+        at most ``load_parallel_objects`` at once; sequential when there is one lane or one slot."""
+        jobs = {p.name: self.prepare_object(p, resend) for p in objects}
+        lanes = [
+            [jobs[p.name] for p in lane if jobs[p.name]]
+            for lane in plan_lanes(self.con, [p for p in objects if jobs[p.name]])
+        ]
+        width = min(len(lanes), max(1, int(getattr(self.settings, "load_parallel_objects", 1))))
+        if width <= 1:
+            for lane in lanes:
+                for job in lane:
+                    self.send(*job)
+            return
+        self.db = DbThread(parallel=True)
+        errors: list[BaseException] = []
+
+        def run_lane(lane: list[tuple]) -> None:
+            try:
+                for job in lane:
+                    self.send(*job)
+            except LimitStop as exc:  # the others finish the job in hand and stop before the next
+                self.stopping_message = str(exc)
+                self.stopping.set()
+                errors.append(exc)
+            except BaseException as exc:
+                self.stopping_message = f"another object's load broke off: {exc}"
+                self.stopping.set()
+                errors.append(exc)
+
+        try:
+            with ThreadPoolExecutor(max_workers=width, thread_name_prefix="dp2sf-lane") as pool:
+                list(pool.map(run_lane, lanes))
+        finally:
+            self.db.close()
+            self.db = DbThread(parallel=False)
+        if errors:
+            first = next((e for e in errors if not isinstance(e, LimitStop)), errors[0])
+            raise first
+
 
 def _has_rows(path: Path) -> bool:
     with open(path, encoding="utf-8") as fh:
@@ -378,21 +462,6 @@ def _has_rows(path: Path) -> bool:
 def _is_transient_job_error(message: str | None) -> bool:
     text = (message or "").lower()
     return "internalservererror" in text or "unable_to_lock_row" in text or "timeout" in text
-
-
-def write_failed_csvs(ledger: Ledger, run_id: str, reports_dir: Path) -> Path | None:
-    """reports/<run>/failed/<Object>.csv: every failed row of the run with Salesforce's error."""
-    failed = ledger.failed_rows(run_id)
-    if not failed:
-        return None
-    out = Path(reports_dir) / run_id / "failed"
-    out.mkdir(parents=True, exist_ok=True)
-    for obj, rows in failed.items():
-        with open(out / f"{obj}.csv", "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([EXTERNAL_ID, "pass", "error_code", "error_message"])
-            w.writerows(rows)
-    return out
 
 
 def run_load(
@@ -417,7 +486,8 @@ def run_load(
             except Exception as exc:
                 raise LoadError(f"cannot connect to the {settings.target} org: {exc}") from exc
         if resume:
-            run_id = ledger.resumable_run(("full", "delta"))
+            # a sample run resumes only a sample run; a load resumes a full or delta run
+            run_id = ledger.resumable_run(("full", "delta") if kind in ("full", "delta") else (kind,))
             if run_id is None:
                 raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
             ledger.reopen_run(run_id)
@@ -432,8 +502,8 @@ def run_load(
             chosen = [p for p in plan.objects if not objects or p.name in objects]
             for obj_plan in chosen:  # describes up front, so the stop line before each job counts them
                 org.create_only_fields(obj_plan.name)
-            for obj_plan in chosen:
-                loader.load_object(obj_plan, resend)
+            for level in sorted({p.level for p in chosen}):
+                loader.run_level([p for p in chosen if p.level == level], resend)
             for obj_plan in plan.objects:
                 if not objects or obj_plan.name in objects:
                     loader.second_pass(obj_plan)
@@ -462,6 +532,8 @@ def run_load(
             plan=plan,
             sent=loader.sent,
             inactive=loader.inactive,
+            retried=loader.retried,
+            peak_jobs_in_flight=loader.peak_in_flight,
         )
     finally:
         if loader:

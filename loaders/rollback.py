@@ -25,7 +25,7 @@ from loaders.api import LimitStop, OrgClient
 from loaders.bulk import NULL, BulkIngest, split_error
 from loaders.connection import connect
 from loaders.ledger import Ledger, Operation
-from loaders.load import LoadError, make_plan, open_db
+from loaders.load import LoadError, kill_point, make_plan, open_db
 from loaders.plan import EXTERNAL_ID
 
 GONE = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
@@ -45,6 +45,12 @@ class RollbackResult:
     conflicts: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     report_path: Path | None = None
+
+    def frames(self, duckdb_path: Path | str | None = None):
+        """The same content as DataFrames for a notebook (:func:`loaders.frames.rollback_frames`)."""
+        from loaders.frames import rollback_frames
+
+        return rollback_frames(self, duckdb_path)
 
 
 def _parse_sf_time(text: str | None) -> datetime | None:
@@ -69,6 +75,10 @@ class Rollback:
         self.run_id, self.target, self.force, self.hard = run_id, target, force, hard
         self.work = Path(tempfile.mkdtemp(prefix="dp2sf-rollback-"))
         self.conflicts: list[dict] = []
+        self.jobs: dict[str, int] = {}  # jobs per object (the kill points of the resume test count them)
+        # set for a resumed run: its start, to the second as the org stamps LastModifiedDate (a fresh run
+        # has no writes of its own to recognise)
+        self.own_start: datetime | None = None
 
     def pending(self, obj: str) -> list[dict]:
         """Created/updated rows of the target run not yet settled by this rollback run."""
@@ -90,7 +100,10 @@ class Rollback:
                 f"SELECT Id, LastModifiedDate, LastModifiedById FROM {obj} WHERE Id IN ({batch})"
             ):
                 changed = _parse_sf_time(rec.get("LastModifiedDate"))
-                if changed and changed > finished:
+                # a change since this rollback run started is its own (a killed attempt's restore that a
+                # resume re-does), not someone else's edit
+                own = self.own_start is not None and changed is not None and changed >= self.own_start
+                if changed and changed > finished and not own:
                     out[rec["Id"][:15]] = rec
         return out
 
@@ -183,6 +196,8 @@ class Rollback:
         bulk.upload(job, path)
         bulk.close(job)
         outcome = bulk.finish(job, len(rows), "Id")
+        self.jobs[obj] = self.jobs.get(obj, 0) + 1
+        kill_point("rollback-deleted", obj, self.jobs[obj])  # the org deleted; the ledger has not heard
         by_id = {r.key[:15]: r for r in outcome.results}
         ops = []
         for r in rows:
@@ -216,6 +231,8 @@ class Rollback:
         bulk.upload(job, path)
         bulk.close(job)
         outcome = bulk.finish(job, len(rows), EXTERNAL_ID)
+        self.jobs[obj] = self.jobs.get(obj, 0) + 1
+        kill_point("rollback-restored", obj, self.jobs[obj])  # the org restored; the ledger has not heard
         by_key = {r.key: r for r in outcome.results}
         ops = []
         for r in rows:
@@ -271,8 +288,11 @@ def run_rollback(
             run_id = rows[0][0] if rows else None
             if run_id:
                 ledger.reopen_run(run_id)
+        resumed = run_id
         run_id = run_id or ledger.start_run("rollback", settings.target, None, parent=target_run)
         rb = Rollback(settings, con, org, ledger, run_id, target, force, hard)
+        if resume and run_id == resumed:
+            rb.own_start = ledger.run(run_id)["started_at"].replace(microsecond=0)
         status, message = "completed", None
         try:
             for obj in reversed(plan.order):
@@ -317,7 +337,7 @@ def delete_records(
     """Delete (source_key, sf_id, content_hash) records of ``obj`` as part of ``run_id`` (delta's inactive
     policy ``delete``), recording each outcome."""
     rb = Rollback.__new__(Rollback)
-    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work = org, ledger, run_id, False, work
+    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work, rb.jobs = org, ledger, run_id, False, work, {}
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
         rb.delete(obj, [{"source_key": k, "sf_id": i} for k, i, _ in part])

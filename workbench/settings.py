@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     load_stop_share: float = 0.9
     load_fallback_owner_email: str = "integration@dp2sf.sandbox"
     load_lock_retries: int = 3
+    # objects of one plan level loading side by side when they share no parent record (issue 10)
+    load_parallel_objects: int = 3
+    # new records keep the source's creation time where the org grants "Set Audit Fields upon Record Creation"
+    load_keep_created_date: bool = True
     delta_inactive_policy: str = "flag"  # flag | leave | delete: source records that became inactive
     # the GX file context lives in <gx_project_dir>/gx (issue 11: gates)
     gx_project_dir: Path = Field(default=PROJECT_DIR / "expectations")

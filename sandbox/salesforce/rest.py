@@ -17,7 +17,7 @@ from sandbox.salesforce.errors import SFError, not_found
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.soql import Query, compile_query
 from sandbox.salesforce.values import to_json_value
-from sandbox.salesforce.writer import PlanError, Result
+from sandbox.salesforce.writer import PlanError, Result, audit_fields_settable, with_audit_createable
 
 router = APIRouter()
 PAGE = 2000
@@ -70,7 +70,10 @@ async def describe_global(org: OrgDep) -> Response:
 @router.get("/sobjects/{name}/describe")
 async def describe(request: Request, org: OrgDep, name: str) -> Response:
     obj = org.sobject(name)
-    return json_response(org.registry.describe_sobject(obj.name))
+    described = org.registry.describe_sobject(obj.name)
+    if audit_fields_settable(org, obj.name):
+        described = with_audit_createable(described)
+    return json_response(described)
 
 
 @router.get("/sobjects/{name}")

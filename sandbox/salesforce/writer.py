@@ -21,6 +21,32 @@ if TYPE_CHECKING:
     from sandbox.salesforce.org import Org
 
 AUDIT_FIELDS = {"CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById"}
+# "Set Audit Fields upon Record Creation" covers these standard objects and every custom object
+# (https://releasenotes.docs.salesforce.com/en-us/winter16/release-notes/rn_general_audit_fields_inactive_owners.htm)
+AUDIT_OBJECTS = {
+    "Account", "ArticleVersion", "Attachment", "CampaignMember", "Case", "CaseComment", "Contact",
+    "ContentVersion", "Contract", "Event", "Idea", "IdeaComment", "Lead", "Opportunity", "Question", "Task",
+    "Vote",
+}  # fmt: skip
+
+
+def audit_fields_settable(org: Org, object_name: str) -> bool:
+    """The org grants "Set Audit Fields upon Record Creation" and the object is one it covers."""
+    return bool(org.settings.get("audit_fields_on_create")) and (
+        object_name in AUDIT_OBJECTS or object_name.endswith("__c")
+    )
+
+
+def with_audit_createable(describe: dict) -> dict:
+    """An object's describe as a user holding the permission sees it: the audit fields are createable
+    (never updateable), which is how clients such as Data Loader offer them for insert."""
+    out = dict(describe)
+    out["fields"] = [
+        {**f, "createable": True} if f.get("name") in AUDIT_FIELDS else f for f in describe.get("fields", [])
+    ]
+    return out
+
+
 SYSTEM_FIELDS = AUDIT_FIELDS | {"Id", "SystemModstamp", "IsDeleted"}
 CHUNK = 900  # SQLite variables per IN (...)
 
@@ -150,7 +176,7 @@ class ObjectWriter:
     # -- conversion -----------------------------------------------------------------------------
     def compile_plan(self, plan: dict[str, Column], csv_mode: bool, insert: bool) -> dict[str, tuple]:
         """Per input key: (field name, checker, relationship column, access allowed, is reference, skip)."""
-        audit_ok = insert and self.org.settings.get("audit_fields_on_create", False)
+        audit_ok = insert and audit_fields_settable(self.org, self.obj.name)
         out = {}
         for key, col in plan.items():
             f = col.field

@@ -10,6 +10,7 @@ import json
 import duckdb
 import pytest
 
+from loaders.frames import reconciliation_frames
 from loaders.load import make_plan, run_load
 from loaders.reconcile import run_reconcile
 from tests.loader.helpers import org_client
@@ -133,6 +134,10 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     case = next(o for o in ok.objects if o.name == "Case")
     assert case.source == case.loaded + case.quarantined + case.gates + case.skipped + case.failed
     assert case.in_org == case.loaded and case.sampled > 0
+    frames = ok.frames()  # the notebook's view: one summary row per object, the same figures
+    row = frames.summary.set_index("object").loc["Case"]
+    assert (row["source"], row["loaded"], row["sampled"]) == (case.source, case.loaded, case.sampled)
+    assert frames.ok and frames.summary["equation_holds"].all() and frames.keys.empty
 
     key, sf_id = _ledger(
         workspace,
@@ -146,6 +151,10 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     event = next(o for o in bad.objects if o.name == "Event")
     assert event.missing_in_org == [key]
     assert json.loads(bad.report_path.read_text())["ok"] is False
+    frames = reconciliation_frames(bad.report_path)  # from the JSON report alone
+    assert not frames.ok
+    assert frames.keys.to_dict("records") == [{"object": "Event", "issue": "missing_in_org", "key": key}]
+    assert not frames.summary.set_index("object").loc["Event", "ok"]
 
 
 @pytest.mark.parametrize("objects", [["Account", "Contact"]])
@@ -172,3 +181,62 @@ def test_connect_sandbox_without_a_path_reads_the_settings_sandbox_dir(built, mo
     monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(built.sandbox_dir))
     sf = connect("sandbox")  # issue 8 house-keeping: this raised ImportError (no `settings` name)
     assert sf.query("SELECT COUNT() FROM Organization")["totalSize"] == 1
+
+
+def test_children_of_a_held_back_or_failed_parent_are_skipped_with_the_reason(workspace, admin) -> None:
+    con = duckdb.connect(str(workspace.duckdb_path))
+    try:
+        held, failing = (
+            r[0]
+            for r in con.execute(
+                'select "Account.Dispatch_Pro_Id__c" from salesforce."Contact" '
+                'where "Account.Dispatch_Pro_Id__c" is not null group by 1 order by 1 limit 2'
+            ).fetchall()
+        )
+        con.execute("create schema if not exists gates")
+        con.execute(
+            "create table if not exists gates.gates_all "
+            "(object_name varchar, source_key varchar, reason varchar)"
+        )
+        con.execute("insert into gates.gates_all values ('Account', ?, 'held by a test gate')", [held])
+        # a Name longer than the org's 255 characters: the org refuses the Account (STRING_TOO_LONG)
+        con.execute(
+            'update salesforce."Account" set "Name" = repeat(\'x\', 300) where "Dispatch_Pro_Id__c" = ?',
+            [failing],
+        )
+        children = {
+            parent: {
+                r[0]
+                for r in con.execute(
+                    'select "Dispatch_Pro_Id__c" from salesforce."Contact" '
+                    'where "Account.Dispatch_Pro_Id__c" = ?',
+                    [parent],
+                ).fetchall()
+            }
+            for parent in (held, failing)
+        }
+    finally:
+        con.close()
+    result = run_load(workspace, objects=["Account", "Contact"])
+    rows = _ledger(
+        workspace,
+        "select object_name, source_key, action, error_code, error_message from ledger.operations "
+        "where run_id = ? and source_key in (select unnest(?))",
+        [result.run_id, [held, failing, *children[held], *children[failing]]],
+    )
+    by_key = {(o, k): (a, c, m) for o, k, a, c, m in rows}
+    assert by_key[("Account", held)][:2] == ("skipped", "HELD_BY_GATES")
+    assert by_key[("Account", failing)][:2] == ("failed", "STRING_TOO_LONG")  # Salesforce's error
+    for key in children[held]:
+        action, code, message = by_key[("Contact", key)]
+        assert (action, code) == ("skipped", "PARENT_HELD_BACK")
+        assert message.startswith(f"parent held back: Account {held} (AccountId; HELD_BY_GATES")
+    for key in children[failing]:
+        action, code, message = by_key[("Contact", key)]
+        assert (action, code) == ("skipped", "PARENT_FAILED")
+        assert message.startswith(f"parent failed: Account {failing} (AccountId; STRING_TOO_LONG")
+    # none of them was sent: the org has no Contact of either Account, and no Contact failed
+    org = org_client(workspace)
+    keys = ", ".join(f"'{k}'" for k in children[held] | children[failing])
+    assert list(org.query_iter(f"SELECT Id FROM Contact WHERE Dispatch_Pro_Id__c IN ({keys})")) == []
+    assert result.counts["Contact"].get("failed", 0) == 0

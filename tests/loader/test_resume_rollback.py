@@ -6,14 +6,17 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from loaders.load import run_load
+from loaders.frames import rollback_frames
+from loaders.load import KILL_AT_ENV, run_load
 from loaders.rollback import run_rollback
-from tests.loader.helpers import fresh_workspace, org_client
+from tests.loader.helpers import Admin, fresh_workspace, org_client
 
 
 def _env(settings) -> dict:
@@ -41,50 +44,80 @@ def _org_by_key(settings) -> dict[str, dict]:
     return out
 
 
-@pytest.mark.slow
-def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(built, admin, tmp_path) -> None:
-    clean = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "clean")
+@pytest.fixture(scope="module")
+def uninterrupted(built, tmp_path_factory) -> dict:
+    """The reference: an uninterrupted run's counts, org state and snapshot (chunks of 100 rows)."""
+    admin = Admin.of(built.sandbox_dir)
+    clean = fresh_workspace(
+        built.model_copy(update={"load_chunk_rows": 100}), tmp_path_factory.mktemp("clean")
+    )
+    # snapshot ids restart at every reset: take one first, so the reference is not the id the killed
+    # run's org takes after its own reset (which would overwrite it and compare a snapshot with itself)
+    admin.snapshot()
     reference = run_load(clean)
     assert reference.status == "completed"
-    snap_clean = admin.snapshot()
-    clean_state = _org_by_key(clean)
+    assert reference.counts["Case"]["created"] > 100  # Case spans several chunks: chunk 2 exists
+    return {"counts": reference.counts, "state": _org_by_key(clean), "snapshot": admin.snapshot()}
 
+
+# where the kill lands in the life of Case's second chunk: after its pending rows and checkpoint, after the
+# job is created (id checkpointed, nothing uploaded), after the upload (job still Open), after the close
+# (the org runs the job; its results are not yet read), and inside the transaction settling its results
+KILL_POINTS = ["checkpointed", "created", "uploaded", "closed", "settling"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(
+    built, admin, uninterrupted, tmp_path, point
+) -> None:
     ws = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "killed")
-    admin.faults(slow_seconds=0.15)
-    proc = subprocess.Popen(
+    proc = subprocess.run(
         [sys.executable, "-m", "workbench", "load"],
-        env=_env(ws),
+        env={**_env(ws), KILL_AT_ENV: f"{point}:Case:2"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        timeout=600,
     )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:  # kill once Cases are arriving (well inside the run)
-            if admin.stats()["records"].get("Case", {}).get("live", 0) > 0:
-                break
-            assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-            time.sleep(0.05)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
-    admin.faults(clear=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]  # killed at the chosen point
     con = duckdb.connect(str(ws.duckdb_path))
     try:
         status = con.execute("select status from ledger.runs").fetchall()
+        open_jobs = con.execute(
+            "select count(*) from ledger.checkpoints where state = 'sending' and object_name = 'Case'"
+        ).fetchall()[0][0]
     finally:
         con.close()
     assert status == [("running",)]  # killed mid-run: nothing marked it finished
+    assert open_jobs == 1  # chunk 2 of Case is in flight (inside 'settling' nothing of it was committed)
 
     resumed = run_load(ws, resume=True)
     assert resumed.status == "completed"
-    assert resumed.counts == reference.counts  # the same outcome per object and action, nothing twice
-    assert _org_by_key(ws) == clean_state
+    assert resumed.counts == uninterrupted["counts"]  # the same outcome per object and action, nothing twice
+    con = duckdb.connect(str(ws.duckdb_path), read_only=True)
+    try:
+        twice = con.execute(
+            "select count(*) from (select object_name, source_key, pass from ledger.operations "
+            "group by all having count(*) > 1)"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert twice == 0  # one ledger row per record and pass
+    # the killed attempt's spool directory and the run's work tables are gone
+    assert not list(Path(tempfile.gettempdir()).glob(f"dp2sf-load-{resumed.run_id}-*"))
+    con = duckdb.connect(str(ws.duckdb_path), read_only=True)
+    try:
+        work = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'ledger' "
+            "and table_name like 'work%'"
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert work == 0
+    assert _org_by_key(ws) == uninterrupted["state"]
     # the admin snapshot compare: the same records with the same ids and values; only the creation time
     # and the closing time the org stamps differ (the two runs ran at different times)
-    diff = admin.diff(snap_clean, admin.snapshot())
+    diff = admin.diff(uninterrupted["snapshot"], admin.snapshot())
     assert not diff["files_changed"]
     for obj, change in diff["objects"].items():
         assert change["added"] == [] and change["removed"] == [], obj
@@ -113,6 +146,10 @@ def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, a
     assert not any(c.get("failed") for c in again.counts.values())
     assert admin.diff(before, admin.snapshot())["objects"] == diff["objects"]  # nothing more changed
     assert stats["ContentDocument"]["deleted"] == load.counts["ContentVersion"]["created"] > 0
+    frames = rb.frames(workspace.duckdb_path)  # the notebook's view of the same rollback
+    deleted = frames.summary[frames.summary["action"] == "deleted"]
+    assert deleted["records"].sum() == load.total("created") and frames.conflicts.empty
+    assert len(frames.operations) == sum(sum(c.values()) for c in rb.counts.values())
 
 
 def test_hard_rollback_returns_the_org_to_its_snapshot_recycle_bin_included(workspace, admin) -> None:
@@ -142,6 +179,8 @@ def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, ad
 
     rb = run_rollback(workspace, second.run_id)
     assert [c["source_key"] for c in rb.conflicts] == [skill["Dispatch_Pro_Id__c"]]
+    frames = rollback_frames(rb.report_path)
+    assert frames.conflicts["source_key"].tolist() == [skill["Dispatch_Pro_Id__c"]]
     assert rb.counts["Account"]["restored"] == second.counts["Account"]["updated"]
     restored = next(org.query_iter(f"SELECT Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
     assert restored["Name"] == "Renamed before the second run"  # the before-image, not the source value
@@ -151,3 +190,60 @@ def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, ad
     assert list(diff["objects"]) == ["Skill__c"] and list(diff["objects"]["Skill__c"]["changed"]) == [
         skill["Id"]
     ]
+
+
+def _rollback_killed(settings, run_id: str, point: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "workbench", "rollback", run_id],
+        env={**_env(settings), KILL_AT_ENV: point},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        timeout=600,
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]  # killed at the chosen point
+
+
+def test_rollback_killed_after_a_delete_job_resumes_to_the_snapshot(workspace, admin) -> None:
+    before = admin.snapshot()
+    load = run_load(workspace)
+    # kill -9 once the org deleted the first job of Cases but before the ledger recorded it
+    _rollback_killed(workspace, load.run_id, "rollback-deleted:Case:1")
+    rb = run_rollback(workspace, load.run_id, resume=True)
+    assert rb.status == "completed" and rb.conflicts == []
+    assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
+    assert not any(c.get("failed") for c in rb.counts.values())
+    con = duckdb.connect(str(workspace.duckdb_path), read_only=True)
+    try:
+        runs = con.execute(
+            "select count(*) from ledger.runs where kind = 'rollback' and parent_run_id = ?", [load.run_id]
+        ).fetchall()[0][0]
+    finally:
+        con.close()
+    assert runs == 1  # the resume continued the killed rollback run, not a new one
+    diff = admin.diff(before, admin.snapshot())
+    for obj, change in diff["objects"].items():  # the live org as before (the run's records in the bin)
+        assert change["added"] == change["removed"] == change["recycle_bin_removed"] == [], obj
+        assert change["changed"] == {}, obj
+
+
+def test_rollback_killed_after_a_restore_job_resumes_without_false_conflicts(workspace, admin) -> None:
+    run_load(workspace, objects=["Account", "Skill__c"])
+    org = org_client(workspace)
+    acc_key = "customer:10000005"
+    acc = next(org.query_iter(f"SELECT Id FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
+    org.sf.Account.update(acc["Id"], {"Name": "Renamed before the second run"})
+    snap = admin.snapshot()
+    second = run_load(workspace, objects=["Account", "Skill__c"], resend=True)
+    time.sleep(1.1)  # LastModifiedDate has second precision: the restore lands after the run's end
+    _rollback_killed(workspace, second.run_id, "rollback-restored:Account:1")
+    rb = run_rollback(workspace, second.run_id, resume=True)
+    # the killed attempt's own restores are not someone else's edits
+    assert rb.status == "completed" and rb.conflicts == []
+    assert rb.counts["Account"]["restored"] == second.counts["Account"]["updated"]
+    restored = next(org.query_iter(f"SELECT Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
+    assert restored["Name"] == "Renamed before the second run"
+    diff = admin.diff(snap, admin.snapshot())
+    for obj, change in diff["objects"].items():  # every overwritten field back (only modstamps moved)
+        fields = {f for fs in change["changed"].values() for f in fs}
+        assert fields <= {"LastModifiedDate", "SystemModstamp"}, (obj, fields)
+        assert change["added"] == change["removed"] == [], obj
