@@ -44,12 +44,13 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 # bounded load files keep DuckDB's memory per COPY small on the big tables (jobs, job_history)
 os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "100000")
-# the flat tables arrive as Arrow tables (dispatch_pro/arrow_pages.py): dlt adds its row and load ids to them
-# as it does to rows, so every raw table keeps `_dlt_id` and `_dlt_load_id`
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-# the tables with child tables still go through dlt's Python normalizer: one process per core (files are
-# rotated at FILE_MAX_ITEMS, so the big tables split across workers); 1.6x faster normalize at the M tier
+# pages arrive as Arrow tables (dispatch_pro/arrow_pages.py, arrow_tree.py) that already carry dlt's columns
+# (`_dlt_load_id` and `_dlt_id` on root rows, the link columns on nested rows, as the normalizer makes them):
+# dlt must not add its own (it would add `_dlt_load_id` to nested tables too)
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "false")
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "false")
+# pages that stay rows (small list endpoints, export-folder tables, pages with shapes only dlt decides) go
+# through dlt's Python normalizer: one process per core (files are rotated at FILE_MAX_ITEMS)
 os.environ.setdefault("NORMALIZE__WORKERS", str(min(2, os.cpu_count() or 1)))
 # smaller write buffers per table keep the two normalize workers' memory down (peak RSS 1,190 -> 830 MB at M)
 os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
