@@ -40,9 +40,9 @@ from .settings import (
     JOB_ATTACHMENTS_PATH,
     JOB_HISTORY_PATH,
     LIST_PAGE_SIZE,
+    PAGES_SUFFIX,
     REPORT_PATH,
     REPORTS_PATH,
-    PAGES_SUFFIX,
     ROWS_FILE_FORMAT,
     TEXT_VALUE_PATHS,
     TREE_TABLES,
@@ -158,7 +158,9 @@ def tree_resource(pages: DltResource, endpoint: Endpoint, arrow: bool) -> DltRes
     table = endpoint.table
     paths = TEXT_VALUE_PATHS.get(table, ())
     text_values = tuple(_NAMING.shorten_fragments(table, *p) for p in paths)
-    rows_hints = dlt.mark.make_hints(table_name=table, nested_hints=text_value_hints(paths)) if paths else None
+    rows_hints = (
+        dlt.mark.make_hints(table_name=table, nested_hints=text_value_hints(paths)) if paths else None
+    )
     tree = TreePages(table, text_values, rows_hints)
 
     @dlt.transformer(

@@ -3,9 +3,9 @@
 dlt's relational normalizer turns a record with lists into a row of ``<table>`` plus rows of
 ``<table>__<list>`` (recursively), linked by ``_dlt_parent_id`` (the parent row's ``_dlt_id``),
 ``_dlt_list_idx`` (position in the list) and, for merge tables, ``_dlt_root_id`` (the root row's ``_dlt_id``).
-Row by row that costs ~50 µs; ``TreePages`` does the same split in one pass over the page and hands each table
-to ``ArrowPages.convert`` (dlt's names and types, see ``arrow_pages.py``), with the link columns computed as the
-normalizer computes them:
+Row by row that costs ~50 µs; ``TreePages`` does the same split in one pass over the page and hands each
+table to ``ArrowPages.convert`` (dlt's names and types, see ``arrow_pages.py``), with the link columns
+computed as the normalizer computes them:
 
 * root rows: a random ``_dlt_id`` (dlt's ``generate_dlt_ids``; merge tables with the delete-insert strategy
   get random root ids from the normalizer too) and ``_dlt_load_id``;
@@ -129,7 +129,9 @@ class TreePages:
                         part.roots.append(root_id)
             parts[table].rows = flat
             for name, part in children.items():
-                part.ids = [get_nested_row_hash(p, name, i) for p, i in zip(part.parents, part.idxs, strict=True)]
+                part.ids = [
+                    get_nested_row_hash(p, name, i) for p, i in zip(part.parents, part.idxs, strict=True)
+                ]
                 parts[name] = part
                 todo.append((name, part.rows, part.ids, part.roots))
         return parts
@@ -151,12 +153,16 @@ class TreePages:
 
     def _tables(self, rows: list[dict[str, Any]]) -> list[Any]:
         parts = self._split(rows)
-        load_id = current_load_id()
-        out: list[Any] = []
+        converted: dict[str, pa.Table] = {}
         for name, part in parts.items():
             table = self._converter(name).convert(part.rows)
             if not isinstance(table, pa.Table) or not table.num_columns:
                 raise _RowsNeeded
+            converted[name] = table
+        load_id = current_load_id()
+        out: list[Any] = []
+        for name, table in converted.items():
+            part = parts[name]
             if name == self.table:
                 table = table.append_column(
                     pa.field("_dlt_load_id", pa.string(), nullable=False),
@@ -166,7 +172,10 @@ class TreePages:
                 continue
             for field, values in (
                 (pa.field("_dlt_root_id", pa.string(), nullable=False), pa.array(part.roots, pa.string())),
-                (pa.field("_dlt_parent_id", pa.string(), nullable=False), pa.array(part.parents, pa.string())),
+                (
+                    pa.field("_dlt_parent_id", pa.string(), nullable=False),
+                    pa.array(part.parents, pa.string()),
+                ),
                 (pa.field("_dlt_list_idx", pa.int64(), nullable=False), pa.array(part.idxs, pa.int64())),
                 (pa.field("_dlt_id", pa.string(), nullable=False), pa.array(part.ids, pa.string())),
             ):

@@ -128,9 +128,9 @@ ARROW_TABLES: tuple[str, ...] = (
     "calls",
 )
 # tables WITH child tables whose pages also go to dlt as Arrow tables, one per table of the record tree
-# (arrow_tree.py). Their API pages come from a hidden resource ``<table>_pages`` (the one that pages the API and
-# keeps the incremental state); the ``<table>`` transformer over it converts, and the transformers that need
-# whole records (attachments over jobs, signatures over form submissions) read the same pages.
+# (arrow_tree.py). Their API pages come from a hidden resource ``<table>_pages`` (it pages the API and keeps
+# the incremental state); the ``<table>`` transformer over it converts, and the transformers that need whole
+# records (attachments over jobs, signatures over form submissions) read the same pages.
 TREE_TABLES: tuple[str, ...] = ("customers", "locations", "jobs", "invoices", "payments", "form_submissions")
 PAGES_SUFFIX = "_pages"
 # load files: parquet for the Arrow tables, jsonl for the rest (DuckDB loads jsonl ~2x faster than the

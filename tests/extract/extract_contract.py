@@ -3,10 +3,10 @@
 ``contract(db, schema_yaml)`` reads one extract's DuckDB and exported dlt schema:
 * per raw table: columns with DuckDB type and nullability, and dlt's table and column hints (parent table,
   write disposition, primary / row / parent / root keys, data types);
-* per table: every row's data columns (``_dlt_*`` values left out: they are random ids) keyed by its position
-  in the record tree, i.e. the root record's key, then ``_dlt_list_idx`` per level, found by joining each child
-  on ``_dlt_parent_id`` to its parent's ``_dlt_id``; a child whose parent or root is not found, or whose
-  ``_dlt_root_id`` is not its root's ``_dlt_id``, is reported.
+* per table: every row's data columns (``_dlt_*`` values left out: they are random ids) keyed by its
+  position in the record tree, i.e. the root record's key, then ``_dlt_list_idx`` per level, found by joining
+  each child on ``_dlt_parent_id`` to its parent's ``_dlt_id``; a child whose parent or root is not found, or
+  whose ``_dlt_root_id`` is not its root's ``_dlt_id``, is reported.
 
 ``compare(a, b)`` lists the differences. As a script, it extracts a tier twice (dlt's normalizer for every
 table with child tables, then the Arrow path) or compares two existing runs:
@@ -103,13 +103,16 @@ def contract(db: Path, schema_yaml: Path | None = None) -> dict[str, Any]:
                     f"join ({keys[table]}) p on c._dlt_id = p._dlt_id"
                 ).fetchone()
                 if linked != (total, total):
-                    problems.append(f"{table}: {total} rows, {linked[0]} linked to a parent, {linked[1]} root ok")
+                    problems.append(
+                        f"{table}: {total} rows, {linked[0]} linked to a parent, {linked[1]} root ok"
+                    )
         data: dict[str, list[tuple]] = {}
         for table in names:
             picked = [c for c, _, _ in columns[table] if not c.startswith("_dlt") and c not in RUN_STAMPS]
             quoted = ", ".join(["k.k", *[f't."{c}"' for c in picked]])
             dupes = con.execute(
-                f'select count(*) - count(distinct _dlt_id) + count(*) filter (_dlt_id is null) from {DATASET}."{table}"'
+                "select count(*) - count(distinct _dlt_id) + count(*) filter (_dlt_id is null) "
+                f'from {DATASET}."{table}"'
             ).fetchone()[0]
             if dupes:
                 problems.append(f"{table}: _dlt_id not unique or null ({dupes})")
@@ -131,15 +134,19 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     """Differences between two contracts (empty: identical)."""
     out = [f"a: {p}" for p in a["problems"]] + [f"b: {p}" for p in b["problems"]]
     if set(a["columns"]) != set(b["columns"]):
-        out.append(f"tables differ: only a {set(a['columns']) - set(b['columns'])}, "
-                   f"only b {set(b['columns']) - set(a['columns'])}")
+        out.append(
+            f"tables differ: only a {set(a['columns']) - set(b['columns'])}, "
+            f"only b {set(b['columns']) - set(a['columns'])}"
+        )
     for table in sorted(set(a["columns"]) & set(b["columns"])):
         if a["columns"][table] != b["columns"][table]:
             ca, cb = set(a["columns"][table]), set(b["columns"][table])
             out.append(f"{table} columns: only a {sorted(ca - cb)}, only b {sorted(cb - ca)}")
         if a["data"][table] != b["data"][table]:
             da, db_ = a["data"][table], b["data"][table]
-            first = next((i for i, (x, y) in enumerate(zip(da, db_)) if x != y), min(len(da), len(db_)))
+            first = next(
+                (i for i, (x, y) in enumerate(zip(da, db_, strict=False)) if x != y), min(len(da), len(db_))
+            )
             out.append(
                 f"{table} data: {len(da)} vs {len(db_)} rows; first difference "
                 f"{da[first] if first < len(da) else None!r} / {db_[first] if first < len(db_) else None!r}"
@@ -152,7 +159,9 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     return out
 
 
-def extract_tier(scale: str, work: Path, arrow_nested: bool, with_files: bool = True) -> tuple[Path, Path, float]:
+def extract_tier(
+    scale: str, work: Path, arrow_nested: bool, with_files: bool = True
+) -> tuple[Path, Path, float]:
     """One full extract of a fresh simulator at ``scale`` into ``work``: (duckdb, schema yaml, seconds)."""
     project = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(project))
@@ -174,7 +183,9 @@ def extract_tier(scale: str, work: Path, arrow_nested: bool, with_files: bool = 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scale", default="tiny")
     parser.add_argument("--work", type=Path)
     parser.add_argument("--only", choices=["rows", "arrow"])
@@ -190,7 +201,10 @@ def main() -> None:
                 db, _, seconds = extract_tier(args.scale, target, arrow_nested=mode == "arrow")
                 print(f"{mode}: {seconds:.1f} s", flush=True)
             runs.append(target)
-    found = [contract(r / "data" / "dp2sf.duckdb", r / "data" / "schemas" / "dispatch_pro.schema.yaml") for r in runs]
+    found = [
+        contract(r / "data" / "dp2sf.duckdb", r / "data" / "schemas" / "dispatch_pro.schema.yaml")
+        for r in runs
+    ]
     differences = compare(*found)
     print("\n".join(differences) or "identical contract")
     raise SystemExit(1 if differences else 0)
