@@ -49,7 +49,17 @@ class _RowsNeeded(Exception):
 
 
 def _strip(row: dict[str, Any], path: tuple[str, ...], lists: list[tuple[tuple[str, ...], list]]) -> dict:
-    """``row`` without its lists (collected in ``lists`` with their table path), nested dicts kept."""
+    """``row`` without its lists (collected in ``lists`` with their table path), nested dicts kept.
+
+    A dict holding no dict or list is returned as is (not copied); the page's dicts are never changed, as
+    other transformers (attachments, signatures) read the same records.
+    """
+    for value in row.values():
+        kind = type(value)
+        if kind is list or kind is dict:
+            break
+    else:
+        return row
     out: dict[str, Any] = {}
     for key, value in row.items():
         kind = type(value)
