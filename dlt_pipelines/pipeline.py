@@ -12,9 +12,12 @@ Without it the extract still runs, warns, and records what did not migrate in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +26,7 @@ import duckdb
 import requests
 
 from dlt_pipelines.dispatch_pro.exports import ExportsStatus, exports_status
+from dlt_pipelines.dispatch_pro.pacing import ACTIVITY
 from dlt_pipelines.dispatch_pro.settings import (
     DATASET_NAME,
     PIPELINE_NAME,
@@ -44,12 +48,13 @@ os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 # bounded load files keep DuckDB's memory per COPY small on the big tables (jobs, job_history)
 os.environ.setdefault("DATA_WRITER__FILE_MAX_ITEMS", "100000")
-# the flat tables arrive as Arrow tables (dispatch_pro/arrow_pages.py): dlt adds its row and load ids to them
-# as it does to rows, so every raw table keeps `_dlt_id` and `_dlt_load_id`
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
-os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "true")
-# the tables with child tables still go through dlt's Python normalizer: one process per core (files are
-# rotated at FILE_MAX_ITEMS, so the big tables split across workers); 1.6x faster normalize at the M tier
+# pages arrive as Arrow tables (dispatch_pro/arrow_pages.py, arrow_tree.py) that already carry dlt's columns
+# (`_dlt_load_id` and `_dlt_id` on root rows, the link columns on nested rows, as the normalizer makes them):
+# dlt must not add its own (it would add `_dlt_load_id` to nested tables too)
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "false")
+os.environ.setdefault("NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID", "false")
+# pages that stay rows (small list endpoints, export-folder tables, pages with shapes only dlt decides) go
+# through dlt's Python normalizer: one process per core (files are rotated at FILE_MAX_ITEMS)
 os.environ.setdefault("NORMALIZE__WORKERS", str(min(2, os.cpu_count() or 1)))
 # smaller write buffers per table keep the two normalize workers' memory down (peak RSS 1,190 -> 830 MB at M)
 os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
@@ -58,6 +63,7 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
 LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
 REPORT_FILE = "extract_report.json"
+PROGRESS_PERIOD_S = 30.0  # the stage's own progress line (requests, files) next to dlt's per-table counts
 EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the background after start-up
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 
@@ -268,6 +274,35 @@ def _explain(exc: BaseException) -> str:
     return f"{type(chain[-1]).__name__}: {str(chain[-1]).splitlines()[0] if str(chain[-1]) else ''}"
 
 
+@contextlib.contextmanager
+def request_progress(say: Any, period_s: float = PROGRESS_PERIOD_S) -> Iterator[None]:
+    """Every ``period_s`` while the block runs: API requests sent (and their rate) and files stored/failed.
+
+    dlt's log collector prints records per table every 5 s; this adds what the tables do not show on a long
+    run (the pace of requests against the API limit, attachments still being downloaded).
+    """
+    ACTIVITY.reset()
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def report() -> None:
+        while not stop.wait(period_s):
+            elapsed = time.monotonic() - started
+            say(
+                f"progress {elapsed / 60:.0f}:{elapsed % 60:02.0f}: {ACTIVITY.requests:,} API requests "
+                f"({ACTIVITY.requests / elapsed:.1f}/s), {ACTIVITY.files_stored:,} files stored, "
+                f"{ACTIVITY.files_failed:,} not fetched"
+            )
+
+    thread = threading.Thread(target=report, name="dp2sf-extract-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def run_extract(settings: Settings, full: bool = False, console: Console | None = None) -> ExtractSummary:
     """Extract Dispatch Pro into ``raw_dispatch_pro`` (incremental unless ``full``) and summarise."""
     import dlt
@@ -300,7 +335,8 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
     pipeline = make_pipeline(settings, progress=progress)
     say(f"extracting Dispatch Pro ({settings.source}) into {settings.duckdb_path} [{DATASET_NAME}]")
     try:
-        pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+        with request_progress(say):
+            pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     except PipelineStepFailed as exc:
         raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
     info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None

@@ -21,7 +21,8 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.rest_api import rest_api_resources
 from requests import Response, Session
 
-from .arrow_pages import ArrowPages
+from .arrow_pages import _NAMING, DLT_COLUMNS, ArrowPages
+from .arrow_tree import ROOT_COLUMNS, TreePages
 from .auth import AuthError, ServiceTitanAuth
 from .exports import ExportFileError, exports_status, read_export_batches
 from .files import DOWNLOAD_WORKERS, ERRORS_TABLE, FileRef, FileStore
@@ -39,10 +40,12 @@ from .settings import (
     JOB_ATTACHMENTS_PATH,
     JOB_HISTORY_PATH,
     LIST_PAGE_SIZE,
+    PAGES_SUFFIX,
     REPORT_PATH,
     REPORTS_PATH,
     ROWS_FILE_FORMAT,
     TEXT_VALUE_PATHS,
+    TREE_TABLES,
     Endpoint,
 )
 
@@ -103,8 +106,10 @@ def endpoint_resource(endpoint: Endpoint, tenant: str, initial_from: str, page_s
         params["pageSize"] = page_size
         if endpoint.cursor and endpoint.cursor_param:
             params[endpoint.cursor_param] = _incremental(endpoint.cursor, initial_from)
+    hidden = endpoint.table in TREE_TABLES  # pages for the `<table>` transformer (tree_resource)
     return {
-        "name": endpoint.table,
+        "name": endpoint.table + (PAGES_SUFFIX if hidden else ""),
+        "selected": not hidden,
         "primary_key": endpoint.primary_key,
         "write_disposition": "merge",
         "parallelized": True,  # pages of all endpoints in flight at once (dlt's extract thread pool)
@@ -131,17 +136,47 @@ def _job_attachments_resource(tenant: str, parallel: bool) -> dict[str, Any]:
             "params": {"pageSize": ATTACHMENT_PAGE_SIZE},
             "paginator": list_paginator(),
             "data_selector": "data",
-            "response_actions": [PageGuard("/" + path.replace("{resources.jobs.id}", "{jobId}"))],
+            "response_actions": [PageGuard("/" + path.replace("{resources.jobs_pages.id}", "{jobId}"))],
         },
         "processing_steps": [{"map": _attachment_row}],
     }
 
 
 def _attachment_row(row: dict[str, Any]) -> dict[str, Any]:
-    """Name the parent job explicitly (rest_api adds it as ``_jobs_id``)."""
-    job_id = row.pop("_jobs_id", None)
+    """Name the parent job explicitly (rest_api adds it as ``_jobs_pages_id``)."""
+    job_id = row.pop("_jobs_pages_id", None)
     row.setdefault("jobId", job_id)
     return row
+
+
+def tree_resource(pages: DltResource, endpoint: Endpoint, arrow: bool) -> DltResource:
+    """Table ``endpoint.table`` and its child tables from the hidden ``<table>_pages`` resource.
+
+    ``arrow``: each page as Arrow tables, one per table of the record tree (``arrow_tree.TreePages``), else
+    the rows as they are, for dlt's normalizer (same raw tables either way).
+    """
+    table = endpoint.table
+    paths = TEXT_VALUE_PATHS.get(table, ())
+    text_values = tuple(_NAMING.shorten_fragments(table, *p) for p in paths)
+    rows_hints = (
+        dlt.mark.make_hints(table_name=table, nested_hints=text_value_hints(paths)) if paths else None
+    )
+    tree = TreePages(table, text_values, rows_hints)
+
+    @dlt.transformer(
+        name=table,
+        data_from=pages,
+        primary_key=endpoint.primary_key,
+        write_disposition="merge",
+        columns=ROOT_COLUMNS,
+    )
+    def records(page: Any) -> Iterator[Any]:
+        if arrow:
+            yield from tree.items(page)
+        else:
+            yield page
+
+    return records
 
 
 def job_history_resource(client: RESTClient, tenant: str, initial_from: str) -> DltResource:
@@ -344,6 +379,7 @@ def dispatch_pro(
     files_dir: str | None = None,
     exports_folder: str | None = None,
     known_files: dict[str, str] | None = None,
+    arrow_tables: bool = True,
     initial_from: str = DEFAULT_INITIAL_FROM,
     list_page_size: int = LIST_PAGE_SIZE,
     parallel_attachments: bool = True,
@@ -359,6 +395,10 @@ def dispatch_pro(
     ``exports_folder``: the customer's Dispatch Pro export (``exports.py``); tables it lacks are not extracted
     (``exports.exports_status`` says which and why). ``max_requests_per_second`` paces every request (API
     limit: 60 per second per app and tenant; 0 = unpaced).
+
+    ``arrow_tables`` (default on): pages go to dlt as Arrow tables (flat tables: ``ArrowPages``; tables with
+    child tables: ``TreePages``); off, every page goes through dlt's row-by-row normalizer (same raw tables,
+    slower; the contract test compares both).
 
     ``known_files`` maps ``"<kind>:<source_id>"`` to the sha256 already in the store (from an earlier load) so
     those files are not downloaded again.
@@ -383,6 +423,10 @@ def dispatch_pro(
         + [_job_attachments_resource(tenant, parallel_attachments)],
     }
     resources = {r.name: r for r in rest_api_resources(config)}
+    for endpoint in endpoints:
+        if endpoint.table in TREE_TABLES:
+            pages = resources[endpoint.table + PAGES_SUFFIX]
+            resources[endpoint.table] = tree_resource(pages, endpoint, arrow_tables)
     client = RESTClient(base_url=base_url, headers=headers, auth=auth, session=session)
     resources["job_history"] = job_history_resource(client, tenant, initial_from)
     resources["reports"] = reports_resource(client, tenant, resources["report_categories"], list_page_size)
@@ -391,13 +435,17 @@ def dispatch_pro(
         resources.update({r.name: r for r in dispatch_pro_exports(exports.folder, exports.present)})
     if files_dir:
         store = FileStore(client, Path(files_dir), dict(known_files or {}), workers=download_workers)
-        for r in file_resources(store, tenant, resources["job_attachments"], resources["form_submissions"]):
+        for r in file_resources(
+            store, tenant, resources["job_attachments"], resources["form_submissions" + PAGES_SUFFIX]
+        ):
             resources[r.name] = r
     for name, resource in resources.items():
-        if name in TEXT_VALUE_PATHS:
+        if name in TEXT_VALUE_PATHS and not (arrow_tables and name in TREE_TABLES):  # those: TreePages
             resource.apply_hints(nested_hints=text_value_hints(TEXT_VALUE_PATHS[name]))
-        if name in ARROW_TABLES:
+        if name in ARROW_TABLES and arrow_tables:
             resource.add_step(ArrowPages())
+            resource.apply_hints(file_format=ARROW_FILE_FORMAT, columns=DLT_COLUMNS)
+        elif name in TREE_TABLES and arrow_tables:
             resource.apply_hints(file_format=ARROW_FILE_FORMAT)
         else:
             resource.apply_hints(file_format=ROWS_FILE_FORMAT)

@@ -12,8 +12,9 @@ dicts) into a ``pyarrow.Table`` laid out exactly as dlt would land the rows:
 * a page dlt would treat differently (a non-empty list = a child table, mixed value types = a variant
   column, a value that does not fit the type already decided) is passed on as dicts, so dlt handles it.
 
-Only for tables without child tables (see ``settings.ARROW_TABLES``); ``_dlt_load_id`` / ``_dlt_id`` are
-added by dlt (``NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_*``, set in ``pipeline.py``).
+``ArrowPages`` as a resource step serves the tables without child tables (see ``settings.ARROW_TABLES``) and
+adds dlt's ``_dlt_load_id`` and (random) ``_dlt_id`` columns itself, with dlt's own hints (``DLT_COLUMNS``);
+``arrow_tree.TreePages`` uses ``convert`` per table for the tables with child tables.
 """
 
 from __future__ import annotations
@@ -24,13 +25,34 @@ from typing import Any, ClassVar
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.common.normalizers.naming.snake_case import NamingConvention
+from dlt.common.normalizers.utils import generate_dlt_ids
 from dlt.common.schema.detections import is_iso_timestamp
+from dlt.common.schema.utils import dlt_id_column, dlt_load_id_column
+from dlt.common.storages.load_package import load_package_state
 from dlt.extract.items_transform import ItemTransform
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 _ARROW_TYPES: dict[type, pa.DataType] = {bool: pa.bool_(), int: pa.int64(), float: pa.float64()}
 _NAMING = NamingConvention()
 _DOTNET_UTC_EXAMPLE = "2024-05-01T10:00:00.1234567Z"
+# the hints dlt gives the columns it adds to an Arrow table (as NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_* did)
+DLT_COLUMNS = [dlt_load_id_column(), dlt_id_column()]
+
+
+def current_load_id() -> str:
+    """The load id of the load package being extracted (dlt's load package state)."""
+    return load_package_state()["load_id"]
+
+
+def with_dlt_columns(table: pa.Table, load_id: str) -> pa.Table:
+    """``_dlt_load_id`` and a random ``_dlt_id`` per row appended, as dlt's parquet normalizer adds them."""
+    rows = table.num_rows
+    table = table.append_column(
+        pa.field("_dlt_load_id", pa.string(), nullable=False), pa.array([load_id] * rows, pa.string())
+    )
+    return table.append_column(
+        pa.field("_dlt_id", pa.string(), nullable=False), pa.array(generate_dlt_ids(rows), pa.string())
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -88,14 +110,16 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
 
     placement_affinity: ClassVar[float] = 1.5  # after incremental (1) and limit (1.1), before forks (2)
 
-    def __init__(self) -> None:
+    def __init__(self, text_columns: tuple[str, ...] = ()) -> None:
         super().__init__(lambda item: item)
-        self.types: dict[str, pa.DataType] = {}
+        # columns hinted as text (dlt coerces every value to text): a page with a non-text value stays rows
+        self.types: dict[str, pa.DataType] = dict.fromkeys(text_columns, pa.string())
 
     def __call__(self, item: Any, meta: Any = None) -> Any:
         if not isinstance(item, list) or not item:
             return item
-        return self.convert(item)
+        table = self.convert(item)
+        return with_dlt_columns(table, current_load_id()) if isinstance(table, pa.Table) else table
 
     @staticmethod
     def _decide(first: Any) -> pa.DataType | None:
@@ -112,7 +136,9 @@ class ArrowPages(ItemTransform[Any, dict[str, Any]]):
         dlt a variant column) is checked on the double columns.
         """
         try:
-            table = pa.Table.from_pylist(rows)
+            # pa.array infers the struct type from every row (Table.from_pylist reads the keys of the first
+            # row only, so a key absent there would be lost)
+            table = pa.Table.from_struct_array(pa.array(rows))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             return rows
         if _has_dotted_name(table.schema):

@@ -21,6 +21,8 @@ from typing import Any
 
 from dlt.sources.helpers.rest_client import RESTClient
 
+from .pacing import ACTIVITY
+
 CHUNK_SIZE = 1024 * 1024
 DOWNLOAD_WORKERS = 8
 ERRORS_TABLE = "file_errors"
@@ -114,9 +116,12 @@ class FileStore:
     def fetch_or_error(self, ref: FileRef) -> dict[str, Any]:
         """The file's metadata row, or (marked for ``file_errors``) a row saying why it was not fetched."""
         try:
-            return self.fetch(ref)
+            row = self.fetch(ref)
         except FileDownloadError as exc:
+            ACTIVITY.files_failed += 1
             return error_row(ref, str(exc))
+        ACTIVITY.files_stored += 1
+        return row
 
     def fetch_all(self, refs: Iterable[FileRef]) -> Iterator[dict[str, Any]]:
         """Rows for every ref not already stored: files and error rows (``row["_error"]`` set), in order."""

@@ -11,12 +11,28 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 
 SERVICETITAN_LIMIT_PER_S = 60  # documented limit per app and tenant
 DEFAULT_RATE_PER_S = 55.0
+
+
+@dataclass
+class Activity:
+    """What the running extract has sent and stored so far (read by the stage's progress line)."""
+
+    requests: int = 0
+    files_stored: int = 0
+    files_failed: int = 0
+
+    def reset(self) -> None:
+        self.requests = self.files_stored = self.files_failed = 0
+
+
+ACTIVITY = Activity()
 
 
 class Pacer:
@@ -51,6 +67,7 @@ class PacedAdapter(HTTPAdapter):
 
     def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         self.pacer.wait()
+        ACTIVITY.requests += 1
         return super().send(request, *args, **kwargs)
 
 

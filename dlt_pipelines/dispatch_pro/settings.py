@@ -95,7 +95,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 JOB_HISTORY_PATH = "jpm/v2/tenant/{tenant}/export/job-history"
-JOB_ATTACHMENTS_PATH = "forms/v2/tenant/{tenant}/jobs/{{resources.jobs.id}}/attachments"
+JOB_ATTACHMENTS_PATH = "forms/v2/tenant/{tenant}/jobs/{{resources.jobs_pages.id}}/attachments"
 ATTACHMENT_DOWNLOAD_PATH = "forms/v2/tenant/{tenant}/jobs/attachment/{id}"
 REPORTS_PATH = "reporting/v2/tenant/{tenant}/report-category/{category}/reports"
 REPORT_PATH = "reporting/v2/tenant/{tenant}/report-category/{category}/reports/{report}"
@@ -125,7 +125,14 @@ ARROW_TABLES: tuple[str, ...] = (
     "job_notes",
     "job_history",
     "job_dispatch_metadata",
+    "calls",
 )
+# tables WITH child tables whose pages also go to dlt as Arrow tables, one per table of the record tree
+# (arrow_tree.py). Their API pages come from a hidden resource ``<table>_pages`` (it pages the API and keeps
+# the incremental state); the ``<table>`` transformer over it converts, and the transformers that need whole
+# records (attachments over jobs, signatures over form submissions) read the same pages.
+TREE_TABLES: tuple[str, ...] = ("customers", "locations", "jobs", "invoices", "payments", "form_submissions")
+PAGES_SUFFIX = "_pages"
 # load files: parquet for the Arrow tables, jsonl for the rest (DuckDB loads jsonl ~2x faster than the
 # default insert_values)
 ARROW_FILE_FORMAT = "parquet"

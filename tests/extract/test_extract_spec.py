@@ -27,7 +27,7 @@ from dlt_pipelines.dispatch_pro.settings import (
 SOURCE_PATHS = [
     *(e.path for e in ENDPOINTS),
     JOB_HISTORY_PATH,
-    JOB_ATTACHMENTS_PATH.replace("{{resources.jobs.id}}", "{jobId}"),
+    JOB_ATTACHMENTS_PATH.replace("{{resources.jobs_pages.id}}", "{jobId}"),
     ATTACHMENT_DOWNLOAD_PATH,
     REPORTS_PATH,
     REPORT_PATH,

@@ -175,3 +175,19 @@ def test_exports_status_names_what_will_not_migrate(tmp_path: Path) -> None:
     (tmp_path / "job_dispatch_metadata.jsonl").write_text('{"jobId": 1}\n{oops\n')
     with pytest.raises(ExportFileError, match=r"line 2 is not valid JSON"):
         list(read_export_batches(tmp_path, "job_dispatch_metadata"))
+
+
+def test_a_long_extract_prints_requests_and_files_as_it_goes() -> None:
+    import time as _time
+
+    from dlt_pipelines.dispatch_pro.pacing import ACTIVITY
+    from dlt_pipelines.pipeline import request_progress
+
+    said: list[str] = []
+    with request_progress(said.append, period_s=0.05):
+        ACTIVITY.requests += 120
+        ACTIVITY.files_stored += 7
+        ACTIVITY.files_failed += 2
+        _time.sleep(0.2)
+    assert said, "no progress line while the block ran"
+    assert "120 API requests" in said[-1] and "7 files stored" in said[-1] and "2 not fetched" in said[-1]
