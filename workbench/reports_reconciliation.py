@@ -26,108 +26,76 @@ def load_result(run_dir: str | Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _frames(result: dict):
+    from loaders.frames import reconciliation_frames  # the loader's one reading of its JSON
+
+    return reconciliation_frames(result)
+
+
 def equation(result: dict) -> pd.DataFrame:
     """Per object: source and its parts, the sum, whether it holds, and the keys with no outcome."""
-    rows = []
-    for o in result["objects"]:
-        parts = sum(o[p] for p in PARTS)
-        rows.append(
-            {
-                "object": o["name"],
-                "source": o["source"],
-                **{p: o[p] for p in PARTS},
-                "sum_of_parts": parts,
-                "no_outcome": len(o["unaccounted"]),
-                "holds": o["source"] == parts and not o["unaccounted"],
-            }
-        )
-    return pd.DataFrame(rows, columns=["object", "source", *PARTS, "sum_of_parts", "no_outcome", "holds"])
+    s = _frames(result).summary
+    out = s[["object", "source", *PARTS]].copy()
+    out["sum_of_parts"] = s[PARTS].sum(axis=1)
+    out["no_outcome"] = s["unaccounted"]
+    out["holds"] = s["equation_holds"].astype(bool)
+    return out.reset_index(drop=True)
 
 
 def org_counts(result: dict) -> pd.DataFrame:
     """Per object: what the run loaded against what the org holds, and the three kinds of disagreement."""
-    rows = [
-        {
-            "object": o["name"],
-            "loaded": o["loaded"],
-            "in_org": o["in_org"],
-            "missing_in_org": len(o["missing_in_org"]),
-            "unexpected_in_org": len(o["unexpected_in_org"]),
-            "id_differs": len(o["id_mismatch"]),
-            "ok": o["ok"],
-        }
-        for o in result["objects"]
-    ]
+    s = _frames(result).summary.rename(columns={"id_mismatch": "id_differs"})
     cols = ["object", "loaded", "in_org", "missing_in_org", "unexpected_in_org", "id_differs", "ok"]
-    return pd.DataFrame(rows, columns=cols)
+    return s[cols].reset_index(drop=True)
+
+
+PROBLEMS = {
+    "unaccounted": "no outcome in the ledger",
+    "missing_in_org": "loaded, missing in the org",
+    "unexpected_in_org": "in the org, not loaded by the run",
+    "id_mismatch": "org id differs from the ledger's",
+}
 
 
 def missing_ids(result: dict) -> pd.DataFrame:
     """Every source key with a problem: no outcome, loaded but missing in the org, unexpected, id differs."""
-    kinds = {
-        "unaccounted": "no outcome in the ledger",
-        "missing_in_org": "loaded, missing in the org",
-        "unexpected_in_org": "in the org, not loaded by the run",
-        "id_mismatch": "org id differs from the ledger's",
-    }
-    rows = [
-        {"object": o["name"], "source_key": key, "problem": text}
-        for o in result["objects"]
-        for kind, text in kinds.items()
-        for key in o[kind]
-    ]
-    return pd.DataFrame(rows, columns=["object", "source_key", "problem"])
+    keys = _frames(result).keys
+    out = pd.DataFrame(
+        {"object": keys["object"], "source_key": keys["key"], "problem": keys["issue"].map(PROBLEMS)}
+    )
+    return out.reset_index(drop=True)
 
 
 def sample_summary(result: dict) -> pd.DataFrame:
-    rows = [
-        {
-            "object": o["name"],
-            "sampled": o["sampled"],
-            "fields_differing": len(o["field_mismatches"]),
-            "records_differing": len({m["key"] for m in o["field_mismatches"]}),
-        }
-        for o in result["objects"]
-    ]
-    return pd.DataFrame(rows, columns=["object", "sampled", "fields_differing", "records_differing"])
+    frames = _frames(result)
+    by_object = frames.field_mismatches.groupby("object")["key"]
+    out = frames.summary[["object", "sampled", "field_mismatches"]].rename(
+        columns={"field_mismatches": "fields_differing"}
+    )
+    out["records_differing"] = out["object"].map(by_object.nunique()).fillna(0).astype(int)
+    return out.reset_index(drop=True)
 
 
 def field_mismatches(result: dict) -> pd.DataFrame:
     """One row per sampled field whose org value differs from the mart's (long: ``field`` names it)."""
-    rows = [
-        {"object": o["name"], "source_key": m["key"], "field": m["field"], "source": m["source"],
-         "org": m["org"]}
-        for o in result["objects"]
-        for m in o["field_mismatches"]
-    ]  # fmt: skip
-    return pd.DataFrame(rows, columns=["object", "source_key", "field", "source", "org"])
+    frame = _frames(result).field_mismatches.rename(columns={"key": "source_key"})
+    return frame[["object", "source_key", "field", "source", "org"]].reset_index(drop=True)
 
 
 def orphans(result: dict) -> pd.DataFrame:
-    rows = [
-        {"object": o["name"], "lookup": f, "orphans": n}
-        for o in result["objects"]
-        for f, n in o["orphans"].items()
-    ]
-    return pd.DataFrame(rows, columns=["object", "lookup", "orphans"])
+    return _frames(result).orphans[["object", "lookup", "orphans"]].reset_index(drop=True)
 
 
 def total_mismatches(result: dict) -> pd.DataFrame:
-    rows = [
-        {"object": o["name"], "case": m["case"], "source": m["source"], "org": m["org"]}
-        for o in result["objects"]
-        for m in o["total_mismatches"]
-    ]
-    return pd.DataFrame(rows, columns=["object", "case", "source", "org"])
+    return _frames(result).totals[["object", "case", "source", "org"]].reset_index(drop=True)
 
 
 def checksum_mismatches(result: dict) -> pd.DataFrame:
-    rows = [
-        {"object": o["name"], "source_key": m["key"], "source_md5": m["source_md5"], "org_md5": m["org_md5"]}
-        for o in result["objects"]
-        for m in o["checksum_mismatches"]
-    ]
-    return pd.DataFrame(rows, columns=["object", "source_key", "source_md5", "org_md5"])
+    frame = _frames(result).checksums.rename(columns={"key": "source_key"})
+    for col in ("source_key", "source_md5", "org_md5"):
+        if col not in frame.columns:
+            frame[col] = pd.Series(dtype="object")
+    return frame[["object", "source_key", "source_md5", "org_md5"]].reset_index(drop=True)
 
 
 def open_ledger(settings: Settings) -> duckdb.DuckDBPyConnection | None:
