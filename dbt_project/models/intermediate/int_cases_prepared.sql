@@ -123,6 +123,7 @@ final as (
             as "Subject",
         {{ html_to_text('joined.summary_html') }} as "Description",
         joined.job_number as "Source_Job_Number__c",
+        joined.customer_po as "Customer_PO__c",
 
         ---------- status and priority through the value maps (originals kept)
         joined.case_status as "Status",

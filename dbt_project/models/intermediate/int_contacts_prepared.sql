@@ -12,6 +12,13 @@ customers as (
 
 methods as (
 
+    select * from {{ ref('int_contact_methods_pivoted') }}
+    where object_name = 'Contact'
+
+),
+
+people as (
+
     select * from {{ ref('int_contact_methods_ranked') }}
 
 ),
@@ -40,10 +47,12 @@ residential as (
         customers.first_name as "FirstName",
         customers.last_name as "LastName",
 
-        ---------- contact methods: the first of each type
-        customers.first_email as "Email",
-        customers.first_phone as "Phone",
-        customers.first_mobile_phone as "MobilePhone",
+        ---------- contact methods: the first of each type, the rest listed
+        methods.email as "Email",
+        methods.phone as "Phone",
+        methods.mobile_phone as "MobilePhone",
+        methods.fax as "Fax",
+        methods.other_methods as "Other_Contact_Methods__c",
 
         ---------- mailing address: the customer address
         {{ street_with_unit('customers.street', 'customers.unit') }} as "MailingStreet",
@@ -54,15 +63,32 @@ residential as (
         customers.latitude as "MailingLatitude",
         customers.longitude as "MailingLongitude",
 
+        ---------- other address: the single service site (several sites: Location__c)
+        case
+            when not customers.is_multi_site then {{ street_with_unit('customers.site_street', 'customers.site_unit') }}
+        end as "OtherStreet",
+        case when not customers.is_multi_site then customers.site_city end as "OtherCity",
+        case when not customers.is_multi_site then customers.site_state end as "OtherState",
+        case when not customers.is_multi_site then customers.site_zip end as "OtherPostalCode",
+        case when not customers.is_multi_site then customers.site_country end as "OtherCountry",
+        case when not customers.is_multi_site then customers.site_latitude end as "OtherLatitude",
+        case when not customers.is_multi_site then customers.site_longitude end as "OtherLongitude",
+        case when not customers.is_multi_site then {{ squish('customers.site_name') }} end as "Site_Name__c",
+
         ---------- flags and custom properties
         coalesce(customers.is_active, true) as "Dispatch_Pro_Active__c",
         customers.is_address_incomplete as "Address_Incomplete__c",
+        customers.is_do_not_mail as "Do_Not_Mail__c",
+        customers.is_do_not_service as "Do_Not_Service__c",
+        customers.is_tax_exempt as "Tax_Exempt__c",
+        case when not customers.is_multi_site then customers.site_is_tax_exempt end as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Contact', 'custom') }}
         duplicates.duplicate_group as "_duplicate_group"
 
     from customers
     left join duplicates on customers.customer_id = duplicates.customer_id
     left join custom on customers.customer_id = custom.customer_id
+    left join methods on customers.contact_key = methods.record_key
     where not customers.is_commercial
 
 ),
@@ -70,17 +96,14 @@ residential as (
 named_people as (
 
     select
-        methods.customer_id,
-        methods.person_name,
-        min(methods.contact_method_id) as first_method_id,
-        min(case when methods.contact_method_type = 'Email' then methods.contact_value end) as email,
-        min(case when methods.contact_method_type = 'Phone' then methods.contact_value end) as phone,
-        min(case when methods.contact_method_type = 'MobilePhone' then methods.contact_value end) as mobile_phone
+        people.customer_id,
+        people.person_name,
+        min(people.contact_method_id) as first_method_id
 
-    from methods
-    inner join customers on methods.customer_id = customers.customer_id
-    where customers.is_commercial and methods.person_name is not null
-    group by methods.customer_id, methods.person_name
+    from people
+    inner join customers on people.customer_id = customers.customer_id
+    where customers.is_commercial and people.person_name is not null
+    group by people.customer_id, people.person_name
 
 ),
 
@@ -91,9 +114,11 @@ commercial_people as (
         'customer:' || cast(named_people.customer_id as varchar) as "Account.Dispatch_Pro_Id__c",
         {{ first_name('named_people.person_name') }} as "FirstName",
         {{ last_name('named_people.person_name') }} as "LastName",
-        named_people.email as "Email",
-        named_people.phone as "Phone",
-        named_people.mobile_phone as "MobilePhone",
+        methods.email as "Email",
+        methods.phone as "Phone",
+        methods.mobile_phone as "MobilePhone",
+        methods.fax as "Fax",
+        methods.other_methods as "Other_Contact_Methods__c",
         cast(null as varchar) as "MailingStreet",
         cast(null as varchar) as "MailingCity",
         cast(null as varchar) as "MailingState",
@@ -101,12 +126,25 @@ commercial_people as (
         cast(null as varchar) as "MailingCountry",
         cast(null as double) as "MailingLatitude",
         cast(null as double) as "MailingLongitude",
+        cast(null as varchar) as "OtherStreet",
+        cast(null as varchar) as "OtherCity",
+        cast(null as varchar) as "OtherState",
+        cast(null as varchar) as "OtherPostalCode",
+        cast(null as varchar) as "OtherCountry",
+        cast(null as double) as "OtherLatitude",
+        cast(null as double) as "OtherLongitude",
+        cast(null as varchar) as "Site_Name__c",
         true as "Dispatch_Pro_Active__c",
         false as "Address_Incomplete__c",
+        cast(null as boolean) as "Do_Not_Mail__c",
+        cast(null as boolean) as "Do_Not_Service__c",
+        cast(null as boolean) as "Tax_Exempt__c",
+        cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Contact', 'no_custom') }}
         cast(null as varchar) as "_duplicate_group"
 
     from named_people
+    left join methods on 'contact:' || cast(named_people.first_method_id as varchar) = methods.record_key
     left join custom as no_custom on 1 = 0
 
 )

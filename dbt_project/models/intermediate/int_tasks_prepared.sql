@@ -41,6 +41,8 @@ tasks as (
         ]) }} as "Description",
         calls.call_type as "Call_Result__c",
         calls.created_on as "Call_Started_At__c",
+        calls.agent_name as "Call_Agent__c",
+        calls.logged_by_name as "Logged_By__c",
         case
             when calls.job_id is not null then {{ dbt.concat(["'job:'", 'cast(calls.job_id as varchar)']) }}
         end as "_what_case_key",
