@@ -104,3 +104,14 @@ def test_single_site_address_and_name_land_on_the_account_or_the_residential_con
         None,
         None,
     )
+
+
+def test_every_technician_of_an_appointment_is_kept(built) -> None:
+    # appointment 5000: Tom Tech (first, owns the Event) and Sam Smith (second)
+    names = _one(built.duckdb_path, "Event", "appointment:5000", '"Assigned_Technicians__c"')
+    assert names == ("Tom Tech, Sam Smith",)
+    (lines,) = _one(built.duckdb_path, "Case", "job:1000", '"Technician_Assignments__c"')
+    assert lines.splitlines()[:2] == [
+        "J-1000-1: Tom Tech <tom.tech@example.com> - Done, assigned 2024-02-01 08:10:00",
+        "J-1000-1: Sam Smith <sam@example.com> - Done, assigned 2024-02-01 08:20:00",
+    ]
