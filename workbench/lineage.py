@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -69,6 +70,11 @@ class Declaration:
     table: str
     column: str
     reason: str
+
+    def applies(self, invoices: str) -> bool:
+        """A reason starting ``(invoices: <mode>)`` declares the column in that invoice mode only."""
+        match = re.match(r"\(invoices: (\w+)\)", self.reason)
+        return match is None or match.group(1) == invoices
 
 
 @dataclass
@@ -340,9 +346,8 @@ def run_accounting(
 ) -> AccountingResult:
     """Trace the lineage, write it, and account for every raw column; raises ``LineageError`` on a gap."""
     rows = trace(manifest_path, duckdb_path, invoices)
-    result = account(
-        rows, raw_columns(duckdb_path), load_declarations() if declarations is None else declarations
-    )
+    declarations = load_declarations() if declarations is None else declarations
+    result = account(rows, raw_columns(duckdb_path), [d for d in declarations if d.applies(invoices)])
     result.lineage_path = write_lineage(rows, lineage_path)
     problems = result.problems()
     if problems:

@@ -139,6 +139,9 @@ select
     {#- the contract's decimal(18, 2): exact here, a value with more decimals is flagged (too_many_decimals) #}
     cast(case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end
         as decimal(18, 2)) as {{ col }}
+    {%- elif f.type == 'Currency' %}
+    {#- a required Currency field: a value with more decimals holds the record back, so the cast is exact #}
+    cast({{ col }} as decimal(18, 2)) as {{ col }}
     {%- elif f.column in value_problems %}
     case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end as {{ col }}
     {%- else %}

@@ -77,6 +77,11 @@ PLANTED = (
     "(120, 14, 'Phone', '555-1400', 'gate code 12', true, '2024-01-05T10:00:00Z', '2024-01-05T10:00:00Z'), "
     "(121, 12, 'Email', 'home@jane.test', null, true, '2024-01-03T10:00:00Z', '2024-01-03T10:00:00Z')) "
     "as t(id, location_id, type, value, memo, active, created_on, modified_on)",
+    # invoice tax and custom values (tests/mapping/test_order_mode.py): the Order keeps subtotal, tax, summary
+    "update {raw}.invoices set sales_tax = 0.80, total = 10.80, balance = 10.80 where id = 8002",
+    "create table {raw}.invoices__custom_fields as select * from (values "
+    "('i8000', 0, 501, 'PO Required', 'Yes', 'if1'), ('i8002', 0, 502, 'Billing Notes', 'Call AP first', 'if2')) "
+    "as t(_dlt_parent_id, _dlt_list_idx, type_id, name, value, _dlt_id)",
 )
 
 

@@ -115,3 +115,13 @@ def test_every_technician_of_an_appointment_is_kept(built) -> None:
         "J-1000-1: Tom Tech <tom.tech@example.com> - Done, assigned 2024-02-01 08:10:00",
         "J-1000-1: Sam Smith <sam@example.com> - Done, assigned 2024-02-01 08:20:00",
     ]
+
+
+def test_a_long_note_keeps_its_date_and_author(built) -> None:
+    row = _one(
+        built.duckdb_path,
+        "ContentVersion",
+        "note:7001",
+        '"File_Kind__c", cast("Original_Created_Date__c" as varchar), "Original_Author_Id__c"',
+    )
+    assert row == ("Note", "2024-02-01 16:05:00", "9")
