@@ -70,7 +70,8 @@ PLANTED = (
     "insert into {raw}.customer_contacts values "
     "(110, 2, 'Phone', '555-0299', 'work #', true, '2024-01-03T10:00:00Z', '2024-01-03T10:00:00Z'), "
     "(111, 1, 'Fax', '555-0109', null, true, '2024-01-02T10:00:00Z', '2024-01-02T10:00:00Z'), "
-    "(112, 1, 'Email', 'billing@acme.test', 'billing', true, '2024-01-02T10:00:00Z', '2024-01-02T10:00:00Z'), "
+    "(112, 1, 'Email', 'billing@acme.test', 'billing', true, "
+    "'2024-01-02T10:00:00Z', '2024-01-02T10:00:00Z'), "
     "(113, 2, 'Email', 'jane.old@example.test', null, false, '2024-01-03T10:00:00Z', '2024-01-03T10:00:00Z')",
     # a site's own contact methods: a multi-site customer's site (Location__c) and a single site (its Contact)
     "create table {raw}.location_contacts as select * from (values "
@@ -80,7 +81,8 @@ PLANTED = (
     # invoice tax and custom values (tests/mapping/test_order_mode.py): the Order keeps subtotal, tax, summary
     "update {raw}.invoices set sales_tax = 0.80, total = 10.80, balance = 10.80 where id = 8002",
     "create table {raw}.invoices__custom_fields as select * from (values "
-    "('i8000', 0, 501, 'PO Required', 'Yes', 'if1'), ('i8002', 0, 502, 'Billing Notes', 'Call AP first', 'if2')) "
+    "('i8000', 0, 501, 'PO Required', 'Yes', 'if1'), "
+    "('i8002', 0, 502, 'Billing Notes', 'Call AP first', 'if2')) "
     "as t(_dlt_parent_id, _dlt_list_idx, type_id, name, value, _dlt_id)",
 )
 

@@ -1,5 +1,5 @@
-"""Source fields that had no target (issue 9, "what is left"), each with planted rows (tests/mapping/fixture_db.py
-PLANTED): the value is asserted in the field it lands in.
+"""Source fields that had no target (issue 9, "what is left"), each with planted rows
+(tests/mapping/fixture_db.py PLANTED): the value is asserted in the field it lands in.
 
 One ``dbt build`` (both invoice modes share nothing, so the custom mode only) per module; each test reads the
 result read-only.
