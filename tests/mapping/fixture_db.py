@@ -84,6 +84,10 @@ PLANTED = (
     "('i8000', 0, 501, 'PO Required', 'Yes', 'if1'), "
     "('i8002', 0, 502, 'Billing Notes', 'Call AP first', 'if2')) "
     "as t(_dlt_parent_id, _dlt_list_idx, type_id, name, value, _dlt_id)",
+    # ServiceTitan's licence tier (licenseType) and a real certification listed among the skills
+    "update {raw}.technicians set license_type = 'ManagedTech' where id = 1",
+    "insert into {raw}.technicians__skills values ('tech1', 2, 's3', 'EPA 608', 'ts4'), "
+    "('tech1', 3, 's4', 'Electrical License', 'ts5')",
 )
 
 

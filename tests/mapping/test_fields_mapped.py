@@ -125,3 +125,16 @@ def test_a_long_note_keeps_its_date_and_author(built) -> None:
         '"File_Kind__c", cast("Original_Created_Date__c" as varchar), "Original_Author_Id__c"',
     )
     assert row == ("Note", "2024-02-01 16:05:00", "9")
+
+
+def test_a_licence_tier_is_not_a_certification_and_certifications_are_not_skills(built) -> None:
+    with duckdb.connect(str(built.duckdb_path), read_only=True) as con:
+        rows = con.execute("""select "Name", "Skill_Type__c" from salesforce."Skill__c"
+            where "Technician_Id__c" = '1' and "Skill_Type__c" <> 'Service Zone' order by 1""").fetchall()
+    assert rows == [
+        ("EPA 608", "Certification"),
+        ("Electrical License", "License"),
+        ("HVAC", "Skill"),
+        ("ManagedTech", "License Tier"),
+        ("Plumbing", "Skill"),
+    ]
