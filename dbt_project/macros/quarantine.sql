@@ -14,7 +14,13 @@
     plus object-specific rules passed in `extra_rules`. Each rule is its own macro in macros/quarantine_rules.sql. -#}
 
 {% macro text_types() -%}
-    {{ return(['Text', 'TextArea', 'LongTextArea', 'Html', 'Email', 'Phone', 'Url', 'Helper']) }}
+    {#- The text field types, from seeds/salesforce_types.csv: the one type list workbench/mapping_fields.py reads
+        too (the length check, too_long, applies to these). -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select type from {{ seed_relation('salesforce_types') }} where text
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}
 
 {% macro quarantine_checks(object_name, kind='held') -%}
