@@ -50,7 +50,7 @@ site_methods as (
 
 customer_methods as (
 
-    select
+    select  -- noqa: ST06
         all_methods.contact_method_id,
         all_methods.customer_id,
         all_methods.contact_method_type,

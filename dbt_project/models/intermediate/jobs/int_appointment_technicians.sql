@@ -36,10 +36,16 @@ lines as (
         assignments.job_id,
         assignments.assigned_on,
         assignments.assignment_id,
-        coalesce(assignments.technician_name, technicians.technician_name, 'technician ' || cast(assignments.technician_id as varchar))
-            as technician_name,
+        coalesce(
+            assignments.technician_name, technicians.technician_name,
+            'technician ' || cast(assignments.technician_id as varchar)
+        ) as technician_name,
         coalesce(appointments.appointment_number, 'appointment ' || cast(assignments.appointment_id as varchar))
-        || ': ' || coalesce(assignments.technician_name, technicians.technician_name, 'technician ' || cast(assignments.technician_id as varchar))
+        || ': '
+        || coalesce(
+            assignments.technician_name, technicians.technician_name,
+            'technician ' || cast(assignments.technician_id as varchar)
+        )
         || coalesce(' <' || technicians.email || '>', '')
         || coalesce(' - ' || assignments.assignment_status, '')
         || coalesce(', assigned ' || cast(assignments.assigned_on as varchar), '')

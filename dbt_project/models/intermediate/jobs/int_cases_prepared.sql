@@ -110,8 +110,8 @@ joined as (
         first_appointments.arrival_window_start,
         first_appointments.arrival_window_end,
         technicians.technician_email,
-        coalesce(signatures.has_signature, false) as has_signature,
-        team.assignment_lines
+        team.assignment_lines,
+        coalesce(signatures.has_signature, false) as has_signature
 
     from jobs
     left join customers on jobs.customer_id = customers.customer_id

@@ -22,7 +22,7 @@ customers as (
 
 tasks as (
 
-    select
+    select  -- noqa: ST06
         'call:' || cast(calls.call_id as varchar) as "Dispatch_Pro_Id__c",
         'Call - ' || coalesce(calls.call_direction, 'Unknown') || ' ' || coalesce(calls.call_type, '') as "Subject",
         'Call' as "TaskSubtype",

@@ -52,8 +52,8 @@ zone_ids as (
 skill_types as (
 
     select
-        lower(skill_name) as skill_key,
-        skill_type
+        skill_type,
+        lower(skill_name) as skill_key
     from {{ ref('map_skill_type') }}
 
 ),
@@ -74,13 +74,15 @@ named_skills as (
 
 entries as (
 
-    select distinct
+    select distinct  -- noqa: ST06
         named_skills.technician_id,
         coalesce(skill_types.skill_type, 'Skill') as skill_type,
         named_skills.skill_name
     from named_skills
     left join skill_types on lower(named_skills.skill_name) = skill_types.skill_key
+
     union
+
     select
         technician_id,
         'License Tier' as skill_type,
