@@ -276,7 +276,14 @@ def trace(manifest_path: Path, duckdb_path: Path, invoices: str = "custom") -> l
                     else next((k for k in KIND_ORDER if k in kinds), "renamed")
                 )
                 rows.add(LineageRow(leaf[1], leaf[2], obj.name, column, kind))
-    return sorted(rows, key=lambda r: (r.object, r.field, r.source_table, r.source_column))
+    # a raw column reaching a field by several paths (a union, a join) is one row, kind first in KIND_ORDER
+    rank = {k: i for i, k in enumerate(KIND_ORDER)}
+    best: dict[tuple[str, str, str, str], LineageRow] = {}
+    for r in rows:
+        key = (r.source_table, r.source_column, r.object, r.field)
+        if key not in best or rank.get(r.transformation, 99) < rank.get(best[key].transformation, 99):
+            best[key] = r
+    return sorted(best.values(), key=lambda r: (r.object, r.field, r.source_table, r.source_column))
 
 
 def _prepared_relation(mart: _Model) -> Rel | None:
