@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -69,6 +70,11 @@ class Declaration:
     table: str
     column: str
     reason: str
+
+    def applies(self, invoices: str) -> bool:
+        """A reason starting ``(invoices: <mode>)`` declares the column in that invoice mode only."""
+        match = re.match(r"\(invoices: (\w+)\)", self.reason)
+        return match is None or match.group(1) == invoices
 
 
 @dataclass
@@ -270,7 +276,14 @@ def trace(manifest_path: Path, duckdb_path: Path, invoices: str = "custom") -> l
                     else next((k for k in KIND_ORDER if k in kinds), "renamed")
                 )
                 rows.add(LineageRow(leaf[1], leaf[2], obj.name, column, kind))
-    return sorted(rows, key=lambda r: (r.object, r.field, r.source_table, r.source_column))
+    # a raw column reaching a field by several paths (a union, a join) is one row, kind first in KIND_ORDER
+    rank = {k: i for i, k in enumerate(KIND_ORDER)}
+    best: dict[tuple[str, str, str, str], LineageRow] = {}
+    for r in rows:
+        key = (r.source_table, r.source_column, r.object, r.field)
+        if key not in best or rank.get(r.transformation, 99) < rank.get(best[key].transformation, 99):
+            best[key] = r
+    return sorted(best.values(), key=lambda r: (r.object, r.field, r.source_table, r.source_column))
 
 
 def _prepared_relation(mart: _Model) -> Rel | None:
@@ -340,9 +353,8 @@ def run_accounting(
 ) -> AccountingResult:
     """Trace the lineage, write it, and account for every raw column; raises ``LineageError`` on a gap."""
     rows = trace(manifest_path, duckdb_path, invoices)
-    result = account(
-        rows, raw_columns(duckdb_path), load_declarations() if declarations is None else declarations
-    )
+    declarations = load_declarations() if declarations is None else declarations
+    result = account(rows, raw_columns(duckdb_path), [d for d in declarations if d.applies(invoices)])
     result.lineage_path = write_lineage(rows, lineage_path)
     problems = result.problems()
     if problems:

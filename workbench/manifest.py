@@ -172,10 +172,49 @@ def field_xml(f: SfField, field_list: FieldList) -> str:
     return _xml(root)
 
 
+# Standard picklists whose values the mapping may extend: (object, field) -> (StandardValueSet name, the
+# values of a new org in order, the values that close the record, the default value). A mapped value
+# outside the set
+# (e.g. "On Hold" for a job on Hold) is deployed as a StandardValueSet listing the standard values first
+# (https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_standardvalueset.htm).
+STANDARD_VALUE_SETS: dict[tuple[str, str], tuple[str, tuple[str, ...], frozenset[str], str]] = {
+    ("Case", "Status"): (
+        "CaseStatus",
+        ("New", "Working", "Escalated", "Closed"),
+        frozenset({"Closed"}),
+        "New",
+    ),
+    ("Case", "Priority"): ("CasePriority", ("High", "Medium", "Low"), frozenset(), "Medium"),
+}
+
+
+def standard_value_set_xml(f: SfField) -> tuple[str, str] | None:
+    """``(name, xml)`` of the StandardValueSet a standard picklist needs, or None when its values suffice."""
+    spec = STANDARD_VALUE_SETS.get((f.object, f.name))
+    if spec is None or f.custom or f.type != "Picklist":
+        return None
+    name, standard, closing, default = spec
+    extra = [v for v in f.picklist_values if v not in standard]
+    if not extra:
+        return None
+    root = ET.Element("StandardValueSet", xmlns=MD_NS)
+    _sub(root, "sorted", "false")
+    for value in [*standard, *extra]:
+        el = ET.SubElement(root, "standardValue")
+        _sub(el, "fullName", value)
+        _sub(el, "default", str(value == default).lower())
+        _sub(el, "label", value)
+        if f.object in ("Case", "Task") and f.name == "Status":
+            _sub(el, "closed", str(value in closing).lower())
+    return name, _xml(root)
+
+
 def render_metadata(field_list: FieldList, invoices: str = "custom") -> dict[str, str]:
     """sfdx source format: ``objects/<Object>/<Object>.object-meta.xml`` for custom objects and
     ``objects/<Object>/fields/<Field>.field-meta.xml`` for every custom field (on custom and standard
-    objects). Standard fields and the custom objects' Name field are not deployed."""
+    objects). Standard fields and the custom objects' Name field are not deployed; a standard picklist the
+    mapping gives a value outside its standard set gets
+    ``standardValueSets/<Name>.standardValueSet-meta.xml``."""
     files: dict[str, str] = {}
     for obj in field_list.enabled_objects(invoices):
         if obj.custom:
@@ -183,6 +222,8 @@ def render_metadata(field_list: FieldList, invoices: str = "custom") -> dict[str
     for f in manifest_fields(field_list, invoices):
         if f.custom:
             files[f"objects/{f.object}/fields/{f.name}.field-meta.xml"] = field_xml(f, field_list)
+        elif value_set := standard_value_set_xml(f):
+            files[f"standardValueSets/{value_set[0]}.standardValueSet-meta.xml"] = value_set[1]
     return files
 
 

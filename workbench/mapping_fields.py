@@ -19,17 +19,22 @@ from pathlib import Path
 from workbench.settings import PROJECT_DIR
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
-TEXT_TYPES = {"Text", "TextArea", "LongTextArea", "Html", "Email", "Phone", "Url"}
-LOOKUP_TYPES = {"Lookup", "MasterDetail"}
-DUCKDB_TYPES = {
-    "Number": "double",
-    "Percent": "double",
-    "Currency": "decimal(18,2)",
-    "Checkbox": "boolean",
-    "Date": "date",
-    "DateTime": "timestamp",
-}
-KNOWN_TYPES = TEXT_TYPES | LOOKUP_TYPES | set(DUCKDB_TYPES) | {"Picklist", "Helper"}
+TYPES_SEED = DBT_DIR / "seeds" / "salesforce_types.csv"
+
+
+def _load_types(path: Path = TYPES_SEED) -> list[dict[str, str]]:
+    """The field types (seeds/salesforce_types.csv), the one list Python and the dbt macros read."""
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+_TYPES = _load_types()
+TEXT_TYPES = {t["type"] for t in _TYPES if t["text"] == "true"}
+LOOKUP_TYPES = {t["type"] for t in _TYPES if t["lookup"] == "true"}
+DUCKDB_TYPES = {t["type"]: t["duckdb_type"] for t in _TYPES}
+# manifest (Metadata API) type -> the describe types that can hold it (schema check)
+DESCRIBE_TYPES = {t["type"]: set(filter(None, t["describe_types"].split("|"))) for t in _TYPES}
+KNOWN_TYPES = set(DUCKDB_TYPES)
 # lookups to objects the workbench does not write: the loader resolves them (User by email), no mart column
 LOADER_RESOLVED_TARGETS = {"User"}
 

@@ -14,28 +14,8 @@ from pathlib import Path
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
 from workbench.manifest import manifest_fields
-from workbench.mapping_fields import TEXT_TYPES, SfField, load_field_list
+from workbench.mapping_fields import DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
 from workbench.settings import Settings
-
-# manifest (Metadata API) type → the describe types that can hold it
-DESCRIBE_TYPES = {
-    "Text": {"string", "combobox", "textarea"},
-    "TextArea": {"textarea", "string"},
-    "LongTextArea": {"textarea"},
-    "Html": {"textarea"},
-    "Email": {"email"},
-    "Phone": {"phone"},
-    "Url": {"url"},
-    "Picklist": {"picklist"},
-    "Number": {"double", "int", "percent", "currency"},
-    "Currency": {"currency", "double"},
-    "Percent": {"percent", "double"},
-    "Checkbox": {"boolean"},
-    "Date": {"date"},
-    "DateTime": {"datetime"},
-    "Lookup": {"reference"},
-    "MasterDetail": {"reference"},
-}
 
 
 class SchemaCheckError(RuntimeError):

@@ -11,10 +11,16 @@
       too_many_decimals  a number with more decimals than its field's scale (never rounded silently)
       date_out_of_range  a Date/DateTime outside Salesforce's range 1700-01-01..4000-12-31 (the org rejects it)
       parent_not_loaded  a lookup to a record that is not in the load set (missing or quarantined itself)
-    plus object-specific rules passed in `extra_rules`. -#}
+    plus object-specific rules passed in `extra_rules`. Each rule is its own macro in macros/quarantine_rules.sql. -#}
 
 {% macro text_types() -%}
-    {{ return(['Text', 'TextArea', 'LongTextArea', 'Html', 'Email', 'Phone', 'Url', 'Helper']) }}
+    {#- The text field types, from seeds/salesforce_types.csv: the one type list workbench/mapping_fields.py reads
+        too (the length check, too_long, applies to these). -#}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set query -%}
+        select type from {{ seed_relation('salesforce_types') }} where text
+    {%- endset -%}
+    {{ return(run_query(query).columns[0].values() | list) }}
 {%- endmacro %}
 
 {% macro quarantine_checks(object_name, kind='held') -%}
@@ -32,63 +38,32 @@
         {%- set value_checks = checks if record_level else flagged -%}
         {%- set suffix = '' if record_level else ': loaded without it' -%}
         {%- if f.required -%}
-            {%- do checks.append({'rule': 'missing_required', 'column': f.column,
-                'condition': "nullif(trim(cast(" ~ col ~ " as varchar)), '') is null",
-                'value': 'cast(null as varchar)', 'reason': "'" ~ label ~ " is required and has no value'"}) -%}
+            {%- do checks.append(rule_missing_required(f, col, label)) -%}
         {%- endif -%}
-        {%- if f.source_column -%}
-            {%- set src = adapter.quote(f.source_column) -%}
-            {%- set custom = f.source_column.startswith('_src__') -%}
-            {%- do (flagged if custom and flag_custom else (checks if custom else value_checks)).append({
-                'rule': ('invalid_value_nulled' if flag_custom else 'invalid_value') if custom else 'unmapped_value',
-                'column': f.column,
-                'condition': col ~ " is null and " ~ src ~ " is not null",
-                'value': "cast(" ~ src ~ " as varchar)",
-                'reason': ("'value does not convert to " ~ label ~ " (" ~ f.type ~ ")"
-                    ~ (": loaded without it" if flag_custom else "") ~ "'") if custom
-                    else ("'no mapping for this value in " ~ (f.picklist or 'the value map') ~ " (" ~ label ~ ")" ~ suffix ~ "'")}) -%}
+        {%- if f.source_column and f.source_column.startswith('_src__') -%}
+            {%- do (flagged if flag_custom else checks).append(
+                rule_invalid_custom_value(f, col, adapter.quote(f.source_column), label, flag_custom)) -%}
+        {%- elif f.source_column -%}
+            {%- do value_checks.append(
+                rule_unmapped_value(f, col, adapter.quote(f.source_column), label, suffix)) -%}
         {%- endif -%}
         {%- if f.type == 'Picklist' and f.picklist -%}
-            {%- do value_checks.append({'rule': 'invalid_picklist', 'column': f.column,
-                'condition': col ~ " is not null and " ~ col ~ " not in (" ~ picklist_values_sql(f.picklist) ~ ")",
-                'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'not a value of the " ~ label ~ " picklist" ~ suffix ~ "'"}) -%}
+            {%- do value_checks.append(rule_invalid_picklist(f, col, label, suffix)) -%}
         {%- endif -%}
         {%- if f.type in text_types() and f.length > 0 -%}
-            {%- do value_checks.append({'rule': 'too_long', 'column': f.column,
-                'condition': dbt.length(col) ~ " > " ~ f.length,
-                'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'" ~ label ~ " allows " ~ f.length ~ " characters, the value has ' || cast("
-                    ~ dbt.length(col) ~ " as varchar) || '" ~ suffix ~ "'"}) -%}
+            {%- do value_checks.append(rule_too_long(f, col, label, suffix)) -%}
         {%- endif -%}
         {%- if f.type in ('Currency', 'Number', 'Percent') and f.scale is not none -%}
-            {%- do value_checks.append({'rule': 'too_many_decimals', 'column': f.column,
-                'condition': "cast(" ~ col ~ " as decimal(38, 9)) <> round(cast(" ~ col ~ " as decimal(38, 9)), "
-                    ~ f.scale ~ ")",
-                'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'" ~ label ~ " keeps " ~ f.scale ~ " decimals, the value has more (never rounded)" ~ suffix ~ "'"}) -%}
+            {%- do value_checks.append(rule_too_many_decimals(f, col, label, suffix)) -%}
         {%- endif -%}
         {%- if f.type in ('Date', 'DateTime') -%}
-            {#- Salesforce accepts dates from 1700-01-01 to 4000-12-31 only: an out-of-range value would fail the
-                whole record in the org (and hold back its children), so it is a value problem. -#}
-            {%- do value_checks.append({'rule': 'date_out_of_range', 'column': f.column,
-                'condition': "cast(" ~ col ~ " as date) not between date '1700-01-01' and date '4000-12-31'",
-                'value': "cast(" ~ (adapter.quote(f.source_column) if f.source_column else col) ~ " as varchar)",
-                'reason': "'" ~ label ~ " is outside the Salesforce date range 1700-01-01..4000-12-31" ~ suffix ~ "'"}) -%}
+            {%- do value_checks.append(rule_date_out_of_range(f, col, label, suffix)) -%}
         {%- endif -%}
         {%- if f.type == 'Email' -%}
-            {%- do value_checks.append({'rule': 'invalid_email', 'column': f.column,
-                'condition': col ~ " is not null and not regexp_full_match(" ~ col
-                    ~ ", '[A-Za-z0-9._%+''-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}')",
-                'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'" ~ label ~ " is not a valid email address" ~ suffix ~ "'"}) -%}
+            {%- do value_checks.append(rule_invalid_email(f, col, label, suffix)) -%}
         {%- endif -%}
         {%- if f.reference_to and kind == 'held' -%}
-            {%- do checks.append({'rule': 'parent_not_loaded', 'column': f.column,
-                'condition': col ~ " is not null and " ~ col ~ " not in (select " ~ adapter.quote('Dispatch_Pro_Id__c')
-                    ~ " from " ~ ref(f.reference_to) ~ " where " ~ adapter.quote('Dispatch_Pro_Id__c') ~ " is not null)",
-                'value': "cast(" ~ col ~ " as varchar)",
-                'reason': "'the " ~ f.reference_to ~ " it looks up is not in the load set (missing or quarantined)'"}) -%}
+            {%- do checks.append(rule_parent_not_loaded(f, col)) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(flagged if kind == 'flagged' else checks) }}
@@ -139,6 +114,9 @@ select
     {#- the contract's decimal(18, 2): exact here, a value with more decimals is flagged (too_many_decimals) #}
     cast(case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end
         as decimal(18, 2)) as {{ col }}
+    {%- elif f.type == 'Currency' %}
+    {#- a required Currency field: a value with more decimals holds the record back, so the cast is exact #}
+    cast({{ col }} as decimal(18, 2)) as {{ col }}
     {%- elif f.column in value_problems %}
     case when ({{ value_problems[f.column] | join(') or (') }}) then null else {{ col }} end as {{ col }}
     {%- else %}

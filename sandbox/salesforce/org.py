@@ -199,8 +199,9 @@ class Org:
     def closed_case_statuses(self) -> set[str]:
         case = self.registry.get("Case")
         status = case.field("Status") if case else None
-        values = [p.value.lower() for p in (status.picklist_values if status else [])]
-        return {v for v in values if v.startswith("closed")} | {"closed"}
+        values = status.picklist_values if status else []
+        closing = {p.value.lower() for p in values if p.closed or p.value.lower().startswith("closed")}
+        return closing | {"closed"}
 
     def get_record(self, name: str, rid: str, deleted_ok: bool = False) -> dict[str, Any]:
         obj = self.sobject(name)

@@ -54,6 +54,40 @@ PLANTED = (
     "create table {raw}.file_errors as select 'signature' as kind, 'submission 4001 unit 2 #0' as source_id, "
     "1002 as job_id, 'signature.png' as file_name, null as download_path, "
     "'the attachment carries no id' as error, '2024-03-01T00:00:00Z' as failed_at",
+    # issue 9, item 1: source fields that had no target (asserted in tests/mapping/test_fields_mapped.py)
+    "alter table {raw}.customers add column do_not_mail boolean",
+    "alter table {raw}.customers add column do_not_service boolean",
+    "alter table {raw}.customers add column tax_exempt boolean",
+    "update {raw}.customers set do_not_mail = true, tax_exempt = true where id = 1",
+    "update {raw}.customers set do_not_service = true where id = 2",
+    "alter table {raw}.locations add column tax_exempt boolean",
+    "update {raw}.locations set tax_exempt = true where id in (15, 16)",
+    "alter table {raw}.jobs add column customer_po varchar",
+    "update {raw}.jobs set customer_po = 'PO-4471' where id = 1000",
+    "alter table {raw}.invoices add column summary varchar",
+    "update {raw}.invoices set summary = '<p>Boiler replaced &amp; tested</p>' where id = 8000",
+    # a second phone, an inactive email (residential); a fax and a company email with no person (commercial)
+    "insert into {raw}.customer_contacts values "
+    "(110, 2, 'Phone', '555-0299', 'work #', true, '2024-01-03T10:00:00Z', '2024-01-03T10:00:00Z'), "
+    "(111, 1, 'Fax', '555-0109', null, true, '2024-01-02T10:00:00Z', '2024-01-02T10:00:00Z'), "
+    "(112, 1, 'Email', 'billing@acme.test', 'billing', true, "
+    "'2024-01-02T10:00:00Z', '2024-01-02T10:00:00Z'), "
+    "(113, 2, 'Email', 'jane.old@example.test', null, false, '2024-01-03T10:00:00Z', '2024-01-03T10:00:00Z')",
+    # a site's own contact methods: a multi-site customer's site (Location__c) and a single site (its Contact)
+    "create table {raw}.location_contacts as select * from (values "
+    "(120, 14, 'Phone', '555-1400', 'gate code 12', true, '2024-01-05T10:00:00Z', '2024-01-05T10:00:00Z'), "
+    "(121, 12, 'Email', 'home@jane.test', null, true, '2024-01-03T10:00:00Z', '2024-01-03T10:00:00Z')) "
+    "as t(id, location_id, type, value, memo, active, created_on, modified_on)",
+    # invoice tax and custom values (tests/mapping/test_order_mode.py): the Order keeps subtotal, tax, summary
+    "update {raw}.invoices set sales_tax = 0.80, total = 10.80, balance = 10.80 where id = 8002",
+    "create table {raw}.invoices__custom_fields as select * from (values "
+    "('i8000', 0, 501, 'PO Required', 'Yes', 'if1'), "
+    "('i8002', 0, 502, 'Billing Notes', 'Call AP first', 'if2')) "
+    "as t(_dlt_parent_id, _dlt_list_idx, type_id, name, value, _dlt_id)",
+    # ServiceTitan's licence tier (licenseType) and a real certification listed among the skills
+    "update {raw}.technicians set license_type = 'ManagedTech' where id = 1",
+    "insert into {raw}.technicians__skills values ('tech1', 2, 's3', 'EPA 608', 'ts4'), "
+    "('tech1', 3, 's4', 'Electrical License', 'ts5')",
 )
 
 

@@ -55,3 +55,18 @@ def test_a_bad_seed_row_is_named_by_file_line_and_column(tmp_path: Path) -> None
     fields.write_text("\n".join(lines) + "\n")
     with pytest.raises(FieldListError, match=r"salesforce_fields.csv:4 type: unknown field type 'Phonee'"):
         load_field_list(tmp_path)
+
+
+def test_field_types_come_from_one_seed_read_by_python_and_jinja() -> None:
+    import csv
+
+    from workbench import mapping_fields, schema_check
+
+    with (DBT_DIR / "seeds" / "salesforce_types.csv").open(newline="", encoding="utf-8") as f:
+        rows = {r["type"]: r for r in csv.DictReader(f)}
+    assert {t for t, r in rows.items() if r["text"] == "true"} == mapping_fields.TEXT_TYPES
+    assert "Helper" not in mapping_fields.TEXT_TYPES and "Helper" in rows
+    assert schema_check.DESCRIBE_TYPES is mapping_fields.DESCRIBE_TYPES
+    assert {f.type for f in load_field_list().fields} <= set(rows)
+    macro = (DBT_DIR / "macros" / "quarantine.sql").read_text(encoding="utf-8")
+    assert "seed_relation('salesforce_types')" in macro  # text_types() reads the same seed

@@ -65,12 +65,10 @@ def test_the_lineage_lists_every_salesforce_field_with_a_source(built) -> None:
     # fields whose value is not read from a source column: constants and values the mapping computes itself
     no_source = {
         ("Account", "Is_Placeholder__c"),
+        # the type comes from the map_skill_type seed looked up by the skill name (traced to Skill__c.Name)
         ("Skill__c", "Skill_Type__c"),
         ("Event", "Event_Kind__c"),
         ("CaseComment", "IsPublished"),
-        # invoice custom properties: the fixture has no invoices__custom_fields table
-        ("Invoice__c", "PO_Required__c"),
-        ("Invoice__c", "Billing_Notes__c"),
         # a call Task's constants: a completed, normal-priority call
         ("Task", "TaskSubtype"),
         ("Task", "Status"),

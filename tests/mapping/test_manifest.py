@@ -79,3 +79,33 @@ def test_the_whole_metadata_deploys_and_describes_as_the_manifest_says(field_lis
         assert registry.get("Invoice_Line__c") is not None
     else:
         assert registry.get("Invoice__c") is None
+
+
+def test_on_hold_is_added_to_case_status_by_a_standard_value_set_the_org_accepts(field_list) -> None:
+    files = render_metadata(field_list)
+    rel = "standardValueSets/CaseStatus.standardValueSet-meta.xml"
+    root = ET.fromstring(files[rel])
+    assert root.tag == f"{{{MD_NS}}}StandardValueSet"
+    values = {
+        v.findtext("md:fullName", namespaces=NS): v.findtext("md:closed", namespaces=NS)
+        for v in root.iterfind("md:standardValue", NS)
+    }
+    # the org's standard values first (kept), then the mapped value outside the set
+    assert values == {"New": "false", "Working": "false", "Escalated": "false", "Closed": "true",
+                      "On Hold": "false"}  # fmt: skip
+    assert not any(r.startswith("standardValueSets/CasePriority") for r in files)  # High/Medium/Low suffice
+    registry = Registry.standard()
+    result = registry.deploy(files)
+    assert result.success, result.problems
+    status = {f["name"]: f for f in registry.describe_sobject("Case")["fields"]}["Status"]
+    active = [p["value"] for p in status["picklistValues"] if p["active"]]
+    assert active == ["New", "Working", "Escalated", "Closed", "On Hold"]
+
+
+def test_the_org_refuses_an_empty_or_unknown_standard_value_set() -> None:
+    empty = '<StandardValueSet xmlns="http://soap.sforce.com/2006/04/metadata"><sorted>false</sorted></StandardValueSet>'
+    result = Registry.standard().deploy({"standardValueSets/CaseStatus.standardValueSet-meta.xml": empty})
+    assert not result.success and "at least one" in result.problems[0]["problem"]
+    unknown = empty.replace("</sorted>", "</sorted><standardValue><fullName>X</fullName></standardValue>")
+    result = Registry.standard().deploy({"standardValueSets/NoSuchSet.standardValueSet-meta.xml": unknown})
+    assert not result.success and "not a standard value set" in result.problems[0]["problem"]

@@ -233,8 +233,8 @@ def test_meaning_is_kept_an_unpaid_credit_is_not_paid_and_hold_keeps_its_origina
     result, _ = built
     status = _rows(result.duckdb_path, """select "Status", "Dispatch_Pro_Status__c" from salesforce."Case"
         where "Dispatch_Pro_Id__c" = 'job:1003'""")  # fmt: skip
-    # not faithful yet (On Hold needs a CaseStatus StandardValueSet deploy): the original status is kept
-    assert status == [("Escalated", "Hold")]
+    # On Hold (added to Case Status by the manifest's CaseStatus StandardValueSet); the original is kept too
+    assert status == [("On Hold", "Hold")]
     credit = _rows(result.duckdb_path, """select "Payment_Status__c", "Total__c", "Balance__c"
         from salesforce."Invoice__c" where "Dispatch_Pro_Id__c" = 'invoice:8003'""")  # fmt: skip
     assert [(s, float(t), float(b)) for s, t, b in credit] == [("Credit", -25.0, -25.0)]

@@ -1,3 +1,4 @@
 -- Salesforce Event: the columns the loader writes (salesforce_fields seed), quarantined rows left out.
 -- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}
+-- depends_on: {{ ref('salesforce_types') }}
 {{ mart_select('Event', ref('int_events_prepared'), ref('quarantine_event')) }}

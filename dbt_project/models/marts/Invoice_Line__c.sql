@@ -1,4 +1,5 @@
 -- Salesforce Invoice_Line__c: the columns the loader writes (salesforce_fields seed), quarantined rows left out.
 -- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}
+-- depends_on: {{ ref('salesforce_types') }}
 {{ config(enabled=var('invoices') == 'custom') }}
 {{ mart_select('Invoice_Line__c', ref('int_invoice_lines_prepared'), ref('quarantine_invoice_line')) }}

@@ -3,6 +3,7 @@
 -- custom-property values that do not convert (var('invalid_custom_value') = flag, default). The mart loads
 -- the record without the value; the value is kept here with the reason (never cut or dropped silently).
 -- depends_on: {{ ref('salesforce_fields') }}
+-- depends_on: {{ ref('salesforce_types') }}
 -- depends_on: {{ ref('custom_fields') }}
 -- depends_on: {{ ref('map_job_status') }}
 -- depends_on: {{ ref('map_job_priority') }}

@@ -2,6 +2,7 @@
 -- (0-byte) file, an oversize file (oversize_file_action=list; the reason names the job), and every
 -- file the extract listed but could not store (raw file_errors): held back as file_unusable with the error.
 -- depends_on: {{ ref('salesforce_fields') }}, {{ ref('custom_fields') }}, {{ ref('Case') }}
+-- depends_on: {{ ref('salesforce_types') }}
 {%- set limit = var('file_size_limit_bytes') -%}
 {%- set action = var('oversize_file_action') -%}
 {%- if action not in ('list', 'accept') -%}

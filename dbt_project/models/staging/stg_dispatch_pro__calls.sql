@@ -34,6 +34,7 @@ renamed as (
         {{ dp_col(cols, 'customer__name', 'varchar') }} as customer_name,
         {{ dp_col(cols, 'job__number', 'varchar') }} as job_number,
         {{ dp_col(cols, 'agent__name', 'varchar') }} as agent_name,
+        {{ dp_col(cols, 'created_by__name', 'varchar') }} as logged_by_name,
         {{ dp_col(cols, 'campaign__name', 'varchar') }} as campaign_name,
         {{ dp_col(cols, 'excuse_memo', 'varchar') }} as excuse_memo,
         {{ dp_col(cols, 'recording_url', 'varchar') }} as recording_url,

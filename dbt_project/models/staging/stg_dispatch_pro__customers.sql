@@ -36,6 +36,8 @@ renamed as (
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
         {{ dp_col(cols, 'do_not_service', 'boolean') }} as is_do_not_service,
+        {{ dp_col(cols, 'do_not_mail', 'boolean') }} as is_do_not_mail,
+        {{ dp_col(cols, 'tax_exempt', 'boolean') }} as is_tax_exempt,
 
         ---------- timestamps
         {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,

@@ -23,6 +23,7 @@ renamed as (
         ---------- strings
         {{ dp_col(cols, 'reference_number', 'varchar') }} as reference_number,
         {{ dp_col(cols, 'job__number', 'varchar') }} as job_number,
+        {{ dp_col(cols, 'summary', 'varchar') }} as summary_html,
 
         ---------- numerics
         {{ dp_col(cols, 'sub_total', 'decimal(38, 9)') }} as sub_total,

@@ -28,6 +28,7 @@ renamed as (
         {{ dp_col(cols, 'job_status', 'varchar') }} as job_status,
         {{ dp_col(cols, 'priority', 'varchar') }} as st_priority,
         {{ dp_col(cols, 'summary', 'varchar') }} as summary_html,
+        {{ dp_col(cols, 'customer_po', 'varchar') }} as customer_po,
 
         ---------- numerics
         {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as job_total,

@@ -34,6 +34,7 @@ renamed as (
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'tax_exempt', 'boolean') }} as is_tax_exempt,
 
         ---------- timestamps
         {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,

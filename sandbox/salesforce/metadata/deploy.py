@@ -367,6 +367,56 @@ def _apply_rule(state: DeployState, comp: Component) -> None:
     state.components.append(_component(comp, created=created))
 
 
+# the standard picklist fields a StandardValueSet sets (the subset of Salesforce's "StandardValueSet Names and
+# Standard Picklist Fields" whose objects this org has)
+STANDARD_VALUE_SETS = {
+    "CaseStatus": [("Case", "Status")],
+    "CasePriority": [("Case", "Priority")],
+    "CaseOrigin": [("Case", "Origin")],
+    "CaseReason": [("Case", "Reason")],
+    "TaskStatus": [("Task", "Status")],
+    "TaskPriority": [("Task", "Priority")],
+}
+
+
+def _apply_value_set(state: DeployState, comp: Component) -> None:
+    """A StandardValueSet replaces the values of its standard picklist(s): the deployed values are active in
+    file order (``default``, ``closed`` kept); values the file leaves out stay, inactive, as Salesforce keeps
+    values records may still hold. At least one ``standardValue`` is required (as Salesforce requires)."""
+    targets = STANDARD_VALUE_SETS.get(comp.object_name)
+    if targets is None:
+        raise ComponentError(f"{comp.object_name} is not a standard value set of this org")
+    raw = comp.body.get("standardValue", [])
+    if not raw:
+        raise ComponentError("a StandardValueSet needs at least one <standardValue>")
+    deployed: list[PicklistValue] = []
+    for v in raw:
+        if not isinstance(v, dict) or not v.get("fullName"):
+            raise ComponentError("each <standardValue> needs a <fullName>")
+        deployed.append(
+            PicklistValue(
+                value=v["fullName"],
+                label=v.get("label") or v["fullName"],
+                active=_true(v.get("isActive", "true")),
+                default_value=_true(v.get("default", "false")),
+                closed=_true(v.get("closed", "false")),
+            )
+        )
+    names = {p.value for p in deployed}
+    for object_name, field_name in targets:
+        obj = state.find(object_name)
+        fdef = obj.field(field_name) if obj else None
+        if fdef is None:
+            continue
+        left_out = [
+            PicklistValue(p.value, p.label, False, False, p.closed)
+            for p in fdef.picklist_values
+            if p.value not in names
+        ]
+        fdef.picklist_values = [*deployed, *left_out]
+    state.components.append(_component(comp, created=False))
+
+
 def _component(comp: Component, created: bool) -> dict:
     return {
         "componentType": comp.kind,
@@ -427,6 +477,11 @@ def run_deploy(
         try:
             _apply_rule(state, comp)
         except (ComponentError, FormulaError) as exc:
+            state.problem(comp, comp.kind, comp.full_name, comp.file_name, str(exc))
+    for comp in (c for c in comps if c.kind == "StandardValueSet"):
+        try:
+            _apply_value_set(state, comp)
+        except ComponentError as exc:
             state.problem(comp, comp.kind, comp.full_name, comp.file_name, str(exc))
     for comp in (c for c in comps if c.kind == "Other"):
         state.components.append(

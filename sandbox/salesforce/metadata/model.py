@@ -75,6 +75,7 @@ class PicklistValue:
     label: str
     active: bool = True
     default_value: bool = False
+    closed: bool = False  # a Case/Task Status value that closes the record (StandardValue.closed)
 
     def describe(self) -> dict:
         """The entry as describe returns it."""

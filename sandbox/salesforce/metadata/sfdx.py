@@ -11,7 +11,17 @@ from typing import Any
 _OBJECT_PATH = re.compile(r"(?:^|/)objects/(?:([^/]+)/\1\.object-meta\.xml|([^/]+)\.object)$")
 _FIELD_PATH = re.compile(r"(?:^|/)objects/([^/]+)/fields/([^/]+)\.field-meta\.xml$")
 _RULE_PATH = re.compile(r"(?:^|/)objects/([^/]+)/validationRules/([^/]+)\.validationRule-meta\.xml$")
-_REPEATED = {"fields", "value", "referenceTo", "validationRules"}  # elements that may occur more than once
+# a standard picklist's values (Metadata API StandardValueSet,
+# standardValueSets/<Name>.standardValueSet[-meta.xml]:
+# https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_standardvalueset.htm)
+_VALUE_SET_PATH = re.compile(r"(?:^|/)standardValueSets/([^/]+)\.standardValueSet(?:-meta\.xml)?$")
+_REPEATED = {
+    "fields",
+    "value",
+    "referenceTo",
+    "validationRules",
+    "standardValue",
+}  # elements that may occur more than once
 
 
 class MetadataError(ValueError):
@@ -27,7 +37,7 @@ class MetadataError(ValueError):
 class Component:
     """One metadata component read from a file."""
 
-    kind: str  # CustomObject | CustomField | ValidationRule | Other
+    kind: str  # CustomObject | CustomField | ValidationRule | StandardValueSet | Other
     object_name: str
     file_name: str
     field_name: str | None = None
@@ -93,6 +103,9 @@ def read_component(path: str, text: str) -> Component:
     if m := _OBJECT_PATH.search(norm):
         body = parse_xml(text, "CustomObject")
         return Component("CustomObject", m.group(1) or m.group(2), path, None, body)
+    if m := _VALUE_SET_PATH.search(norm):
+        body = parse_xml(text, "StandardValueSet")
+        return Component("StandardValueSet", m.group(1), path, None, body)
     if m := _RULE_PATH.search(norm):
         body = parse_xml(text, "ValidationRule")
         return Component("ValidationRule", m.group(1), path, m.group(2), body)

@@ -1,5 +1,7 @@
--- Skill__c rows before the quarantine rules: each technician's skills, certification (license type) and
--- service zones, with the technician's normalised email (the loader looks the User up by it).
+-- Skill__c rows before the quarantine rules: each technician's skills (typed Skill, Certification or License by
+-- the map_skill_type seed: EPA 608 is a certification, not a skill), ServiceTitan licence tier (licenseType:
+-- ManagedTech…, the seat the technician uses, typed License Tier, not a certification) and service zones, with
+-- the technician's normalised email (the loader looks the User up by it).
 
 with
 
@@ -47,27 +49,43 @@ zone_ids as (
 
 ),
 
-entries as (
+skill_types as (
 
-    select distinct
-        technician_id,
-        'Skill' as skill_type,
-        {{ squish('skill_name') }} as skill_name
-    from nested_skills
+    select
+        skill_type,
+        lower(skill_name) as skill_key
+    from {{ ref('map_skill_type') }}
 
-    union
+),
+
+named_skills as (
 
     select
         technician_id,
-        'Skill' as skill_type,
+        {{ squish('skill_name') }} as skill_name
+    from nested_skills
+    union
+    select
+        technician_id,
         {{ squish('skill_name') }} as skill_name
     from listed_skills
 
+),
+
+entries as (
+
+    select distinct  -- noqa: ST06
+        named_skills.technician_id,
+        coalesce(skill_types.skill_type, 'Skill') as skill_type,
+        named_skills.skill_name
+    from named_skills
+    left join skill_types on lower(named_skills.skill_name) = skill_types.skill_key
+
     union
 
     select
         technician_id,
-        'Certification' as skill_type,
+        'License Tier' as skill_type,
         {{ squish('license_type') }} as skill_name
     from technicians
     where license_type is not null

@@ -22,27 +22,25 @@ customers as (
 
 tasks as (
 
-    select
-        {{ dbt.concat(["'call:'", 'cast(calls.call_id as varchar)']) }} as "Dispatch_Pro_Id__c",
-        {{ dbt.concat([
-            "'Call - '", "coalesce(calls.call_direction, 'Unknown')", "' '", "coalesce(calls.call_type, '')"
-        ]) }} as "Subject",
+    select  -- noqa: ST06
+        'call:' || cast(calls.call_id as varchar) as "Dispatch_Pro_Id__c",
+        'Call - ' || coalesce(calls.call_direction, 'Unknown') || ' ' || coalesce(calls.call_type, '') as "Subject",
         'Call' as "TaskSubtype",
         case when calls.call_direction in ('Inbound', 'Outbound') then calls.call_direction end as "CallType",
         cast(calls.call_seconds as integer) as "CallDurationInSeconds",
         cast(calls.created_on as date) as "ActivityDate",
         'Completed' as "Status",
         'Normal' as "Priority",
-        {{ dbt.concat([
-            "'From '", "coalesce(calls.from_number, '?')", "' to '", "coalesce(calls.to_number, '?')",
-            "case when calls.reason_name is not null then " ~ dbt.concat(["'; reason: '", 'calls.reason_name']) ~ " else '' end",
-            "case when calls.excuse_memo <> '' then " ~ dbt.concat(["'; '", 'calls.excuse_memo']) ~ " else '' end",
-            "case when calls.recording_url is not null then " ~ dbt.concat(["'; recording: '", 'calls.recording_url']) ~ " else '' end"
-        ]) }} as "Description",
+        'From ' || coalesce(calls.from_number, '?') || ' to ' || coalesce(calls.to_number, '?')
+        || coalesce('; reason: ' || calls.reason_name, '')
+        || coalesce('; ' || calls.excuse_memo, '')
+        || coalesce('; recording: ' || calls.recording_url, '') as "Description",
         calls.call_type as "Call_Result__c",
         calls.created_on as "Call_Started_At__c",
+        calls.agent_name as "Call_Agent__c",
+        calls.logged_by_name as "Logged_By__c",
         case
-            when calls.job_id is not null then {{ dbt.concat(["'job:'", 'cast(calls.job_id as varchar)']) }}
+            when calls.job_id is not null then 'job:' || cast(calls.job_id as varchar)
         end as "_what_case_key",
         case when calls.job_id is null then customers.account_key end as "_what_account_key",
         customers.contact_key as "_who_contact_key"

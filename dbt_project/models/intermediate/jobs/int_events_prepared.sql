@@ -16,6 +16,12 @@ assigned as (
 
 ),
 
+team as (
+
+    select * from {{ ref('int_appointment_technicians') }}
+
+),
+
 transitions as (
 
     select * from {{ ref('int_job_status_transitions') }}
@@ -60,12 +66,14 @@ appointment_events as (
         appointments.arrival_window_start as "Arrival_Window_Start__c",
         appointments.arrival_window_end as "Arrival_Window_End__c",
         assigned.technician_name as "Actor_Name__c",
+        team.technician_names as "Assigned_Technicians__c",
         'job:' || cast(appointments.job_id as varchar) as "_what_case_key",
         coalesce(assigned.technician_email, '{{ var("fallback_owner_email") }}') as "_owner_email",
         assigned.technician_email is null as "_owner_fallback"
 
     from appointments
     left join assigned on appointments.appointment_id = assigned.appointment_id
+    left join team on appointments.appointment_id = team.appointment_id
 
 ),
 
@@ -83,6 +91,7 @@ milestone_events as (
         cast(null as timestamp) as "Arrival_Window_Start__c",
         cast(null as timestamp) as "Arrival_Window_End__c",
         transitions.actor_name as "Actor_Name__c",
+        cast(null as varchar) as "Assigned_Technicians__c",
         'job:' || cast(transitions.job_id as varchar) as "_what_case_key",
         coalesce(technicians.email, '{{ var("fallback_owner_email") }}') as "_owner_email",
         technicians.email is null as "_owner_fallback"

@@ -86,6 +86,16 @@ custom as (
 
 ),
 
+team as (
+
+    select
+        job_id,
+        string_agg(assignment_lines, chr(10) order by appointment_id) as assignment_lines
+    from {{ ref('int_appointment_technicians') }}
+    group by job_id
+
+),
+
 joined as (
 
     select
@@ -100,6 +110,7 @@ joined as (
         first_appointments.arrival_window_start,
         first_appointments.arrival_window_end,
         technicians.technician_email,
+        team.assignment_lines,
         coalesce(signatures.has_signature, false) as has_signature
 
     from jobs
@@ -111,6 +122,7 @@ joined as (
         on jobs.job_id = first_appointments.job_id and first_appointments.appointment_rank = 1
     left join technicians on jobs.job_id = technicians.job_id
     left join signatures on jobs.job_id = signatures.job_id
+    left join team on jobs.job_id = team.job_id
 
 ),
 
@@ -123,6 +135,8 @@ final as (
             as "Subject",
         {{ html_to_text('joined.summary_html') }} as "Description",
         joined.job_number as "Source_Job_Number__c",
+        joined.customer_po as "Customer_PO__c",
+        joined.assignment_lines as "Technician_Assignments__c",
 
         ---------- status and priority through the value maps (originals kept)
         joined.case_status as "Status",

@@ -26,6 +26,13 @@ custom as (
 
 ),
 
+methods as (
+
+    select * from {{ ref('int_contact_methods_pivoted') }}
+    where object_name = 'Account'
+
+),
+
 commercial as (
 
     select
@@ -33,6 +40,9 @@ commercial as (
         customers.account_key as "Dispatch_Pro_Id__c",
         {{ squish('customers.customer_name') }} as "Name",
         customers.first_phone as "Phone",
+        methods.fax as "Fax",
+        case when not customers.is_multi_site then {{ squish('customers.site_name') }} end as "Site",
+        methods.other_methods as "Other_Contact_Methods__c",
 
         ---------- billing address: the customer address
         {{ street_with_unit('customers.street', 'customers.unit') }} as "BillingStreet",
@@ -56,12 +66,17 @@ commercial as (
         false as "Is_Placeholder__c",
         coalesce(customers.is_active, true) as "Dispatch_Pro_Active__c",
         customers.is_address_incomplete as "Address_Incomplete__c",
+        customers.is_do_not_mail as "Do_Not_Mail__c",
+        customers.is_do_not_service as "Do_Not_Service__c",
+        customers.is_tax_exempt as "Tax_Exempt__c",
+        case when not customers.is_multi_site then customers.site_is_tax_exempt end as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'custom') }}
         duplicates.duplicate_group as "_duplicate_group"
 
     from customers
     left join duplicates on customers.customer_id = duplicates.customer_id
     left join custom on customers.customer_id = custom.customer_id
+    left join methods on customers.account_key = methods.record_key
     where customers.is_commercial
 
 ),
@@ -85,6 +100,9 @@ placeholders as (
             else '{{ var("placeholder_account_name") }} ' || cast(buckets.placeholder_bucket as varchar)
         end as "Name",
         cast(null as varchar) as "Phone",
+        cast(null as varchar) as "Fax",
+        cast(null as varchar) as "Site",
+        cast(null as varchar) as "Other_Contact_Methods__c",
         cast(null as varchar) as "BillingStreet",
         cast(null as varchar) as "BillingCity",
         cast(null as varchar) as "BillingState",
@@ -102,6 +120,10 @@ placeholders as (
         true as "Is_Placeholder__c",
         true as "Dispatch_Pro_Active__c",
         false as "Address_Incomplete__c",
+        cast(null as boolean) as "Do_Not_Mail__c",
+        cast(null as boolean) as "Do_Not_Service__c",
+        cast(null as boolean) as "Tax_Exempt__c",
+        cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'no_custom') }}
         cast(null as varchar) as "_duplicate_group"
 

@@ -50,6 +50,8 @@ classified as (
         sites.location_id as primary_location_id,
         coalesce(sites.customer_site_count, 0) as site_count,
         coalesce(sites.is_multi_site, false) as is_multi_site,
+        sites.location_name as site_name,
+        sites.is_tax_exempt as site_is_tax_exempt,
         sites.street as site_street,
         sites.unit as site_unit,
         sites.city as site_city,

@@ -27,6 +27,13 @@ custom as (
 
 ),
 
+methods as (
+
+    select * from {{ ref('int_contact_methods_pivoted') }}
+    where object_name = 'Location__c'
+
+),
+
 final as (
 
     select
@@ -47,11 +54,14 @@ final as (
         locations.longitude as "Longitude__c",
         {{ custom_field_columns('Location__c', 'custom') }}
         locations.is_address_incomplete as "Address_Incomplete__c",
-        coalesce(locations.is_active, true) as "Dispatch_Pro_Active__c"
+        coalesce(locations.is_active, true) as "Dispatch_Pro_Active__c",
+        locations.is_tax_exempt as "Tax_Exempt__c",
+        methods.site_methods as "Contact_Methods__c"
 
     from locations
     left join customers on locations.customer_id = customers.customer_id
     left join custom on locations.location_id = custom.location_id
+    left join methods on 'location:' || cast(locations.location_id as varchar) = methods.record_key
 
 )
 

@@ -1,0 +1,48 @@
+-- Order rows before the quarantine rules (var invoices = order): one Order per invoice on the Account, with
+-- the invoice's subtotal, tax, summary and custom properties, so Total_Amount__c = Sub_Total__c + Sales_Tax__c
+-- and Sub_Total__c = the sum of its OrderItems (Salesforce's own TotalAmount rolls up the items only).
+{{ config(enabled=var('invoices') == 'order') }}
+-- depends_on: {{ ref('custom_fields') }}
+
+with
+
+invoices as (
+
+    select * from {{ ref('int_invoices_enriched') }}
+
+),
+
+custom as (
+
+    select * from {{ ref('int_invoice_custom_fields_pivoted') }}
+
+),
+
+final as (
+
+    select
+        'invoice:' || cast(invoices.invoice_id as varchar) as "Dispatch_Pro_Id__c",
+        invoices.reference_number as "Name",
+        invoices.account_key as "Account.Dispatch_Pro_Id__c",
+        cast(coalesce(invoices.invoice_date, invoices.created_on) as date) as "EffectiveDate",
+        'Draft' as "Status",
+        case when invoices.job_id is not null then 'job:' || cast(invoices.job_id as varchar) end
+            as "Case__r.Dispatch_Pro_Id__c",
+        {{ html_to_text('invoices.summary_html') }} as "Description",
+        invoices.sub_total as "Sub_Total__c",
+        invoices.sales_tax as "Sales_Tax__c",
+        invoices.total as "Total_Amount__c",
+        invoices.balance as "Balance__c",
+        invoices.amount_paid as "Amount_Paid__c",
+        invoices.payment_status as "Payment_Status__c",
+        cast(invoices.due_date as date) as "Due_Date__c",
+        cast(invoices.paid_on as date) as "Paid_On__c",
+        {{ custom_field_columns('Order', 'custom') }}
+        'standard' as "_pricebook"
+
+    from invoices
+    left join custom on invoices.invoice_id = custom.invoice_id
+
+)
+
+select * from final
