@@ -16,7 +16,7 @@ err = Console(stderr=True)
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
 EXIT_MISMATCH = 2  # reconciliation does not add up / rollback left records
 MaskPiiOption = Annotated[
-    bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the HTML/CSV report.")
+    bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and its CSVs.")
 ]
 
 

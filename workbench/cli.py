@@ -210,6 +210,7 @@ def transform(
 
 # --- gates and pre-scan (issue 11) ---------------------------------------------------------------
 RunOption = Annotated[str, typer.Option("--run", help="Run id: reports go to reports/<run>/ (default: new).")]
+from loaders.cli import MaskPiiOption  # noqa: E402 - one --mask-pii option for every report verb
 
 
 @app.command()
@@ -250,9 +251,7 @@ def validate(
 def prescan(
     invoices: InvoicesOption = "custom",
     run: RunOption = None,
-    mask_pii: Annotated[
-        bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and CSVs.")
-    ] = False,
+    mask_pii: MaskPiiOption = False,
 ) -> None:
     """The pre-scan report (reports/<run>/prescan.html) and the CSVs a person acts on."""
     from expectations.report import PrescanError, run_prescan
@@ -327,13 +326,15 @@ app.add_typer(map_app, name="map")
 
 
 @map_app.command("propose")
-def map_propose(invoices: InvoicesOption = "custom", run: RunOption = None) -> None:
+def map_propose(
+    invoices: InvoicesOption = "custom", run: RunOption = None, mask_pii: MaskPiiOption = False
+) -> None:
     """Propose a target for every source field and unmapped value; new rows go to the seeds as proposed."""
     from workbench.mapping_propose import ProposeError, run_propose
     from workbench.notebook_report import NotebookError
 
     try:
-        result = run_propose(get_settings(), invoices=invoices, run_id=run)
+        result = run_propose(get_settings(), invoices=invoices, run_id=run, mask_pii=mask_pii)
     except (ProposeError, NotebookError) as exc:
         _fail(str(exc))
     console.print(f"targets from: {result.targets_from}")
@@ -376,13 +377,14 @@ def map_diff(
     ] = "main",
     invoices: InvoicesOption = "custom",
     run: RunOption = None,
+    mask_pii: MaskPiiOption = False,
 ) -> None:
     """Build the marts at --base and at the working tree on the same raw data; report what changes."""
     from workbench.map_diff import MapDiffError, run_map_diff
     from workbench.notebook_report import NotebookError
 
     try:
-        result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run)
+        result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run, mask_pii=mask_pii)
     except (MapDiffError, NotebookError) as exc:
         _fail(str(exc))
     table = Table("object", "base rows", "rows", "added", "removed", "changed", title=f"map diff vs {base}")
@@ -412,9 +414,7 @@ def sample(
         str | None, typer.Option(help="sandbox (the embedded org) or salesforce (a real sandbox: SF_* env).")
     ] = None,
     invoices: InvoicesOption = "custom",
-    mask_pii: Annotated[
-        bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and CSVs.")
-    ] = False,
+    mask_pii: MaskPiiOption = False,
 ) -> None:
     """Stratified sample → build → load → read back → field-level diff (reports/<run>/sample_diff.html)."""
     from workbench.sample import SampleError, run_sample

@@ -289,9 +289,15 @@ def _set_change(con, relation: str) -> pd.DataFrame:
 
 
 def run_map_diff(
-    settings: Settings, base: str, invoices: str = "custom", run_id: str | None = None, render: bool = True
+    settings: Settings,
+    base: str,
+    invoices: str = "custom",
+    run_id: str | None = None,
+    render: bool = True,
+    mask_pii: bool = False,
 ) -> MapDiffResult:
-    """Build the marts at ``base`` and at the working tree on copies of the same raw data; write the diff."""
+    """Build the marts at ``base`` and at the working tree on copies of the same raw data; write the diff
+    (with ``mask_pii``, the CSVs and so the report carry hashed names, emails and phone numbers)."""
     started = time.monotonic()
     run_id = run_id or "map-diff-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     out_dir = settings.reports_dir / run_id
@@ -311,7 +317,7 @@ def run_map_diff(
     csvs = {}
     for name in CSV_NAMES:
         csvs[name] = csv_dir / f"{name}.csv"
-        frames[name].to_csv(csvs[name], index=False)
+        show(frames[name], mask_pii).to_csv(csvs[name], index=False)
     result = MapDiffResult(
         run_id=run_id, base=base, out_dir=out_dir, summary=frames["summary"], fields=frames["fields"],
         examples=frames["examples"], quarantine=frames["quarantine"], flagged=frames["flagged"], csvs=csvs,
@@ -340,6 +346,8 @@ def read_diff(diff_dir: str | Path) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def show(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every table the report displays passes here (one place to mask personal data for a shared report)."""
-    return frame
+def show(frame: pd.DataFrame, mask_pii: bool = False) -> pd.DataFrame:
+    """Every table the report writes or displays passes here (one place to mask personal data)."""
+    from workbench.pii import maybe_mask
+
+    return maybe_mask(frame, mask_pii)

@@ -401,7 +401,11 @@ def _value_rows(con, seeds_dir: Path, targets, lineage) -> tuple[list[dict], dic
 
 
 def run_propose(
-    settings: Settings, invoices: str = "custom", render: bool = True, run_id: str | None = None
+    settings: Settings,
+    invoices: str = "custom",
+    render: bool = True,
+    run_id: str | None = None,
+    mask_pii: bool = False,
 ) -> ProposeResult:
     """Propose, write ``build/mapping_proposals.csv`` and the proposed seed rows, render the review."""
     if not settings.duckdb_path.is_file():
@@ -449,7 +453,7 @@ def run_propose(
         result.html = render_notebook(
             "mapping_review.ipynb",
             settings.reports_dir / run_id,
-            {"proposals_csv": str(out), "threshold": LOW_CONFIDENCE, "run_id": run_id},
+            {"proposals_csv": str(out), "threshold": LOW_CONFIDENCE, "run_id": run_id, "mask_pii": mask_pii},
         )
     return result
 
@@ -461,6 +465,8 @@ def read_proposals(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def show(frame: pd.DataFrame) -> pd.DataFrame:
+def show(frame: pd.DataFrame, mask_pii: bool = False) -> pd.DataFrame:
     """Every table the review displays passes here (one place to mask personal data for a shared report)."""
-    return frame
+    from workbench.pii import maybe_mask
+
+    return maybe_mask(frame, mask_pii)

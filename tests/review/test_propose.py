@@ -14,6 +14,7 @@ from tests.conftest import start_sandbox
 from tests.mapping.fixture_db import build_fixture_db
 from workbench.approval import ApprovalError, run_approve
 from workbench.lineage import raw_columns
+from workbench.manifest import STANDARD_VALUE_SETS
 from workbench.mapping_propose import run_propose
 from workbench.propose_score import SourceField, TargetField, best_value, name_score, score
 from workbench.propose_seeds import APPROVED, PROPOSED, ensure_status_column, proposed_rows, read_seed
@@ -95,7 +96,12 @@ def test_unmapped_values_and_custom_properties_become_proposed_seed_rows(propose
     _, status_rows = read_seed(seeds / "map_job_status.csv")
     new = [r for r in status_rows if r["status"] == PROPOSED]
     assert [r["source_status"] for r in new] == ["Teleported"]
-    assert new[0]["case_status"] in {r["case_status"] for r in status_rows if r["status"] == APPROVED}
+    # a value the map already uses, or one of the org's own Case Status values (its describe)
+    org_values = set(STANDARD_VALUE_SETS[("Case", "Status")][1])
+    assert (
+        new[0]["case_status"]
+        in {r["case_status"] for r in status_rows if r["status"] == APPROVED} | org_values
+    )
     serial = [r for r in rows if r["kind"] == "custom_property" and r["source_column"] == "Serial Number"]
     assert [(r["object"], r["field"], r["decision"]) for r in serial] == [
         ("Case", "Serial_Number__c", "proposed")

@@ -129,7 +129,11 @@ def test_widgets_become_reports_with_groupings_filters_and_charts(resolver: Fiel
     })["report"]["reportFilters"][0]  # fmt: skip
     assert (active["column"], active["value"]) == ("IsClosed", "false")  # an active job is an open Case
     flt = rep["reportFilters"][0]  # the value goes through the status value map
-    assert (flt["column"], flt["operator"], flt["value"]) == ("Status", "equals", "Escalated")
+    assert (flt["column"], flt["operator"], flt["value"]) == (
+        "Status",
+        "equals",
+        "On Hold",
+    )  # Hold -> On Hold
     assert summary["chart"]["component"] == "Horizontal Bar Chart"
     matrix = widget_rebuild(resolver, {"name": "d"}, {
         "name": "m", "type": "Matrix", "object": "Invoice", "groupings": ["agingBucket", "customer"],
