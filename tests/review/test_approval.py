@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from loaders import load as load_module
 from loaders.ledger import Ledger
 from loaders.load import LoadError, run_load
-from tests.loader.conftest import built, workspace  # noqa: F401 - the loader's tiny-tier workspace
 from workbench.approval import ApprovalError, approval_for, check_load_gate, run_approve
 from workbench.mapping_hash import PARTS, mapping_hash
 from workbench.propose_seeds import PROPOSED, append_proposals
@@ -191,7 +190,7 @@ def test_the_gate_warns_for_the_sandbox_org(tmp_path, caplog):
 
 
 @pytest.mark.slow
-def test_an_unapproved_sandbox_load_runs_with_the_warning_in_its_run_message(workspace):  # noqa: F811
+def test_an_unapproved_sandbox_load_runs_with_the_warning_in_its_run_message(workspace):
     """End to end on the loader's tiny-tier workspace (real sandbox org over HTTPS): the run completes, the
     ledger records the mapping hash and the warning."""
     result = run_load(workspace)

@@ -20,7 +20,6 @@ import pytest
 
 from loaders.sample_diff import FieldSpec, classify, is_blocking
 from loaders.sample_select import copy_sample
-from tests.loader.conftest import built  # noqa: F401 - the tiny-tier marts, built once per session
 from tests.loader.helpers import Admin, fresh_workspace, org_client
 from workbench import sample as S
 from workbench.mapping_hash import mapping_hash
@@ -37,7 +36,7 @@ def _values(db: Path, sql: str) -> set:
 
 
 @pytest.fixture(scope="module")
-def source(built: Settings, tmp_path_factory) -> Path:  # noqa: F811
+def source(built: Settings, tmp_path_factory) -> Path:
     copy = tmp_path_factory.mktemp("sample_source") / "source.duckdb"
     copy.write_bytes(Path(built.duckdb_path).read_bytes())  # never hold the shared file open
     return copy
@@ -165,7 +164,7 @@ def test_classify_each_case() -> None:
     assert is_blocking("missing_record", "Dispatch_Pro_Id__c", "STRING_TOO_LONG")
 
 
-def _settings(built: Settings, tmp_path: Path) -> Settings:  # noqa: F811
+def _settings(built: Settings, tmp_path: Path) -> Settings:
     ws = fresh_workspace(built, tmp_path)
     build = tmp_path / "build"
     build.mkdir()
@@ -204,7 +203,7 @@ def _deploy_without_value(admin: Admin, obj: str, field: str, value: str) -> Non
 
 
 @pytest.mark.slow
-def test_planted_findings_appear_with_all_three_values(built: Settings, tmp_path: Path) -> None:  # noqa: F811
+def test_planted_findings_appear_with_all_three_values(built: Settings, tmp_path: Path) -> None:
     settings = _settings(built, tmp_path)
     admin = Admin.of(settings.sandbox_dir)
     run = S.select_sample(settings, size=30, seed=7)
