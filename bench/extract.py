@@ -47,8 +47,8 @@ def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
     """Run the dlt pipeline once (full) and report records and seconds."""
     import dlt  # noqa: F401 - imported before the clock starts, like the plain loop's libraries
 
+    from core.settings import get_settings
     from dlt_pipelines.pipeline import LOADER_FILE_FORMAT, make_pipeline, make_source, run_extract
-    from workbench.settings import get_settings
 
     settings = get_settings(sandbox_dir=sandbox_dir, data_dir=data_dir)
     started = time.perf_counter()

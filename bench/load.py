@@ -37,7 +37,7 @@ REST_RECORDS = 2_000
 
 
 def settings_for(work: Path, scale: str):
-    from workbench.settings import get_settings
+    from core.settings import get_settings
 
     return get_settings(
         sandbox_dir=work / "sandbox", data_dir=work / "data", build_dir=work / "build",
@@ -47,9 +47,9 @@ def settings_for(work: Path, scale: str):
 
 def build(work: Path, scale: str, seed: int) -> None:
     from dlt_pipelines.pipeline import run_extract
+    from mapping.inventory import run_inventory
+    from mapping.transform import run_transform
     from sandbox import control
-    from workbench.inventory import run_inventory
-    from workbench.transform import run_transform
 
     s = settings_for(work, scale)
     control.up(s.sandbox_dir, seed=seed, scale=scale)
@@ -59,8 +59,8 @@ def build(work: Path, scale: str, seed: int) -> None:
 
 
 def fresh_org(s) -> None:
+    from mapping.schema_deploy import deploy_to_sandbox
     from tests.loader.helpers import Admin
-    from workbench.schema_deploy import deploy_to_sandbox
 
     Admin.of(s.sandbox_dir).reset()
     deploy_to_sandbox(s)
@@ -102,8 +102,8 @@ def export_csvs(s, out: Path, objects: list[str]) -> dict[str, Path]:
 
 def contender(kind: str, work: Path, scale: str) -> dict:
     """Run in a child process: one contender on a reset org; prints its figures as JSON."""
-    from loaders.api import OrgClient
-    from loaders.connection import connect
+    from core.connection import connect
+    from core.org_api import OrgClient
     from loaders.load import make_plan, run_load
     from loaders.plan import NOT_BULK
 

@@ -22,7 +22,7 @@ sys.path.insert(0, str(PROJECT))
 
 import requests  # noqa: E402
 
-from loaders.connection import connect  # noqa: E402
+from core.connection import connect  # noqa: E402
 from sandbox import control  # noqa: E402
 
 EXT_ID = (

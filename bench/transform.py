@@ -21,9 +21,9 @@ from pathlib import Path
 
 import psutil
 
+from core.settings import PROJECT_DIR, get_settings
+from mapping.transform import run_transform
 from sandbox import control
-from workbench.settings import PROJECT_DIR, get_settings
-from workbench.transform import run_transform
 
 RESULTS = PROJECT_DIR / "bench" / "results" / "transform.md"
 TARGETS = {"M": 60.0, "L": 300.0}

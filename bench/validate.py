@@ -26,14 +26,14 @@ from pathlib import Path
 
 import psutil
 
+from core.settings import PROJECT_DIR, get_settings
 from sandbox import control
-from workbench.settings import PROJECT_DIR, get_settings
 
 RESULTS = PROJECT_DIR / "bench" / "results" / "validate.md"
 TARGETS = {"M": 60.0}
 CHILD = """
 import json, sys, time
-from workbench.settings import get_settings
+from core.settings import get_settings
 from expectations.validate import run_validate
 work = sys.argv[1]
 s = get_settings(sandbox_dir=f"{work}/sandbox", data_dir=f"{work}/data", build_dir=f"{work}/build",
@@ -55,9 +55,9 @@ def machine() -> str:
 
 def build(settings, scale: str, seed: int) -> float:
     from dlt_pipelines.pipeline import run_extract
-    from workbench.inventory import run_inventory
-    from workbench.schema_deploy import deploy_to_sandbox
-    from workbench.transform import run_transform
+    from mapping.inventory import run_inventory
+    from mapping.schema_deploy import deploy_to_sandbox
+    from mapping.transform import run_transform
 
     started = time.perf_counter()
     run_extract(settings, full=True)

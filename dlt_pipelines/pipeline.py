@@ -39,7 +39,7 @@ from sandbox.control import SandboxError, read_endpoints
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from workbench.settings import Settings
+    from core.settings import Settings
 
 # dlt must not phone home; its schema-inference warnings (columns that were null in a load) are noise here
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 
 class OrgReadError(RuntimeError):
@@ -70,7 +70,7 @@ class OrgMetadata:
 
 def connect_target(settings: Settings):
     """A simple-salesforce client for ``settings.target`` (the sandbox org reads endpoints.json)."""
-    from loaders.connection import ConnectionConfigError, connect
+    from core.connection import ConnectionConfigError, connect
 
     endpoints = Path(settings.endpoints_file) if settings.target == "sandbox" else None
     try:

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from rapidfuzz import fuzz
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 KB_PER_RECORD = 2  # Salesforce counts most records as 2 KB of data storage
 RECORDS_PER_BATCH = 10_000  # Bulk API 2.0 makes one batch per 10,000 records (counted in DailyBulkApiBatches)
@@ -58,7 +58,7 @@ class Prescan:
 
 
 def dbt_vars() -> dict:
-    from workbench.mapping_fields import DBT_DIR
+    from core.fields import DBT_DIR
 
     return yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text()).get("vars", {})
 
@@ -322,8 +322,8 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
 
 def collect(settings: Settings, invoices: str = "custom", records_per_second: float = 2000.0) -> Prescan:
     """Every section, from the marts (read-only) and the org (describe, Users, /limits)."""
+    from core.fields import load_field_list
     from expectations.org import active_users, connect_target, org_limits
-    from workbench.mapping_fields import load_field_list
 
     scan = Prescan()
     cfg = dbt_vars()

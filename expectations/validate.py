@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.settings import Settings
 from expectations.org import OrgMetadata, OrgReadError, read_org_metadata
 from expectations.suites import UPSERT_KEY, Rule, generate_rules
-from workbench.settings import Settings
 
 GATE_COLUMNS = ["object_name", "source_key", "rule", "column_name", "value", "reason"]
 DEFAULT_CHUNK_ROWS = 250_000
@@ -116,7 +116,7 @@ def add_derived(df: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:
 
 
 def _objects_to_check(settings: Settings, invoices: str) -> list[str]:
-    from workbench.mapping_fields import load_field_list
+    from core.fields import load_field_list
 
     return [o.name for o in load_field_list().enabled_objects(invoices)]
 

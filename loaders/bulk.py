@@ -24,7 +24,7 @@ import duckdb
 from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.util import call_salesforce
 
-from loaders.api import OrgClient
+from core.org_api import OrgClient
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # raw CSV; Salesforce's 150 MB limit is after base64 encoding
 NULL = "#N/A"  # Bulk API CSV: sets a field to null (an empty value leaves it unchanged on update)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from requests_toolbelt import MultipartEncoder
 
-from loaders.api import OrgClient, is_transient
+from core.org_api import OrgClient, is_transient
 from loaders.bulk import query_to_csv, stream_rows
 from loaders.ledger import Ledger, Operation
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA

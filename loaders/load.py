@@ -23,10 +23,11 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.api import LimitStop, OrgClient, is_transient
+from core.connection import connect
+from core.org_api import LimitStop, OrgClient, is_transient
+from loaders.approval import check_load_gate  # the approval gate (issue 12)
 from loaders.audit import created_date_expr
 from loaders.bulk import BulkIngest, query_to_csv, split_error
-from loaders.connection import connect
 from loaders.failed import write_failed_csvs
 from loaders.files import FileUploader, file_select
 from loaders.inactive import INACTIVE, apply_inactive_policy
@@ -36,7 +37,6 @@ from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPla
 from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
 from loaders.skips import record_parent_skips, record_skips
 from loaders.spool import SendTable
-from workbench.approval import check_load_gate  # the approval gate (issue 12)
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
 # fault injection for the resume tests: "<point>:<object>:<chunk>" makes the process SIGKILL itself there

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import duckdb
 
-from loaders.api import OrgClient
+from core.connection import connect
+from core.org_api import OrgClient
 from loaders.bulk import query_to_csv
-from loaders.connection import connect
 from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
@@ -109,8 +109,8 @@ class ReconcileResult:
         return all(o.ok for o in self.objects)
 
     def frames(self):
-        """The same content as DataFrames for a notebook (:func:`loaders.frames.reconciliation_frames`)."""
-        from loaders.frames import reconciliation_frames
+        """The same content as DataFrames for a notebook (:func:`reporting.frames.reconciliation_frames`)."""
+        from reporting.frames import reconciliation_frames
 
         return reconciliation_frames(self)
 

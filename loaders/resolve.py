@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from loaders.api import OrgClient
+from core.org_api import OrgClient
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
 

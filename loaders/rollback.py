@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from loaders.api import LimitStop, OrgClient
+from core.connection import connect
+from core.org_api import LimitStop, OrgClient
 from loaders.bulk import NULL, BulkIngest, split_error
-from loaders.connection import connect
 from loaders.ledger import Ledger, Operation
 from loaders.load import LoadError, kill_point, make_plan, open_db
 from loaders.plan import EXTERNAL_ID
@@ -47,8 +47,8 @@ class RollbackResult:
     report_path: Path | None = None
 
     def frames(self, duckdb_path: Path | str | None = None):
-        """The same content as DataFrames for a notebook (:func:`loaders.frames.rollback_frames`)."""
-        from loaders.frames import rollback_frames
+        """The same content as DataFrames for a notebook (:func:`reporting.frames.rollback_frames`)."""
+        from reporting.frames import rollback_frames
 
         return rollback_frames(self, duckdb_path)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from loaders.api import OrgClient
+from core.org_api import OrgClient
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
 from loaders.reconcile import _norm, _org_value
 from loaders.sample_source import SourceValues

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from core.settings import Settings, get_settings
 from sandbox import control
 from tests.loader.helpers import Admin, fresh_workspace
-from workbench.settings import Settings, get_settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_REFERENCE = PROJECT_DIR.parent / "shared" / "reference"
@@ -49,9 +49,9 @@ def salesforce_endpoints(tmp_path_factory) -> dict:
 def built(tmp_path_factory) -> Settings:
     """sandbox up → extract → inventory → schema deploy → transform, once (tiny tier, seed 42)."""
     from dlt_pipelines.pipeline import run_extract
-    from workbench.inventory import run_inventory
-    from workbench.schema_deploy import deploy_to_sandbox
-    from workbench.transform import run_transform
+    from mapping.inventory import run_inventory
+    from mapping.schema_deploy import deploy_to_sandbox
+    from mapping.transform import run_transform
 
     base = tmp_path_factory.mktemp("loader_build")
     settings = get_settings(

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from workbench.settings import get_settings
+from core.settings import get_settings
 
 app = typer.Typer(help="Dispatch Pro → Salesforce migration workbench.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="The local stand-ins: Dispatch Pro simulator and Salesforce sandbox org.")
@@ -114,8 +114,8 @@ InvoicesOption = Annotated[
 @app.command()
 def inventory(invoices: InvoicesOption = "custom") -> None:
     """Source schema inventory, custom-field manifest (build/manifest.csv), sfdx metadata (build/metadata)."""
-    from workbench.inventory import InventoryError, run_inventory
-    from workbench.mapping_fields import FieldListError
+    from core.fields import FieldListError
+    from mapping.inventory import InventoryError, run_inventory
 
     try:
         result = run_inventory(get_settings(), invoices=invoices)
@@ -143,7 +143,7 @@ def schema_check(
     invoices: InvoicesOption = "custom",
 ) -> None:
     """Compare the manifest with the target org; exits non-zero while anything blocks the load."""
-    from workbench.schema_check import SchemaCheckError, run_schema_check
+    from mapping.schema_check import SchemaCheckError, run_schema_check
 
     try:
         result = run_schema_check(get_settings(), target=target, invoices=invoices)
@@ -170,7 +170,7 @@ def schema_check(
 @schema_app.command("deploy")
 def schema_deploy(invoices: InvoicesOption = "custom") -> None:
     """Deploy build metadata to the LOCAL sandbox org (a real org is deployed by its admin)."""
-    from workbench.schema_deploy import SchemaDeployError, deploy_to_sandbox
+    from mapping.schema_deploy import SchemaDeployError, deploy_to_sandbox
 
     try:
         outcome = deploy_to_sandbox(get_settings(), invoices=invoices)
@@ -185,8 +185,8 @@ def transform(
     docs: Annotated[bool, typer.Option(help="Also render the dbt docs (static HTML).")] = True,
 ) -> None:
     """dbt build: marts in schema salesforce, held-back rows in schema quarantine."""
-    from workbench.mapping_fields import FieldListError
-    from workbench.transform import TransformError, run_transform
+    from core.fields import FieldListError
+    from mapping.transform import TransformError, run_transform
 
     try:
         result = run_transform(get_settings(), invoices=invoices, docs=docs)
@@ -210,7 +210,7 @@ def transform(
 
 # --- gates and pre-scan (issue 11) ---------------------------------------------------------------
 RunOption = Annotated[str, typer.Option("--run", help="Run id: reports go to reports/<run>/ (default: new).")]
-from loaders.cli import MaskPiiOption  # noqa: E402 - one --mask-pii option for every report verb
+from workbench.cli_loader import MaskPiiOption  # noqa: E402 - one --mask-pii option for every report verb
 
 
 @app.command()
@@ -254,7 +254,7 @@ def prescan(
     mask_pii: MaskPiiOption = False,
 ) -> None:
     """The pre-scan report (reports/<run>/prescan.html) and the CSVs a person acts on."""
-    from expectations.report import PrescanError, run_prescan
+    from reporting.prescan import PrescanError, run_prescan
 
     try:
         result = run_prescan(get_settings(), invoices=invoices, run_id=run, mask_pii=mask_pii)
@@ -291,7 +291,7 @@ app.add_typer(reports_app, name="reports")
 @export_app.command("playbooks")
 def export_playbooks() -> None:
     """Playbooks → Flow, dashboards and reports → Salesforce reports, under build/rebuild/."""
-    from workbench.rebuild_reference import RebuildError, run_export_playbooks
+    from mapping.rebuild_reference import RebuildError, run_export_playbooks
 
     try:
         result = run_export_playbooks(get_settings())
@@ -312,7 +312,7 @@ def reports_index(
     mask_pii: Annotated[bool, typer.Option("--mask-pii", help="Mask the approver's name/email.")] = False,
 ) -> None:
     """Write reports/<run>/index.html: every report of the run with its ledger metadata."""
-    from workbench.reports_index import ReportsIndexError, write_index
+    from reporting.index import ReportsIndexError, write_index
 
     try:
         console.print(f"index: {write_index(get_settings(), run, mask_pii=mask_pii)}")
@@ -330,8 +330,8 @@ def map_propose(
     invoices: InvoicesOption = "custom", run: RunOption = None, mask_pii: MaskPiiOption = False
 ) -> None:
     """Propose a target for every source field and unmapped value; new rows go to the seeds as proposed."""
-    from workbench.mapping_propose import ProposeError, run_propose
-    from workbench.notebook_report import NotebookError
+    from mapping.propose import ProposeError, run_propose
+    from reporting.notebook import NotebookError
 
     try:
         result = run_propose(get_settings(), invoices=invoices, run_id=run, mask_pii=mask_pii)
@@ -356,7 +356,7 @@ def map_approve(
     invoices: InvoicesOption = "custom",
 ) -> None:
     """Sign off the current mapping hash against its sample run (ledger.approvals)."""
-    from workbench.approval import ApprovalError, run_approve
+    from loaders.approval import ApprovalError, run_approve
 
     try:
         result = run_approve(get_settings(), by=by, accept_findings=accept_findings, invoices=invoices)
@@ -380,8 +380,8 @@ def map_diff(
     mask_pii: MaskPiiOption = False,
 ) -> None:
     """Build the marts at --base and at the working tree on the same raw data; report what changes."""
-    from workbench.map_diff import MapDiffError, run_map_diff
-    from workbench.notebook_report import NotebookError
+    from mapping.map_diff import MapDiffError, run_map_diff
+    from reporting.notebook import NotebookError
 
     try:
         result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run, mask_pii=mask_pii)
@@ -400,7 +400,7 @@ def map_diff(
 
 
 # -- loader verbs (issue 10): load, reconcile, rollback --------------------------------------------
-from loaders.cli import register as _register_loader_verbs  # noqa: E402
+from workbench.cli_loader import register as _register_loader_verbs  # noqa: E402
 
 _register_loader_verbs(app)
 

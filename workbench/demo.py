@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 
 class DemoError(RuntimeError):
@@ -20,11 +20,11 @@ class DemoError(RuntimeError):
 def run_demo(settings: Settings, console: Console) -> None:
     """Start the sandbox, then run each stage in order, printing a one-line summary per stage."""
     from dlt_pipelines.pipeline import run_extract
+    from mapping.inventory import run_inventory
+    from mapping.schema_check import run_schema_check
+    from mapping.schema_deploy import deploy_to_sandbox
+    from mapping.transform import run_transform
     from sandbox import control
-    from workbench.inventory import run_inventory
-    from workbench.schema_check import run_schema_check
-    from workbench.schema_deploy import deploy_to_sandbox
-    from workbench.transform import run_transform
 
     console.rule("1. sandbox up")
     endpoints = control.up(settings.sandbox_dir, seed=settings.sandbox_seed, scale=settings.sandbox_scale)
@@ -68,8 +68,8 @@ def run_demo(settings: Settings, console: Console) -> None:
         console.print(f"dbt docs for reviewers: {result.docs_path}")
 
     console.rule("7. validate (GX suites from the org's describe → gates.gates_all)")
-    from expectations.report import run_prescan
     from expectations.validate import StaleSuitesError, run_validate
+    from reporting.prescan import run_prescan
 
     try:
         gates = run_validate(settings)
@@ -89,7 +89,7 @@ def run_demo(settings: Settings, console: Console) -> None:
     console.print(f"pre-scan report: {scan.html}")
     sample_run = run_sample_stage(settings, console)
     run_load_stage(settings, console)
-    from workbench.reports_render import demo_reports  # issue 12: reports/<run>/index.html
+    from reporting.render import demo_reports  # issue 12: reports/<run>/index.html
 
     console.rule("12. reports (reconciliation HTML, reports/<run>/index.html) and the rebuild reference")
     demo_reports(settings, console, related=[scan.run_id, gates.run_id, sample_run])
@@ -99,9 +99,9 @@ def run_demo(settings: Settings, console: Console) -> None:
 
 def run_load_stage(settings: Settings, console: Console) -> None:
     """10. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 10. reconcile."""
-    from loaders.cli import print_load
     from loaders.load import run_load
     from loaders.reconcile import run_reconcile
+    from workbench.cli_loader import print_load
 
     console.rule("10. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
     result = run_load(settings)
@@ -128,8 +128,8 @@ def run_sample_stage(settings: Settings, console: Console) -> str:
     """9. sample, the checkpoint before the full run: stratified jobs → their own DuckDB → load → SOQL
     read-back → field-level diff → report; then the sign-off and a hard rollback of the sample's records, so
     the full load starts from the org as it was. Returns the sample's run id."""
+    from loaders.approval import ApprovalError, run_approve
     from loaders.rollback import run_rollback
-    from workbench.approval import ApprovalError, run_approve
     from workbench.sample import run_sample, sample_settings
 
     console.rule("9. sample (stratified jobs → their own DuckDB → load → SOQL read-back → field-level diff)")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.settings import PROJECT_DIR, Settings, get_settings
+from core.settings import PROJECT_DIR, Settings, get_settings
 
 START_NOTEBOOK = "notebooks/analyst_start.ipynb"
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 SAMPLE_DB = "raw.duckdb"
 
@@ -146,9 +146,9 @@ def write_selection(run: SampleRun) -> Path:
 
 def build_sample(run: SampleRun, refresh_gates: bool = False) -> None:
     """``dbt build`` and the gates on the sample's DuckDB; then pin the mapping hash."""
+    from core.mapping_hash import mapping_hash
     from expectations.validate import StaleSuitesError, ValidateError, run_validate
-    from workbench.mapping_hash import mapping_hash
-    from workbench.transform import TransformError, run_transform
+    from mapping.transform import TransformError, run_transform
 
     started = time.perf_counter()
     try:
@@ -186,8 +186,8 @@ def load_sample(run: SampleRun, org=None) -> object:
 def _org(run: SampleRun, org=None):
     if org is not None:
         return org
-    from loaders.api import OrgClient
-    from loaders.connection import connect
+    from core.connection import connect
+    from core.org_api import OrgClient
 
     try:
         return OrgClient(connect(run.sample.target, run.sample.endpoints_file), run.sample.load_stop_share)
@@ -273,7 +273,7 @@ def _load_started(run: SampleRun) -> datetime | None:
 
 def render_report(run: SampleRun, mask_pii: bool = False) -> Path:
     """``reports/<run>/sample_diff.html`` from ``notebooks/sample_diff.ipynb``."""
-    from workbench.notebook_report import NotebookError, render_notebook
+    from reporting.notebook import NotebookError, render_notebook
 
     try:
         return render_notebook(
@@ -292,7 +292,7 @@ def render_report(run: SampleRun, mask_pii: bool = False) -> Path:
 
 def for_display(frame: pd.DataFrame, mask_pii: bool = False) -> pd.DataFrame:
     """Every table the sample report shows passes here (one place for ``--mask-pii``)."""
-    from workbench.pii import maybe_mask
+    from core.pii import maybe_mask
 
     return maybe_mask(frame, mask_pii)
 

@@ -14,7 +14,7 @@
     plus object-specific rules passed in `extra_rules`. Each rule is its own macro in macros/quarantine_rules.sql. -#}
 
 {% macro text_types() -%}
-    {#- The text field types, from seeds/salesforce_types.csv: the one type list workbench/mapping_fields.py reads
+    {#- The text field types, from seeds/salesforce_types.csv: the one type list core/fields.py reads
         too (the length check, too_long, applies to these). -#}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {%- set query -%}

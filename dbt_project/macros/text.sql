@@ -3,7 +3,7 @@
 {% macro html_to_text(expr) -%}
     {#- Plain text from HTML: inline images dropped (they become Files), remote image URLs kept as text,
         <br>/<p>/<div>/<li> become line breaks, other tags removed, entities decoded, runs of spaces collapsed,
-        ends trimmed. On DuckDB a real HTML parser (Python html.parser, workbench/html_text.py, registered by
+        ends trimmed. On DuckDB a real HTML parser (Python html.parser, mapping/html_text.py, registered by
         the dbt-duckdb plugin in profiles.yml): a "<" that starts no tag ("temp <40F") is text. -#}
     {{ return(adapter.dispatch('html_to_text', 'dp2sf')(expr)) }}
 {%- endmacro %}

@@ -165,9 +165,9 @@ def extract_tier(
     """One full extract of a fresh simulator at ``scale`` into ``work``: (duckdb, schema yaml, seconds)."""
     project = Path(__file__).resolve().parents[2]
     sys.path.insert(0, str(project))
+    from core.settings import get_settings
     from dlt_pipelines.pipeline import run_extract
     from sandbox import control
-    from workbench.settings import get_settings
 
     os.environ["SOURCES__DISPATCH_PRO__ARROW_TABLES"] = "true" if arrow_nested else "false"
     sandbox = work / "sandbox"

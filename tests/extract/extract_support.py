@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import requests
 
-from workbench.settings import Settings, get_settings
+from core.settings import Settings, get_settings
 
 DATASET = "raw_dispatch_pro"
 NOT_TABLES = ("job_history_records", "signatures")  # keys of counts() that are not raw tables

@@ -10,12 +10,12 @@ import pytest
 import requests
 from extract_support import query
 
+from core.settings import get_settings
 from dlt_pipelines.dispatch_pro import dispatch_pro_exports, signature_refs
 from dlt_pipelines.dispatch_pro.exports import ExportFileError, read_export_records
 from dlt_pipelines.dispatch_pro.guards import MalformedPageError, PageGuard
 from dlt_pipelines.dispatch_pro.paginators import ExportPaginator
 from dlt_pipelines.pipeline import ExtractError, run_extract
-from workbench.settings import get_settings
 
 URL = "http://127.0.0.1:1/jpm/v2/tenant/1000/export/jobs"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings, get_settings
 from sandbox import control
-from workbench.settings import Settings, get_settings
 
 
 @dataclass
@@ -34,9 +34,9 @@ class TinyRun:
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory) -> TinyRun:
     from dlt_pipelines.pipeline import run_extract
-    from workbench.inventory import run_inventory
-    from workbench.schema_deploy import deploy_to_sandbox
-    from workbench.transform import run_transform
+    from mapping.inventory import run_inventory
+    from mapping.schema_deploy import deploy_to_sandbox
+    from mapping.transform import run_transform
 
     root = tmp_path_factory.mktemp("gates_tiny")
     settings = get_settings(

@@ -10,10 +10,10 @@ import duckdb
 import pytest
 import requests
 
+from core.fields import load_field_list
 from expectations.context import open_context, suite_rules
 from expectations.validate import ValidateError, run_validate
-from workbench.manifest import render_metadata
-from workbench.mapping_fields import load_field_list
+from mapping.manifest import render_metadata
 
 
 def _deploy(settings, files: dict[str, str]) -> None:

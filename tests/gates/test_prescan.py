@@ -13,7 +13,7 @@ import pandas as pd
 
 from expectations.org import connect_target
 from expectations.prescan import squash_email
-from expectations.report import TITLES
+from reporting.prescan import TITLES
 
 
 def _dp2sf(settings, *args: str) -> subprocess.CompletedProcess:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import requests
 
-from loaders.api import OrgClient
-from loaders.connection import connect
+from core.connection import connect
+from core.org_api import OrgClient
+from core.settings import Settings, get_settings
+from mapping.schema_deploy import deploy_to_sandbox
 from sandbox.control import read_endpoints
-from workbench.schema_deploy import deploy_to_sandbox
-from workbench.settings import Settings, get_settings
 
 
 @dataclass

@@ -6,9 +6,9 @@ import duckdb
 import pytest
 import requests
 
-from loaders.delta import run_delta
 from loaders.load import run_load
 from sandbox.control import read_endpoints
+from workbench.delta import run_delta
 
 
 def _change_jobs(settings, job_ids: list[int]) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import duckdb
 
-from loaders.delta import run_delta
 from loaders.load import run_load
 from tests.loader.helpers import org_client
+from workbench.delta import run_delta
 
 OBJECTS = ["Account", "Contact", "Location__c", "Case"]
 

@@ -10,9 +10,9 @@ import json
 import duckdb
 import pytest
 
-from loaders.frames import reconciliation_frames
 from loaders.load import make_plan, run_load
 from loaders.reconcile import run_reconcile
+from reporting.frames import reconciliation_frames
 from tests.loader.helpers import org_client
 
 
@@ -176,7 +176,7 @@ def test_cli_load_plan_and_reconcile_exit_codes(workspace, objects, monkeypatch)
 
 
 def test_connect_sandbox_without_a_path_reads_the_settings_sandbox_dir(built, monkeypatch) -> None:
-    from loaders.connection import connect
+    from core.connection import connect
 
     monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(built.sandbox_dir))
     sf = connect("sandbox")  # issue 8 house-keeping: this raised ImportError (no `settings` name)

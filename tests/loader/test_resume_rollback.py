@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders.frames import rollback_frames
 from loaders.load import KILL_AT_ENV, run_load
 from loaders.rollback import run_rollback
+from reporting.frames import rollback_frames
 from tests.loader.helpers import Admin, fresh_workspace, org_client
 
 

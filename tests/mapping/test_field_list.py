@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.contracts import stale_mart_properties
-from workbench.mapping_fields import DBT_DIR, FieldListError, load_field_list
+from core.fields import DBT_DIR, FieldListError, load_field_list
+from mapping.contracts import stale_mart_properties
 
 
 def test_every_object_has_an_external_id_and_a_mart() -> None:
@@ -60,7 +60,8 @@ def test_a_bad_seed_row_is_named_by_file_line_and_column(tmp_path: Path) -> None
 def test_field_types_come_from_one_seed_read_by_python_and_jinja() -> None:
     import csv
 
-    from workbench import mapping_fields, schema_check
+    from core import fields as mapping_fields
+    from mapping import schema_check
 
     with (DBT_DIR / "seeds" / "salesforce_types.csv").open(newline="", encoding="utf-8") as f:
         rows = {r["type"]: r for r in csv.DictReader(f)}

@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import get_settings
+from mapping.lineage import load_declarations
+from mapping.transform import TransformResult, run_transform
 from tests.mapping.fixture_db import build_fixture_db
-from workbench.lineage import load_declarations
-from workbench.settings import get_settings
-from workbench.transform import TransformResult, run_transform
 
 
 @pytest.fixture(scope="module")

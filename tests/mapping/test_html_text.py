@@ -1,10 +1,10 @@
-"""html_to_text (workbench/html_text.py, the Python UDF the dbt models call on DuckDB) on awkward notes."""
+"""html_to_text (mapping/html_text.py, the Python UDF the dbt models call on DuckDB) on awkward notes."""
 
 from __future__ import annotations
 
 import pytest
 
-from workbench.html_text import html_to_text
+from mapping.html_text import html_to_text
 
 CORPUS = [
     ("Keep temp <40F and check pressure >2 bar, ok", "Keep temp <40F and check pressure >2 bar, ok"),

@@ -11,11 +11,11 @@ import csv
 import duckdb
 import pytest
 
+from core.fields import load_field_list
+from core.settings import get_settings
+from mapping.lineage import Declaration, LineageError, load_declarations, run_accounting
+from mapping.transform import TransformError, run_dbt, run_transform
 from tests.mapping.fixture_db import build_fixture_db
-from workbench.lineage import Declaration, LineageError, load_declarations, run_accounting
-from workbench.mapping_fields import load_field_list
-from workbench.settings import get_settings
-from workbench.transform import TransformError, run_dbt, run_transform
 
 
 @pytest.fixture(scope="module")

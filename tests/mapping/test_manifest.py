@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from core.fields import load_field_list
+from mapping.manifest import MD_NS, render_metadata, write_manifest_csv, write_metadata
 from sandbox.salesforce.metadata import Registry
-from workbench.manifest import MD_NS, render_metadata, write_manifest_csv, write_metadata
-from workbench.mapping_fields import load_field_list
 
 NS = {"md": MD_NS}
 

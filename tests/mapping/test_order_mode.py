@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import get_settings
+from mapping.transform import TransformResult, run_transform
 from tests.mapping.fixture_db import build_fixture_db
-from workbench.settings import get_settings
-from workbench.transform import TransformResult, run_transform
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.fields import load_field_list
+from core.settings import get_settings
+from mapping.schema_check import compare_field, run_schema_check
+from mapping.schema_deploy import deploy_to_sandbox
 from sandbox import control
 from tests.conftest import start_sandbox
 from workbench.cli import app
-from workbench.mapping_fields import load_field_list
-from workbench.schema_check import compare_field, run_schema_check
-from workbench.schema_deploy import deploy_to_sandbox
-from workbench.settings import get_settings
 
 
 @pytest.fixture(scope="module")

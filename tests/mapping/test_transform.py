@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.fields import TEXT_TYPES, load_field_list
+from core.settings import get_settings
+from mapping.transform import TransformError, TransformResult, run_dbt, run_transform
 from tests.mapping.fixture_db import build_fixture_db
-from workbench.mapping_fields import TEXT_TYPES, load_field_list
-from workbench.settings import get_settings
-from workbench.transform import TransformError, TransformResult, run_dbt, run_transform
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +243,7 @@ def test_meaning_is_kept_an_unpaid_credit_is_not_paid_and_hold_keeps_its_origina
 def test_every_value_map_row_carries_a_note() -> None:
     import csv
 
-    from workbench.mapping_fields import DBT_DIR
+    from core.fields import DBT_DIR
 
     for path in sorted((DBT_DIR / "seeds").glob("map_*.csv")):
         with path.open(newline="", encoding="utf-8") as f:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import Settings, get_settings
 from loaders.ledger import Ledger, Operation
-from workbench.settings import Settings, get_settings
 
 MAPPING_HASH = "5f1e0c9a" * 8
 CUSTOMER_EMAIL = "ann.baker@customer.example"

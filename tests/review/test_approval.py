@@ -10,13 +10,13 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from core.mapping_hash import PARTS, mapping_hash
+from core.settings import PROJECT_DIR, Settings
 from loaders import load as load_module
+from loaders.approval import ApprovalError, approval_for, check_load_gate, run_approve
 from loaders.ledger import Ledger
 from loaders.load import LoadError, run_load
-from workbench.approval import ApprovalError, approval_for, check_load_gate, run_approve
-from workbench.mapping_hash import PARTS, mapping_hash
-from workbench.propose_seeds import PROPOSED, append_proposals
-from workbench.settings import PROJECT_DIR, Settings
+from mapping.propose_seeds import PROPOSED, append_proposals
 
 FINDINGS_DDL = """
 create table if not exists ledger.sample_findings (

@@ -14,9 +14,9 @@ import duckdb
 import pytest
 import requests
 
+from core.settings import PROJECT_DIR
 from tests.review import reports_fixture as fx
 from workbench.lab import LabError, lab_command, open_duckdb
-from workbench.settings import PROJECT_DIR
 
 TOKEN = "dp2sf-lab-test-token"
 

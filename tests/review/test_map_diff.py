@@ -1,6 +1,6 @@
 """``dp2sf map diff``: two git refs differing in ONE value-map row show exactly the records that row changes.
 
-A temp git repo holds a copy of the mapping (``dbt_project/`` and ``workbench/``); the working tree adds one
+A temp git repo holds a copy of the mapping (``dbt_project/``, ``mapping/``, ``core/``); the working tree adds one
 row to ``map_job_status.csv`` (the fixture's unmapped status ``Teleported`` → ``Working``). Both sides are
 built on copies of the same fixture raw DB (the user's DB is never written).
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import PROJECT_DIR, Settings
+from mapping.map_diff import MapDiffError, run_map_diff
 from tests.mapping.fixture_db import build_fixture_db
-from workbench.map_diff import MapDiffError, run_map_diff
-from workbench.settings import PROJECT_DIR, Settings
 
 IGNORE = shutil.ignore_patterns("target", "logs", "__pycache__", ".user.yml", "dbt_packages")
 
@@ -30,7 +30,7 @@ def _git(repo: Path, *args: str) -> None:
 def repo(tmp_path_factory) -> Settings:
     root = tmp_path_factory.mktemp("map_diff")
     repo = root / "repo"
-    for part in ("dbt_project", "workbench"):
+    for part in ("dbt_project", "mapping", "core"):
         shutil.copytree(PROJECT_DIR / part, repo / part, ignore=IGNORE)
     _git(repo, "init", "-q", "-b", "main")
     _git(repo, "add", "-A")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from workbench.mapping_hash import PARTS, mapping_hash
-from workbench.settings import PROJECT_DIR, Settings
+from core.mapping_hash import PARTS, mapping_hash
+from core.settings import PROJECT_DIR, Settings
 
 
 def _copy_project(tmp_path: Path) -> Settings:

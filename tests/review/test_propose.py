@@ -9,17 +9,17 @@ import shutil
 
 import pytest
 
+from core.settings import PROJECT_DIR, Settings, get_settings
+from loaders.approval import ApprovalError, run_approve
+from mapping.lineage import raw_columns
+from mapping.manifest import STANDARD_VALUE_SETS
+from mapping.propose import run_propose
+from mapping.propose_score import SourceField, TargetField, best_value, name_score, score
+from mapping.propose_seeds import APPROVED, PROPOSED, ensure_status_column, proposed_rows, read_seed
+from mapping.transform import run_transform
 from sandbox import control
 from tests.conftest import start_sandbox
 from tests.mapping.fixture_db import build_fixture_db
-from workbench.approval import ApprovalError, run_approve
-from workbench.lineage import raw_columns
-from workbench.manifest import STANDARD_VALUE_SETS
-from workbench.mapping_propose import run_propose
-from workbench.propose_score import SourceField, TargetField, best_value, name_score, score
-from workbench.propose_seeds import APPROVED, PROPOSED, ensure_status_column, proposed_rows, read_seed
-from workbench.settings import PROJECT_DIR, Settings, get_settings
-from workbench.transform import run_transform
 
 
 @pytest.fixture(scope="module")

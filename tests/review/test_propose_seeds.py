@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.propose_seeds import (
+from core.settings import PROJECT_DIR
+from mapping.propose_seeds import (
     PROPOSED,
     SeedStatusError,
     append_proposals,
@@ -15,7 +16,6 @@ from workbench.propose_seeds import (
     read_seed,
     reviewed_seeds,
 )
-from workbench.settings import PROJECT_DIR
 
 MAP = (
     'source_status,case_status,note\nHold,Escalated,"paused, ""parts""\non two lines"\nScheduled,New,booked\n'

@@ -12,11 +12,11 @@ import orjson
 import pytest
 from rich.console import Console
 
+from core.settings import PROJECT_DIR, get_settings
+from mapping.rebuild_fields import FieldResolver, snake
+from mapping.rebuild_flow import cron_schedule, offset, playbook_rebuild, widget_rebuild
+from mapping.rebuild_reference import RebuildError, run_export_playbooks
 from sandbox import control
-from workbench.rebuild_fields import FieldResolver, snake
-from workbench.rebuild_flow import cron_schedule, offset, playbook_rebuild, widget_rebuild
-from workbench.rebuild_reference import RebuildError, run_export_playbooks
-from workbench.settings import PROJECT_DIR, get_settings
 
 SEEDS = PROJECT_DIR / "dbt_project" / "seeds"
 LINEAGE = """source_table,source_column,object,field,transformation

@@ -10,12 +10,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.pii import mask_value
+from reporting import reconciliation as rr
+from reporting import rollback as rbk
+from reporting.index import report_files, write_index
+from reporting.render import render_reconciliation, render_rollback
 from tests.review import reports_fixture as fx
-from workbench import reports_reconciliation as rr
-from workbench import reports_rollback as rbk
-from workbench.pii import mask_value
-from workbench.reports_index import report_files, write_index
-from workbench.reports_render import render_reconciliation, render_rollback
 
 REC_SECTIONS = (
     "The equation per object", "Org counts", "Missing and unexpected ids", "Sample read back",

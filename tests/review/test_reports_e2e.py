@@ -15,10 +15,10 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from core.pii import EMAIL_RE, PHONE_RE, mask_value
+from core.settings import get_settings
 from sandbox import control
 from workbench.cli import app
-from workbench.pii import EMAIL_RE, PHONE_RE, mask_value
-from workbench.settings import get_settings
 
 pytestmark = pytest.mark.slow
 REPORT_FILES = (".html", ".ipynb", ".csv")
@@ -28,13 +28,13 @@ REPORT_FILES = (".html", ".ipynb", ".csv")
 def run(tmp_path_factory):
     """sandbox up → extract → inventory → schema deploy → transform → load, then an org-side edit of a
     Contact's email and phone (the reconciliation samples it; the rollback leaves it alone)."""
+    from core.connection import connect
+    from core.org_api import OrgClient
     from dlt_pipelines.pipeline import run_extract
-    from loaders.api import OrgClient
-    from loaders.connection import connect
     from loaders.load import run_load
-    from workbench.inventory import run_inventory
-    from workbench.schema_deploy import deploy_to_sandbox
-    from workbench.transform import run_transform
+    from mapping.inventory import run_inventory
+    from mapping.schema_deploy import deploy_to_sandbox
+    from mapping.transform import run_transform
 
     base = tmp_path_factory.mktemp("review_e2e")
     dirs = {name: base / name for name in ("sandbox", "data", "build", "reports")}

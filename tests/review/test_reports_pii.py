@@ -1,4 +1,4 @@
-"""``--mask-pii`` (workbench/pii.py): names, emails and phones become stable short hashes; nothing else
+"""``--mask-pii`` (core/pii.py): names, emails and phones become stable short hashes; nothing else
 moves."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from workbench.pii import mask_frame, mask_text, mask_value, pii_kind
+from core.pii import mask_frame, mask_text, mask_value, pii_kind
 
 
 def test_same_person_masks_alike_whatever_the_formatting() -> None:

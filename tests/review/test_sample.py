@@ -18,12 +18,12 @@ import duckdb
 import pandas as pd
 import pytest
 
+from core.mapping_hash import mapping_hash
+from core.settings import PROJECT_DIR, Settings, get_settings
 from loaders.sample_diff import FieldSpec, classify, is_blocking
 from loaders.sample_select import copy_sample
 from tests.loader.helpers import Admin, fresh_workspace, org_client
 from workbench import sample as S
-from workbench.mapping_hash import mapping_hash
-from workbench.settings import PROJECT_DIR, Settings, get_settings
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -190,8 +190,8 @@ def _mart(run: S.SampleRun, sql: str, params=()) -> list[tuple]:
 
 def _deploy_without_value(admin: Admin, obj: str, field: str, value: str) -> None:
     """The admin deletes a picklist value from the field's definition (records keep the value they hold)."""
-    from workbench.manifest import render_metadata
-    from workbench.mapping_fields import load_field_list
+    from core.fields import load_field_list
+    from mapping.manifest import render_metadata
 
     path = f"objects/{obj}/fields/{field}.field-meta.xml"
     xml = render_metadata(load_field_list(), "custom")[path]

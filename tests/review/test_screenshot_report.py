@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from reporting.render import render_reconciliation
 from tests.review import reports_fixture as fx
-from workbench.reports_render import render_reconciliation
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(

@@ -10,7 +10,7 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
-from loaders.connection import connect
+from core.connection import connect
 
 NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
 

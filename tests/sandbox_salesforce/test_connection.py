@@ -1,4 +1,4 @@
-"""loaders.connection.connect: the sandbox from endpoints.json, a real org from the environment."""
+"""core.connection.connect: the sandbox from endpoints.json, a real org from the environment."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from loaders.connection import ConnectionConfigError, connect
+from core.connection import ConnectionConfigError, connect
 
 SF_VARS = (
     "SF_INSTANCE_URL",

@@ -18,9 +18,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.pii import mask_text, mask_value
+from core.settings import Settings
 from loaders.ledger import ACTIONS
-from workbench.pii import mask_text, mask_value
-from workbench.settings import Settings
 
 TITLES = {
     "prescan": "Pre-scan: decisions the data forces before the run",

@@ -31,7 +31,7 @@ def _sandbox_endpoints(endpoints_file: Path | None) -> dict:
     from sandbox.control import read_endpoints
 
     if endpoints_file is None:
-        from workbench.settings import get_settings
+        from core.settings import get_settings
 
         state_dir = Path(get_settings().sandbox_dir)
     else:

@@ -138,8 +138,8 @@ def append_proposals(path: Path, key: list[str], rows: list[dict[str, str]]) -> 
     return added
 
 
-if __name__ == "__main__":  # `python -m workbench.propose_seeds`: add the column after a merge (idempotent)
-    from workbench.settings import get_settings
+if __name__ == "__main__":  # `python -m mapping.propose_seeds`: add the column after a merge (idempotent)
+    from core.settings import get_settings
 
     for changed in ensure_status_column(get_settings().project_dir / "dbt_project" / "seeds"):
         print(f"status column added or filled: {changed}")

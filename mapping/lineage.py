@@ -34,7 +34,7 @@ from sqlglot.lineage import Node, lineage
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import build_scope
 
-from workbench.mapping_fields import DBT_DIR, load_field_list
+from core.fields import DBT_DIR, load_field_list
 
 NOT_MIGRATED_SEED = DBT_DIR / "seeds" / "not_migrated.csv"
 RAW_SCHEMA = "raw_dispatch_pro"

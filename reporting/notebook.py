@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workbench.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 

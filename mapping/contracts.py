@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from workbench.mapping_fields import DBT_DIR, TEXT_TYPES, FieldList, SfField, SfObject, load_field_list
+from core.fields import DBT_DIR, TEXT_TYPES, FieldList, SfField, SfObject, load_field_list
 
 HEADER = (
     "# Generated from seeds/salesforce_fields.csv and seeds/custom_fields.csv by `dp2sf inventory`\n"

@@ -1,6 +1,6 @@
 """The custom-field manifest: every object and field the marts need, as CSV and as sfdx source metadata.
 
-Both derive from the field-list seeds (``workbench.mapping_fields``). The metadata is what an admin deploys
+Both derive from the field-list seeds (``core.fields``). The metadata is what an admin deploys
 with ``sf project deploy start`` (``build/sfdx-project.json`` points at ``build/metadata``); the sandbox org
 accepts the same files on ``POST <admin_url>/metadata/deploy``.
 """
@@ -12,7 +12,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from workbench.mapping_fields import FieldList, SfField, SfObject
+from core.fields import FieldList, SfField, SfObject
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
 MANIFEST_COLUMNS = [

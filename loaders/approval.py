@@ -1,6 +1,6 @@
 """Sign-off of the mapping (``dp2sf map approve``) and the load gate that reads it.
 
-An approval pins the mapping hash (``workbench.mapping_hash``) a person reviewed, and the sample run it was
+An approval pins the mapping hash (``core.mapping_hash``) a person reviewed, and the sample run it was
 reviewed against, in ``ledger.approvals`` of the main DuckDB:
 ``approved_at, approved_by, mapping_hash, sample_run_id, accepted_findings_reason``.
 
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.mapping_hash import mapping_hash
-from workbench.propose_seeds import proposed_rows
-from workbench.settings import Settings
+from core.mapping_hash import mapping_hash
+from core.settings import Settings
+from mapping.propose_seeds import proposed_rows
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,7 @@ def run_delta(settings, extract: bool = True, transform: bool = True, org=None) 
 
         extracted = run_extract(settings, full=False).records_extracted
     if transform:
-        from workbench.transform import run_transform
+        from mapping.transform import run_transform
 
         run_transform(settings, docs=False)
     try:

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 PARTS = ["loaded", "quarantined", "gates", "skipped", "failed"]
 
@@ -27,7 +27,7 @@ def load_result(run_dir: str | Path) -> dict:
 
 
 def _frames(result: dict):
-    from loaders.frames import reconciliation_frames  # the loader's one reading of its JSON
+    from reporting.frames import reconciliation_frames  # the loader's one reading of its JSON
 
     return reconciliation_frames(result)
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 PARTS = (
     "dbt_project/dbt_project.yml",
     "dbt_project/models",
     "dbt_project/macros",
     "dbt_project/seeds",
-    "workbench/html_text.py",
-    "workbench/dbt_duckdb_plugin.py",
+    "mapping/html_text.py",
+    "mapping/dbt_duckdb_plugin.py",
 )
 SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".py"}
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.lineage import RAW_SCHEMA, raw_columns
-from workbench.mapping_fields import load_field_list
-from workbench.propose_score import SourceField, TargetField
-from workbench.settings import Settings
+from core.fields import load_field_list
+from core.settings import Settings
+from mapping.lineage import RAW_SCHEMA, raw_columns
+from mapping.propose_score import SourceField, TargetField
 
 VALUE_SAMPLE = 50  # distinct values read per column for the picklist overlap
 # field-list type -> describe type (for the fallback when the org cannot be described)
@@ -109,7 +109,7 @@ def target_fields(settings: Settings, objects: list[str]) -> tuple[dict[str, lis
     yet, or no org reachable) from the seeds' field list. The second value says which."""
     from simple_salesforce.exceptions import SalesforceError
 
-    from loaders.connection import connect
+    from core.connection import connect
 
     try:
         sf = connect(settings.target, settings.endpoints_file if settings.target == "sandbox" else None)

@@ -1,5 +1,5 @@
 """``dp2sf transform``: ``dbt build`` of the mapping (seeds, models, data and unit tests), the source-field
-accounting (``workbench.lineage``: every raw column mapped or declared; ``build/lineage.csv``), static docs.
+accounting (``mapping.lineage``: every raw column mapped or declared; ``build/lineage.csv``), static docs.
 
 dbt runs in a subprocess (so its DuckDB connection is closed when it ends: DuckDB allows one writer per file
 and later stages open the file) against the DuckDB file the extract wrote (``settings.duckdb_path``; the
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.contracts import write_mart_properties
-from workbench.lineage import LineageError, run_accounting
-from workbench.mapping_fields import DBT_DIR, load_field_list
-from workbench.settings import Settings
+from core.fields import DBT_DIR, load_field_list
+from core.settings import Settings
+from mapping.contracts import write_mart_properties
+from mapping.lineage import LineageError, run_accounting
 
 INVOICE_MODES = ("custom", "order")
 

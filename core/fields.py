@@ -16,7 +16,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.settings import PROJECT_DIR
+from core.settings import PROJECT_DIR
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
 TYPES_SEED = DBT_DIR / "seeds" / "salesforce_types.csv"

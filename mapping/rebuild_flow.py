@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from workbench.rebuild_fields import FieldResolver
+from mapping.rebuild_fields import FieldResolver
 
 EVENTS = {
     "Created": "Create",

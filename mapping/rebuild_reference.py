@@ -23,10 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from workbench.rebuild_fields import FieldResolver
-from workbench.rebuild_flow import playbook_rebuild, reporting_rebuild, widget_rebuild
-from workbench.rebuild_raw import nested_records, raw_tables
-from workbench.settings import Settings
+from core.settings import Settings
+from mapping.rebuild_fields import FieldResolver
+from mapping.rebuild_flow import playbook_rebuild, reporting_rebuild, widget_rebuild
+from mapping.rebuild_raw import nested_records, raw_tables
 
 SOURCES = {
     "playbooks": "the export folder (playbooks.json)",

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.notebook_report import NotebookError, render_notebook
-from workbench.notebook_report import bar as bar  # the notebook calls report.bar
-from workbench.settings import PROJECT_DIR, Settings
+from core.settings import PROJECT_DIR, Settings
+from reporting.notebook import NotebookError, render_notebook
+from reporting.notebook import bar as bar  # the notebook calls report.bar
 
 TEMPLATE = PROJECT_DIR / "notebooks" / "prescan.ipynb"
 TITLES = {
@@ -58,7 +58,7 @@ def show(scan, name: str) -> None:
 
 def mask(scan) -> None:
     """``--mask-pii``: every table and note of the scan with names, emails and phone numbers hashed."""
-    from workbench.pii import mask_frame, mask_text
+    from core.pii import mask_frame, mask_text
 
     scan.tables = {name: mask_frame(frame) for name, frame in scan.tables.items()}
     scan.notes = [mask_text(note) for note in scan.notes]
@@ -72,7 +72,7 @@ def run_prescan(
     settings: Settings, invoices: str = "custom", run_id: str | None = None, mask_pii: bool = False
 ) -> PrescanResult:
     """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden;
-    ``mask_pii`` hashes names, emails and phone numbers in the HTML and the CSVs (``workbench/pii.py``)."""
+    ``mask_pii`` hashes names, emails and phone numbers in the HTML and the CSVs (``core/pii.py``)."""
     from expectations.validate import new_run_id
 
     started = time.perf_counter()

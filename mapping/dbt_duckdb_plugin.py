@@ -9,7 +9,7 @@ from __future__ import annotations
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
-from workbench.html_text import html_to_text
+from mapping.html_text import html_to_text
 
 
 class Plugin(BasePlugin):

@@ -1,7 +1,8 @@
 """``dp2sf map diff --base <ref>``: what a mapping change does to the migrated data.
 
 The marts are built twice on the SAME raw data: once from the dbt project at the base git ref (``git
-archive`` of ``dbt_project/`` and ``workbench/`` into a temp dir, so the base's own dbt plugin and UDFs run),
+archive`` of ``dbt_project/`` and the Python the dbt plugin imports (``mapping/``, ``core/``; ``workbench/`` at refs
+before the package split) into a temp dir, so the base's own dbt plugin and UDFs run),
 once from a copy of the working tree (contracts regenerated from its seeds, as ``dp2sf transform`` does). Each
 build runs on its own copy of the raw tables (``raw_dispatch_pro`` copied out of the user's DuckDB, which is
 only read). Then, per Salesforce object (keyed on ``Dispatch_Pro_Id__c``) and field: records added, removed
@@ -27,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.settings import Settings
+from core.settings import Settings
 
 RAW_SCHEMA = "raw_dispatch_pro"
 MART_SCHEMA = "salesforce"
@@ -68,10 +69,19 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# what a build of the mapping needs: the dbt project and the packages its plugin imports (``workbench/`` held
+# the plugin before the package split, so older refs bring it)
+MAPPING_PARTS = ("dbt_project", "mapping", "core", "workbench")
+
+
 def export_ref(project_dir: Path, ref: str, dest: Path) -> Path:
-    """``dbt_project/`` and ``workbench/`` as they are at ``ref``, extracted under ``dest``."""
+    """The mapping's parts (:data:`MAPPING_PARTS`) as they are at ``ref``, extracted under ``dest``."""
+    listed = subprocess.run(
+        ["git", "ls-tree", "--name-only", ref], cwd=project_dir, capture_output=True, text=True, check=False
+    )
+    parts = [p for p in MAPPING_PARTS if p in listed.stdout.split()] or ["dbt_project"]
     proc = subprocess.run(
-        ["git", "archive", "--format=tar", ref, "dbt_project", "workbench"],
+        ["git", "archive", "--format=tar", ref, *parts],
         cwd=project_dir, capture_output=True, check=False,
     )  # fmt: skip
     if proc.returncode != 0:
@@ -83,15 +93,15 @@ def export_ref(project_dir: Path, ref: str, dest: Path) -> Path:
 
 
 def copy_tree(settings: Settings, tmp: Path) -> Path:
-    """The working tree's ``dbt_project/`` and ``workbench/`` copied under ``tmp/head``, with the marts'
+    """The working tree's mapping parts (:data:`MAPPING_PARTS`) copied under ``tmp/head``, with the marts'
     contracts regenerated from its seeds (as ``dp2sf transform`` does: a proposed custom field gets its
     column)."""
-    from workbench.contracts import write_mart_properties
-    from workbench.mapping_fields import FieldListError
+    from core.fields import FieldListError
+    from mapping.contracts import write_mart_properties
 
     root = tmp / "head"
     skip = shutil.ignore_patterns("target", "logs", "dbt_packages", "__pycache__", ".user.yml")
-    for part in ("dbt_project", "workbench"):
+    for part in MAPPING_PARTS:
         if (settings.project_dir / part).is_dir():
             shutil.copytree(settings.project_dir / part, root / part, ignore=skip)
     try:
@@ -324,7 +334,7 @@ def run_map_diff(
         examples_all=frames["changes"],
     )  # fmt: skip
     if render:
-        from workbench.notebook_report import render_notebook
+        from reporting.notebook import render_notebook
 
         result.html = render_notebook(
             "map_diff.ipynb", out_dir, {"diff_dir": str(csv_dir), "base": base, "run_id": run_id}
@@ -348,6 +358,6 @@ def read_diff(diff_dir: str | Path) -> dict[str, pd.DataFrame]:
 
 def show(frame: pd.DataFrame, mask_pii: bool = False) -> pd.DataFrame:
     """Every table the report writes or displays passes here (one place to mask personal data)."""
-    from workbench.pii import maybe_mask
+    from core.pii import maybe_mask
 
     return maybe_mask(frame, mask_pii)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 import requests
 
+from core.fields import load_field_list
+from core.settings import Settings
+from mapping.manifest import render_metadata
 from sandbox.control import SandboxError, read_endpoints
-from workbench.manifest import render_metadata
-from workbench.mapping_fields import load_field_list
-from workbench.settings import Settings
 
 
 class SchemaDeployError(RuntimeError):

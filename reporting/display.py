@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.pii import maybe_mask
+from core.pii import maybe_mask
 
 MAX_ROWS = 200  # rows shown in the HTML; the CSV has them all
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from workbench.notebook_report import NotebookError, render_notebook
-from workbench.reports_index import write_index
-from workbench.settings import Settings
+from core.settings import Settings
+from reporting.index import write_index
+from reporting.notebook import NotebookError, render_notebook
 
 
 class ReportRenderError(RuntimeError):
@@ -74,7 +74,7 @@ def demo_reports(settings: Settings, console, related: Sequence[str] = ()) -> Pa
     console.print(f"reconciliation report: {render_reconciliation(settings, run_id)}")
     index = write_index(settings, run_id, related=related)
     console.print(f"run index: {index}")
-    from workbench.rebuild_reference import run_export_playbooks
+    from mapping.rebuild_reference import run_export_playbooks
 
     rebuild = run_export_playbooks(settings)
     console.print(

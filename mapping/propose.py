@@ -6,7 +6,7 @@ source value a value map does not know (the transform lists them as ``unmapped_v
 ``quarantine.flagged_values`` / ``quarantine.quarantine_all``). Targets: the fields of the target org's
 describe (the objects of the mapping), or, when the org cannot be reached, the field list in the seeds.
 
-Each source gets a decision with a confidence (0..1) and its reasons (``workbench.propose_score``):
+Each source gets a decision with a confidence (0..1) and its reasons (``mapping.propose_score``):
 ``mapped`` (the current SQL maps it, from ``build/lineage.csv``), ``not_migrated`` (declared in
 ``seeds/not_migrated.csv``), ``proposed`` (a new seed row was written, ``status = proposed``) or
 ``unmapped`` (nothing to propose with confidence). The table goes to ``build/mapping_proposals.csv``;
@@ -25,13 +25,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from workbench.inventory import CUSTOM_FIELD_SOURCES, source_custom_fields
-from workbench.lineage import load_declarations
-from workbench.mapping_fields import load_field_list
-from workbench.propose_score import best_value, name_score, score
-from workbench.propose_seeds import append_proposals, ensure_status_column, read_seed
-from workbench.propose_sources import source_fields, target_fields
-from workbench.settings import Settings
+from core.fields import load_field_list
+from core.settings import Settings
+from mapping.inventory import CUSTOM_FIELD_SOURCES, source_custom_fields
+from mapping.lineage import load_declarations
+from mapping.propose_score import best_value, name_score, score
+from mapping.propose_seeds import append_proposals, ensure_status_column, read_seed
+from mapping.propose_sources import source_fields, target_fields
 
 LOW_CONFIDENCE = 0.6
 COLUMNS = (
@@ -447,7 +447,7 @@ def run_propose(
         targets_from,
     )
     if render:
-        from workbench.notebook_report import render_notebook
+        from reporting.notebook import render_notebook
 
         run_id = run_id or "mapping-review-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         result.html = render_notebook(
@@ -467,6 +467,6 @@ def read_proposals(path: str | Path) -> pd.DataFrame:
 
 def show(frame: pd.DataFrame, mask_pii: bool = False) -> pd.DataFrame:
     """Every table the review displays passes here (one place to mask personal data for a shared report)."""
-    from workbench.pii import maybe_mask
+    from core.pii import maybe_mask
 
     return maybe_mask(frame, mask_pii)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
-from workbench.manifest import manifest_fields
-from workbench.mapping_fields import DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
-from workbench.settings import Settings
+from core.fields import DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
+from core.settings import Settings
+from mapping.manifest import manifest_fields
 
 
 class SchemaCheckError(RuntimeError):
@@ -109,7 +109,7 @@ def run_schema_check(
     settings: Settings, target: str = "sandbox", invoices: str = "custom"
 ) -> SchemaCheckResult:
     """Describe every object of the manifest on ``target`` and list what is missing or different."""
-    from loaders.connection import ConnectionConfigError, connect
+    from core.connection import ConnectionConfigError, connect
 
     field_list = load_field_list()
     try:

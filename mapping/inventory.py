@@ -9,8 +9,8 @@ Writes under ``settings.build_dir``:
 - ``inventory/not_migrated.csv``: source data the last extract could not take (e.g. Dispatch Pro's playbooks,
   dashboards and dispatch metadata without the customer's export folder), with the reason, from
   ``<data_dir>/extract_report.json``;
-- ``manifest.csv`` and ``metadata/`` + ``sfdx-project.json`` (``workbench.manifest``);
-- it also refreshes the marts' contracts from the seeds (``workbench.contracts``).
+- ``manifest.csv`` and ``metadata/`` + ``sfdx-project.json`` (``mapping.manifest``);
+- it also refreshes the marts' contracts from the seeds (``mapping.contracts``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from workbench.contracts import write_mart_properties
-from workbench.manifest import write_manifest_csv, write_metadata
-from workbench.mapping_fields import load_field_list
-from workbench.settings import Settings
+from core.fields import load_field_list
+from core.settings import Settings
+from mapping.contracts import write_mart_properties
+from mapping.manifest import write_manifest_csv, write_metadata
 
 RAW_SCHEMA = "raw_dispatch_pro"
 CUSTOM_FIELD_SOURCES = {  # entity: (definition table, values child table)

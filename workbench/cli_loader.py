@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from workbench.settings import get_settings
+from core.settings import get_settings
 
 console = Console()
 err = Console(stderr=True)
@@ -21,8 +21,8 @@ MaskPiiOption = Annotated[
 
 
 def _render_report(kind: str, run_id: str, mask_pii: bool) -> None:
-    """Render reports/<run>/<kind>.html beside the JSON (issue 12: workbench/reports_render.py)."""
-    from workbench import reports_render
+    """Render reports/<run>/<kind>.html beside the JSON (issue 12: reporting/render.py)."""
+    from reporting import render as reports_render
 
     try:
         html = getattr(reports_render, f"render_{kind}")(get_settings(), run_id, mask_pii=mask_pii)
@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Incremental extract, rebuild, then load only the rows whose content changed."""
-        from loaders.delta import DeltaError, run_delta
+        from workbench.delta import DeltaError, run_delta
 
         overrides = {"delta_inactive_policy": inactive} if inactive else {}
         try:
