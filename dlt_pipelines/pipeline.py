@@ -25,10 +25,12 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import requests
 
+from core.extract_report import EXTRACT_REPORT_FILE, read_extract_report
 from dlt_pipelines.dispatch_pro.exports import ExportsStatus, exports_status
 from dlt_pipelines.dispatch_pro.pacing import ACTIVITY
 from dlt_pipelines.dispatch_pro.settings import (
     DATASET_NAME,
+    EXPORT_FOLDER_CONTENT,
     PIPELINE_NAME,
     SERVICETITAN_BASE_URL,
     SERVICETITAN_TOKEN_URL,
@@ -62,7 +64,7 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
 # load file formats are set per resource in the source (parquet for Arrow tables, jsonl for rows)
 LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
-REPORT_FILE = "extract_report.json"
+REPORT_FILE = EXTRACT_REPORT_FILE  # core.extract_report reads it for the later stages
 PROGRESS_PERIOD_S = 30.0  # the stage's own progress line (requests, files) next to dlt's per-table counts
 EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the background after start-up
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
@@ -237,17 +239,15 @@ def write_report(settings: Settings, summary: ExtractSummary) -> Path:
     """``<data_dir>/extract_report.json``: what the last extract did not migrate and why (inventory)."""
     path = settings.data_dir / REPORT_FILE
     payload = {k: v for k, v in asdict(summary).items() if k not in ("duckdb_path", "row_counts")}
+    # what each table not in raw would have held (readers of the report need no import of this package)
+    payload["not_migrated_content"] = {t: EXPORT_FOLDER_CONTENT.get(t, "") for t in summary.not_migrated}
     path.write_text(json.dumps(payload, indent=2, default=str))
     return path
 
 
 def read_report(settings: Settings) -> dict[str, Any] | None:
     """The last extract's report, or None if no extract has written one."""
-    path = settings.data_dir / REPORT_FILE
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+    return read_extract_report(settings)
 
 
 def drop_raw(settings: Settings) -> None:

@@ -4,7 +4,8 @@ All ledger SQL lives here. One ``operations`` row per record per run (and per pa
 created | updated | unchanged | failed | skipped | deleted | restored, with the Salesforce id, the row's
 content hash, the before-image of an update (JSON of the fields it overwrote) and Salesforce's error.
 ``checkpoints`` hold one row per Bulk job so a run killed at any point resumes without re-sending completed
-work.
+work. The reviews live here too: ``approvals`` (a sign-off of a mapping hash against its sample run) and
+``sample_findings`` (the sample diff's field classes), with the functions the approval gate and the roof call.
 """
 
 from __future__ import annotations
@@ -415,3 +416,136 @@ class Ledger:
 
 def _lit(value: str) -> str:
     return value.replace("'", "''")
+
+
+# -- reviews: approvals and sample findings (the gate and `dp2sf map approve` / `dp2sf sample` call these) --
+REVIEW_DDL = f"""
+create schema if not exists {SCHEMA};
+create table if not exists {SCHEMA}.approvals (
+    approved_at timestamp not null,
+    approved_by varchar not null,
+    mapping_hash varchar not null,
+    sample_run_id varchar not null,
+    accepted_findings_reason varchar
+);
+create table if not exists {SCHEMA}.sample_findings (
+    run_id varchar not null,
+    object varchar not null,
+    field varchar not null,
+    external_id varchar not null,
+    finding varchar not null,       -- equal | mismatch | truncated | picklist_gap | unresolved_lookup |
+                                    -- changed_by_org | missing_record
+    source_value varchar,
+    intended_value varchar,
+    org_value varchar,
+    blocking boolean not null
+);
+"""
+FINDING_COLUMNS = [
+    "run_id", "object", "field", "external_id", "finding", "source_value", "intended_value", "org_value",
+    "blocking",
+]  # fmt: skip
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [SCHEMA, table],
+        ).fetchone()[0]
+    )
+
+
+def sample_run_for(con: duckdb.DuckDBPyConnection, hash_: str) -> str | None:
+    """The latest completed sample run of this mapping hash."""
+    if not _has_table(con, "runs"):
+        return None
+    row = con.execute(
+        f"select run_id from {SCHEMA}.runs where kind = 'sample' and status = 'completed' "
+        "and mapping_hash = ? order by coalesce(finished_at, started_at) desc limit 1",
+        [hash_],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def blocking_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Blocking findings of a sample run, counted per kind of finding."""
+    if not _has_table(con, "sample_findings"):
+        return {}
+    rows = con.execute(
+        f"select finding, count(*) from {SCHEMA}.sample_findings where run_id = ? and blocking "
+        "group by finding order by 2 desc, 1",
+        [run_id],
+    ).fetchall()
+    return dict(rows)
+
+
+def approval_for(con: duckdb.DuckDBPyConnection, hash_: str) -> dict | None:
+    """The latest approval of this mapping hash, or None."""
+    if not _has_table(con, "approvals"):
+        return None
+    cur = con.execute(
+        f"select * from {SCHEMA}.approvals where mapping_hash = ? order by approved_at desc limit 1", [hash_]
+    )
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
+
+
+def record_approval(
+    con: duckdb.DuckDBPyConnection, at: datetime, who: str, hash_: str, sample_run: str, reason: str | None
+) -> None:
+    """One sign-off row."""
+    con.execute(REVIEW_DDL)
+    con.execute(
+        f"insert into {SCHEMA}.approvals values (?, ?, ?, ?, ?)", [at, who, hash_, sample_run, reason]
+    )
+
+
+def record_sample_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    target: str,
+    hash_: str | None,
+    started: datetime,
+    status: str,
+    message: str,
+) -> None:
+    """The ``runs`` row of a sample (its own ledger lives in the sample's DuckDB); replaces an earlier one."""
+    Ledger(con)  # the ledger's tables exist
+    con.execute(f"delete from {SCHEMA}.runs where run_id = ?", [run_id])
+    con.execute(
+        f"insert into {SCHEMA}.runs (run_id, kind, target, mapping_hash, started_at, finished_at, status, "
+        "message) values (?, 'sample', ?, ?, ?, ?, ?, ?)",
+        [run_id, target, hash_, started, now(), status, message],
+    )
+
+
+def run_started(con: duckdb.DuckDBPyConnection, run_id: str) -> datetime | None:
+    """When a run started, or None."""
+    if not _has_table(con, "runs"):
+        return None
+    rows = con.execute(f"select started_at from {SCHEMA}.runs where run_id = ?", [run_id]).fetchall()
+    return rows[0][0] if rows else None
+
+
+def write_sample_findings(con: duckdb.DuckDBPyConnection, run_id: str, findings) -> None:
+    """Replace this run's rows of ``sample_findings`` (``findings``: a DataFrame with FINDING_COLUMNS)."""
+    con.execute(REVIEW_DDL)
+    con.execute(f"delete from {SCHEMA}.sample_findings where run_id = ?", [run_id])
+    if findings.empty:
+        return
+    frame = findings[FINDING_COLUMNS]  # noqa: F841 - read by DuckDB below
+    con.execute(f"insert into {SCHEMA}.sample_findings select {', '.join(FINDING_COLUMNS)} from frame")
+
+
+def read_sample_findings(con: duckdb.DuckDBPyConnection, run_id: str):
+    """A sample run's findings as a DataFrame (empty when there are none)."""
+    import pandas as pd
+
+    if not _has_table(con, "sample_findings"):
+        return pd.DataFrame(columns=FINDING_COLUMNS)
+    return con.execute(
+        f"select {', '.join(FINDING_COLUMNS)} from {SCHEMA}.sample_findings where run_id = ? "
+        "order by object, field, external_id",
+        [run_id],
+    ).df()

@@ -108,12 +108,6 @@ class ReconcileResult:
     def ok(self) -> bool:
         return all(o.ok for o in self.objects)
 
-    def frames(self):
-        """The same content as DataFrames for a notebook (:func:`reporting.frames.reconciliation_frames`)."""
-        from reporting.frames import reconciliation_frames
-
-        return reconciliation_frames(self)
-
 
 def _norm(value) -> str | None:
     """A value as comparable text: numbers to 2 decimals when fractional, datetimes to the second in UTC."""

@@ -46,12 +46,6 @@ class RollbackResult:
     seconds: float = 0.0
     report_path: Path | None = None
 
-    def frames(self, duckdb_path: Path | str | None = None):
-        """The same content as DataFrames for a notebook (:func:`reporting.frames.rollback_frames`)."""
-        from reporting.frames import rollback_frames
-
-        return rollback_frames(self, duckdb_path)
-
 
 def _parse_sf_time(text: str | None) -> datetime | None:
     if not text:

@@ -34,6 +34,7 @@ import duckdb
 import pandas as pd
 
 from core.org_api import OrgClient
+from loaders.ledger import FINDING_COLUMNS, read_sample_findings, write_sample_findings
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
 from loaders.reconcile import _norm, _org_value
 from loaders.sample_source import SourceValues
@@ -47,32 +48,6 @@ FINDINGS = (
     "changed_by_org",
     "missing_record",
 )
-FINDING_COLUMNS = [
-    "run_id",
-    "object",
-    "field",
-    "external_id",
-    "finding",
-    "source_value",
-    "intended_value",
-    "org_value",
-    "blocking",
-]
-FINDINGS_DDL = """
-create schema if not exists ledger;
-create table if not exists ledger.sample_findings (
-    run_id varchar not null,
-    object varchar not null,
-    field varchar not null,
-    external_id varchar not null,
-    finding varchar not null,       -- equal | mismatch | truncated | picklist_gap | unresolved_lookup |
-                                    -- changed_by_org | missing_record
-    source_value varchar,
-    intended_value varchar,
-    org_value varchar,
-    blocking boolean not null
-);
-"""
 # helper columns the loader turns into Salesforce fields (loaders/resolve.py send_shape)
 RESOLVED = {
     "_owner_email": "OwnerId",
@@ -335,12 +310,7 @@ def diff_sample(
 def write_findings(duckdb_path: Path, run_id: str, findings: pd.DataFrame) -> None:
     """Replace this run's rows of ``ledger.sample_findings`` in the MAIN DuckDB (approval reads them)."""
     with duckdb.connect(str(duckdb_path)) as con:
-        con.execute(FINDINGS_DDL)
-        con.execute("delete from ledger.sample_findings where run_id = ?", [run_id])
-        if findings.empty:
-            return
-        frame = findings[FINDING_COLUMNS]  # noqa: F841 - read by DuckDB below
-        con.execute(f"insert into ledger.sample_findings select {', '.join(FINDING_COLUMNS)} from frame")
+        write_sample_findings(con, run_id, findings)
 
 
 def write_csvs(out_dir: Path, findings: pd.DataFrame) -> dict[str, Path]:
@@ -385,8 +355,4 @@ def object_rates(findings: pd.DataFrame) -> pd.DataFrame:
 def read_findings(duckdb_path: Path, run_id: str) -> pd.DataFrame:
     """A sample run's findings from the main DuckDB (read-only)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
-        return con.execute(
-            f"select {', '.join(FINDING_COLUMNS)} from ledger.sample_findings where run_id = ? "
-            "order by object, field, external_id",
-            [run_id],
-        ).df()
+        return read_sample_findings(con, run_id)

@@ -217,19 +217,19 @@ def _write_csv(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 def _not_migrated(settings: Settings, result: InventoryResult) -> None:
     """What the last extract reported as not migrated (and why), listed in ``not_migrated.csv``."""
-    from dlt_pipelines.dispatch_pro.settings import EXPORT_FOLDER_CONTENT
-    from dlt_pipelines.pipeline import read_report
+    from core.extract_report import read_extract_report
 
-    report = read_report(settings)
+    report = read_extract_report(settings)
     if report is None:
         return
+    content = dict(report.get("not_migrated_content") or {})
     result.not_migrated = dict(report.get("not_migrated") or {})
     result.not_migrated_path = settings.build_dir / "inventory" / "not_migrated.csv"
     _write_csv(
         result.not_migrated_path,
         ["source_table", "content", "status", "reason"],
         [
-            [table, EXPORT_FOLDER_CONTENT.get(table, ""), "not migrated", reason]
+            [table, content.get(table, ""), "not migrated", reason]
             for table, reason in sorted(result.not_migrated.items())
         ],
     )

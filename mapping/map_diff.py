@@ -1,8 +1,8 @@
 """``dp2sf map diff --base <ref>``: what a mapping change does to the migrated data.
 
 The marts are built twice on the SAME raw data: once from the dbt project at the base git ref (``git
-archive`` of ``dbt_project/`` and the Python the dbt plugin imports (``mapping/``, ``core/``; ``workbench/`` at refs
-before the package split) into a temp dir, so the base's own dbt plugin and UDFs run),
+archive`` of ``dbt_project/`` and the Python its dbt plugin imports: ``mapping/``, ``core/``, and
+``workbench/`` at refs before the package split) into a temp dir, so the base's own dbt plugin and UDFs run),
 once from a copy of the working tree (contracts regenerated from its seeds, as ``dp2sf transform`` does). Each
 build runs on its own copy of the raw tables (``raw_dispatch_pro`` copied out of the user's DuckDB, which is
 only read). Then, per Salesforce object (keyed on ``Dispatch_Pro_Id__c``) and field: records added, removed
@@ -303,7 +303,6 @@ def run_map_diff(
     base: str,
     invoices: str = "custom",
     run_id: str | None = None,
-    render: bool = True,
     mask_pii: bool = False,
 ) -> MapDiffResult:
     """Build the marts at ``base`` and at the working tree on copies of the same raw data; write the diff
@@ -333,12 +332,6 @@ def run_map_diff(
         examples=frames["examples"], quarantine=frames["quarantine"], flagged=frames["flagged"], csvs=csvs,
         examples_all=frames["changes"],
     )  # fmt: skip
-    if render:
-        from reporting.notebook import render_notebook
-
-        result.html = render_notebook(
-            "map_diff.ipynb", out_dir, {"diff_dir": str(csv_dir), "base": base, "run_id": run_id}
-        )
     shutil.rmtree(out_dir / ".ipynb_checkpoints", ignore_errors=True)
     result.seconds = time.monotonic() - started
     return result

@@ -19,7 +19,6 @@ import csv
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -403,11 +402,9 @@ def _value_rows(con, seeds_dir: Path, targets, lineage) -> tuple[list[dict], dic
 def run_propose(
     settings: Settings,
     invoices: str = "custom",
-    render: bool = True,
-    run_id: str | None = None,
-    mask_pii: bool = False,
 ) -> ProposeResult:
-    """Propose, write ``build/mapping_proposals.csv`` and the proposed seed rows, render the review."""
+    """Propose, write ``build/mapping_proposals.csv`` and the proposed seed rows (the roof renders the review
+    with :func:`reporting.review.render_mapping_review`)."""
     if not settings.duckdb_path.is_file():
         raise ProposeError(f"no DuckDB at {settings.duckdb_path}: run `dp2sf extract` and `dp2sf transform`")
     seeds_dir = settings.project_dir / "dbt_project" / "seeds"
@@ -446,15 +443,6 @@ def run_propose(
         {k: v for k, v in changed.items() if v},
         targets_from,
     )
-    if render:
-        from reporting.notebook import render_notebook
-
-        run_id = run_id or "mapping-review-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        result.html = render_notebook(
-            "mapping_review.ipynb",
-            settings.reports_dir / run_id,
-            {"proposals_csv": str(out), "threshold": LOW_CONFIDENCE, "run_id": run_id, "mask_pii": mask_pii},
-        )
     return result
 
 

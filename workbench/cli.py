@@ -332,9 +332,12 @@ def map_propose(
     """Propose a target for every source field and unmapped value; new rows go to the seeds as proposed."""
     from mapping.propose import ProposeError, run_propose
     from reporting.notebook import NotebookError
+    from reporting.review import render_mapping_review
 
     try:
-        result = run_propose(get_settings(), invoices=invoices, run_id=run, mask_pii=mask_pii)
+        settings = get_settings()
+        result = run_propose(settings, invoices=invoices)
+        render_mapping_review(settings, result, run_id=run, mask_pii=mask_pii)
     except (ProposeError, NotebookError) as exc:
         _fail(str(exc))
     console.print(f"targets from: {result.targets_from}")
@@ -356,7 +359,7 @@ def map_approve(
     invoices: InvoicesOption = "custom",
 ) -> None:
     """Sign off the current mapping hash against its sample run (ledger.approvals)."""
-    from loaders.approval import ApprovalError, run_approve
+    from workbench.approval import ApprovalError, run_approve
 
     try:
         result = run_approve(get_settings(), by=by, accept_findings=accept_findings, invoices=invoices)
@@ -382,9 +385,11 @@ def map_diff(
     """Build the marts at --base and at the working tree on the same raw data; report what changes."""
     from mapping.map_diff import MapDiffError, run_map_diff
     from reporting.notebook import NotebookError
+    from reporting.review import render_map_diff
 
     try:
         result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run, mask_pii=mask_pii)
+        render_map_diff(result)
     except (MapDiffError, NotebookError) as exc:
         _fail(str(exc))
     table = Table("object", "base rows", "rows", "added", "removed", "changed", title=f"map diff vs {base}")

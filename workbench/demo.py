@@ -128,8 +128,8 @@ def run_sample_stage(settings: Settings, console: Console) -> str:
     """9. sample, the checkpoint before the full run: stratified jobs → their own DuckDB → load → SOQL
     read-back → field-level diff → report; then the sign-off and a hard rollback of the sample's records, so
     the full load starts from the org as it was. Returns the sample's run id."""
-    from loaders.approval import ApprovalError, run_approve
     from loaders.rollback import run_rollback
+    from workbench.approval import ApprovalError, run_approve
     from workbench.sample import run_sample, sample_settings
 
     console.rule("9. sample (stratified jobs → their own DuckDB → load → SOQL read-back → field-level diff)")

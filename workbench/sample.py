@@ -245,18 +245,11 @@ def record_sample(run: SampleRun, mask_pii: bool = False) -> dict[str, Path]:
         f"{len(run.selection.jobs)} jobs (seed {run.selection.seed}) in {run.sample_dir}; "
         f"{len(findings)} fields compared, {blocking} blocking findings"
     )
-    with duckdb.connect(str(run.settings.duckdb_path)) as con:
-        from loaders.ledger import Ledger
+    from loaders.ledger import record_sample_run
 
-        Ledger(con)  # the ledger's tables exist
-        started = _load_started(run) or datetime.now(UTC).replace(tzinfo=None)
-        con.execute("delete from ledger.runs where run_id = ?", [run.run_id])
-        con.execute(
-            "insert into ledger.runs (run_id, kind, target, mapping_hash, started_at, finished_at, status, "
-            "message) values (?, 'sample', ?, ?, ?, ?, ?, ?)",
-            [run.run_id, run.sample.target, run.mapping_hash, started, datetime.now(UTC).replace(tzinfo=None),
-             status, message],
-        )  # fmt: skip
+    started = _load_started(run) or datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect(str(run.settings.duckdb_path)) as con:
+        record_sample_run(con, run.run_id, run.sample.target, run.mapping_hash, started, status, message)
     write_findings(run.settings.duckdb_path, str(run.run_id), findings)
     paths = write_csvs(run.report_dir / "sample_diff", for_display(findings, mask_pii))
     selection = run.report_dir / "sample_diff" / "selection.json"
@@ -266,9 +259,10 @@ def record_sample(run: SampleRun, mask_pii: bool = False) -> dict[str, Path]:
 
 
 def _load_started(run: SampleRun) -> datetime | None:
+    from loaders.ledger import run_started
+
     with duckdb.connect(str(run.sample.duckdb_path), read_only=True) as con:
-        rows = con.execute("select started_at from ledger.runs where run_id = ?", [run.run_id]).fetchall()
-    return rows[0][0] if rows else None
+        return run_started(con, run.run_id)
 
 
 def render_report(run: SampleRun, mask_pii: bool = False) -> Path:

@@ -134,7 +134,7 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     case = next(o for o in ok.objects if o.name == "Case")
     assert case.source == case.loaded + case.quarantined + case.gates + case.skipped + case.failed
     assert case.in_org == case.loaded and case.sampled > 0
-    frames = ok.frames()  # the notebook's view: one summary row per object, the same figures
+    frames = reconciliation_frames(ok)  # the notebook's view: one summary row per object, the same figures
     row = frames.summary.set_index("object").loc["Case"]
     assert (row["source"], row["loaded"], row["sampled"]) == (case.source, case.loaded, case.sampled)
     assert frames.ok and frames.summary["equation_holds"].all() and frames.keys.empty

@@ -146,7 +146,7 @@ def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, a
     assert not any(c.get("failed") for c in again.counts.values())
     assert admin.diff(before, admin.snapshot())["objects"] == diff["objects"]  # nothing more changed
     assert stats["ContentDocument"]["deleted"] == load.counts["ContentVersion"]["created"] > 0
-    frames = rb.frames(workspace.duckdb_path)  # the notebook's view of the same rollback
+    frames = rollback_frames(rb, workspace.duckdb_path)  # the notebook's view of the same rollback
     deleted = frames.summary[frames.summary["action"] == "deleted"]
     assert deleted["records"].sum() == load.total("created") and frames.conflicts.empty
     assert len(frames.operations) == sum(sum(c.values()) for c in rb.counts.values())

@@ -13,10 +13,11 @@ from typer.testing import CliRunner
 from core.mapping_hash import PARTS, mapping_hash
 from core.settings import PROJECT_DIR, Settings
 from loaders import load as load_module
-from loaders.approval import ApprovalError, approval_for, check_load_gate, run_approve
-from loaders.ledger import Ledger
+from loaders.approval import check_load_gate
+from loaders.ledger import Ledger, approval_for
 from loaders.load import LoadError, run_load
 from mapping.propose_seeds import PROPOSED, append_proposals
+from workbench.approval import ApprovalError, run_approve
 
 FINDINGS_DDL = """
 create table if not exists ledger.sample_findings (

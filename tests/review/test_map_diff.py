@@ -1,6 +1,7 @@
 """``dp2sf map diff``: two git refs differing in ONE value-map row show exactly the records that row changes.
 
-A temp git repo holds a copy of the mapping (``dbt_project/``, ``mapping/``, ``core/``); the working tree adds one
+A temp git repo holds a copy of the mapping (``dbt_project/``, ``mapping/``, ``core/``);
+the working tree adds one
 row to ``map_job_status.csv`` (the fixture's unmapped status ``Teleported`` → ``Working``). Both sides are
 built on copies of the same fixture raw DB (the user's DB is never written).
 """
@@ -17,6 +18,7 @@ import pytest
 
 from core.settings import PROJECT_DIR, Settings
 from mapping.map_diff import MapDiffError, run_map_diff
+from reporting.review import render_map_diff
 from tests.mapping.fixture_db import build_fixture_db
 
 IGNORE = shutil.ignore_patterns("target", "logs", "__pycache__", ".user.yml", "dbt_packages")
@@ -59,6 +61,7 @@ def test_one_value_map_row_changes_exactly_its_records(repo):
     raw_before = _digest(repo.duckdb_path)
 
     result = run_map_diff(repo, base="main", run_id="diff-test")
+    render_map_diff(result)
 
     assert _digest(repo.duckdb_path) == raw_before  # the user's DB is only read
     changes = result.examples_all
@@ -97,7 +100,7 @@ def test_a_new_custom_field_row_shows_its_values_and_the_flag_it_clears(repo):
         seed.read_text()
         + "job,Serial Number,Case,Serial_Number__c,Serial Number,Text,255,,,,a new field,proposed\n"
     )
-    result = run_map_diff(repo, base="main", run_id="diff-custom", render=False)
+    result = run_map_diff(repo, base="main", run_id="diff-custom")
     changes = result.examples_all
     assert changes[["object", "key", "field", "head_value"]].values.tolist() == [
         ["Case", "job:1001", "Serial_Number__c", "SN-778"]
@@ -113,4 +116,4 @@ def test_a_new_custom_field_row_shows_its_values_and_the_flag_it_clears(repo):
 
 def test_an_unknown_ref_is_a_clear_error(repo):
     with pytest.raises(MapDiffError, match="cannot read git ref 'no-such-ref'"):
-        run_map_diff(repo, base="no-such-ref", render=False)
+        run_map_diff(repo, base="no-such-ref")

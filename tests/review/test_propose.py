@@ -10,16 +10,17 @@ import shutil
 import pytest
 
 from core.settings import PROJECT_DIR, Settings, get_settings
-from loaders.approval import ApprovalError, run_approve
 from mapping.lineage import raw_columns
 from mapping.manifest import STANDARD_VALUE_SETS
 from mapping.propose import run_propose
 from mapping.propose_score import SourceField, TargetField, best_value, name_score, score
 from mapping.propose_seeds import APPROVED, PROPOSED, ensure_status_column, proposed_rows, read_seed
 from mapping.transform import run_transform
+from reporting.review import render_mapping_review
 from sandbox import control
 from tests.conftest import start_sandbox
 from tests.mapping.fixture_db import build_fixture_db
+from workbench.approval import ApprovalError, run_approve
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,8 @@ def proposed(tmp_path_factory):
     )  # fmt: skip
     start_sandbox(settings.sandbox_dir, ("salesforce",))
     try:
-        result = run_propose(settings, run_id="review")
+        result = run_propose(settings)
+        render_mapping_review(settings, result, run_id="review")
     finally:
         control.down(settings.sandbox_dir)
     with result.proposals_path.open(newline="", encoding="utf-8") as f:
@@ -124,7 +126,7 @@ def test_proposing_again_adds_nothing_and_approval_waits_for_the_decisions(propo
     settings, _, _ = proposed
     seeds = settings.project_dir / "dbt_project/seeds"
     before = {p.name: p.read_bytes() for p in seeds.glob("*.csv")}
-    again = run_propose(settings, render=False)
+    again = run_propose(settings)
     assert again.seeds_changed == {}
     assert ensure_status_column(seeds) == []
     assert {p.name: p.read_bytes() for p in seeds.glob("*.csv")} == before

@@ -1,0 +1,85 @@
+"""``dp2sf map approve``: the sign-off of the mapping hash a person reviewed against its sample run.
+
+``run_approve`` refuses while a seed row is still ``proposed``, when no completed sample run exists for the
+current hash, and when that sample has blocking findings unless a reason to accept them is given. The
+approval row is written through the ledger (``loaders.ledger.record_approval``); the gate that reads it is
+``loaders.approval.check_load_gate``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from core.mapping_hash import mapping_hash
+from core.settings import Settings
+from loaders.approval import ApprovalError
+from loaders.ledger import blocking_findings, record_approval, sample_run_for
+from mapping.propose_seeds import proposed_rows
+
+__all__ = ["ApprovalError", "ApprovalResult", "git_user", "run_approve"]
+
+
+@dataclass(frozen=True)
+class ApprovalResult:
+    """One recorded approval."""
+
+    approved_at: datetime
+    approved_by: str
+    mapping_hash: str
+    sample_run_id: str
+    accepted_findings_reason: str | None
+    blocking_findings: int
+
+
+def git_user(project_dir: Path) -> str | None:
+    """git's ``user.name`` for the project, or None."""
+    try:
+        out = subprocess.run(
+            ["git", "config", "user.name"], cwd=project_dir, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def run_approve(
+    settings: Settings, by: str | None = None, accept_findings: str | None = None, invoices: str = "custom"
+) -> ApprovalResult:
+    """Record the sign-off of the current mapping hash; ``ApprovalError`` says why it refuses."""
+    pending = proposed_rows(settings.project_dir / "dbt_project" / "seeds")
+    if pending:
+        listed = "; ".join(f"{p.seed}:{p.line}" for p in pending[:10])
+        more = f" and {len(pending) - 10} more" if len(pending) > 10 else ""
+        raise ApprovalError(
+            f"{len(pending)} seed rows are still proposed ({listed}{more}): set each to approved or delete "
+            "it (see reports/<run>/mapping_review.html), run `dp2sf sample`, then approve"
+        )
+    who = (by or "").strip() or git_user(settings.project_dir)
+    if not who:
+        raise ApprovalError("who approves? pass --by NAME (git's user.name is not set)")
+    reason = (accept_findings or "").strip() or None
+    hash_ = mapping_hash(settings, invoices)
+    if not settings.duckdb_path.is_file():
+        raise ApprovalError(f"no DuckDB at {settings.duckdb_path}: extract, transform and run `dp2sf sample`")
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        sample = sample_run_for(con, hash_)
+        if sample is None:
+            raise ApprovalError(
+                f"no completed sample run for mapping hash {hash_[:12]}: run `dp2sf sample` on this mapping "
+                "and review its diff before approving"
+            )
+        blocking = blocking_findings(con, sample)
+        if blocking and not reason:
+            counts = ", ".join(f"{n} {kind}" for kind, n in blocking.items())
+            raise ApprovalError(
+                f"sample run {sample} has {sum(blocking.values())} blocking findings ({counts}): fix the "
+                'mapping and sample again, or accept them with --accept-findings "reason"'
+            )
+        at = datetime.now(UTC).replace(tzinfo=None)
+        record_approval(con, at, who, hash_, sample, reason)
+    return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()))
