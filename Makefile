@@ -20,6 +20,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # sqlfluff's dbt templater compiles the models, and the macros read the seeds: lint against a fixture
 # database with the seeds loaded; a file sqlfluff skips counts as a failure, not a pass.
