@@ -14,6 +14,9 @@ from pathlib import Path
 import requests
 from simple_salesforce import Salesforce
 
+from core.org_api import OrgClient
+from core.settings import Settings
+
 API_VERSION = "62.0"
 TARGETS = ("sandbox", "salesforce")
 
@@ -108,3 +111,15 @@ def connect(target: str = "sandbox", endpoints_file: Path | None = None) -> Sale
             version=version,
         )
     raise ConnectionConfigError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")
+
+
+def sf_client(settings: Settings, target: str | None = None) -> Salesforce:
+    """The simple-salesforce client for ``target`` (default ``settings.target``): the one place a connection
+    is built from the settings (the sandbox org reads ``settings.endpoints_file``)."""
+    target = target or settings.target
+    return connect(target, Path(settings.endpoints_file) if target == "sandbox" else None)
+
+
+def org_client(settings: Settings, target: str | None = None) -> OrgClient:
+    """The org as the stages use it: :func:`sf_client` with retries, usage tracking and the stop line."""
+    return OrgClient(sf_client(settings, target), settings.load_stop_share)

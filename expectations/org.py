@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
@@ -70,11 +69,10 @@ class OrgMetadata:
 
 def connect_target(settings: Settings):
     """A simple-salesforce client for ``settings.target`` (the sandbox org reads endpoints.json)."""
-    from core.connection import ConnectionConfigError, connect
+    from core.connection import ConnectionConfigError, sf_client
 
-    endpoints = Path(settings.endpoints_file) if settings.target == "sandbox" else None
     try:
-        return connect(settings.target, endpoints_file=endpoints)
+        return sf_client(settings)
     except ConnectionConfigError as exc:
         raise OrgReadError(f"cannot connect to target {settings.target!r}: {exc}") from None
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.ids import EXTERNAL_ID
+
 TEXT_TYPES = {"string", "textarea", "email", "phone", "url", "picklist", "combobox", "encryptedstring"}
 NUMBER_TYPES = {"double", "currency", "percent", "int"}
 DATE_TYPES = {"date", "datetime"}
@@ -42,7 +44,7 @@ HELPER_COLUMNS = {
     "User__c": ["_user_email"],
     "VersionData": ["_local_path", "_content_base64", "_content_text"],
 }
-UPSERT_KEY = "Dispatch_Pro_Id__c"
+UPSERT_KEY = EXTERNAL_ID
 SKIP_REQUIRED_TYPES = {"id", "boolean", "address", "location"}
 
 

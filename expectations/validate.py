@@ -14,12 +14,13 @@ import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from core.ids import new_run_id
+from core.quoting import sql_ident
 from core.settings import Settings
 from expectations.org import OrgMetadata, OrgReadError, read_org_metadata
 from expectations.suites import UPSERT_KEY, Rule, generate_rules
@@ -64,10 +65,6 @@ class ValidateResult:
         return sum(o.held for o in self.objects.values())
 
 
-def new_run_id(kind: str) -> str:
-    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{kind}"
-
-
 def mart_columns(con: duckdb.DuckDBPyConnection, objects: list[str]) -> dict[str, list[str]]:
     """The columns of each mart that exists in schema ``salesforce``, in order."""
     rows = con.execute(
@@ -81,21 +78,17 @@ def mart_columns(con: duckdb.DuckDBPyConnection, objects: list[str]) -> dict[str
     return out
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def read_chunks(
     con: duckdb.DuckDBPyConnection, obj: str, columns: list[str], chunk_rows: int
 ) -> Iterator[pd.DataFrame]:
     """The mart as text frames of at most about ``chunk_rows`` rows, split on a hash of the upsert key."""
-    total = con.execute(f"select count(*) from salesforce.{_q(obj)}").fetchone()[0]
+    total = con.execute(f"select count(*) from salesforce.{sql_ident(obj)}").fetchone()[0]
     chunks = max(1, math.ceil(total / chunk_rows))
-    select = ", ".join(f"cast({_q(c)} as varchar) as {_q(c)}" for c in columns)
-    key = _q(UPSERT_KEY) if UPSERT_KEY in columns else "rowid"
+    select = ", ".join(f"cast({sql_ident(c)} as varchar) as {sql_ident(c)}" for c in columns)
+    key = sql_ident(UPSERT_KEY) if UPSERT_KEY in columns else "rowid"
     for i in range(chunks):
         where = "" if chunks == 1 else f" where hash({key}) % {chunks} = {i}"
-        yield con.execute(f"select {select} from salesforce.{_q(obj)}{where}").df()
+        yield con.execute(f"select {select} from salesforce.{sql_ident(obj)}{where}").df()
 
 
 def add_derived(df: pd.DataFrame, rules: list[Rule]) -> pd.DataFrame:

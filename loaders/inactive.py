@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
+from core.quoting import sql_ident
 from loaders.plan import EXTERNAL_ID
 
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def apply_inactive_policy(loader, obj: str, base: str) -> None:
     """Records active in the org whose source became inactive: ``leave`` them as they are (skipped with
     the reason) or ``delete`` them (a Bulk delete; a refused delete is recorded with Salesforce's error).
     ``flag`` (the default) just sends the row, so the org's Active checkbox turns false."""
-    key = f"m.{_q(EXTERNAL_ID)}"
+    key = f"m.{sql_ident(EXTERNAL_ID)}"
     became = (
-        f"select {key} as source_key, o.{_q('Id')} as sf_id, md5(to_json(m)) as content_hash {base} "
-        f"where o.{_q('Id')} is not null and lower(o.{_q(INACTIVE)}) = 'true' "
-        f"and not coalesce(m.{_q(INACTIVE)}, false)"
+        f"select {key} as source_key, o.{sql_ident('Id')} as sf_id, md5(to_json(m)) as content_hash {base} "
+        f"where o.{sql_ident('Id')} is not null and lower(o.{sql_ident(INACTIVE)}) = 'true' "
+        f"and not coalesce(m.{sql_ident(INACTIVE)}, false)"
     )
     rows = loader.con.execute(
         f"select * from ({became}) where source_key not in "

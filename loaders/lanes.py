@@ -23,13 +23,10 @@ from typing import Any, TypeVar
 
 import duckdb
 
+from core.quoting import sql_ident
 from loaders.plan import MART_SCHEMA, ObjectPlan
 
 T = TypeVar("T")
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def shared_parents(con: duckdb.DuckDBPyConnection, a: ObjectPlan, b: ObjectPlan) -> int:
@@ -40,8 +37,10 @@ def shared_parents(con: duckdb.DuckDBPyConnection, a: ObjectPlan, b: ObjectPlan)
             if la.parent != lb.parent or la.column not in a.columns or lb.column not in b.columns:
                 continue
             total += con.execute(
-                f"select count(*) from (select {_q(la.column)} as k from {MART_SCHEMA}.{_q(a.name)} "
-                f"intersect select {_q(lb.column)} from {MART_SCHEMA}.{_q(b.name)}) where k is not null"
+                f"select count(*) from (select {sql_ident(la.column)} as k from "
+                f"{MART_SCHEMA}.{sql_ident(a.name)} "
+                f"intersect select {sql_ident(lb.column)} from {MART_SCHEMA}.{sql_ident(b.name)}) where "
+                f"k is not null"
             ).fetchall()[0][0]
     return total
 

@@ -11,7 +11,6 @@ work. The reviews live here too: ``approvals`` (a sign-off of a mapping hash aga
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,9 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+
+from core.ids import new_run_id
+from core.quoting import sql_literal
 
 SCHEMA = "ledger"
 ACTIONS = ("created", "updated", "unchanged", "failed", "skipped", "deleted", "restored")
@@ -127,7 +129,7 @@ class Ledger:
 
     # -- runs -----------------------------------------------------------------------------------
     def start_run(self, kind: str, target: str, mapping_hash: str | None, parent: str | None = None) -> str:
-        run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        run_id = new_run_id(kind)
         self.con.execute(
             f"insert into {SCHEMA}.runs values (?, ?, ?, ?, ?, ?, null, 'running', null)",
             [run_id, kind, target, mapping_hash, parent, now()],
@@ -191,18 +193,18 @@ class Ledger:
     def done_keys_table(self, run_id: str, object_name: str, pass_no: int) -> str:
         """A SQL subquery of the source keys this run already settled for an object and pass."""
         return (
-            f"select source_key from {SCHEMA}.operations where run_id = '{_lit(run_id)}' "
-            f"and object_name = '{_lit(object_name)}' and pass = {int(pass_no)}"
+            f"select source_key from {SCHEMA}.operations where run_id = {sql_literal(run_id)} "
+            f"and object_name = {sql_literal(object_name)} and pass = {int(pass_no)}"
         )
 
     def last_loaded_sql(self, object_name: str, exclude_run: str | None = None) -> str:
         """Subquery: per source key of an object, the latest loaded (hash, sf_id) over completed passes 1."""
-        exclude = f"and run_id <> '{_lit(exclude_run)}'" if exclude_run else ""
+        exclude = f"and run_id <> {sql_literal(exclude_run)}" if exclude_run else ""
         return (
             "select source_key, content_hash, sf_id from ("
             "select source_key, content_hash, sf_id, action, row_number() over "
             "(partition by source_key order by recorded_at desc) as rn "
-            f"from {SCHEMA}.operations where object_name = '{_lit(object_name)}' and pass = 1 "
+            f"from {SCHEMA}.operations where object_name = {sql_literal(object_name)} and pass = 1 "
             f"and action in ('created', 'updated', 'unchanged', 'deleted', 'restored') {exclude}"
             ") where rn = 1 and action in ('created', 'updated', 'unchanged', 'restored')"
         )
@@ -412,10 +414,6 @@ class Ledger:
         data = [(run_id, *r, stamp) for r in rows]
         if data:
             self.con.executemany(f"insert into {SCHEMA}.resolutions values (?, ?, ?, ?, ?, ?, ?, ?)", data)
-
-
-def _lit(value: str) -> str:
-    return value.replace("'", "''")
 
 
 # -- reviews: approvals and sample findings (the gate and `dp2sf map approve` / `dp2sf sample` call these) --

@@ -23,8 +23,10 @@ from pathlib import Path
 
 import duckdb
 
-from core.connection import connect
+from core.connection import org_client
 from core.org_api import LimitStop, OrgClient, is_transient
+from core.quoting import sql_ident
+from core.settings import Settings
 from loaders.approval import check_load_gate  # the approval gate (issue 12)
 from loaders.audit import created_date_expr
 from loaders.bulk import BulkIngest, query_to_csv, split_error
@@ -74,22 +76,18 @@ class LoadResult:
         return sum(c.get(action, 0) for c in self.counts.values())
 
 
-def fields_csv(settings) -> Path:
+def fields_csv(settings: Settings) -> Path:
     return Path(settings.project_dir) / "dbt_project" / "seeds" / "salesforce_fields.csv"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def open_db(settings) -> duckdb.DuckDBPyConnection:
+def open_db(settings: Settings) -> duckdb.DuckDBPyConnection:
     path = Path(settings.duckdb_path)
     if not path.exists():
         raise LoadError(f"no DuckDB at {path}: run `dp2sf extract` and `dp2sf transform` first")
     return duckdb.connect(str(path))
 
 
-def make_plan(settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPlan:
+def make_plan(settings: Settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPlan:
     own = con is None
     con = con or open_db(settings)
     try:
@@ -101,19 +99,21 @@ def make_plan(settings, con: duckdb.DuckDBPyConnection | None = None) -> LoadPla
 
 def work_org(obj: str) -> str:
     """The table holding the org's current records of an object during a run."""
-    return f"ledger.{_q('work_org_' + obj)}"
+    return f"ledger.{sql_ident('work_org_' + obj)}"
 
 
 class Loader:
     """One load run (new or resumed) over one DuckDB connection and one org client."""
 
-    def __init__(self, settings, con: duckdb.DuckDBPyConnection, org: OrgClient, ledger: Ledger, run_id: str):
+    def __init__(
+        self, settings: Settings, con: duckdb.DuckDBPyConnection, org: OrgClient, ledger: Ledger, run_id: str
+    ):
         self.settings, self.con, self.org, self.ledger, self.run_id = settings, con, org, ledger, run_id
         self.work_dir = Path(tempfile.mkdtemp(prefix=f"dp2sf-load-{run_id}-"))
         self.jobs = 0
         self.sent: dict[str, int] = {}
         self.ctx: OrgContext | None = None
-        self.inactive_policy = getattr(settings, "delta_inactive_policy", "flag")
+        self.inactive_policy = settings.delta_inactive_policy
         self.inactive: dict[str, int] = {}
         self.db = DbThread(parallel=False)  # DuckDB calls from send(): inline, or on one thread in lanes
         self.counter_lock = threading.Lock()
@@ -138,7 +138,7 @@ class Loader:
             "or table_name like 'work\\_send\\_%' escape '\\' or table_name = 'work_users')"
         ).fetchall()
         for (name,) in tables:
-            self.con.execute(f"drop table if exists ledger.{_q(name)}")
+            self.con.execute(f"drop table if exists ledger.{sql_ident(name)}")
 
     # -- recovery -----------------------------------------------------------------------------
     def recover(self) -> None:
@@ -172,7 +172,7 @@ class Loader:
         fields = ["Id", EXTERNAL_ID] + [h for h in header if h != EXTERNAL_ID]
         soql = f"SELECT {', '.join(fields)} FROM {obj} WHERE {EXTERNAL_ID} != null"
         files = query_to_csv(self.org, soql, self.work_dir / f"org-{obj}")
-        cols = ", ".join(f"cast(null as varchar) as {_q(f)}" for f in fields)
+        cols = ", ".join(f"cast(null as varchar) as {sql_ident(f)}" for f in fields)
         self.con.execute(f"create or replace table {table} as select {cols} where false")
         paths = [str(p) for p in files if p.stat().st_size > 0 and _has_rows(p)]
         if paths:
@@ -233,25 +233,25 @@ class Loader:
             self.run_id,
             obj,
             1,
-            f"select {_q(EXTERNAL_ID)} as source_key, 'failed' as action, null as sf_id, "
+            f"select {sql_ident(EXTERNAL_ID)} as source_key, 'failed' as action, null as sf_id, "
             "null as content_hash, 'DUPLICATE_SOURCE_KEY' as error_code, "
             "count(*) || ' mart rows share this external id; none sent' "
-            f"as error_message from {MART_SCHEMA}.{_q(obj)} group by 1 having count(*) > 1",
+            f"as error_message from {MART_SCHEMA}.{sql_ident(obj)} group by 1 having count(*) > 1",
             [],
         )
         self.org.check_limits()  # reading the org's state is a Bulk query job: stop at the line before it
         self.read_org_state(obj, shape.header)
-        key = f"m.{_q(EXTERNAL_ID)}"
+        key = f"m.{sql_ident(EXTERNAL_ID)}"
         row_hash = "md5(to_json(m))"
         before_cols = [h for h in shape.header if h != EXTERNAL_ID]
         before = (
             "to_json(struct_pack("
-            + ", ".join(f"{_q(c)} := nullif(o.{_q(c)}, '')" for c in before_cols)
+            + ", ".join(f"{sql_ident(c)} := nullif(o.{sql_ident(c)}, '')" for c in before_cols)
             + "))"
         )
         base = (
-            f"from {MART_SCHEMA}.{_q(obj)} as m {' '.join(shape.joins)} "
-            f"left join {work_org(obj)} as o on o.{_q(EXTERNAL_ID)} = {key} "
+            f"from {MART_SCHEMA}.{sql_ident(obj)} as m {' '.join(shape.joins)} "
+            f"left join {work_org(obj)} as o on o.{sql_ident(EXTERNAL_ID)} = {key} "
             f"left join ({self.ledger.last_loaded_sql(obj, exclude_run=self.run_id)}) as l "
             f"on l.source_key = {key}"
         )
@@ -260,9 +260,10 @@ class Loader:
                 self.run_id,
                 obj,
                 1,
-                f"select {key} as source_key, 'unchanged' as action, o.{_q('Id')} as sf_id, {row_hash} as "
+                f"select {key} as source_key, 'unchanged' as action, o.{sql_ident('Id')} as sf_id, "
+                f"{row_hash} as "
                 f"content_hash, null as error_code, null as error_message {base} "
-                f"where l.content_hash = {row_hash} and o.{_q('Id')} is not null",
+                f"where l.content_hash = {row_hash} and o.{sql_ident('Id')} is not null",
                 [],
             )
         if INACTIVE in shape.header and self.inactive_policy != "flag":
@@ -271,12 +272,14 @@ class Loader:
         # (an empty Bulk CSV cell leaves a field unchanged; null would be "#N/A", which clears it)
         create_only = self.org.create_only_fields(obj)
         exprs = [
-            f"case when o.{_q('Id')} is null then cast({e} as varchar) else '' end" if h in create_only else e
+            f"case when o.{sql_ident('Id')} is null then cast({e} as varchar) else '' end"
+            if h in create_only
+            else e
             for h, e in zip(shape.header, shape.exprs, strict=True)
         ]
         select = (
             f"select {', '.join(exprs)}, {key}, {row_hash}, "
-            f"case when o.{_q('Id')} is not null then {before} end, o.{_q('Id')} {base} "
+            f"case when o.{sql_ident('Id')} is not null then {before} end, o.{sql_ident('Id')} {base} "
             f"where {key} not in ({self.ledger.done_keys_table(self.run_id, obj, 1)}) order by {key}"
         )
         return obj, 1, shape.header, select
@@ -401,12 +404,12 @@ class Loader:
         cols = [lk.column for lk in plan.second_pass if not lk.column.startswith("_")]
         if not cols:
             return
-        key = f"m.{_q(EXTERNAL_ID)}"
+        key = f"m.{sql_ident(EXTERNAL_ID)}"
         header = [EXTERNAL_ID, *cols]
-        not_null = " or ".join(f"m.{_q(c)} is not null" for c in cols)
+        not_null = " or ".join(f"m.{sql_ident(c)} is not null" for c in cols)
         select = (
-            f"select {', '.join(f'm.{_q(c)}' for c in header)}, {key}, null, null, null "
-            f"from {MART_SCHEMA}.{_q(plan.name)} as m where ({not_null}) "
+            f"select {', '.join(f'm.{sql_ident(c)}' for c in header)}, {key}, null, null, null "
+            f"from {MART_SCHEMA}.{sql_ident(plan.name)} as m where ({not_null}) "
             f"and {key} in (select source_key from {self.ledger.last_loaded_sql(plan.name)}) "
             f"and {key} not in ({self.ledger.done_keys_table(self.run_id, plan.name, 2)}) order by {key}"
         )
@@ -465,7 +468,7 @@ def _is_transient_job_error(message: str | None) -> bool:
 
 
 def run_load(
-    settings,
+    settings: Settings,
     resume: bool = False,
     resend: bool = False,
     kind: str = "full",
@@ -482,7 +485,7 @@ def run_load(
         gate = check_load_gate(settings, kind, con, [p.name for p in plan.objects], error=LoadError)
         if org is None:
             try:
-                org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
+                org = org_client(settings)
             except Exception as exc:
                 raise LoadError(f"cannot connect to the {settings.target} org: {exc}") from exc
         if resume:

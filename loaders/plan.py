@@ -14,8 +14,9 @@ from pathlib import Path
 
 import duckdb
 
+from core.ids import EXTERNAL_ID
+
 MART_SCHEMA = "salesforce"
-EXTERNAL_ID = "Dispatch_Pro_Id__c"
 # API calls of one ingest job: create, upload, close, successfulResults, failedResults, unprocessedrecords
 CALLS_PER_JOB = 6
 # per object before sending: one Bulk query job of the org's current records (create, poll ~1, results ~1)

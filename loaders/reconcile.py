@@ -18,8 +18,10 @@ from pathlib import Path
 
 import duckdb
 
-from core.connection import connect
+from core.connection import org_client
 from core.org_api import OrgClient
+from core.quoting import soql_list
+from core.settings import Settings
 from loaders.bulk import query_to_csv
 from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
@@ -155,7 +157,7 @@ def latest_load_run(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 class Reconciler:
-    def __init__(self, settings, con, org: OrgClient, run_id: str, sample: int, seed: int):
+    def __init__(self, settings: Settings, con, org: OrgClient, run_id: str, sample: int, seed: int):
         self.settings, self.con, self.org, self.run_id = settings, con, org, run_id
         self.sample, self.rng = sample, random.Random(seed)
         self.ledger = Ledger(con)
@@ -259,7 +261,7 @@ class Reconciler:
             return
         sent = [c for c in columns if not c.startswith("_")]
         fields = ", ".join(dict.fromkeys(["Id", *sent]))
-        quoted = ", ".join("'" + k.replace("'", "\\'") + "'" for k in chosen)
+        quoted = soql_list(chosen)
         org_rows = {
             r[EXTERNAL_ID]: r
             for r in self.org.query_iter(f"SELECT {fields} FROM {rec.name} WHERE {EXTERNAL_ID} IN ({quoted})")
@@ -358,7 +360,11 @@ class Reconciler:
 
 
 def run_reconcile(
-    settings, run_id: str | None = None, sample: int = 20, seed: int = 7, org: OrgClient | None = None
+    settings: Settings,
+    run_id: str | None = None,
+    sample: int = 20,
+    seed: int = 7,
+    org: OrgClient | None = None,
 ) -> ReconcileResult:
     """Reconcile a load run (default: the latest) against the source, the ledger and the org."""
     try:
@@ -372,7 +378,7 @@ def run_reconcile(
             raise ReconcileError("the ledger holds no load run: run `dp2sf load` first")
         plan = make_plan(settings, con)
         if org is None:
-            org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
+            org = org_client(settings)
         rc = Reconciler(settings, con, org, run_id, sample, seed)
         results = []
         for obj in plan.objects:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from core.org_api import OrgClient
+from core.quoting import sql_ident
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
 
@@ -57,10 +58,6 @@ def read_org_context(org: OrgClient, con: duckdb.DuckDBPyConnection, fallback_em
     return OrgContext(fallback, pricebook["Id"] if pricebook else None, len(users))
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass
 class SendShape:
     """The select list (Salesforce columns) and joins that turn a mart row into the CSV row sent."""
@@ -77,7 +74,7 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
     for col in columns:
         if not col.startswith("_"):
             header.append(col)
-            exprs.append(f"m.{_q(col)}")
+            exprs.append(f"m.{sql_ident(col)}")
     if "_owner_email" in columns:
         fallback = "coalesce(m._owner_fallback, false)" if "_owner_fallback" in columns else "false"
         header.append("OwnerId")
@@ -99,9 +96,9 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
                 f"left join ({ledger.last_loaded_sql('Case')}) as {alias} on {alias}.source_key = m.{col}"
             )
             unresolved.append(
-                f"select m.{_q(EXTERNAL_ID)} as source_key, 'the Case ' || m.{col} || "
+                f"select m.{sql_ident(EXTERNAL_ID)} as source_key, 'the Case ' || m.{col} || "
                 "' has no Salesforce id in the ledger (not loaded, quarantined or failed)' as message "
-                f"from {MART_SCHEMA}.{_q(obj)} as m "
+                f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
                 f"{joins[-1]} where m.{col} is not null and {alias}.sf_id is null"
             )
     if "_pricebook" in columns:
@@ -115,7 +112,7 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
 def resolution_sql(obj: str, columns: list[str], ctx: OrgContext) -> str | None:
     """(source_key, field, input, resolved_id, decision) for every owner/user decision of an object."""
     parts = []
-    key = f"m.{_q(EXTERNAL_ID)}"
+    key = f"m.{sql_ident(EXTERNAL_ID)}"
     if "_owner_email" in columns:
         forced = "coalesce(m._owner_fallback, false)" if "_owner_fallback" in columns else "false"
         parts.append(
@@ -123,7 +120,7 @@ def resolution_sql(obj: str, columns: list[str], ctx: OrgContext) -> str | None:
             f"case when {forced} or uo.id is null then '{ctx.fallback_owner_id}' else uo.id end, "
             f"case when {forced} then 'fallback (no technician email)' when uo.id is null then "
             "'fallback (no active User with this email)' else 'matched' end "
-            f"from {MART_SCHEMA}.{_q(obj)} as m "
+            f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
             "left join ledger.work_users as uo on uo.email = lower(trim(m._owner_email))"
         )
     if "_user_email" in columns:
@@ -131,7 +128,7 @@ def resolution_sql(obj: str, columns: list[str], ctx: OrgContext) -> str | None:
             f"select {key}, 'User__c', m._user_email, uu.id, "
             "case when uu.id is null then 'unresolved (no active User with this email; left empty)' "
             "else 'matched' end "
-            f"from {MART_SCHEMA}.{_q(obj)} as m "
+            f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
             "left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))"
         )
     return " union all ".join(parts) or None

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from core.connection import connect
+from core.connection import org_client
 from core.org_api import LimitStop, OrgClient
+from core.settings import Settings
 from loaders.bulk import NULL, BulkIngest, split_error
 from loaders.ledger import Ledger, Operation
 from loaders.load import LoadError, kill_point, make_plan, open_db
@@ -56,7 +57,7 @@ def _parse_sf_time(text: str | None) -> datetime | None:
 class Rollback:
     def __init__(
         self,
-        settings,
+        settings: Settings,
         con,
         org: OrgClient,
         ledger: Ledger,
@@ -250,7 +251,7 @@ class Rollback:
 
 
 def run_rollback(
-    settings,
+    settings: Settings,
     target_run: str,
     force: bool = False,
     hard: bool = False,
@@ -271,7 +272,7 @@ def run_rollback(
             raise RollbackError(f"no load run {target_run!r} in the ledger (see ledger.runs)")
         plan = make_plan(settings, con)
         if org is None:
-            org = OrgClient(connect(settings.target, settings.endpoints_file), settings.load_stop_share)
+            org = org_client(settings)
         run_id = None
         if resume:
             rows = con.execute(

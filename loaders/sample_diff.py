@@ -34,6 +34,8 @@ import duckdb
 import pandas as pd
 
 from core.org_api import OrgClient
+from core.quoting import soql_list
+from core.settings import Settings
 from loaders.ledger import FINDING_COLUMNS, read_sample_findings, write_sample_findings
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
 from loaders.reconcile import _norm, _org_value
@@ -109,10 +111,6 @@ def _chunks(items: list[str], n: int):
         yield items[i : i + n]
 
 
-def _soql_list(keys: list[str]) -> str:
-    return ", ".join("'" + k.replace("\\", "\\\\").replace("'", "\\'") + "'" for k in keys)
-
-
 def read_back(org: OrgClient, con: duckdb.DuckDBPyConnection, plan: LoadPlan) -> dict[str, ObjectReadBack]:
     """Every mapped field of every mart record, from the org by SOQL on ``Dispatch_Pro_Id__c``."""
     out: dict[str, ObjectReadBack] = {}
@@ -127,7 +125,7 @@ def read_back(org: OrgClient, con: duckdb.DuckDBPyConnection, plan: LoadPlan) ->
         soql_fields = ", ".join(dict.fromkeys(["Id", EXTERNAL_ID, *[s.soql for s in specs]]))
         extra = " AND IsLatest = true" if obj.name == "ContentVersion" else ""
         for chunk in _chunks(sorted(k for k in keys if k), SOQL_KEYS_PER_QUERY):
-            soql = f"SELECT {soql_fields} FROM {obj.name} WHERE {EXTERNAL_ID} IN ({_soql_list(chunk)}){extra}"
+            soql = f"SELECT {soql_fields} FROM {obj.name} WHERE {EXTERNAL_ID} IN ({soql_list(chunk)}){extra}"
             for rec in org.query_iter(soql):
                 rb.records[rec[EXTERNAL_ID]] = rec
     return out
@@ -241,7 +239,7 @@ def _error_field(message: str | None, specs: list[FieldSpec]) -> FieldSpec | Non
 
 
 def diff_sample(
-    settings,
+    settings: Settings,
     con: duckdb.DuckDBPyConnection,
     org: OrgClient,
     plan: LoadPlan,
@@ -250,7 +248,7 @@ def diff_sample(
     sources: SourceValues,
 ) -> pd.DataFrame:
     """Every field of every sampled record classified, with source, intended and org values."""
-    fallback = (getattr(settings, "load_fallback_owner_email", "") or "").strip().lower() or None
+    fallback = settings.load_fallback_owner_email.strip().lower() or None
     users, cases = _id_maps(org, readback)
     rows: list[tuple] = []
     for obj in plan.objects:

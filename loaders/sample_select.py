@@ -21,6 +21,8 @@ from pathlib import Path
 
 import duckdb
 
+from core.quoting import sql_ident
+
 RAW = "raw_dispatch_pro"
 LONG_NOTE = 4000  # CaseComment.CommentBody holds 4,000 characters; longer notes become Files
 
@@ -214,10 +216,6 @@ def _key_tables(con: duckdb.DuckDBPyConnection, cols: dict[str, list[str]], jobs
     con.execute(f"create or replace temp table _s_payments as {payment_sql}")
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def copy_sample(source_db: Path, out_db: Path, size: int = 300, seed: int = 42) -> Selection:
     """Choose the jobs in ``source_db`` and write their raw rows (and the reference tables) to ``out_db``."""
     out_db.parent.mkdir(parents=True, exist_ok=True)
@@ -248,17 +246,20 @@ def copy_sample(source_db: Path, out_db: Path, size: int = 300, seed: int = 42) 
         con.execute(f"create schema {RAW}")
         roots = [t for t in cols if "_dlt_root_id" not in cols[t]]
         for table in roots + [t for t in cols if t not in roots]:
-            source = f"src.{RAW}.{_q(table)}"
+            source = f"src.{RAW}.{sql_ident(table)}"
             if "_dlt_root_id" in cols[table]:
                 root = table.split("__")[0]
-                where = f"_dlt_root_id in (select _dlt_id from {RAW}.{_q(root)})" if root in cols else ""
+                where = (
+                    f"_dlt_root_id in (select _dlt_id from {RAW}.{sql_ident(root)})" if root in cols else ""
+                )
             else:
                 where = filters.get(table, "")
             con.execute(
-                f"create table {RAW}.{_q(table)} as select * from {source}"
+                f"create table {RAW}.{sql_ident(table)} as select * from {source}"
                 + (f" where {where}" if where else "")
             )
-            selection.rows[table] = con.execute(f"select count(*) from {RAW}.{_q(table)}").fetchone()[0]
+            counted = con.execute(f"select count(*) from {RAW}.{sql_ident(table)}").fetchone()
+            selection.rows[table] = counted[0]
             selection.source_rows[table] = con.execute(f"select count(*) from {source}").fetchone()[0]
         con.execute("detach src")
         return selection

@@ -22,13 +22,11 @@ from pathlib import Path
 
 import duckdb
 
+from core.ids import EXTERNAL_ID
+from core.quoting import sql_ident
+
 RAW = "raw_dispatch_pro"
-EXTERNAL_ID = "Dispatch_Pro_Id__c"
 MAX_TEXT = 2000
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def singular(table: str) -> str:
@@ -82,7 +80,7 @@ class SourceValues:
         mine = self.columns.get(table)
         if not mine or not numbers:
             return {}
-        select = ", ".join(f"cast(t.{_q(c)} as varchar)" for c in cols)
+        select = ", ".join(f"cast(t.{sql_ident(c)} as varchar)" for c in cols)
         self.con.execute("create or replace temp table _sv_keys (k varchar)")
         self.con.executemany("insert into _sv_keys values (?)", [(n,) for n in numbers])
         for primary in self.primary_tables(obj):
@@ -90,18 +88,21 @@ class SourceValues:
             pcols = self.columns.get(primary, [])
             one = singular(primary)
             if table == primary:
-                sql = f"select cast(t.id as varchar) as k, {select} from {RAW}.{_q(table)} as t"
+                sql = f"select cast(t.id as varchar) as k, {select} from {RAW}.{sql_ident(table)} as t"
             elif "_dlt_root_id" in mine and table.split("__")[0] == primary:
                 sql = (
-                    f"select cast(p.id as varchar) as k, {select} from {RAW}.{_q(table)} as t "
-                    f"inner join {RAW}.{_q(primary)} as p on t._dlt_root_id = p._dlt_id"
+                    f"select cast(p.id as varchar) as k, {select} from {RAW}.{sql_ident(table)} as t "
+                    f"inner join {RAW}.{sql_ident(primary)} as p on t._dlt_root_id = p._dlt_id"
                 )
             elif fk := next((c for c in (f"{one}_id", f"{one}__id") if c in mine), None):
-                sql = f"select cast(t.{_q(fk)} as varchar) as k, {select} from {RAW}.{_q(table)} as t"
+                sql = (
+                    f"select cast(t.{sql_ident(fk)} as varchar) as k, {select} from "
+                    f"{RAW}.{sql_ident(table)} as t"
+                )
             elif "id" in mine and (ref := next((c for c in (f"{singular(table)}_id",) if c in pcols), None)):
                 sql = (
-                    f"select cast(p.id as varchar) as k, {select} from {RAW}.{_q(primary)} as p "
-                    f"inner join {RAW}.{_q(table)} as t on t.id = p.{_q(ref)}"
+                    f"select cast(p.id as varchar) as k, {select} from {RAW}.{sql_ident(primary)} as p "
+                    f"inner join {RAW}.{sql_ident(table)} as t on t.id = p.{sql_ident(ref)}"
                 )
             if sql:
                 out: dict[str, list[tuple]] = defaultdict(list)

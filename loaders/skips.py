@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import duckdb
 
+from core.quoting import sql_ident
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, ObjectPlan
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def gates_sql(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -55,7 +52,7 @@ def record_parent_skips(ledger: Ledger, run_id: str, plan: ObjectPlan) -> None:
     the ledger loaded in an earlier run is in the org, so its children go out; a parent missing for any
     other reason (never loaded, deleted in the org) is not known here and the child fails with
     Salesforce's error."""
-    key = f"m.{_q(EXTERNAL_ID)}"
+    key = f"m.{sql_ident(EXTERNAL_ID)}"
     for lk in plan.lookups:
         if lk.parent == plan.name or lk.column not in plan.columns:
             continue
@@ -68,10 +65,11 @@ def record_parent_skips(ledger: Ledger, run_id: str, plan: ObjectPlan) -> None:
             "as error_code, case when p.action = 'skipped' then 'parent held back: ' "
             "else 'parent failed: ' end || ? || ' ' || p.source_key || ' (' || ? || '; ' || "
             "coalesce(p.error_code, '') || ': ' || coalesce(p.error_message, '') || ')' as error_message "
-            f"from {MART_SCHEMA}.{_q(plan.name)} as m inner join ledger.operations as p "
-            f"on p.source_key = m.{_q(lk.column)} and p.run_id = ? and p.object_name = ? and p.pass = 1 "
+            f"from {MART_SCHEMA}.{sql_ident(plan.name)} as m inner join ledger.operations as p "
+            f"on p.source_key = m.{sql_ident(lk.column)} and p.run_id = ? and p.object_name = ? and "
+            f"p.pass = 1 "
             "and p.action in ('skipped', 'failed') "
-            f"where m.{_q(lk.column)} not in (select source_key from "
+            f"where m.{sql_ident(lk.column)} not in (select source_key from "
             f"({ledger.last_loaded_sql(lk.parent)})) "
             f"qualify row_number() over (partition by {key} order by p.source_key) = 1",
             [lk.parent, lk.field, run_id, lk.parent],

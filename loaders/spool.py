@@ -15,22 +15,15 @@ from pathlib import Path
 
 import duckdb
 
+from core.quoting import sql_ident, sql_literal
 from loaders.bulk import MAX_UPLOAD_BYTES, NULL
 
 BULK_DATETIME = "%Y-%m-%dT%H:%M:%S.%gZ"
 EXTRAS = ("k_key", "k_hash", "k_before", "k_sfid")  # source key, content hash, before-image, sf id before
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def table_name(obj: str, pass_no: int) -> str:
-    return f"ledger.{_q(f'work_send_{obj}_{pass_no}')}"
+    return f"ledger.{sql_ident(f'work_send_{obj}_{pass_no}')}"
 
 
 @dataclass
@@ -66,7 +59,7 @@ class SendTable:
                 expr = f"strftime(cast({col} as timestamp), '{BULK_DATETIME}')"
             else:
                 expr = col
-            exprs.append(f"{expr} as {_q(name)}")
+            exprs.append(f"{expr} as {sql_ident(name)}")
         rows = con.execute(f"select count(*) from {table}").fetchall()[0][0]
         return cls(table, header, exprs, rows, _types=types)
 
@@ -78,7 +71,7 @@ class SendTable:
         while True:
             con.execute(
                 f"copy (select {', '.join(self.exprs)} from {self.table} "
-                f"where rn between {first} and {first + count - 1} order by rn) to {_lit(str(path))} "
+                f"where rn between {first} and {first + count - 1} order by rn) to {sql_literal(str(path))} "
                 f"(header true, delimiter ',', quote '\"', escape '\"', nullstr '{NULL}', new_line '\\n')"
             )
             if path.stat().st_size <= self.max_bytes or count == 1:

@@ -22,17 +22,18 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from core.ids import EXTERNAL_ID, new_run_id
+from core.quoting import sql_ident, sql_literal
 from core.settings import Settings
 
 RAW_SCHEMA = "raw_dispatch_pro"
 MART_SCHEMA = "salesforce"
-KEY = "Dispatch_Pro_Id__c"
+KEY = EXTERNAL_ID
 SIDES = ("base", "head")
 EXAMPLES_PER_FIELD = 5
 CSV_NAMES = ("summary", "fields", "changes", "records", "quarantine", "flagged")
@@ -63,10 +64,6 @@ class MapDiffResult:
         return set(self.examples_all.loc[self.examples_all["object"] == obj, "key"])
 
     examples_all: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # what a build of the mapping needs: the dbt project and the packages its plugin imports (``workbench/`` held
@@ -116,7 +113,7 @@ def copy_raw(source: Path, dest: Path, schema: str = RAW_SCHEMA) -> Path:
     if not source.is_file():
         raise MapDiffError(f"no DuckDB at {source}: run `dp2sf extract` first")
     with duckdb.connect(str(dest)) as con:
-        con.execute(f"attach {_sql_str(str(source))} as src (read_only)")
+        con.execute(f"attach {sql_literal(str(source))} as src (read_only)")
         tables = [
             t for (t,) in con.execute(
                 "select table_name from information_schema.tables where table_catalog = 'src' "
@@ -127,13 +124,9 @@ def copy_raw(source: Path, dest: Path, schema: str = RAW_SCHEMA) -> Path:
             raise MapDiffError(f"no raw tables in {source} (schema {schema}): run `dp2sf extract` first")
         con.execute(f"create schema {schema}")
         for t in tables:
-            con.execute(f"create table {schema}.{_q(t)} as select * from src.{schema}.{_q(t)}")
+            con.execute(f"create table {schema}.{sql_ident(t)} as select * from src.{schema}.{sql_ident(t)}")
         con.execute("detach src")
     return dest
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def build_marts(project_root: Path, duckdb_path: Path, work: Path, invoices: str, side: str) -> None:
@@ -176,17 +169,17 @@ def compare(base_db: Path, head_db: Path, examples: int = EXAMPLES_PER_FIELD) ->
     """Per object and field: records added, removed, changed (with examples), and the quarantine's change."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_sql_str(str(base_db))} as base (read_only)")
-        con.execute(f"attach {_sql_str(str(head_db))} as head (read_only)")
+        con.execute(f"attach {sql_literal(str(base_db))} as base (read_only)")
+        con.execute(f"attach {sql_literal(str(head_db))} as head (read_only)")
         base_t, head_t = _tables(con, "base", MART_SCHEMA), _tables(con, "head", MART_SCHEMA)
         summary, fields, changes = [], [], []
         for obj in sorted(set(base_t) | set(head_t)):
             b_cols, h_cols = base_t.get(obj, []), head_t.get(obj, [])
-            rel = f"{MART_SCHEMA}.{_q(obj)}"
+            rel = f"{MART_SCHEMA}.{sql_ident(obj)}"
             if KEY not in b_cols or KEY not in h_cols:
                 summary.append(_whole_object(con, obj, rel, b_cols, h_cols))
                 continue
-            k = _q(KEY)
+            k = sql_ident(KEY)
             b, h = f"base.{rel}", f"head.{rel}"
             added, removed, n_b, n_h = con.execute(
                 f"select (select count(*) from {h} where {k} not in (select {k} from {b})), "
@@ -196,9 +189,10 @@ def compare(base_db: Path, head_db: Path, examples: int = EXAMPLES_PER_FIELD) ->
             common = [c for c in h_cols if c in b_cols and c != KEY]
             for c in common:
                 rows = con.execute(
-                    f"select cast(b.{k} as varchar), cast(b.{_q(c)} as varchar), cast(h.{_q(c)} as varchar) "
+                    f"select cast(b.{k} as varchar), cast(b.{sql_ident(c)} as varchar), "
+                    f"cast(h.{sql_ident(c)} as varchar) "
                     f"from {b} as b join {h} as h on b.{k} = h.{k} "
-                    f"where b.{_q(c)} is distinct from h.{_q(c)} order by 1"
+                    f"where b.{sql_ident(c)} is distinct from h.{sql_ident(c)} order by 1"
                 ).fetchall()
                 if rows:
                     fields.append({"object": obj, "field": c, "changed": len(rows)})
@@ -213,8 +207,9 @@ def compare(base_db: Path, head_db: Path, examples: int = EXAMPLES_PER_FIELD) ->
             ):
                 for c in (c for c in cols if c not in others):
                     rows = con.execute(
-                        f"select cast(b.{k} as varchar), cast({side}.{_q(c)} as varchar) from {b} as b "
-                        f"join {h} as h on b.{k} = h.{k} where {side}.{_q(c)} is not null order by 1"
+                        f"select cast(b.{k} as varchar), cast({side}.{sql_ident(c)} as varchar) from "
+                        f"{b} as b "
+                        f"join {h} as h on b.{k} = h.{k} where {side}.{sql_ident(c)} is not null order by 1"
                     ).fetchall()
                     fields.append({"object": obj, "field": c, "changed": len(rows), "note": note})
                     changes += [
@@ -256,11 +251,11 @@ def _whole_object(con, obj: str, rel: str, b_cols: list[str], h_cols: list[str])
 def _record_changes(con, base_t: dict, head_t: dict) -> pd.DataFrame:
     """Keys of the records added and removed, per object."""
     frames = []
-    k = _q(KEY)
+    k = sql_ident(KEY)
     for obj in sorted(set(base_t) & set(head_t)):
         if KEY not in base_t[obj] or KEY not in head_t[obj]:
             continue
-        rel = f"{MART_SCHEMA}.{_q(obj)}"
+        rel = f"{MART_SCHEMA}.{sql_ident(obj)}"
         frames.append(
             con.execute(
                 f"select ? as object, cast({k} as varchar) as key, 'added' as change from head.{rel} "
@@ -288,9 +283,9 @@ def _set_change(con, relation: str) -> pd.DataFrame:
     cols = [c for c in cols if c in base_cols]
     if not cols:
         return pd.DataFrame(columns=["change"])
-    select = ", ".join(f"cast({_q(c)} as varchar) as {_q(c)}" for c in cols)
+    select = ", ".join(f"cast({sql_ident(c)} as varchar) as {sql_ident(c)}" for c in cols)
     schema, table = relation.split(".")
-    b, h = f"base.{schema}.{_q(table)}", f"head.{schema}.{_q(table)}"
+    b, h = f"base.{schema}.{sql_ident(table)}", f"head.{schema}.{sql_ident(table)}"
     return con.execute(
         f"(select 'added' as change, * from (select {select} from {h} except select {select} from {b})) "
         f"union all (select 'removed', * from (select {select} from {b} except select {select} from {h})) "
@@ -308,7 +303,7 @@ def run_map_diff(
     """Build the marts at ``base`` and at the working tree on copies of the same raw data; write the diff
     (with ``mask_pii``, the CSVs and so the report carry hashed names, emails and phone numbers)."""
     started = time.monotonic()
-    run_id = run_id or "map-diff-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    run_id = run_id or new_run_id("map-diff")
     out_dir = settings.reports_dir / run_id
     with tempfile.TemporaryDirectory(prefix="dp2sf-map-diff-") as tmp_name:
         tmp = Path(tmp_name)

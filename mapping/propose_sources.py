@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from core.fields import load_field_list
+from core.quoting import sql_ident
 from core.settings import Settings
 from mapping.lineage import RAW_SCHEMA, raw_columns
 from mapping.propose_score import SourceField, TargetField
@@ -35,10 +36,6 @@ DESCRIBE_TYPE = {
 }
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def source_fields(con: duckdb.DuckDBPyConnection, duckdb_path: Path) -> list[SourceField]:
     """Every raw column with its type, longest value and (up to ``VALUE_SAMPLE``) distinct values."""
     types = {
@@ -54,10 +51,10 @@ def source_fields(con: duckdb.DuckDBPyConnection, duckdb_path: Path) -> list[Sou
         by_table[t].append(c)
     found = []
     for table, columns in sorted(by_table.items()):
-        rel = f"{RAW_SCHEMA}.{_q(table)}"
+        rel = f"{RAW_SCHEMA}.{sql_ident(table)}"
         parts = []
         for c in columns:
-            parts += [f"count(distinct {_q(c)})", f"max(length(cast({_q(c)} as varchar)))"]
+            parts += [f"count(distinct {sql_ident(c)})", f"max(length(cast({sql_ident(c)} as varchar)))"]
         stats = con.execute(f"select {', '.join(parts)} from {rel}").fetchone()
         for i, c in enumerate(columns):
             distinct, longest = stats[2 * i], stats[2 * i + 1]
@@ -70,8 +67,8 @@ def source_fields(con: duckdb.DuckDBPyConnection, duckdb_path: Path) -> list[Sou
                 values = tuple(
                     str(v)
                     for (v,) in con.execute(
-                        f"select distinct cast({_q(c)} as varchar) from {rel} "
-                        f"where {_q(c)} is not null order by 1"
+                        f"select distinct cast({sql_ident(c)} as varchar) from {rel} "
+                        f"where {sql_ident(c)} is not null order by 1"
                     ).fetchall()
                 )
             found.append(SourceField(table, c, types[(table, c)], values, longest))
@@ -109,10 +106,10 @@ def target_fields(settings: Settings, objects: list[str]) -> tuple[dict[str, lis
     yet, or no org reachable) from the seeds' field list. The second value says which."""
     from simple_salesforce.exceptions import SalesforceError
 
-    from core.connection import connect
+    from core.connection import sf_client
 
     try:
-        sf = connect(settings.target, settings.endpoints_file if settings.target == "sandbox" else None)
+        sf = sf_client(settings)
     except Exception as exc:  # noqa: BLE001 - no org: every object from the field list, said in the result
         out = {obj: _list_fields(settings, obj) for obj in objects}
         return out, f"field list (the {settings.target} org could not be reached: {exc})"

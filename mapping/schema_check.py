@@ -9,7 +9,6 @@ missing picklist value); non-blocking differences (a longer length, an extra pic
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
@@ -109,11 +108,11 @@ def run_schema_check(
     settings: Settings, target: str = "sandbox", invoices: str = "custom"
 ) -> SchemaCheckResult:
     """Describe every object of the manifest on ``target`` and list what is missing or different."""
-    from core.connection import ConnectionConfigError, connect
+    from core.connection import ConnectionConfigError, sf_client
 
     field_list = load_field_list()
     try:
-        sf = connect(target, endpoints_file=Path(settings.endpoints_file) if target == "sandbox" else None)
+        sf = sf_client(settings, target)
     except ConnectionConfigError as exc:
         raise SchemaCheckError(f"cannot connect to target {target!r}: {exc}") from None
     fields = manifest_fields(field_list, invoices)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.ids import new_run_id
 from core.settings import PROJECT_DIR, Settings
 from reporting.notebook import NotebookError, render_notebook
 from reporting.notebook import bar as bar  # the notebook calls report.bar
@@ -73,7 +74,6 @@ def run_prescan(
 ) -> PrescanResult:
     """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden;
     ``mask_pii`` hashes names, emails and phone numbers in the HTML and the CSVs (``core/pii.py``)."""
-    from expectations.validate import new_run_id
 
     started = time.perf_counter()
     run_id = run_id or new_run_id("prescan")

@@ -7,9 +7,9 @@ render it through the notebooks, so a stage never calls the renderer.
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 from pathlib import Path
 
+from core.ids import new_run_id
 from core.settings import Settings
 from mapping.map_diff import MapDiffResult
 from mapping.propose import LOW_CONFIDENCE, ProposeResult
@@ -20,7 +20,7 @@ def render_mapping_review(
     settings: Settings, result: ProposeResult, run_id: str | None = None, mask_pii: bool = False
 ) -> Path:
     """``reports/<run>/mapping_review.html`` from the proposals; sets and returns ``result.html``."""
-    run_id = run_id or "mapping-review-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    run_id = run_id or new_run_id("mapping-review")
     result.html = render_notebook(
         "mapping_review.ipynb",
         settings.reports_dir / run_id,

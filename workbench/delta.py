@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from core.settings import Settings
 from loaders.load import LoadError, LoadResult, run_load
 
 POLICIES = ("flag", "leave", "delete")
@@ -28,7 +29,7 @@ class DeltaResult:
     seconds: float
 
 
-def run_delta(settings, extract: bool = True, transform: bool = True, org=None) -> DeltaResult:
+def run_delta(settings: Settings, extract: bool = True, transform: bool = True, org=None) -> DeltaResult:
     """Incremental extract → dbt build → load of the changed rows (a ledger run of kind ``delta``)."""
     if settings.delta_inactive_policy not in POLICIES:
         raise DeltaError(f"delta_inactive_policy must be one of {', '.join(POLICIES)}")

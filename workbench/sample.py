@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.ids import new_run_id
 from core.settings import Settings
 
 SAMPLE_DB = "raw.duckdb"
@@ -105,7 +105,7 @@ def select_sample(
     if not Path(settings.duckdb_path).is_file():
         raise SampleError(f"no DuckDB at {settings.duckdb_path}: run `dp2sf extract` first")
     started = time.perf_counter()
-    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    stamp = new_run_id("sample")
     sample_dir = Path(settings.build_dir) / "sample" / f"building-{stamp}"
     try:
         selection = copy_sample(Path(settings.duckdb_path), sample_dir / SAMPLE_DB, size, seed)
@@ -186,11 +186,10 @@ def load_sample(run: SampleRun, org=None) -> object:
 def _org(run: SampleRun, org=None):
     if org is not None:
         return org
-    from core.connection import connect
-    from core.org_api import OrgClient
+    from core.connection import org_client
 
     try:
-        return OrgClient(connect(run.sample.target, run.sample.endpoints_file), run.sample.load_stop_share)
+        return org_client(run.sample)
     except Exception as exc:  # noqa: BLE001 - any connection problem is reported the same way
         raise SampleError(f"cannot connect to the {run.sample.target} org: {exc}") from None
 
