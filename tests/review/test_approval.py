@@ -139,11 +139,11 @@ def test_the_gate_refuses_a_real_org_load_once_a_seed_or_a_model_changes(tmp_pat
     settings = _project(tmp_path, target="salesforce")
     connections = []
 
-    def tripwire(target, endpoints_file=None):  # records that the loader reached for an org, then stops it
-        connections.append(target)
+    def tripwire(settings, target=None):  # records that the loader reached for an org, then stops it
+        connections.append(target or settings.target)
         raise ConnectionError("tripwire: no org in this test")
 
-    monkeypatch.setattr(load_module, "connect", tripwire)
+    monkeypatch.setattr(load_module, "org_client", tripwire)
     with pytest.raises(LoadError, match="refused: the mapping .* is not approved"):
         run_load(settings, kind="full")
     assert connections == []
