@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 from simple_salesforce import Salesforce
 
+from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.settings import Settings
 
@@ -21,7 +22,7 @@ API_VERSION = "62.0"
 TARGETS = ("sandbox", "salesforce")
 
 
-class ConnectionConfigError(RuntimeError):
+class ConnectionConfigError(Dp2sfError):
     """The settings needed to connect are missing or unreadable (the message names what and where)."""
 
 

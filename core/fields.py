@@ -16,6 +16,7 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import Dp2sfError
 from core.settings import PROJECT_DIR
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
@@ -39,7 +40,7 @@ KNOWN_TYPES = set(DUCKDB_TYPES)
 LOADER_RESOLVED_TARGETS = {"User"}
 
 
-class FieldListError(ValueError):
+class FieldListError(Dp2sfError, ValueError):
     """A seed row of the field list is invalid (the message names the file, line and column)."""
 
 

@@ -26,11 +26,13 @@ from tenacity import (
     wait_exponential,
 )
 
+from core.errors import Dp2sfError
+
 USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 TRANSIENT_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}
 
 
-class LimitStop(RuntimeError):
+class LimitStop(Dp2sfError):
     """The org's allowance reached the configured share: stop cleanly, resume later."""
 
 

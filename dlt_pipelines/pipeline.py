@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import requests
 
+from core.errors import Dp2sfError
 from core.extract_report import EXTRACT_REPORT_FILE, read_extract_report
 from dlt_pipelines.dispatch_pro.exports import ExportsStatus, exports_status
 from dlt_pipelines.dispatch_pro.pacing import ACTIVITY
@@ -70,7 +71,7 @@ EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the backgrou
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
 
 
-class ExtractError(RuntimeError):
+class ExtractError(Dp2sfError):
     """The extract could not run or did not finish; the message says what and where (never a secret)."""
 
 

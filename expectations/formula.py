@@ -17,6 +17,8 @@ import pandas as pd
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
+from core.errors import Dp2sfError
+
 GRAMMAR = r"""
 ?start: or_
 ?or_: and_ ("||" and_)*
@@ -40,7 +42,7 @@ _PARSER = Lark(GRAMMAR, parser="lalr")
 FUNCTIONS = {"ISBLANK", "ISPICKVAL", "LEN", "REGEX", "AND", "OR", "NOT"}
 
 
-class FormulaError(ValueError):
+class FormulaError(Dp2sfError, ValueError):
     """A formula outside the supported subset (the message names what)."""
 
 

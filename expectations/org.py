@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
+from core.errors import Dp2sfError
 from core.settings import Settings
 
 
-class OrgReadError(RuntimeError):
+class OrgReadError(Dp2sfError):
     """The org could not be reached or described (the message names the target and the cause)."""
 
 

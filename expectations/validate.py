@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.ids import new_run_id
 from core.quoting import sql_ident
 from core.settings import Settings
@@ -29,7 +30,7 @@ GATE_COLUMNS = ["object_name", "source_key", "rule", "column_name", "value", "re
 DEFAULT_CHUNK_ROWS = 250_000
 
 
-class ValidateError(RuntimeError):
+class ValidateError(Dp2sfError):
     """The gates could not run (no marts, org unreachable, suites out of date, an expectation errored)."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.mapping_hash import mapping_hash
 from core.settings import Settings
 from loaders.ledger import approval_for
@@ -27,7 +28,7 @@ GATED_KINDS = ("full", "delta")
 REAL_TARGET = "salesforce"
 
 
-class ApprovalError(RuntimeError):
+class ApprovalError(Dp2sfError):
     """The mapping cannot be approved, or a load is refused because it is not approved."""
 
 

@@ -24,6 +24,7 @@ import duckdb
 from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.util import call_salesforce
 
+from core.errors import Dp2sfError
 from core.org_api import OrgClient
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # raw CSV; Salesforce's 150 MB limit is after base64 encoding
@@ -31,7 +32,7 @@ NULL = "#N/A"  # Bulk API CSV: sets a field to null (an empty value leaves it un
 TERMINAL = {"JobComplete", "Failed", "Aborted"}
 
 
-class BulkJobError(RuntimeError):
+class BulkJobError(Dp2sfError):
     """A job could not be created, uploaded or read (after retries)."""
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from core.connection import org_client
+from core.errors import Dp2sfError
 from core.org_api import LimitStop, OrgClient, is_transient
 from core.quoting import sql_ident
 from core.settings import Settings
@@ -52,7 +53,7 @@ def kill_point(point: str, obj: str, chunk: int) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-class LoadError(RuntimeError):
+class LoadError(Dp2sfError):
     """The load could not run or finish (the message says what to do)."""
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.ids import EXTERNAL_ID
 
 MART_SCHEMA = "salesforce"
@@ -25,7 +26,7 @@ CALLS_PER_OBJECT_READ = 3
 NOT_BULK = {"ContentVersion"}
 
 
-class PlanError(RuntimeError):
+class PlanError(Dp2sfError):
     """The marts or the field list cannot be turned into a load order."""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from core.connection import org_client
+from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.quoting import soql_list
 from core.settings import Settings
@@ -28,7 +29,7 @@ from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
 
 
-class ReconcileError(RuntimeError):
+class ReconcileError(Dp2sfError):
     """Reconciliation could not run (no ledger, no org)."""
 
 

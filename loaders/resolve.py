@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.quoting import sql_ident
 from loaders.ledger import Ledger
@@ -21,7 +22,7 @@ from loaders.plan import EXTERNAL_ID, MART_SCHEMA
 CASE_KEY_COLUMNS = {"_what_case_key": "WhatId", "_first_publish_case_key": "FirstPublishLocationId"}
 
 
-class ResolveError(RuntimeError):
+class ResolveError(Dp2sfError):
     """The org lacks something the load needs (the fallback owner, the standard Pricebook)."""
 
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from core.connection import org_client
+from core.errors import Dp2sfError
 from core.org_api import LimitStop, OrgClient
 from core.settings import Settings
 from loaders.bulk import NULL, BulkIngest, split_error
@@ -33,7 +34,7 @@ GONE = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
 CHUNK = 10_000
 
 
-class RollbackError(RuntimeError):
+class RollbackError(Dp2sfError):
     """The rollback could not run (unknown run, no org)."""
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.quoting import soql_list
 from core.settings import Settings
@@ -68,7 +69,7 @@ ERROR_FINDINGS = {
 }
 
 
-class SampleDiffError(RuntimeError):
+class SampleDiffError(Dp2sfError):
     """The read-back or the diff could not run."""
 
 

@@ -21,13 +21,14 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.quoting import sql_ident
 
 RAW = "raw_dispatch_pro"
 LONG_NOTE = 4000  # CaseComment.CommentBody holds 4,000 characters; longer notes become Files
 
 
-class SampleSelectError(RuntimeError):
+class SampleSelectError(Dp2sfError):
     """The source cannot be sampled (no raw jobs, DuckDB locked by another writer)."""
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from core.errors import Dp2sfError
 from core.fields import load_field_list
 from core.settings import Settings
 from mapping.contracts import write_mart_properties
@@ -41,7 +42,7 @@ DATE_PATTERN = re.compile(r"^(\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?|\d{1,2}/\d{1,2}/\d{
 NUMBER_PATTERN = re.compile(r"^-?[\d,]*\.?\d+$")
 
 
-class InventoryError(RuntimeError):
+class InventoryError(Dp2sfError):
     """The inventory could not be built (the message names the file or table)."""
 
 

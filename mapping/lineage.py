@@ -34,6 +34,7 @@ from sqlglot.lineage import Node, lineage
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import build_scope
 
+from core.errors import Dp2sfError
 from core.fields import DBT_DIR, load_field_list
 
 NOT_MIGRATED_SEED = DBT_DIR / "seeds" / "not_migrated.csv"
@@ -44,7 +45,7 @@ KIND_ORDER = ("value-mapped", "concatenated", "derived", "cast", "renamed")
 LINEAGE_COLUMNS = ("source_table", "source_column", "object", "field", "transformation")
 
 
-class LineageError(RuntimeError):
+class LineageError(Dp2sfError):
     """The compiled SQL could not be traced, or a raw column is neither mapped nor declared."""
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.ids import EXTERNAL_ID, new_run_id
 from core.quoting import sql_ident, sql_literal
 from core.settings import Settings
@@ -39,7 +40,7 @@ EXAMPLES_PER_FIELD = 5
 CSV_NAMES = ("summary", "fields", "changes", "records", "quarantine", "flagged")
 
 
-class MapDiffError(RuntimeError):
+class MapDiffError(Dp2sfError):
     """The base ref cannot be read, or dbt failed on one side (the message names the side and the nodes)."""
 
 

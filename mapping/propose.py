@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.fields import load_field_list
 from core.settings import Settings
 from mapping.inventory import CUSTOM_FIELD_SOURCES, source_custom_fields
@@ -57,7 +58,7 @@ ENTITY_OBJECTS = {
 SEED_REF = re.compile(r"seed:(map_\w+)\.(\w+)")
 
 
-class ProposeError(RuntimeError):
+class ProposeError(Dp2sfError):
     """Proposals cannot be made (no extract, no transform yet)."""
 
 

@@ -16,13 +16,15 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.errors import Dp2sfError
+
 STATUS = "status"
 APPROVED = "approved"
 PROPOSED = "proposed"
 STATUSES = (APPROVED, PROPOSED)
 
 
-class SeedStatusError(ValueError):
+class SeedStatusError(Dp2sfError, ValueError):
     """A reviewed seed has a status other than approved|proposed."""
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.settings import Settings
 from mapping.rebuild_fields import FieldResolver
 from mapping.rebuild_flow import playbook_rebuild, reporting_rebuild, widget_rebuild
@@ -35,7 +36,7 @@ SOURCES = {
 }
 
 
-class RebuildError(RuntimeError):
+class RebuildError(Dp2sfError):
     """The rebuild reference could not be written (no extract yet)."""
 
 

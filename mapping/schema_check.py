@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
+from core.errors import Dp2sfError
 from core.fields import DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
 from core.settings import Settings
 from mapping.manifest import manifest_fields
 
 
-class SchemaCheckError(RuntimeError):
+class SchemaCheckError(Dp2sfError):
     """The target org could not be described (the message names the target and the cause)."""
 
 

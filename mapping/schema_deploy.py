@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 
 import requests
 
+from core.errors import Dp2sfError
 from core.fields import load_field_list
 from core.settings import Settings
 from mapping.manifest import render_metadata
 from sandbox.control import SandboxError, read_endpoints
 
 
-class SchemaDeployError(RuntimeError):
+class SchemaDeployError(Dp2sfError):
     """The sandbox deploy could not run or was rejected (the message lists the problems)."""
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.fields import DBT_DIR, load_field_list
 from core.settings import Settings
 from mapping.contracts import write_mart_properties
@@ -28,7 +29,7 @@ from mapping.lineage import LineageError, run_accounting
 INVOICE_MODES = ("custom", "order")
 
 
-class TransformError(RuntimeError):
+class TransformError(Dp2sfError):
     """dbt failed: the message lists the failing nodes and their errors."""
 
 

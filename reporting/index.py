@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.pii import mask_text, mask_value
 from core.settings import Settings
 from loaders.ledger import ACTIONS
@@ -37,7 +38,7 @@ th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f0f3f7}td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.muted{color:#777}"""
 
 
-class ReportsIndexError(RuntimeError):
+class ReportsIndexError(Dp2sfError):
     """The index could not be written (no such run folder)."""
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from core.errors import Dp2sfError
 from core.settings import PROJECT_DIR
 
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
 
 
-class NotebookError(RuntimeError):
+class NotebookError(Dp2sfError):
     """A report notebook failed to execute or render (the message names the cell and the error)."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.ids import new_run_id
 from core.settings import PROJECT_DIR, Settings
 from reporting.notebook import NotebookError, render_notebook
@@ -31,7 +32,7 @@ TITLES = {
 }
 
 
-class PrescanError(RuntimeError):
+class PrescanError(Dp2sfError):
     """The pre-scan could not run or render (the message says which step and why)."""
 
 

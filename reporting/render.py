@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.errors import Dp2sfError
 from core.settings import Settings
 from reporting.index import write_index
 from reporting.notebook import NotebookError, render_notebook
 
 
-class ReportRenderError(RuntimeError):
+class ReportRenderError(Dp2sfError):
     """A report could not be rendered (the message names the notebook cell and the error)."""
 
 

@@ -1,5 +1,5 @@
 """``python -m workbench`` is the ``dp2sf`` command."""
 
-from workbench.cli import app
+from workbench.cli import main
 
-app(prog_name="dp2sf")
+main()

@@ -7,23 +7,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from core.errors import Dp2sfError
+from core.quoting import console_text
 from core.settings import get_settings
+from workbench.console import console, err
+from workbench.console import fail as _fail
 
 app = typer.Typer(help="Dispatch Pro → Salesforce migration workbench.", no_args_is_help=True)
 sandbox_app = typer.Typer(help="The local stand-ins: Dispatch Pro simulator and Salesforce sandbox org.")
 schema_app = typer.Typer(help="Compare the custom-field manifest with the target org.")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(schema_app, name="schema")
-console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
 
 
 @sandbox_app.command("up")
@@ -441,5 +437,11 @@ def sample(
     console.print(f"[green]sample done[/]: {result.html}")
 
 
-def main() -> None:  # pragma: no cover - console entry
-    sys.exit(app())
+def main() -> None:
+    """The ``dp2sf`` console entry: an expected failure (any :class:`Dp2sfError`) is one line, not a
+    traceback, with the error's exit code."""
+    try:
+        app(prog_name="dp2sf")
+    except Dp2sfError as exc:
+        err.print(f"[bold red]error:[/] {console_text(str(exc))}")
+        sys.exit(exc.exit_code)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from core.settings import get_settings
-
-console = Console()
-err = Console(stderr=True)
+from workbench.console import console, err
+from workbench.console import fail as _fail
 
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
 EXIT_MISMATCH = 2  # reconciliation does not add up / rollback left records
@@ -29,11 +27,6 @@ def _render_report(kind: str, run_id: str, mask_pii: bool) -> None:
     except reports_render.ReportRenderError as exc:
         _fail(f"the {kind} report did not render: {exc}")
     console.print(f"report: {html} (index: {html.parent / 'index.html'})")
-
-
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(code)
 
 
 def print_plan(plan) -> None:

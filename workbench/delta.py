@@ -12,13 +12,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from core.errors import Dp2sfError
 from core.settings import Settings
 from loaders.load import LoadError, LoadResult, run_load
 
 POLICIES = ("flag", "leave", "delete")
 
 
-class DeltaError(RuntimeError):
+class DeltaError(Dp2sfError):
     """The delta could not extract, rebuild or load."""
 
 

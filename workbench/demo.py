@@ -10,10 +10,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from core.errors import Dp2sfError
 from core.settings import Settings
 
 
-class DemoError(RuntimeError):
+class DemoError(Dp2sfError):
     """A stage of the demo did not reach its expected outcome."""
 
 

@@ -19,12 +19,13 @@ from pathlib import Path
 
 import duckdb
 
+from core.errors import Dp2sfError
 from core.settings import PROJECT_DIR, Settings, get_settings
 
 START_NOTEBOOK = "notebooks/analyst_start.ipynb"
 
 
-class LabError(RuntimeError):
+class LabError(Dp2sfError):
     """The DuckDB cannot be opened for reading (missing, or a writer holds it)."""
 
 

@@ -31,13 +31,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core.errors import Dp2sfError
 from core.ids import new_run_id
 from core.settings import Settings
 
 SAMPLE_DB = "raw.duckdb"
 
 
-class SampleError(RuntimeError):
+class SampleError(Dp2sfError):
     """The sample could not be built, loaded or compared (the message says what to do)."""
 
 

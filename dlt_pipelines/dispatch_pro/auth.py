@@ -15,6 +15,8 @@ from dlt.common.pendulum import pendulum
 from dlt.sources.helpers.rest_client.auth import OAuth2ClientCredentials
 from requests import PreparedRequest, Response
 
+from core.errors import Dp2sfError
+
 REFRESH_MARGIN_S = 60.0
 
 
@@ -22,7 +24,7 @@ REFRESH_MARGIN_S = 60.0
 _TOKEN_LOCK = threading.Lock()
 
 
-class AuthError(RuntimeError):
+class AuthError(Dp2sfError):
     """The token endpoint refused the client credentials or could not be reached."""
 
 

@@ -18,12 +18,14 @@ from typing import Any
 
 import orjson
 
+from core.errors import Dp2sfError
+
 from .settings import EXPORT_FOLDER_CONTENT, EXPORT_FOLDER_TABLES
 
 BATCH = 1000  # records per item handed to dlt (the flat tables become Arrow tables per item)
 
 
-class ExportFileError(ValueError):
+class ExportFileError(Dp2sfError, ValueError):
     """An export file is unreadable or holds records without their key (the message names the file)."""
 
 

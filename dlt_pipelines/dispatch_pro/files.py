@@ -21,6 +21,8 @@ from typing import Any
 
 from dlt.sources.helpers.rest_client import RESTClient
 
+from core.errors import Dp2sfError
+
 from .pacing import ACTIVITY
 
 CHUNK_SIZE = 1024 * 1024
@@ -40,7 +42,7 @@ class FileRef:
     problem: str | None = None
 
 
-class FileDownloadError(RuntimeError):
+class FileDownloadError(Dp2sfError):
     """A file could not be downloaded (the message names the file and the job)."""
 
 

@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 from requests import Response
 
+from core.errors import Dp2sfError
 
-class MalformedPageError(RuntimeError):
+
+class MalformedPageError(Dp2sfError):
     """A 2xx response whose body is not the JSON page the endpoint promises."""
 
 
