@@ -43,11 +43,10 @@ def mapping_files(settings: Settings) -> list[Path]:
 def mapping_hash(settings: Settings, invoices: str = "custom") -> str:
     """sha256 (hex) over the path and bytes of every mapping file, plus the invoice mode."""
     digest = hashlib.sha256(f"invoices={invoices}\n".encode())
+    manifest = settings.build_dir / "manifest.csv"
     for path in mapping_files(settings):
-        try:
-            name = path.relative_to(settings.project_dir).as_posix()
-        except ValueError:
-            name = f"build/{path.name}"
+        # the manifest is named as it is in any build folder (a sample's build folder holds a copy)
+        name = "build/manifest.csv" if path == manifest else path.relative_to(settings.project_dir).as_posix()
         data = path.read_bytes()
         digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)

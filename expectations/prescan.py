@@ -20,6 +20,7 @@ import yaml
 from rapidfuzz import fuzz
 
 from core.settings import Settings
+from core.stamp import built_invoices
 
 KB_PER_RECORD = 2  # Salesforce counts most records as 2 KB of data storage
 RECORDS_PER_BATCH = 10_000  # Bulk API 2.0 makes one batch per 10,000 records (counted in DailyBulkApiBatches)
@@ -320,7 +321,7 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
     return pd.DataFrame(rows), records / records_per_second
 
 
-def collect(settings: Settings, invoices: str = "custom", records_per_second: float = 2000.0) -> Prescan:
+def collect(settings: Settings, records_per_second: float = 2000.0) -> Prescan:
     """Every section, from the marts (read-only) and the org (describe, Users, /limits)."""
     from core.fields import load_field_list
     from expectations.org import active_users, connect_target, org_limits
@@ -330,7 +331,7 @@ def collect(settings: Settings, invoices: str = "custom", records_per_second: fl
     sf = connect_target(settings)
     users = active_users(sf)
     limits = org_limits(sf)
-    objects = [o.name for o in load_field_list().enabled_objects(invoices)]
+    objects = [o.name for o in load_field_list().enabled_objects(built_invoices(settings.duckdb_path))]
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         scan.tables["owners"] = owners(con, users)
         scan.tables["oversize_files"] = oversize_files(

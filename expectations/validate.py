@@ -23,6 +23,7 @@ from core.errors import Dp2sfError
 from core.ids import new_run_id
 from core.quoting import sql_ident
 from core.settings import Settings
+from core.stamp import built_invoices
 from expectations.org import OrgMetadata, OrgReadError, read_org_metadata
 from expectations.suites import UPSERT_KEY, Rule, generate_rules
 
@@ -210,7 +211,6 @@ def _publish_docs(context, project_dir: Path, target: Path) -> Path | None:
 def run_validate(
     settings: Settings,
     refresh: bool = False,
-    invoices: str = "custom",
     run_id: str | None = None,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     data_docs: bool = True,
@@ -222,7 +222,7 @@ def run_validate(
     run_id = run_id or new_run_id("validate")
     if not settings.duckdb_path.is_file():
         raise ValidateError(f"no DuckDB at {settings.duckdb_path}: run `dp2sf extract` and `dp2sf transform`")
-    objects = _objects_to_check(settings, invoices)
+    objects = _objects_to_check(settings, built_invoices(settings.duckdb_path))
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         columns = mart_columns(con, objects)
     if not columns:

@@ -20,6 +20,7 @@ import duckdb
 from core.errors import Dp2sfError
 from core.mapping_hash import mapping_hash
 from core.settings import Settings
+from core.stamp import read_build_stamp
 from loaders.ledger import approval_for
 
 log = logging.getLogger(__name__)
@@ -41,11 +42,6 @@ class Gate:
     warning: str | None = None
 
 
-def load_invoice_mode(objects: list[str]) -> str:
-    """The invoice mode a load's marts were built with: order when Order is loaded and Invoice__c is not."""
-    return "order" if "Order" in objects and "Invoice__c" not in objects else "custom"
-
-
 def check_load_gate(
     settings: Settings,
     kind: str,
@@ -53,18 +49,28 @@ def check_load_gate(
     objects: list[str],
     error: type[Exception] = ApprovalError,
 ) -> Gate:
-    """Refuse (``error``, the caller's own error type) a full/delta load into a real org unless the current
-    mapping hash is approved; warn for the sandbox org. Touches only the local DuckDB, never an org."""
-    hash_ = mapping_hash(settings, load_invoice_mode(objects))
+    """Refuse (``error``, the caller's own error type) a full/delta load into a real org unless the marts
+    were built (their build stamp) from an approved mapping that is still the working tree's; warn for the
+    sandbox org. Touches only the local DuckDB, never an org."""
+    stamp = read_build_stamp(con)
+    working = mapping_hash(settings, stamp.invoices if stamp else "custom")
+    hash_ = stamp.mapping_hash if stamp else working
     if kind not in GATED_KINDS:
         return Gate(hash_, approved=False)
-    approval = approval_for(con, hash_)
-    if approval:
+    if stamp is None:
+        message = "the marts carry no build stamp (not built by `dp2sf transform`): run `dp2sf transform`"
+    elif stamp.mapping_hash != working:
+        message = (
+            f"the mapping changed since the marts were built (built from {hash_[:12]}, the working tree is "
+            f"{working[:12]}): run `dp2sf transform`, `dp2sf sample`, then `dp2sf map approve`"
+        )
+    elif approval_for(con, hash_):
         return Gate(hash_, approved=True)
-    message = (
-        f"the mapping (hash {hash_[:12]}) is not approved: run `dp2sf sample`, review its diff, then "
-        "`dp2sf map approve`"
-    )
+    else:
+        message = (
+            f"the mapping (hash {hash_[:12]}) is not approved: run `dp2sf sample`, review its diff, then "
+            "`dp2sf map approve`"
+        )
     if settings.target == REAL_TARGET:
         raise error(f"{kind} load into the real Salesforce org refused: {message}")
     warning = f"warning: {kind} load into the sandbox org with an unapproved mapping: {message}"

@@ -16,6 +16,7 @@ import duckdb
 
 from core.errors import Dp2sfError
 from core.ids import EXTERNAL_ID
+from core.stamp import TABLE as STAMP_TABLE
 
 MART_SCHEMA = "salesforce"
 # API calls of one ingest job: create, upload, close, successfulResults, failedResults, unprocessedrecords
@@ -125,11 +126,11 @@ def read_lookups(fields_csv: Path) -> dict[str, list[Lookup]]:
 
 
 def mart_tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """Mart tables and their columns (in table order)."""
+    """Mart tables and their columns (in table order); the build stamp is no mart."""
     rows = con.execute(
         "select table_name, column_name from information_schema.columns where table_schema = ? "
-        "order by table_name, ordinal_position",
-        [MART_SCHEMA],
+        "and table_name <> ? order by table_name, ordinal_position",
+        [MART_SCHEMA, STAMP_TABLE],
     ).fetchall()
     tables: dict[str, list[str]] = {}
     for table, column in rows:

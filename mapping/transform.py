@@ -22,11 +22,11 @@ import duckdb
 
 from core.errors import Dp2sfError
 from core.fields import DBT_DIR, load_field_list
+from core.mapping_hash import mapping_hash
 from core.settings import Settings
+from core.stamp import INVOICE_MODES, BuildStamp, write_build_stamp
 from mapping.contracts import write_mart_properties
 from mapping.lineage import LineageError, run_accounting
-
-INVOICE_MODES = ("custom", "order")
 
 
 class TransformError(Dp2sfError):
@@ -50,6 +50,7 @@ class TransformResult:
     regenerated: list[str] = field(default_factory=list)
     lineage_path: Path | None = None  # build/lineage.csv: raw table.column -> object.field, transformation
     lineage_rows: int = 0
+    stamp: BuildStamp | None = None  # salesforce.build_stamp: the mapping hash and invoice mode built
 
 
 def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -> list[str]:
@@ -129,6 +130,7 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
         raise TransformError(f"no raw data at {settings.duckdb_path}: run `dp2sf extract` first")
     started = time.perf_counter()
     regenerated = write_mart_properties()
+    built_from = mapping_hash(settings, invoices)  # the files this build reads, hashed before it reads them
     build = run_dbt(settings, ["build"], invoices)
     failures = build.failures()
     if build.returncode != 0 or failures:
@@ -136,6 +138,8 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
             failures = [line for line in build.output.strip().splitlines()[-8:] if line.strip()]
         listed = "\n  ".join(failures)
         raise TransformError(f"dbt build failed ({len(build.failures())} failing nodes):\n  {listed}")
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        stamp = write_build_stamp(con, built_from, invoices)
     try:
         accounting = run_accounting(
             settings.build_dir / "dbt" / "target" / "manifest.json",
@@ -167,4 +171,5 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
         regenerated=regenerated,
         lineage_path=accounting.lineage_path,
         lineage_rows=len(accounting.rows),
+        stamp=stamp,
     )

@@ -70,9 +70,7 @@ def summary(scan) -> dict:
     return {"counts": {k: len(v) for k, v in scan.tables.items()}, "notes": scan.notes}
 
 
-def run_prescan(
-    settings: Settings, invoices: str = "custom", run_id: str | None = None, mask_pii: bool = False
-) -> PrescanResult:
+def run_prescan(settings: Settings, run_id: str | None = None, mask_pii: bool = False) -> PrescanResult:
     """Execute the template with papermill into ``reports/<run>/``, render HTML with the code hidden;
     ``mask_pii`` hashes names, emails and phone numbers in the HTML and the CSVs (``core/pii.py``)."""
 
@@ -88,7 +86,6 @@ def run_prescan(
         "build_dir": str(settings.build_dir),
         "reports_dir": str(settings.reports_dir),
         "target": settings.target,
-        "invoices": invoices,
         "out_dir": str(run_dir),
         "mask_pii": bool(mask_pii),
     }

@@ -17,6 +17,7 @@ import duckdb
 
 from core.mapping_hash import mapping_hash
 from core.settings import Settings
+from core.stamp import read_build_stamp
 from loaders.approval import ApprovalError
 from loaders.ledger import blocking_findings, record_approval, sample_run_for
 from mapping.propose_seeds import proposed_rows
@@ -48,9 +49,10 @@ def git_user(project_dir: Path) -> str | None:
 
 
 def run_approve(
-    settings: Settings, by: str | None = None, accept_findings: str | None = None, invoices: str = "custom"
+    settings: Settings, by: str | None = None, accept_findings: str | None = None
 ) -> ApprovalResult:
-    """Record the sign-off of the current mapping hash; ``ApprovalError`` says why it refuses."""
+    """Record the sign-off of the working tree's mapping hash, which a completed sample ran and the marts
+    were built from (their build stamp); ``ApprovalError`` says why it refuses."""
     pending = proposed_rows(settings.project_dir / "dbt_project" / "seeds")
     if pending:
         listed = "; ".join(f"{p.seed}:{p.line}" for p in pending[:10])
@@ -63,15 +65,21 @@ def run_approve(
     if not who:
         raise ApprovalError("who approves? pass --by NAME (git's user.name is not set)")
     reason = (accept_findings or "").strip() or None
-    hash_ = mapping_hash(settings, invoices)
     if not settings.duckdb_path.is_file():
         raise ApprovalError(f"no DuckDB at {settings.duckdb_path}: extract, transform and run `dp2sf sample`")
     with duckdb.connect(str(settings.duckdb_path)) as con:
+        stamp = read_build_stamp(con)
+        hash_ = mapping_hash(settings, stamp.invoices if stamp else "custom")  # the working tree's mapping
         sample = sample_run_for(con, hash_)
         if sample is None:
             raise ApprovalError(
                 f"no completed sample run for mapping hash {hash_[:12]}: run `dp2sf sample` on this mapping "
                 "and review its diff before approving"
+            )
+        if stamp is None or stamp.mapping_hash != hash_:
+            raise ApprovalError(
+                f"the marts were not built from this mapping (hash {hash_[:12]}): run `dp2sf transform`, so "
+                "what is approved is what loads"
             )
         blocking = blocking_findings(con, sample)
         if blocking and not reason:

@@ -214,14 +214,13 @@ def validate(
     refresh: Annotated[
         bool, typer.Option("--refresh", help="Regenerate the suites from the org's describe.")
     ] = False,
-    invoices: InvoicesOption = "custom",
     run: RunOption = None,
 ) -> None:
     """GX checkpoint over every mart: rows the org would refuse are held back in gates.gates_all."""
     from expectations.validate import ValidateError, run_validate
 
     try:
-        result = run_validate(get_settings(), refresh=refresh, invoices=invoices, run_id=run)
+        result = run_validate(get_settings(), refresh=refresh, run_id=run)
     except ValidateError as exc:
         _fail(str(exc))
     table = Table("Salesforce object", "rows", "held back", "blocking failures", "warnings",
@@ -245,7 +244,6 @@ def validate(
 
 @app.command()
 def prescan(
-    invoices: InvoicesOption = "custom",
     run: RunOption = None,
     mask_pii: MaskPiiOption = False,
 ) -> None:
@@ -253,7 +251,7 @@ def prescan(
     from reporting.prescan import PrescanError, run_prescan
 
     try:
-        result = run_prescan(get_settings(), invoices=invoices, run_id=run, mask_pii=mask_pii)
+        result = run_prescan(get_settings(), run_id=run, mask_pii=mask_pii)
     except PrescanError as exc:
         _fail(str(exc))
     table = Table("section", "rows", "csv", title=f"pre-scan ({result.run_id}) in {result.seconds:.1f}s")
@@ -352,13 +350,12 @@ def map_approve(
         str,
         typer.Option("--accept-findings", help="Approve despite blocking sample findings, for this reason."),
     ] = None,
-    invoices: InvoicesOption = "custom",
 ) -> None:
     """Sign off the current mapping hash against its sample run (ledger.approvals)."""
     from workbench.approval import ApprovalError, run_approve
 
     try:
-        result = run_approve(get_settings(), by=by, accept_findings=accept_findings, invoices=invoices)
+        result = run_approve(get_settings(), by=by, accept_findings=accept_findings)
     except ApprovalError as exc:
         _fail(str(exc))
     console.print(
@@ -414,7 +411,6 @@ def sample(
     target: Annotated[
         str | None, typer.Option(help="sandbox (the embedded org) or salesforce (a real sandbox: SF_* env).")
     ] = None,
-    invoices: InvoicesOption = "custom",
     mask_pii: MaskPiiOption = False,
 ) -> None:
     """Stratified sample → build → load → read back → field-level diff (reports/<run>/sample_diff.html)."""
@@ -423,9 +419,7 @@ def sample(
     if target not in (None, "sandbox", "salesforce"):
         _fail(f"unknown target {target!r}: choose sandbox or salesforce")
     try:
-        result = run_sample(
-            get_settings(), size=size, seed=seed, target=target, invoices=invoices, mask_pii=mask_pii
-        )
+        result = run_sample(get_settings(), size=size, seed=seed, target=target, mask_pii=mask_pii)
     except SampleError as exc:
         _fail(str(exc))
     table = Table("finding", "fields", title=f"sample run {result.run_id}: {result.jobs} jobs")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from core.errors import Dp2sfError
 from core.settings import Settings
+from core.stamp import built_invoices
 from loaders.load import LoadError, LoadResult, run_load
 
 POLICIES = ("flag", "leave", "delete")
@@ -43,7 +44,7 @@ def run_delta(settings: Settings, extract: bool = True, transform: bool = True, 
     if transform:
         from mapping.transform import run_transform
 
-        run_transform(settings, docs=False)
+        run_transform(settings, invoices=built_invoices(settings.duckdb_path), docs=False)
     try:
         load = run_load(settings, kind="delta", org=org)
     except LoadError as exc:

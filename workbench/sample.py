@@ -34,6 +34,7 @@ import pandas as pd
 from core.errors import Dp2sfError
 from core.ids import new_run_id
 from core.settings import Settings
+from core.stamp import built_invoices
 
 SAMPLE_DB = "raw.duckdb"
 
@@ -50,7 +51,7 @@ class SampleRun:
     sample: Settings
     sample_dir: Path
     selection: object  # loaders.sample_select.Selection
-    invoices: str = "custom"
+    invoices: str = "custom"  # the main build's invoice mode (its build stamp)
     mapping_hash: str | None = None
     run_id: str | None = None
     load: object | None = None  # loaders.load.LoadResult
@@ -96,7 +97,7 @@ def _link_files(settings: Settings, sample_dir: Path) -> None:
 
 
 def select_sample(
-    settings: Settings, size: int = 300, seed: int = 42, target: str | None = None, invoices: str = "custom"
+    settings: Settings, size: int = 300, seed: int = 42, target: str | None = None
 ) -> SampleRun:
     """Choose the jobs and copy their raw rows to ``build/sample/<id>/raw.duckdb``."""
     from loaders.sample_select import SampleSelectError, copy_sample
@@ -117,6 +118,7 @@ def select_sample(
     (sample_dir / "build").mkdir(parents=True, exist_ok=True)
     if manifest.is_file():
         (sample_dir / "build" / "manifest.csv").write_bytes(manifest.read_bytes())
+    invoices = built_invoices(settings.duckdb_path)
     run = SampleRun(settings, sample_settings(settings, sample_dir, target), sample_dir, selection, invoices)
     run.seconds["select"] = time.perf_counter() - started
     write_selection(run)
@@ -146,23 +148,22 @@ def write_selection(run: SampleRun) -> Path:
 
 
 def build_sample(run: SampleRun, refresh_gates: bool = False) -> None:
-    """``dbt build`` and the gates on the sample's DuckDB; then pin the mapping hash."""
-    from core.mapping_hash import mapping_hash
+    """``dbt build`` and the gates on the sample's DuckDB; the mapping hash is the sample build's stamp."""
     from expectations.validate import StaleSuitesError, ValidateError, run_validate
     from mapping.transform import TransformError, run_transform
 
     started = time.perf_counter()
     try:
-        run_transform(run.sample, invoices=run.invoices, docs=False)
+        built = run_transform(run.sample, invoices=run.invoices, docs=False)
     except TransformError as exc:
         raise SampleError(f"dbt build of the sample failed: {exc}") from None
     try:
-        run_validate(run.sample, refresh=refresh_gates, invoices=run.invoices, data_docs=False)
+        run_validate(run.sample, refresh=refresh_gates, data_docs=False)
     except StaleSuitesError as exc:
         raise SampleError(f"{exc} (then run the sample again)") from None
     except ValidateError as exc:
         raise SampleError(f"the gates could not run on the sample: {exc}") from None
-    run.mapping_hash = mapping_hash(run.settings, run.invoices)
+    run.mapping_hash = built.stamp.mapping_hash
     run.seconds["build"] = time.perf_counter() - started
 
 
@@ -296,13 +297,12 @@ def run_sample(
     size: int = 300,
     seed: int = 42,
     target: str | None = None,
-    invoices: str = "custom",
     report: bool = True,
     refresh_gates: bool = False,
     mask_pii: bool = False,
 ) -> SampleResult:
     """Select, build, load, read back, diff, record and report a sample run."""
-    run = select_sample(settings, size, seed, target, invoices)
+    run = select_sample(settings, size, seed, target)
     build_sample(run, refresh_gates)
     load_sample(run)
     readback = read_back_sample(run)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from core.mapping_hash import PARTS, mapping_hash
 from core.settings import PROJECT_DIR, Settings
+from core.stamp import write_build_stamp
 from loaders import load as load_module
 from loaders.approval import check_load_gate
 from loaders.ledger import Ledger, approval_for
@@ -48,6 +49,7 @@ def _project(tmp_path: Path, **overrides) -> Settings:
         )
         Ledger(con)
         con.execute(FINDINGS_DDL)
+        write_build_stamp(con, mapping_hash(settings), "custom")  # as `dp2sf transform` stamps its build
     return settings
 
 
