@@ -280,3 +280,46 @@ def _client_credentials(org: Org, sessions: Sessions, params: dict, request: Req
 
 def _lower(names: list[str]) -> set[str]:
     return {n.lower() for n in names}
+
+
+@router.get("/id/{org_id}/{user_id}")
+async def identity(request: Request, org_id: str, user_id: str) -> Response:
+    """The identity URL a token response names: who the user is, and the org's API URLs. An ended or unknown
+    session is 403 ``Bad_OAuth_Token`` (not the REST API's 401), an unknown user 404 ``Bad_Id``."""
+    auth = request.headers.get("authorization", "")
+    token = auth.split(" ", 1)[1].strip() if " " in auth else request.query_params.get("oauth_token", "")
+    sessions: Sessions = request.app.state.sessions
+    if not sessions.check(token):
+        return Response("Bad_OAuth_Token", status_code=403, media_type="text/plain")
+    org: Org = request.app.state.org
+    rows = org.store.execute(
+        'SELECT Id, Username, FirstName, LastName, Email, IsActive FROM "User" '
+        "WHERE Id = ? AND IsDeleted = 0",
+        (org.normalize_record_id(user_id) or "",),
+    )
+    real_org = _org_id(org)
+    if not rows or (org.normalize_record_id(org_id) or "") != real_org:
+        return Response("Bad_Id", status_code=404, media_type="text/plain")
+    uid, username, first, last, email, active = rows[0]
+    base = _hosts(request)["my_domain"] + "/services/data/v{version}/"
+    return json_response(
+        {
+            "id": str(request.url).split("?", 1)[0],
+            "asserted_user": True,
+            "user_id": uid,
+            "organization_id": real_org,
+            "username": username,
+            "display_name": " ".join(p for p in (first, last) if p),
+            "email": email,
+            "first_name": first,
+            "last_name": last,
+            "active": bool(active),
+            "user_type": "STANDARD",
+            "urls": {
+                "rest": base,
+                "sobjects": base + "sobjects/",
+                "query": base + "query/",
+                "limits": base + "limits/",
+            },
+        }
+    )

@@ -218,6 +218,26 @@ def test_admin_refuses_a_certificate_that_is_not_one(org):
     assert all("consumer_secret" not in a for a in listed)
 
 
+def test_identity_url_names_the_user_and_refuses_an_ended_session(org, app):
+    body = jwt_token(org, KEYS, app["consumer_key"])
+    # the id names the login host; the identity service answers on every host of the org
+    url = body["id"].replace(org.endpoints["login_url"], org.endpoints["instance_url"])
+    resp = org.http.get(url, headers={"Authorization": f"Bearer {body['access_token']}"}, timeout=30)
+    assert resp.status_code == 200, resp.text
+    me = resp.json()
+    assert me["username"] == ADMIN_USERNAME and me["user_id"] == body["id"].rsplit("/", 1)[1]
+    assert me["urls"]["rest"] == org.endpoints["instance_url"] + "/services/data/v{version}/"
+    org.admin("POST", "/sessions", {"revoke": True})
+    gone = org.http.get(url, headers={"Authorization": f"Bearer {body['access_token']}"}, timeout=30)
+    assert (gone.status_code, gone.text) == (403, "Bad_OAuth_Token")
+    wrong = org.http.get(
+        url.rsplit("/", 1)[0] + "/005000000000000AAA",
+        headers={"Authorization": "Bearer " + org.endpoints["access_token"]},
+        timeout=30,
+    )
+    assert (wrong.status_code, wrong.text) == (404, "Bad_Id")
+
+
 def test_reset_forgets_apps_and_issued_sessions(org, app):
     token = jwt_token(org, KEYS, app["consumer_key"])["access_token"]
     org.admin("POST", "/reset")
