@@ -51,7 +51,7 @@ async def diff(request: Request, a: str, b: str) -> Response:
 async def reset(request: Request) -> Response:
     org, _ = await _guard(request)
     await run_in_threadpool(org.reset)
-    request.app.state.sessions.reset()  # sessions.py: no timeout, no OAuth session, the static token valid
+    await run_in_threadpool(request.app.state.sessions.reset)  # no timeout, no OAuth session (sessions.py)
     request.app.state.outages.clear()
     engine = request.app.state.bulk
     with engine.lock:

@@ -36,13 +36,14 @@ async def register_app(request: Request) -> Response:
 @router.get("/connected-apps")
 async def list_apps(request: Request) -> Response:
     org = require_admin(request)
-    return json_response([a.public() for a in oauth.list_apps(org).values()])
+    apps = await run_in_threadpool(oauth.list_apps, org)
+    return json_response([a.public() for a in apps.values()])
 
 
 @router.delete("/connected-apps/{name}")
 async def delete_app(request: Request, name: str) -> Response:
     org = require_admin(request)
-    if not oauth.delete_app(org, name):
+    if not await run_in_threadpool(oauth.delete_app, org, name):
         raise SFError(404, "NOT_FOUND", f"no connected app {name!r}")
     return json_response({"deleted": name})
 
@@ -51,7 +52,7 @@ async def delete_app(request: Request, name: str) -> Response:
 async def sessions(request: Request) -> Response:
     require_admin(request)
     body = await json_object(request)
-    return json_response(request.app.state.sessions.configure(body))
+    return json_response(await run_in_threadpool(request.app.state.sessions.configure, body))
 
 
 @router.get("/sessions")

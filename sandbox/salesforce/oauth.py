@@ -24,6 +24,7 @@ import jwt
 from cryptography import x509
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from sandbox.salesforce.deps import json_response
 from sandbox.salesforce.errors import SFError
@@ -144,16 +145,8 @@ async def token(request: Request) -> Response:
             raise OAuthError("invalid_request", "request too large")
         params = dict(request.query_params)
         params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-        org: Org = request.app.state.org
-        sessions: Sessions = request.app.state.sessions
-        hosts = _hosts(request)
-        grant = params.get("grant_type", "")
-        if grant == JWT_GRANT:
-            body = _jwt_bearer(org, sessions, params, hosts)
-        elif grant == CLIENT_CREDENTIALS:
-            body = _client_credentials(org, sessions, params, request, hosts)
-        else:
-            raise OAuthError("unsupported_grant_type", "grant type not supported")
+        # the store is read and written off the event loop (a Bulk job may hold it)
+        body = await run_in_threadpool(_grant, request, params)
     except OAuthError as exc:
         return json_response(
             {"error": exc.error, "error_description": exc.description},
@@ -161,6 +154,19 @@ async def token(request: Request) -> Response:
             headers={"Cache-Control": "no-store"},
         )
     return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def _grant(request: Request, params: dict) -> dict:
+    """The token response for the request's grant type (raises OAuthError)."""
+    org: Org = request.app.state.org
+    sessions: Sessions = request.app.state.sessions
+    hosts = _hosts(request)
+    grant = params.get("grant_type", "")
+    if grant == JWT_GRANT:
+        return _jwt_bearer(org, sessions, params, hosts)
+    if grant == CLIENT_CREDENTIALS:
+        return _client_credentials(org, sessions, params, request, hosts)
+    raise OAuthError("unsupported_grant_type", "grant type not supported")
 
 
 def _hosts(request: Request) -> dict[str, Any]:
@@ -292,6 +298,10 @@ async def identity(request: Request, org_id: str, user_id: str) -> Response:
     if not sessions.check(token):
         return Response("Bad_OAuth_Token", status_code=403, media_type="text/plain")
     org: Org = request.app.state.org
+    return await run_in_threadpool(_identity, request, org, org_id, user_id)
+
+
+def _identity(request: Request, org: Org, org_id: str, user_id: str) -> Response:
     rows = org.store.execute(
         'SELECT Id, Username, FirstName, LastName, Email, IsActive FROM "User" '
         "WHERE Id = ? AND IsDeleted = 0",

@@ -194,9 +194,8 @@ class Sessions:
             session = self._live.get(key)
             if session is None:
                 return False
-            if self._expired(session, now):
+            if self._expired(session, now):  # ended for good (not saved now: reloaded, it is still expired)
                 del self._live[key]
-                self._save()
                 return False
             session.last_used = now
             return True

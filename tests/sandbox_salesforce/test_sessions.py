@@ -125,3 +125,23 @@ def test_session_settings_are_validated(org):
             timeout=30,
         )
         assert resp.status_code == 400, body
+
+
+def test_apps_and_sessions_outlive_a_process_restart(tmp_path):
+    """``dp2sf sandbox down`` then ``up`` on the same state: the connected app and an issued token still work
+    (Salesforce keeps sessions across its own restarts)."""
+    from sandbox import control
+    from tests.sandbox_salesforce.helpers import OrgHandle
+
+    state = tmp_path / "sandbox"
+    first = OrgHandle(state, control.up(state, which=("salesforce",))["salesforce"])
+    try:
+        app = register_app(first, certificate=KEYS.certificate_pem)
+        token = jwt_token(first, KEYS, app["consumer_key"])["access_token"]
+        control.down(state)
+        again = OrgHandle(state, control.up(state, which=("salesforce",))["salesforce"])
+        assert again.raw("GET", "/limits", token=token).status_code == 200
+        assert [a["name"] for a in again.admin("GET", "/connected-apps")] == ["dp2sf"]
+        assert again.admin("GET", "/sessions")["issued_total"] == {"jwt-bearer": 1}
+    finally:
+        control.down(state)
