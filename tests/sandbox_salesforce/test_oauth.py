@@ -9,6 +9,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import time
 
 import pytest
@@ -103,6 +104,7 @@ def test_jwt_bearer_errors_as_salesforce_words_them(org, app):
     )
     assert ask(assertion(other, key, ADMIN_USERNAME, login)) == ("invalid_grant", "invalid assertion")
     assert ask("not.a.jwt") == ("invalid_grant", "invalid assertion")
+    assert ask(_hs256_with_the_certificate(key, login)) == ("invalid_grant", "invalid assertion")
     assert ask(assertion(KEYS, key, ADMIN_USERNAME, org.endpoints["instance_url"])) == (
         "invalid_grant",
         "audience is invalid",
@@ -119,6 +121,18 @@ def test_jwt_bearer_errors_as_salesforce_words_them(org, app):
         "unsupported_grant_type",
         "grant type not supported",
     )
+
+
+def _hs256_with_the_certificate(iss: str, aud: str) -> str:
+    """A JWT "signed" HS256 with the public certificate as the secret (the key-confusion forgery)."""
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    claims = {"iss": iss, "sub": ADMIN_USERNAME, "aud": aud, "exp": int(time.time()) + 120}
+    signing = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(json.dumps(claims).encode())
+    mac = hmac.new(KEYS.certificate_pem.encode(), signing.encode(), hashlib.sha256).digest()
+    return signing + "." + b64(mac)
 
 
 def test_jwt_bearer_only_for_pre_authorized_users(org):
