@@ -11,6 +11,7 @@ import hmac
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -261,3 +262,35 @@ def test_reset_forgets_apps_and_issued_sessions(org, app):
         assert org.raw("GET", "/limits").status_code == 200  # the static token is valid again
     finally:
         assert org.deploy(manifest())["success"]
+
+
+def test_connected_app_register_gives_a_client_what_it_needs(org):
+    import jwt as pyjwt
+
+    from sandbox import connected_app
+
+    info = connected_app.register(org.state_dir, name="cli")
+    assert info["username"] == org.endpoints["username"] == ADMIN_USERNAME
+    key_file = Path(info["private_key_file"])
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    claims = {
+        "iss": info["consumer_key"],
+        "sub": info["username"],
+        "aud": info["login_url"],
+        "exp": int(time.time()) + 180,
+    }
+    signed = pyjwt.encode(claims, key_file.read_bytes(), algorithm="RS256")
+    by_jwt = post_token(org, {"grant_type": JWT_GRANT, "assertion": signed})
+    assert by_jwt.status_code == 200, by_jwt.text
+    by_secret = org.http.post(
+        info["token_url"],
+        data={
+            "grant_type": "client_credentials",
+            "client_id": info["consumer_key"],
+            "client_secret": info["consumer_secret"],
+        },
+        timeout=30,
+    )
+    assert by_secret.status_code == 200, by_secret.text
+    for body in (by_jwt.json(), by_secret.json()):
+        assert client_on(org, body["access_token"]).query("SELECT Id FROM User LIMIT 1")["totalSize"] == 1
