@@ -207,6 +207,10 @@ def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> di
     _wait_healthy(f"{instance}/health", str(ca), proc.pid, log)
     return {
         "instance_url": instance,
+        # the org's login host (login.salesforce.com's stand-in: a JWT's aud; OAuth token endpoint)
+        "login_url": f"https://localhost:{port}",
+        "token_url": f"{instance}/services/oauth2/token",
+        "username": "integration.0@dp2sf.sandbox",  # the org's first User, the static token's
         "access_token": creds["access_token"],
         "ca_cert": str(ca),
         "api_version": "62.0",

@@ -25,4 +25,6 @@ Admin API (``/_admin``, header ``X-Admin-Token``):
     POST /reset;  POST /undelete {ids} → [{id, success, errors}];  GET /stats
     POST /faults {http_503: n, drop_connections: n, lock_row_fraction: f, fail_job_after: rows,
                   slow_seconds: s, request_limit_exhausted: true, clear: true}
+    POST /connected-apps, POST /sessions, POST /outages: see ``auth_admin`` (OAuth: ``oauth``, ``sessions``;
+         outages: ``outages``; the token endpoint is ``POST /services/oauth2/token``)
 """

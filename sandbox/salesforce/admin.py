@@ -51,6 +51,8 @@ async def diff(request: Request, a: str, b: str) -> Response:
 async def reset(request: Request) -> Response:
     org, _ = await _guard(request)
     await run_in_threadpool(org.reset)
+    await run_in_threadpool(request.app.state.sessions.reset)  # no timeout, no OAuth session (sessions.py)
+    request.app.state.outages.clear()
     engine = request.app.state.bulk
     with engine.lock:
         engine.jobs.clear()
@@ -85,6 +87,7 @@ async def faults(request: Request) -> Response:
         current.request_limit_exhausted = False
     if body.get("clear"):
         org.limits.reset()
+        request.app.state.outages.clear()  # outages.py: restart, hang, path failures
     return json_response(org.faults.as_dict())
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,21 +10,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.salesforce import admin, bulk, composite, rest
-from sandbox.salesforce.deps import error_response
+from sandbox.salesforce import admin, auth_admin, bulk, composite, oauth, rest
+from sandbox.salesforce.deps import error_response, json_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
 from sandbox.salesforce.org import Org
+from sandbox.salesforce.outages import Outages
+from sandbox.salesforce.sessions import SESSION_INVALID, Sessions
 
 API_PATH = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
 
 
 class Transport:
     """Pure ASGI middleware for ``/services/data/vNN.N/...``: version and trailing slash, bearer token,
-    the daily request allowance, ``Sforce-Limit-Info`` on every response, and the 503/drop faults."""
+    the daily request allowance, ``Sforce-Limit-Info`` on every response, and the 503/drop faults.
+    A bearer token is checked by ``sessions`` (the static token and the OAuth-issued ones, with timeout)."""
 
-    def __init__(self, app: Any, org: Org, access_token: str) -> None:
-        self.app, self.org, self.token = app, org, access_token
+    def __init__(self, app: Any, org: Org, sessions: Sessions) -> None:
+        self.app, self.org, self.sessions = app, org, sessions
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -56,8 +58,8 @@ class Transport:
                 return
         auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
         token = auth.split(" ", 1)[1].strip() if " " in auth else ""
-        if not token or not secrets.compare_digest(token.encode(), self.token.encode()):
-            await reply(SFError(401, "INVALID_SESSION_ID", "Session expired or invalid"))
+        if not self.sessions.check(token):
+            await json_response(SESSION_INVALID, 401)(scope, receive, send_with_usage)
             return
         try:
             limits.spend("DailyApiRequests")
@@ -72,13 +74,16 @@ class Transport:
         await self.app(scope, receive, send_with_usage)
 
 
-def create_app(org: Org, access_token: str, admin_token: str) -> Transport:
-    """The ASGI application serving one org: the Transport layer around the FastAPI app (outermost, so a
-    dropped-connection fault reaches the server's own transport)."""
+def create_app(org: Org, access_token: str, admin_token: str) -> Any:
+    """The ASGI application serving one org: the outage gate, then the Transport layer, around the FastAPI app
+    (the gate and the transport sit outside FastAPI, so a dropped connection reaches the server's own
+    transport)."""
     app = FastAPI(title="Salesforce sandbox org", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.org = org
     app.state.admin_token = admin_token
     app.state.bulk = bulk.BulkEngine(org)
+    app.state.sessions = Sessions(org.store, access_token)
+    app.state.outages = Outages()
 
     @app.exception_handler(SFError)
     async def sf_error(_: Request, exc: SFError) -> Response:
@@ -114,4 +119,6 @@ def create_app(org: Org, access_token: str, admin_token: str) -> Transport:
     app.include_router(rest.router, prefix="/api")
     app.include_router(bulk.router, prefix="/api/jobs")
     app.include_router(admin.router, prefix="/_admin")
-    return Transport(app, org=org, access_token=access_token)
+    app.include_router(auth_admin.router, prefix="/_admin")
+    app.include_router(oauth.router)
+    return app.state.outages.wrap(Transport(app, org=org, sessions=app.state.sessions))

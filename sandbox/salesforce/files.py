@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from sandbox.salesforce import file_tx
 from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.writer import PlanError
 
@@ -163,15 +164,15 @@ def store_version(org: Any, fields: dict, data_path: Path, size: int, checksum: 
         try:
             res = writer.insert([body], extra=[{**org_values, "ContentDocumentId": _doc_ref(org, doc_id)}])[0]
         except PlanError as exc:
-            _undo_doc(org, new_doc, doc_id)
+            file_tx.discard(org, doc_id, None, new_doc)
             raise SFError(
                 400, "INVALID_FIELD", f"No such column '{exc.key}' on sobject of type ContentVersion"
             ) from None
         except RecordError as exc:
-            _undo_doc(org, new_doc, doc_id)
+            file_tx.discard(org, doc_id, None, new_doc)
             raise SFError.from_record(exc) from None
         if res.error:
-            _undo_doc(org, new_doc, doc_id)
+            file_tx.discard(org, doc_id, None, new_doc)
             raise SFError.from_record(res.error)
         os.replace(data_path, org.files_dir / res.id)
         org.limits.add("FileBytes", size)
@@ -185,7 +186,11 @@ def store_version(org: Any, fields: dict, data_path: Path, size: int, checksum: 
                 (res.id, size, res_doc),
             )
         if new_doc:
-            _link_new_document(org, res_doc, fields.get("FirstPublishLocationId"))
+            try:
+                _link_new_document(org, res_doc, fields.get("FirstPublishLocationId"))
+            except SFError:  # the version, its document and its links are saved together or not at all
+                file_tx.discard(org, res_doc, res.id, new_doc=True)
+                raise
     return res.id
 
 
@@ -221,11 +226,6 @@ def _doc_ref(org: Any, doc_id: Any) -> str:
             ["ContentDocumentId"],
         )
     return rid
-
-
-def _undo_doc(org: Any, new_doc: bool, doc_id: str) -> None:
-    if new_doc:
-        org.delete([doc_id], hard=True)
 
 
 async def download(org: Any, obj: Any, rid: str) -> FileResponse:
