@@ -83,7 +83,19 @@ create table if not exists {SCHEMA}.resolutions (
     resolved_id varchar,
     decision varchar not null,        -- matched | fallback | unresolved
     recorded_at timestamp not null
-);
+);-- what other packages read (reconciliation, skips, reports): views, not re-typed SQL
+-- run_outcomes: each record's outcome in each run (pass 1: a second pass only sets self-lookups)
+create or replace view {SCHEMA}.run_outcomes as
+select run_id, object_name, source_key, action, sf_id, content_hash, before_image, error_code, error_message,
+    job_id, recorded_at
+from {SCHEMA}.operations where pass = 1;
+-- last_loaded: per object and source key, the latest write of any run that left the record in the org
+create or replace view {SCHEMA}.last_loaded as
+select object_name, source_key, content_hash, sf_id, run_id, recorded_at from (
+    select *, row_number() over (partition by object_name, source_key order by recorded_at desc) as rn
+    from {SCHEMA}.run_outcomes
+    where action in ('created', 'updated', 'unchanged', 'deleted', 'restored')
+) where rn = 1 and action in ('created', 'updated', 'unchanged', 'restored');
 """
 
 
@@ -198,14 +210,21 @@ class Ledger:
         )
 
     def last_loaded_sql(self, object_name: str, exclude_run: str | None = None) -> str:
-        """Subquery: per source key of an object, the latest loaded (hash, sf_id) over completed passes 1."""
-        exclude = f"and run_id <> {sql_literal(exclude_run)}" if exclude_run else ""
+        """Subquery: per source key of an object, the latest loaded (hash, sf_id): the view
+        ``ledger.last_loaded``; with ``exclude_run``, the same over the other runs (a resumed run compares
+        with what was there before it)."""
+        if not exclude_run:
+            return (
+                f"select source_key, content_hash, sf_id from {SCHEMA}.last_loaded "
+                f"where object_name = {sql_literal(object_name)}"
+            )
         return (
             "select source_key, content_hash, sf_id from ("
             "select source_key, content_hash, sf_id, action, row_number() over "
             "(partition by source_key order by recorded_at desc) as rn "
-            f"from {SCHEMA}.operations where object_name = {sql_literal(object_name)} and pass = 1 "
-            f"and action in ('created', 'updated', 'unchanged', 'deleted', 'restored') {exclude}"
+            f"from {SCHEMA}.run_outcomes where object_name = {sql_literal(object_name)} "
+            f"and action in ('created', 'updated', 'unchanged', 'deleted', 'restored') "
+            f"and run_id <> {sql_literal(exclude_run)}"
             ") where rn = 1 and action in ('created', 'updated', 'unchanged', 'restored')"
         )
 

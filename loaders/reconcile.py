@@ -21,7 +21,7 @@ import duckdb
 from core.connection import org_client
 from core.errors import Dp2sfError
 from core.org_api import OrgClient
-from core.quoting import soql_list
+from core.quoting import soql_list, sql_literal
 from core.settings import Settings
 from loaders.bulk import query_to_csv
 from loaders.ledger import LOADED, Ledger
@@ -175,8 +175,8 @@ class Reconciler:
                 where object_name = ? and source_key is not null
             ),
             ops as (
-                select source_key, action, error_code from ledger.operations
-                where run_id = ? and object_name = ? and pass = 1
+                select source_key, action, error_code from ledger.run_outcomes
+                where run_id = ? and object_name = ?
             )
             select
                 count(*),
@@ -195,7 +195,7 @@ class Reconciler:
         rec.source, rec.loaded, rec.quarantined, rec.gates, rec.skipped, rec.failed = rows[:6]
         rec.unaccounted = sorted(rows[6] or [])
         dup = self.con.execute(
-            "select source_key from ledger.operations where run_id = ? and object_name = ? and pass = 1 "
+            "select source_key from ledger.run_outcomes where run_id = ? and object_name = ? "
             "group by source_key having count(*) > 1",
             [self.run_id, obj],
         ).fetchall()
@@ -221,8 +221,8 @@ class Reconciler:
             p.unlink(missing_ok=True)
         rec.in_org = self.con.execute("select count(*) from _in_org").fetchall()[0][0]
         loaded = (
-            f"select source_key, sf_id from ledger.operations where run_id = '{self.run_id}' "
-            f"and object_name = '{obj}' and pass = 1 and action in {LOADED}"
+            f"select source_key, sf_id from ledger.run_outcomes where run_id = {sql_literal(self.run_id)} "
+            f"and object_name = {sql_literal(obj)} and action in {LOADED}"
         )
         rec.missing_in_org = [
             r[0]
@@ -251,7 +251,7 @@ class Reconciler:
         keys = [
             r[0]
             for r in self.con.execute(
-                "select source_key from ledger.operations where run_id = ? and object_name = ? and pass = 1 "
+                "select source_key from ledger.run_outcomes where run_id = ? and object_name = ? "
                 f"and action in {LOADED} order by source_key",
                 [self.run_id, rec.name],
             ).fetchall()
@@ -299,8 +299,8 @@ class Reconciler:
             if lk.kind == "Helper" or lk.column.startswith("_"):
                 continue
             expected_null = self.con.execute(
-                f'select count(*) from {MART_SCHEMA}."{rec.name}" as m inner join ledger.operations as o '
-                f'on o.source_key = m."{EXTERNAL_ID}" and o.run_id = ? and o.object_name = ? and o.pass = 1 '
+                f'select count(*) from {MART_SCHEMA}."{rec.name}" as m inner join ledger.run_outcomes as o '
+                f'on o.source_key = m."{EXTERNAL_ID}" and o.run_id = ? and o.object_name = ? '
                 f'and o.action in {LOADED} where m."{lk.column}" is null',
                 [self.run_id, rec.name],
             ).fetchall()[0][0]
@@ -322,10 +322,10 @@ class Reconciler:
             )
         }
         cur = self.con.execute(
-            f'select m.* from {MART_SCHEMA}."ContentVersion" as m inner join ledger.operations as o '
+            f'select m.* from {MART_SCHEMA}."ContentVersion" as m inner join ledger.run_outcomes as o '
             'on o.source_key = m."Dispatch_Pro_Id__c" and o.run_id = ? '
             "and o.object_name = 'ContentVersion' "
-            f"and o.pass = 1 and o.action in {LOADED}",
+            f"and o.action in {LOADED}",
             [self.run_id],
         )
         names = [d[0] for d in cur.description]
@@ -342,8 +342,8 @@ class Reconciler:
         source = dict(
             self.con.execute(
                 f'select m."{parent_col}", sum(m."Total__c") from {MART_SCHEMA}."Line_Item__c" as m '
-                'inner join ledger.operations as o on o.source_key = m."Dispatch_Pro_Id__c" and o.run_id = ? '
-                f"and o.object_name = 'Line_Item__c' and o.pass = 1 and o.action in {LOADED} group by 1",
+                'inner join ledger.run_outcomes as o on o.source_key = m."Dispatch_Pro_Id__c" '
+                f"and o.run_id = ? and o.object_name = 'Line_Item__c' and o.action in {LOADED} group by 1",
                 [self.run_id],
             ).fetchall()
         )

@@ -205,8 +205,8 @@ def is_blocking(finding: str, field_name: str, outcome: str | None = None) -> bo
 def _outcomes(con: duckdb.DuckDBPyConnection, run_id: str, obj: str) -> dict[str, tuple[str, str, str]]:
     """(action, error code, message) of each record of the load run (pass 1)."""
     rows = con.execute(
-        "select source_key, action, error_code, error_message from ledger.operations "
-        "where run_id = ? and object_name = ? and pass = 1",
+        "select source_key, action, error_code, error_message from ledger.run_outcomes "
+        "where run_id = ? and object_name = ?",
         [run_id, obj],
     ).fetchall()
     return {k: (a, c, m) for k, a, c, m in rows}

@@ -2,7 +2,7 @@
 
 Metadata comes from the ledger (read-only): the ``ledger.runs`` row (kind, target, status, times, mapping
 hash, the run a rollback undoes), the approval of that mapping hash from ``ledger.approvals`` when one is
-recorded, and the per object, per action counts from ``ledger.operations``. Reports are the ``*.html`` files
+recorded, and the per object, per action counts from ``ledger.run_outcomes``. Reports are the ``*.html`` files
 of the run folder (and ``<sub>/index.html`` one level down, e.g. data docs), whatever exists: prescan,
 sample_diff, reconciliation, rollback, map_diff, mapping_review. Related runs (a rollback of this run, the run
 a rollback undid) are linked when their folder exists. Static HTML, no script, opens offline.
@@ -73,8 +73,8 @@ def run_metadata(con: duckdb.DuckDBPyConnection | None, run_id: str) -> dict:
             [mapping_hash],
         )
     long = con.execute(
-        "select object_name as object, action, count(*) as n from ledger.operations "
-        "where run_id = ? and pass = 1 group by all",
+        "select object_name as object, action, count(*) as n from ledger.run_outcomes "
+        "where run_id = ? group by all",
         [run_id],
     ).df()
     if not long.empty:
@@ -207,7 +207,7 @@ def _counts_html(counts: pd.DataFrame) -> str:
         for _, row in counts.iterrows()
     )  # fmt: skip
     foot = "<tr><th>all</th>" + "".join(f'<th class="n">{int(v):,}</th>' for v in total) + "</tr>"
-    return f"<h2>Records (ledger.operations)</h2><table><tr>{head}</tr>{body}{foot}</table>"
+    return f"<h2>Records (ledger.run_outcomes)</h2><table><tr>{head}</tr>{body}{foot}</table>"
 
 
 def write_index(settings: Settings, run_id: str, mask_pii: bool = False, related: Sequence[str] = ()) -> Path:

@@ -114,8 +114,8 @@ def outcome_reasons(con: duckdb.DuckDBPyConnection | None, run_id: str) -> pd.Da
         """
         select object_name as object, action, coalesce(error_code, '') as code, count(*) as records,
             min(source_key) as example_key, any_value(error_message) as example_message
-        from ledger.operations
-        where run_id = ? and pass = 1 and action in ('skipped', 'failed')
+        from ledger.run_outcomes
+        where run_id = ? and action in ('skipped', 'failed')
         group by all order by object, action, code
         """,
         [run_id],
@@ -138,8 +138,8 @@ def _line_item_row(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple:
         """
         select count(*), count(distinct m."Case__r.Dispatch_Pro_Id__c"), coalesce(sum(m."Total__c"), 0)
         from salesforce."Line_Item__c" as m
-        inner join ledger.operations as o on o.source_key = m."Dispatch_Pro_Id__c"
-        where o.run_id = ? and o.object_name = 'Line_Item__c' and o.pass = 1
+        inner join ledger.run_outcomes as o on o.source_key = m."Dispatch_Pro_Id__c"
+        where o.run_id = ? and o.object_name = 'Line_Item__c'
             and o.action in ('created', 'updated', 'unchanged')
         """,
         [run_id],

@@ -34,7 +34,7 @@ def per_object(con: duckdb.DuckDBPyConnection, rollback_run: str, target_run: st
         with target as (
             select object_name, count(*) filter (where action = 'created') as created_by_run,
                 count(*) filter (where action = 'updated') as updated_by_run
-            from ledger.operations where run_id = ? and pass = 1 and sf_id is not null
+            from ledger.run_outcomes where run_id = ? and sf_id is not null
             group by 1
         ),
         undo as (
@@ -45,7 +45,7 @@ def per_object(con: duckdb.DuckDBPyConnection, rollback_run: str, target_run: st
                 count(*) filter (where action = 'failed') as failed,
                 count(*) filter (where action = 'deleted' and (error_code is not null
                     or error_message like '{GONE_NOTE}%')) as of_which_cascade
-            from ledger.operations where run_id = ? and pass = 1
+            from ledger.run_outcomes where run_id = ?
             group by 1
         )
         select coalesce(t.object_name, u.object_name) as object,
@@ -77,7 +77,7 @@ def failures(con: duckdb.DuckDBPyConnection, rollback_run: str) -> pd.DataFrame:
     return con.execute(
         """
         select object_name as object, source_key, sf_id, error_code as code, error_message as message
-        from ledger.operations where run_id = ? and pass = 1 and action = 'failed'
+        from ledger.run_outcomes where run_id = ? and action = 'failed'
         order by object, source_key
         """,
         [rollback_run],
