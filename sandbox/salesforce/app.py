@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.salesforce import admin, bulk, composite, rest
+from sandbox.salesforce import admin, bulk, composite, duplicates, rest, setup_admin, tooling
 from sandbox.salesforce.deps import error_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
@@ -111,7 +111,9 @@ def create_app(org: Org, access_token: str, admin_token: str) -> Transport:
         return {"status": "ok"}
 
     app.include_router(composite.router, prefix="/api")
+    app.include_router(tooling.router, prefix="/api")
     app.include_router(rest.router, prefix="/api")
     app.include_router(bulk.router, prefix="/api/jobs")
     app.include_router(admin.router, prefix="/_admin")
-    return Transport(app, org=org, access_token=access_token)
+    app.include_router(setup_admin.router, prefix="/_admin")
+    return Transport(duplicates.HeaderContext(app), org=org, access_token=access_token)

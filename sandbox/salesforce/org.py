@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sandbox.salesforce import person_accounts as person_accounts_mod
+from sandbox.salesforce import setup_objects
 from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
@@ -36,7 +38,12 @@ class Org:
     """One sandbox org stored under ``state_dir`` (SQLite file, file bytes, snapshots)."""
 
     def __init__(
-        self, state_dir: Path, seed: int = 42, scale: str = "tiny", technicians: list[dict] | None = None
+        self,
+        state_dir: Path,
+        seed: int = 42,
+        scale: str = "tiny",
+        technicians: list[dict] | None = None,
+        person_accounts: bool = False,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -50,6 +57,7 @@ class Org:
         self.faults = Faults(seed)
         self.locks = ParentLocks()
         self.technicians = technicians
+        self.person_accounts = person_accounts  # started with Person Accounts (kept across resets)
         self._writers: dict[str, ObjectWriter] = {}
         self._children: dict[str, list[tuple[str, str]]] | None = None
         self.write_lock = threading.RLock()
@@ -60,6 +68,8 @@ class Org:
             self.settings = {**DEFAULT_SETTINGS, **self.store.get_meta("settings", {})}
             self.limits = Limits(self.settings["limits"])
             self._count_storage()
+            if person_accounts and not self.settings.get("person_accounts"):
+                person_accounts_mod.enable(self)
         else:
             self._fresh()
 
@@ -67,7 +77,7 @@ class Org:
     def _fresh(self) -> None:
         self.settings = json.loads(json.dumps(DEFAULT_SETTINGS))
         self.limits = Limits()
-        self.registry = Registry.standard()
+        self.registry = setup_objects.install(Registry.standard())  # + RecordType, ApexTrigger, ...
         self._writers.clear()
         self._children = None
         for name in self.registry.names():
@@ -76,6 +86,8 @@ class Org:
         seed_org(self, self.seed, self.technicians or [], self.seeded_at())
         self.save_registry()
         self.store.set_meta("settings", self.settings)
+        if self.person_accounts:
+            person_accounts_mod.enable(self)
 
     def seeded_at(self) -> str:
         """When the org was first created: every seed row carries it, so a reset re-creates the starting
@@ -142,6 +154,7 @@ class Org:
                 self._writers.clear()
                 self._children = None
                 self.save_registry()
+                person_accounts_mod.after_deploy(self)
         return dataclasses.asdict(result)
 
     # -- lookups --------------------------------------------------------------------------------
