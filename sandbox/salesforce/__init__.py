@@ -25,4 +25,8 @@ Admin API (``/_admin``, header ``X-Admin-Token``):
     POST /reset;  POST /undelete {ids} → [{id, success, errors}];  GET /stats
     POST /faults {http_503: n, drop_connections: n, lock_row_fraction: f, fail_job_after: rows,
                   slow_seconds: s, request_limit_exhausted: true, clear: true}
+    POST /automation/{triggers|flows|workflow_rules|assignment_rules|auto_response_rules|duplicate_rules|
+                      record_types};  GET /automation;  POST /person_accounts   (``setup_admin``)
+
+Tooling API subset: ``GET /services/data/vNN.N/tooling/query?q=`` and ``/tooling/sobjects/...`` (``tooling``).
 """
