@@ -49,6 +49,18 @@ FLOW_TRIGGER_TYPES = {
 }
 RECORD_TRIGGER_TYPES = {"Create", "Update", "CreateAndUpdate", "Delete"}
 API_VERSION = 62.0
+# MatchingRuleItem.MatchingMethod of a fuzzy rule's fields (the fuzzy methods the object reference lists)
+FUZZY_METHODS = {
+    "Name": "CompanyName",
+    "FirstName": "FirstName",
+    "LastName": "LastName",
+    "Phone": "Phone",
+    "MobilePhone": "Phone",
+    "Title": "Title",
+    **{f"{p}City": "City" for p in ("Billing", "Shipping", "Mailing")},
+    **{f"{p}Street": "Street" for p in ("Billing", "Shipping", "Mailing")},
+    **{f"{p}PostalCode": "Zip" for p in ("Billing", "Shipping", "Mailing")},
+}
 
 
 def bad(message: str) -> SFError:
@@ -206,7 +218,7 @@ def _rows(org: Org, data: dict[str, list[dict]]) -> dict[str, list[dict[str, Any
         n: []
         for n in ("ApexTrigger", "FlowDefinitionView", "AssignmentRule", "DuplicateRule", "MatchingRule")
     }
-    rows["RecordType"] = []
+    rows["RecordType"], rows["MatchingRuleItem"] = [], []
     for d in data["triggers"]:
         rows["ApexTrigger"].append(trigger_row(org, d))
     for d in data["flows"]:
@@ -265,6 +277,18 @@ def _rows(org: Org, data: dict[str, list[dict]]) -> dict[str, list[dict[str, Any
                 "Description": "Matches on " + ", ".join(d["fields"]),
             }
         )
+        for n, (name, item_id) in enumerate(zip(d["fields"], d["item_ids"], strict=True), start=1):
+            rows["MatchingRuleItem"].append(
+                {
+                    **_system(org, d.get("created")),
+                    "Id": item_id,
+                    "MatchingRuleId": d["matching_rule_id"],
+                    "Field": name,
+                    "MatchingMethod": FUZZY_METHODS.get(name, "Exact") if d["match"] == "fuzzy" else "Exact",
+                    "BlankValueBehavior": "NullNotAllowed",
+                    "SortOrder": n,
+                }
+            )
     for d in data["record_types"]:
         rows["RecordType"].append(
             {

@@ -76,6 +76,7 @@ def define(org: Org, body: dict) -> dict:
     definition = {
         "id": automation.new_id(org, "0Bm"),
         "matching_rule_id": automation.new_id(org, "0JD"),
+        "item_ids": [automation.new_id(org, "0JE") for _ in fields],
         "object": obj.name,
         "developer_name": dev,
         "matching_rule": f"{dev}_Matching_Rule",

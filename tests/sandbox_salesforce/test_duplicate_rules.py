@@ -42,6 +42,17 @@ def test_rules_are_queryable(ruled: OrgHandle) -> None:
     ]
     matching = ruled.sf.query("SELECT MatchEngine FROM MatchingRule WHERE SobjectType = 'Account'")
     assert matching["records"][0]["MatchEngine"] == "FuzzyMatchEngine"
+    items = ruled.sf.query(
+        "SELECT Field, MatchingMethod, BlankValueBehavior, MatchingRule.SobjectType FROM MatchingRuleItem "
+        "ORDER BY MatchingRule.SobjectType, SortOrder"
+    )
+    assert [
+        (r["MatchingRule"]["SobjectType"], r["Field"], r["MatchingMethod"]) for r in items["records"]
+    ] == [
+        ("Account", "Name", "CompanyName"),
+        ("Account", "Phone", "Phone"),
+        ("Contact", "Email", "Exact"),
+    ]
 
 
 def test_rest_insert_of_a_duplicate_is_refused_with_the_duplicate_result(ruled: OrgHandle) -> None:
