@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.salesforce import person_accounts as person_accounts_mod
-from sandbox.salesforce import setup_objects
+from sandbox.salesforce import record_types, setup_objects
 from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
@@ -147,7 +147,11 @@ class Org:
     def deploy(self, files: dict[str, str]) -> dict:
         """Apply sfdx source metadata to the registry and the store (ALTER TABLE), all or nothing."""
         with self.write_lock:
+            problems = record_types.check_deploy(self, files)  # recordTypes/*.recordType-meta.xml
+            if problems:
+                return {"success": False, "components": [], "problems": problems}
             result = self.registry.deploy(files)
+            out = dataclasses.asdict(result)
             if result.success:
                 for name in self.registry.names():
                     self.store.ensure_table(self.registry.get(name))
@@ -155,7 +159,8 @@ class Org:
                 self._children = None
                 self.save_registry()
                 person_accounts_mod.after_deploy(self)
-        return dataclasses.asdict(result)
+                record_types.apply_deploy(self, files, out)
+        return out
 
     # -- lookups --------------------------------------------------------------------------------
     def sobject(self, name: str) -> Any:

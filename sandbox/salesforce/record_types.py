@@ -155,3 +155,84 @@ def check_rows(writer: Any, rows: list[Any], insert: bool) -> None:
                 f"Record Type ID: this ID value isn't valid for the user: {given}",
                 ["RecordTypeId"],
             )
+
+
+# -- sfdx deploys: objects/<Object>/recordTypes/<Name>.recordType-meta.xml ----------------------------------
+# (Metadata API RecordType: fullName, label, active, description; the default record type is a profile
+# setting, not part of the file: https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_recordtype.htm)
+RECORD_TYPE_PATH = re.compile(r"(?:^|/)objects/([^/]+)/recordTypes/([^/]+)\.recordType(?:-meta\.xml)?$")
+OBJECT_PATH = re.compile(r"(?:^|/)objects/([^/]+)/\1\.object-meta\.xml$")
+
+
+def _deployed(files: dict[str, str]) -> list[tuple[str, str, str, Any]]:
+    """(path, object, name, parsed body or the MetadataError) of each record type file."""
+    from sandbox.salesforce.metadata.sfdx import MetadataError, parse_xml
+
+    out = []
+    for path in sorted(files):
+        m = RECORD_TYPE_PATH.search(path.replace("\\", "/"))
+        if not m:
+            continue
+        try:
+            body: Any = parse_xml(files[path], "RecordType")
+        except MetadataError as exc:
+            body = exc
+        out.append((path, m.group(1), m.group(2), body))
+    return out
+
+
+def check_deploy(org: Org, files: dict[str, str]) -> list[dict]:
+    """Problems of the record type files of a deploy (the deploy fails as a whole when there are any)."""
+    new_objects = {m.group(1).lower() for p in files if (m := OBJECT_PATH.search(p.replace("\\", "/")))}
+    problems = []
+    for path, obj, name, body in _deployed(files):
+        message = None
+        if isinstance(body, Exception):
+            message = str(body)
+        elif org.registry.get(obj) is None and obj.lower() not in new_objects:
+            message = f"object {obj} does not exist in the org or in this deploy"
+        elif not DEVELOPER_NAME.match(name) or not (body.get("label") or "").strip():
+            message = "a record type needs a valid fullName and a <label>"
+        if message:
+            problems.append(
+                {
+                    "componentType": "RecordType",
+                    "fullName": f"{obj}.{name}",
+                    "fileName": path,
+                    "problem": message,
+                    "problemType": "Error",
+                    "lineNumber": None,
+                    "columnNumber": None,
+                }
+            )
+    return problems
+
+
+def apply_deploy(org: Org, files: dict[str, str], result: dict) -> None:
+    """Define the deployed record types; their components in ``result`` say RecordType, not ignored."""
+    applied = {}
+    for path, obj, name, body in _deployed(files):
+        existed = any(d["developer_name"].lower() == name.lower() for d in of_object(org, obj))
+        define(
+            org,
+            {
+                "object": obj,
+                "developer_name": name,
+                "name": body.get("label"),
+                "active": str(body.get("active", "true")).strip().lower() == "true",
+                "description": body.get("description") or None,
+            },
+        )
+        applied[path] = (f"{obj}.{name}", existed)
+    for comp in result.get("components", []):
+        if comp.get("fileName") in applied:
+            full_name, existed = applied[comp["fileName"]]
+            comp.update(
+                {
+                    "componentType": "RecordType",
+                    "fullName": full_name,
+                    "created": not existed,
+                    "changed": existed,
+                }
+            )
+            comp.pop("ignored", None)

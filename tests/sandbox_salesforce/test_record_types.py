@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from sandbox.salesforce.metadata.describe import MASTER_RECORD_TYPE_ID
-from tests.sandbox_salesforce.helpers import OrgHandle, run_job
+from tests.sandbox_salesforce.helpers import NS, OrgHandle, run_job
 
 
 @pytest.fixture(scope="module")
@@ -127,3 +127,31 @@ def test_upsert_and_bulk_carry_record_types(org: OrgHandle, typed: dict[str, str
         "WHERE Dispatch_Pro_Id__c IN ('job:2', 'job:4') ORDER BY Dispatch_Pro_Id__c"
     )["records"]
     assert [r["RecordType"]["DeveloperName"] for r in found] == ["Repair", "Repair"]
+
+
+def record_type_xml(name: str, label: str, active: bool = True) -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<RecordType {NS}><fullName>{name}</fullName>'
+        f"<active>{str(active).lower()}</active><label>{label}</label></RecordType>"
+    )
+
+
+def test_record_types_by_sfdx_deploy(org: OrgHandle, typed: dict[str, str]) -> None:
+    bad = org.deploy(
+        {
+            "objects/Location__c/recordTypes/Site.recordType-meta.xml": record_type_xml("Site", "Site"),
+            "objects/Nowhere__c/recordTypes/X.recordType-meta.xml": record_type_xml("X", "X"),
+        }
+    )
+    assert bad["success"] is False
+    assert [p["fullName"] for p in bad["problems"]] == ["Nowhere__c.X"]
+    assert org.sf.query("SELECT Id FROM RecordType WHERE SobjectType = 'Location__c'")["totalSize"] == 0
+    good = org.deploy(
+        {"objects/Location__c/recordTypes/Site.recordType-meta.xml": record_type_xml("Site", "Work site")}
+    )
+    assert good["success"], good["problems"]
+    assert [(c["componentType"], c["fullName"], c["created"]) for c in good["components"]] == [
+        ("RecordType", "Location__c.Site", True)
+    ]
+    infos = {i["developerName"]: i for i in org.sf.Location__c.describe()["recordTypeInfos"]}
+    assert infos["Site"]["name"] == "Work site" and infos["Site"]["defaultRecordTypeMapping"] is True
