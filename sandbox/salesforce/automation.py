@@ -307,12 +307,7 @@ def _rows(org: Org, data: dict[str, list[dict]]) -> dict[str, list[dict[str, Any
 
 def materialize(org: Org, data: dict[str, list[dict]]) -> None:
     """Rewrite the data-API setup tables (ApexTrigger, FlowDefinitionView, ...) from the definitions."""
-    missing = setup_objects.missing_from(org.registry)
-    if missing:  # an org saved before these objects existed
-        org.registry = setup_objects.install(org.registry)
-        for name in missing:
-            org.store.ensure_table(org.registry.get(name))
-        org.save_registry()
+    setup_objects.upgrade(org)  # an org saved before these objects existed
     with org.store.transaction() as conn:
         for table, rows in _rows(org, data).items():
             columns = set(org.store.columns(table))

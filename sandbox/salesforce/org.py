@@ -68,6 +68,7 @@ class Org:
             self.settings = {**DEFAULT_SETTINGS, **self.store.get_meta("settings", {})}
             self.limits = Limits(self.settings["limits"])
             self._count_storage()
+            setup_objects.upgrade(self)
             if person_accounts and not self.settings.get("person_accounts"):
                 person_accounts_mod.enable(self)
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -15,9 +15,11 @@ from sandbox.salesforce.metadata.ids import BASE62
 from sandbox.salesforce.metadata.model import ObjectDef
 from sandbox.salesforce.metadata.standard import object_from_spec
 
-CUSTOM_OBJECT_PREFIX = (
-    "01I"  # CustomObject ids: TableEnumOrId and EntityDefinition.DurableId of custom objects
-)
+if TYPE_CHECKING:
+    from sandbox.salesforce.org import Org
+
+# CustomObject ids: TableEnumOrId and EntityDefinition.DurableId of custom objects
+CUSTOM_OBJECT_PREFIX = "01I"
 
 
 @cache
@@ -47,6 +49,16 @@ def install(registry: Registry) -> Registry:
 def missing_from(registry: Registry) -> list[str]:
     """Data-API setup objects a (saved, older) registry does not hold yet."""
     return [name for name in _spec()["data"] if registry.get(name) is None]
+
+
+def upgrade(org: Org) -> None:
+    """An org saved before the setup objects existed gains them (tables too)."""
+    missing = missing_from(org.registry)
+    if missing:
+        org.registry = install(org.registry)
+        for name in missing:
+            org.store.ensure_table(org.registry.get(name))
+        org.save_registry()
 
 
 def stable_id(prefix: str, key: str, length: int = 18) -> str:
