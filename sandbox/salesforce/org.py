@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.salesforce import person_accounts as person_accounts_mod
-from sandbox.salesforce import record_types, setup_objects
+from sandbox.salesforce import record_types, setup_objects, setup_profile
 from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
@@ -44,6 +44,7 @@ class Org:
         scale: str = "tiny",
         technicians: list[dict] | None = None,
         person_accounts: bool = False,
+        setup: dict | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -58,6 +59,7 @@ class Org:
         self.locks = ParentLocks()
         self.technicians = technicians
         self.person_accounts = person_accounts  # started with Person Accounts (kept across resets)
+        self.setup = setup  # a setup profile (record types, duplicate rules, automation), kept across resets
         self._writers: dict[str, ObjectWriter] = {}
         self._children: dict[str, list[tuple[str, str]]] | None = None
         self.write_lock = threading.RLock()
@@ -71,6 +73,8 @@ class Org:
             setup_objects.upgrade(self)
             if person_accounts and not self.settings.get("person_accounts"):
                 person_accounts_mod.enable(self)
+            if setup:
+                setup_profile.apply(self, setup)
         else:
             self._fresh()
 
@@ -89,6 +93,8 @@ class Org:
         self.store.set_meta("settings", self.settings)
         if self.person_accounts:
             person_accounts_mod.enable(self)
+        if self.setup:
+            setup_profile.apply(self, self.setup)
 
     def seeded_at(self) -> str:
         """When the org was first created: every seed row carries it, so a reset re-creates the starting

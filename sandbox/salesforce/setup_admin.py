@@ -9,7 +9,8 @@
     POST /person_accounts  (turns Person Accounts on; for good, as in a real org)
     GET  /automation → every definition by kind
 
-A definition with the name of an existing one replaces it (its ids kept).
+A definition with the name of an existing one replaces it (its ids kept). The same bodies, as a setup profile
+given at start (``control.up(..., setup=...)``), are part of the org's starting state (``setup_profile``).
 """
 
 from __future__ import annotations
@@ -18,20 +19,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sandbox.salesforce import automation, duplicates, person_accounts, record_types
+from sandbox.salesforce import automation, person_accounts, record_types, setup_profile
 from sandbox.salesforce.deps import json_object, json_response, require_admin
 
 router = APIRouter()
-
-DEFINE = {
-    "triggers": automation.define_trigger,
-    "flows": automation.define_flow,
-    "workflow_rules": lambda org, body: automation.define_rule(org, "workflow_rules", body),
-    "assignment_rules": lambda org, body: automation.define_rule(org, "assignment_rules", body),
-    "auto_response_rules": lambda org, body: automation.define_rule(org, "auto_response_rules", body),
-    "duplicate_rules": duplicates.define,
-    "record_types": record_types.define,
-}
 
 
 @router.get("/automation")
@@ -44,10 +35,7 @@ async def list_definitions(request: Request) -> Response:
 async def define(request: Request, kind: str) -> Response:
     org = require_admin(request)
     body = await json_object(request)
-    make = DEFINE.get(kind)
-    if make is None:
-        raise automation.bad(f"unknown kind {kind!r}; choose from {', '.join(DEFINE)}")
-    return json_response(await run_in_threadpool(make, org, body))
+    return json_response(await run_in_threadpool(setup_profile.define, org, kind, body))
 
 
 @router.post("/person_accounts")
