@@ -6,7 +6,8 @@ Matching (the sandbox's approximation of Salesforce's ExactMatchEngine / FuzzyMa
 field must be non-blank on both records (blank fields never match); exact compares trimmed, case-folded
 text; fuzzy-lite also drops punctuation and repeated spaces, company suffixes (Inc, Corp, LLC, Ltd, ...),
 and compares phone numbers by their last ten digits. A record is compared with saved records only, not with
-other records of the same call.
+other records of the same call ("records within the same save aren't compared to each other"), and an update
+runs a rule only when it changes one of the rule's fields.
 
 Allow-with-alert rules: a REST save is refused unless ``Sforce-Duplicate-Rule-Header: allowSave=true``
 (the header's fields default to false); Bulk API 2.0 documents no such header and the save goes through.
@@ -186,6 +187,10 @@ def check_rows(writer: Any, rows: list[Any], existing: dict[str, dict] | None) -
                 continue
             own = r.result.id or r.values.get("Id")
             before = (existing or {}).get(own or "", {}) if existing is not None else {}
+            if existing is not None and not any(
+                f in r.values and r.values[f] != before.get(f) for f in rule["fields"]
+            ):
+                continue  # an edit runs the rule only when it changes a matched field
             key = _key(rule, writer.obj, {**before, **r.values})
             matches = [i for i in index.get(key, []) if i != own] if key is not None else []
             if matches:

@@ -176,3 +176,30 @@ def test_an_inactive_rule_does_not_block(ruled: OrgHandle) -> None:
     ruled.sf.Contact.create({"LastName": "Off", "Email": "off@example.com"})
     ruled.sf.Contact.create({"LastName": "Off", "Email": "off@example.com"})
     assert ruled.sf.query("SELECT Id FROM DuplicateRule WHERE IsActive = false")["totalSize"] == 1
+
+
+def test_one_batch_is_not_compared_within_itself_and_edits_check_only_matched_fields(
+    ruled: OrgHandle,
+) -> None:
+    ruled.admin(
+        "POST",
+        "/automation/duplicate_rules",
+        {"object": "Contact", "developer_name": "Contact_Email", "fields": ["Email"], "active": True},
+    )
+    csv = (
+        "Dispatch_Pro_Id__c,LastName,Email\n"
+        "customer:20,Twin,twin@example.com\ncustomer:21,Twin,twin@example.com\n"
+    )
+    body = {
+        "object": "Contact",
+        "operation": "upsert",
+        "externalIdFieldName": "Dispatch_Pro_Id__c",
+        "lineEnding": "LF",
+    }
+    info, _ = run_job(ruled, body, csv)
+    assert info["numberRecordsFailed"] == 0  # records of one save are compared with saved records only
+    info, _ = run_job(ruled, body, csv.replace("Twin,", "Twins,"))
+    assert info["numberRecordsFailed"] == 0  # the re-run changes no matched field: the rule does not run
+    info, results = run_job(ruled, body, csv.replace("twin@", "TWIN@"))
+    assert info["numberRecordsFailed"] == 2  # changing the matched field runs it: each matches the other
+    assert {r["sf__Error"][:19] for r in results["failedResults"]} == {"DUPLICATES_DETECTED"}
