@@ -96,17 +96,18 @@ def new_id(org: Org, prefix: str) -> str:
 
 def upsert(org: Org, kind: str, definition: dict, key: Callable[[dict], Any]) -> dict:
     """Add ``definition`` (or replace the one with the same key, keeping its ids); returns it."""
-    data = load(org)
-    items = data[kind]
-    old = next((d for d in items if key(d) == key(definition)), None)
-    if old is not None:
-        for id_key in ("id", "definition_id", "matching_rule_id", "created"):
-            if id_key in old:
-                definition[id_key] = old[id_key]
-        items[items.index(old)] = definition
-    else:
-        items.append(definition)
-    save(org, data)
+    with org.write_lock:
+        data = load(org)
+        items = data[kind]
+        old = next((d for d in items if key(d) == key(definition)), None)
+        if old is not None:
+            for id_key in ("id", "definition_id", "matching_rule_id", "created"):
+                if id_key in old:
+                    definition[id_key] = old[id_key]
+            items[items.index(old)] = definition
+        else:
+            items.append(definition)
+        save(org, data)
     return definition
 
 
