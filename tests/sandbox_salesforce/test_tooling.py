@@ -168,6 +168,17 @@ def test_tooling_only_objects_are_not_in_the_data_api(automated: OrgHandle) -> N
     assert resp.status_code == 400 and resp.json()[0]["errorCode"] == "INVALID_TYPE"
 
 
+def test_tooling_describes_and_admin_listing(automated: OrgHandle) -> None:
+    names = {o["name"] for o in automated.sf.toolingexecute("sobjects")["sobjects"]}
+    assert {"ApexTrigger", "ValidationRule", "WorkflowRule", "Flow", "EntityDefinition"} <= names
+    fields = {f["name"] for f in automated.sf.toolingexecute("sobjects/ValidationRule/describe")["fields"]}
+    assert {"ValidationName", "Active", "EntityDefinitionId", "ErrorMessage", "Metadata"} <= fields
+    missing = automated.raw("GET", "/tooling/sobjects/ValidationRule/03d000000000000AAA")
+    assert missing.status_code == 404
+    listed = automated.admin("GET", "/automation")
+    assert [t["name"] for t in listed["triggers"]] == ["CaseTrigger", "LocationTrigger"]
+
+
 def test_a_reset_removes_the_automation(automated: OrgHandle) -> None:
     automated.admin("POST", "/reset")
     assert automated.sf.query("SELECT Id FROM ApexTrigger")["totalSize"] == 0
