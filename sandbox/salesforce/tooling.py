@@ -21,6 +21,7 @@ from sandbox.salesforce import automation, setup_objects
 from sandbox.salesforce.deps import get_org, get_version, json_response
 from sandbox.salesforce.errors import SFError, invalid_type, not_found
 from sandbox.salesforce.metadata import Registry
+from sandbox.salesforce.metadata.ids import compute_id18, is_valid_id
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.soql import compile_query
 from sandbox.salesforce.store import Store, q
@@ -246,9 +247,9 @@ def get_record(org: Org, name: str, rid: str, version: str) -> dict:
         if obj is None:
             raise invalid_type(name)
         cols = [f.name for f in obj.fields.values() if f.name in view.store.columns(obj.name)]
+        key = compute_id18(rid) if is_valid_id(rid) else rid  # 15- or 18-character ids
         rows = view.store.execute(
-            f"SELECT {', '.join(q(c) for c in cols)} FROM {q(obj.name)} WHERE Id = ? OR Id = ?",
-            (rid, rid[:15]),
+            f"SELECT {', '.join(q(c) for c in cols)} FROM {q(obj.name)} WHERE Id = ?", (key,)
         )
         if not rows:
             raise not_found()

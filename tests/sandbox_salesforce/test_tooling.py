@@ -151,8 +151,9 @@ def test_record_triggered_flows(automated: OrgHandle) -> None:
 def test_workflow_assignment_and_auto_response_rules(automated: OrgHandle) -> None:
     wf = tooling(automated, "SELECT Id, Name, TableEnumOrId FROM WorkflowRule WHERE TableEnumOrId = 'Case'")
     assert [r["Name"] for r in wf["records"]] == ["Notify customer"]
-    one = automated.sf.toolingexecute(f"sobjects/WorkflowRule/{wf['records'][0]['Id']}")
+    one = automated.sf.toolingexecute(f"sobjects/WorkflowRule/{wf['records'][0]['Id'][:15]}")
     assert one["FullName"] == "Case.Notify customer" and one["Metadata"]["active"] is True
+    assert one["Id"] == wf["records"][0]["Id"]
     assign = automated.sf.query(
         "SELECT Id, Name FROM AssignmentRule WHERE SobjectType = 'Case' AND Active = true"
     )
