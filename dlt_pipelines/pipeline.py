@@ -141,16 +141,20 @@ def exports_folder(settings: Settings) -> Path | None:
 
 
 def make_source(settings: Settings, known_files: dict[str, str] | None = None, **options: Any):
-    """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan)."""
+    """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan).
+
+    Its file planner (``source_file_planner``) plans the files to store once the tables are loaded."""
     import dlt
 
     from dlt_pipelines.dispatch_pro import dispatch_pro
+    from dlt_pipelines.dispatch_pro.signatures import FilePlanner
 
     folder = exports_folder(settings)
     options = {
         "files_dir": str(settings.files_dir),
         "known_files": known_files or {},
         "exports_folder": str(folder) if folder else None,
+        "file_planner": FilePlanner(exports_folder=str(folder) if folder else None),
         **options,
     }
     if settings.source == "simulator":
@@ -166,6 +170,7 @@ def make_source(settings: Settings, known_files: dict[str, str] | None = None, *
             f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan"
         )
     source._dp2sf_exports_folder = options["exports_folder"]
+    source._dp2sf_file_planner = options["file_planner"] if options.get("files_dir") else None
     return source
 
 
@@ -214,6 +219,38 @@ def known_files(db_path: Path) -> dict[str, str]:
         return {}
     rows = _query(db_path, f"select kind || ':' || source_id, sha256 from {DATASET_NAME}.files")
     return dict(rows)
+
+
+def job_attachment_listing(db_path: Path) -> list[dict[str, Any]]:
+    """Every job attachment raw holds (``id, job_id, file_name, size``): what the files are planned from."""
+    have = {
+        r[0]
+        for r in _query(
+            db_path,
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{DATASET_NAME}' and table_name = 'job_attachments'",
+        )
+    }
+    if not {"id", "job_id"} <= have:
+        return []
+    cols = ["id", "job_id"] + [c if c in have else f"null as {c}" for c in ("file_name", "size")]
+    rows = _query(db_path, f"select {', '.join(cols)} from {DATASET_NAME}.job_attachments order by id")
+    return [dict(zip(("id", "job_id", "file_name", "size"), row, strict=True)) for row in rows]
+
+
+def store_files(pipeline: Any, source: Any, db_path: Path) -> int:
+    """Store the files the tables list (signatures matched by file name), after the tables are loaded.
+
+    Returns the rows written to ``files``; failures land in ``file_errors``."""
+    from dlt_pipelines.dispatch_pro import files_resource
+
+    planner = getattr(source, "_dp2sf_file_planner", None)
+    if planner is None or planner.store is None:
+        return 0
+    refs = planner.refs(job_attachment_listing(db_path), known_files(db_path))
+    pipeline.run(files_resource(planner.store, refs), loader_file_format=LOADER_FILE_FORMAT)
+    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    return int((info.row_counts if info else {}).get("files", 0))
 
 
 def raw_row_counts(db_path: Path) -> dict[str, int]:
@@ -337,17 +374,18 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
     try:
         with request_progress(say):
             pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+            info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+            normalized = dict(info.row_counts if info else {})
+            files_stored = store_files(pipeline, source, settings.duckdb_path)
     except PipelineStepFailed as exc:
         raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
-    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
-    normalized = info.row_counts if info else {}
     records = sum(n for table, n in normalized.items() if "__" not in table and not table.startswith("_dlt"))
     counts = raw_row_counts(settings.duckdb_path)
     summary = ExtractSummary(
         duckdb_path=settings.duckdb_path,
         row_counts=counts,
         records_extracted=records,
-        files_downloaded=int(normalized.get("files", 0)),
+        files_downloaded=files_stored,
         seconds=time.perf_counter() - started,
         exports_folder=str(exports.folder) if exports.folder else None,
         not_migrated=dict(exports.missing),

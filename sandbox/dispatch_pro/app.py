@@ -221,8 +221,12 @@ def add_routes(app: FastAPI, state: SimState) -> None:
         ds, j = state.dataset, _job_index(state, job_id)
         off = ds.sk.att_off
         first, n = (off[j], off[j + 1] - off[j]) if j < ds.sk.scale.jobs else (0, 0)
-        indexes = [*range(first, first + n), *forms.created_attachments_of(ds, j)]
-        return json_response(list_page(len(indexes), lambda i: forms.attachment(ds, indexes[i]), q, True))
+        indexes = (*range(first, first + n), *forms.created_attachments_of(ds, j))
+        rows = [forms.attachment(ds, a) for a in indexes]
+        s = forms.signature_index_of_job(ds, j)
+        if s is not None and forms.signature_attached(s):  # the signature image is a job attachment too
+            rows.append(forms.signature_attachment(ds, s))
+        return json_response(list_page(len(rows), rows.__getitem__, q, True))
 
     @app.get("/forms/v2/tenant/{tenant}/jobs/attachment/{file_id}", name="job_attachment_download")
     async def download(tenant: str, file_id: str) -> Response:
