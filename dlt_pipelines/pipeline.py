@@ -250,7 +250,25 @@ def store_files(pipeline: Any, source: Any, db_path: Path) -> int:
     refs = planner.refs(job_attachment_listing(db_path), known_files(db_path))
     pipeline.run(files_resource(planner.store, refs), loader_file_format=LOADER_FILE_FORMAT)
     info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    forget_fixed_errors(db_path)
     return int((info.row_counts if info else {}).get("files", 0))
+
+
+def forget_fixed_errors(db_path: Path) -> None:
+    """Drop ``file_errors`` rows of files stored since (a retry that worked): an error row would hold the
+    stored file back in the mapping (quarantine ``file_unusable``)."""
+    tables = {r[0] for r in _query(db_path, "select table_name from information_schema.tables "
+                                   f"where table_schema = '{DATASET_NAME}'")}  # fmt: skip
+    if not {"files", "file_errors"} <= tables:
+        return
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute(
+            f"delete from {DATASET_NAME}.file_errors as e where exists (select 1 from {DATASET_NAME}.files "
+            "as f where f.kind = e.kind and f.source_id = e.source_id)"
+        )
+    finally:
+        con.close()
 
 
 def raw_row_counts(db_path: Path) -> dict[str, int]:

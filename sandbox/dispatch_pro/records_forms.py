@@ -20,6 +20,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import hostile
 from .records import (
     ATTACHMENTS,
     FORM_ID,
@@ -93,10 +94,11 @@ def attachment(ds: Dataset, a: int) -> dict[str, Any]:
     ext, ctype, _magic, _w = r.choice([kind for kind in KINDS for _ in range(kind[3])])
     size = _attachment_size(ds, a, r)
     label = r.choice(("photo", "before", "after", "nameplate", "permit", "estimate", "Scan ü"))
+    name = f"{label}-{k + 1}.{ext}"
     return {
         "id": rid(ATTACHMENTS, a),
         "jobId": rid(JOBS, j),
-        "fileName": f"{label}-{k + 1}.{ext}",
+        "fileName": hostile.file_name(a, name) if ds.corpus == hostile.HOSTILE else name,
         "contentType": ctype,
         "size": size,
         "createdOn": fmt(core["created"] + (k + 2) * 60 * MINUTE),
