@@ -63,6 +63,7 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
 LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
 REPORT_FILE = "extract_report.json"
+ERRORS = "file_errors"
 PROGRESS_PERIOD_S = 30.0  # the stage's own progress line (requests, files) next to dlt's per-table counts
 EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the background after start-up
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
@@ -238,20 +239,20 @@ def job_attachment_listing(db_path: Path) -> list[dict[str, Any]]:
     return [dict(zip(("id", "job_id", "file_name", "size"), row, strict=True)) for row in rows]
 
 
-def store_files(pipeline: Any, source: Any, db_path: Path) -> int:
+def store_files(pipeline: Any, source: Any, db_path: Path) -> dict[str, int]:
     """Store the files the tables list (signatures matched by file name), after the tables are loaded.
 
-    Returns the rows written to ``files``; failures land in ``file_errors``."""
+    Returns the rows written per table (``files``; failures in ``file_errors``)."""
     from dlt_pipelines.dispatch_pro import files_resource
 
     planner = getattr(source, "_dp2sf_file_planner", None)
     if planner is None or planner.store is None:
-        return 0
+        return {}
     refs = planner.refs(job_attachment_listing(db_path), known_files(db_path))
     pipeline.run(files_resource(planner.store, refs), loader_file_format=LOADER_FILE_FORMAT)
     info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
     forget_fixed_errors(db_path)
-    return int((info.row_counts if info else {}).get("files", 0))
+    return {t: int(n) for t, n in (info.row_counts if info else {}).items() if t in ("files", ERRORS)}
 
 
 def forget_fixed_errors(db_path: Path) -> None:
@@ -394,7 +395,7 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
             pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
             info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
             normalized = dict(info.row_counts if info else {})
-            files_stored = store_files(pipeline, source, settings.duckdb_path)
+            normalized.update(store_files(pipeline, source, settings.duckdb_path))
     except PipelineStepFailed as exc:
         raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
     records = sum(n for table, n in normalized.items() if "__" not in table and not table.startswith("_dlt"))
@@ -403,7 +404,7 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
         duckdb_path=settings.duckdb_path,
         row_counts=counts,
         records_extracted=records,
-        files_downloaded=files_stored,
+        files_downloaded=int(normalized.get("files", 0)),
         seconds=time.perf_counter() - started,
         exports_folder=str(exports.folder) if exports.folder else None,
         not_migrated=dict(exports.missing),
