@@ -53,14 +53,14 @@ stored_files as (
     from files
     left join signatures
         on files.file_kind = 'signature' and (
-            files.submission_id = signatures.submission_id
-            -- a signature file stored before files named their submission: the job's latest signature
-            or (
-                files.submission_id is null
-                and files.job_id = signatures.job_id
-                and signatures.is_latest_for_job
+                files.submission_id = signatures.submission_id
+                -- a signature file stored before files named their submission: the job's latest signature
+                or (
+                    files.submission_id is null
+                    and files.job_id = signatures.job_id
+                    and signatures.is_latest_for_job
+                )
             )
-        )
 
 ),
 

@@ -33,6 +33,7 @@ captures as (
 
     select
         submissions.submission_id,
+        submissions.submitted_on,
         coalesce(owners.owner_id, submissions.job_id) as job_id,
         coalesce(units.is_refused, false) as is_refused,
         case
@@ -42,8 +43,7 @@ captures as (
         case
             when coalesce(units.is_refused, false) then nullif(trim(units.refusal_reason), '')
         end as refusal_reason,
-        coalesce(submissions.captured_on, submissions.submitted_on) as captured_on,
-        submissions.submitted_on
+        coalesce(submissions.captured_on, submissions.submitted_on) as captured_on
 
     from submissions
     left join owners on submissions._dlt_id = owners._dlt_parent_id

@@ -119,11 +119,11 @@ joined as (
         first_appointments.arrival_window_end,
         technicians.technician_email,
         team.assignment_lines,
-        coalesce(signatures.has_signature, false) as has_signature,
         signature_facts.signer_name as signature_signer,
         signature_facts.captured_on as signature_captured_on,
         signature_facts.is_refused as signature_refused,
-        signature_facts.refusal_reason as signature_refusal_reason
+        signature_facts.refusal_reason as signature_refusal_reason,
+        coalesce(signatures.has_signature, false) as has_signature
 
     from jobs
     left join customers on jobs.customer_id = customers.customer_id
