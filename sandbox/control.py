@@ -150,7 +150,7 @@ def _spawn(module: str, args: list[str], env_extra: dict, log: Path) -> subproce
         )
 
 
-def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> dict:
+def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str, corpus: str = "default") -> dict:
     port = _free_port()
     server_dir = state_dir / "dispatch_pro"
     log = server_dir / "server.log"
@@ -162,6 +162,7 @@ def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> 
         "DP_SIM_ADMIN_TOKEN": creds["admin_token"],
     }
     args = ["--port", str(port), "--seed", str(seed), "--scale", scale, "--state-dir", str(server_dir)]
+    args += ["--corpus", corpus]
     proc = _spawn("sandbox.dispatch_pro", args, env, log)
     base = f"http://127.0.0.1:{port}"
     _wait_healthy(f"{base}/health", False, proc.pid, log)
@@ -176,6 +177,7 @@ def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> 
         "admin_token": creds["admin_token"],
         "seed": seed,
         "scale": scale,
+        "corpus": corpus,
         "pid": proc.pid,
         "log": str(log),
     }
@@ -245,12 +247,15 @@ def up(
     which: tuple[str, ...] = SERVERS,
     person_accounts: bool = False,
     setup: dict | None = None,
+    corpus: str = "default",
 ) -> dict:
     """Start the requested servers (reusing any already running) and write ``endpoints.json``.
 
     ``person_accounts`` starts the org with Person Accounts enabled (they stay on in its state); ``setup``
     with a setup profile (``{kind: [admin bodies]}``: record types, duplicate rules, automation; kept across
-    resets). A running org is restarted when it was started without what is asked."""
+    resets). A running org is restarted when it was started without what is asked.
+    ``corpus="hostile"`` has the Dispatch Pro simulator serve its hostile corpus (template code, HTML,
+    formulas, NULs ... in every kind of source text; ``sandbox/dispatch_pro/hostile.py``)."""
     state_dir = Path(state_dir)
     state_dir.mkdir(parents=True, exist_ok=True)
     creds = _credentials(state_dir)
@@ -263,11 +268,12 @@ def up(
                 and (setup is None or current.get("setup") == setup)
             ):
                 continue
-            if name == "dispatch_pro" and (current.get("seed"), current.get("scale")) == (seed, scale):
+            running = (current.get("seed"), current.get("scale"), current.get("corpus", "default"))
+            if name == "dispatch_pro" and running == (seed, scale, corpus):
                 continue
             _stop(current)
         if name == "dispatch_pro":
-            endpoints[name] = _start_dispatch_pro(state_dir, creds[name], seed, scale)
+            endpoints[name] = _start_dispatch_pro(state_dir, creds[name], seed, scale, corpus)
         elif name == "salesforce":
             endpoints[name] = _start_salesforce(state_dir, creds[name], seed, scale, person_accounts, setup)
         else:
