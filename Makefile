@@ -35,10 +35,11 @@ lint-sql: $(STAMP)
 	@! grep "Skipped file" build/lint/sqlfluff.log | grep -v -e "because it is a macro" -e "because it is disabled"
 	@echo "sqlfluff: clean"
 
-# The whole suite (what .ci/run calls). --dist loadfile keeps a file's tests on one worker, so a module's
-# fixture is built once; the tiny tier and the transformed fixture DB are built once per run for both
-# workers (tests/build_cache.py). test-fast, for the inner loop, leaves out the tests marked `slow`.
-PYTEST := $(BIN)/pytest -n 2 --dist loadfile -q
+# The whole suite (what .ci/run calls). The tiny tier and the transformed fixture DB are built once per run
+# for both workers (tests/build_cache.py), so most module fixtures are copies; --dist loadgroup spreads the
+# tests one by one (the long map diffs run side by side) and keeps a file marked xdist_group (a costly module
+# fixture: a load, a render) on one worker. test-fast, for the inner loop, leaves out the tests marked `slow`.
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q
 test: $(STAMP) lint lint-sql
 	$(PYTEST)
 

@@ -18,6 +18,9 @@ from expectations.org import ValidationRule, read_org_metadata
 from expectations.suites import UPSERT_KEY, ObjectRules, Rule, generate_rules
 from expectations.validate import ObjectOutcome, mart_columns, validate_frame
 
+# one worker runs this file (make test: --dist loadgroup): its module fixture is built once
+pytestmark = pytest.mark.xdist_group("rules")
+
 
 def _good_bad(rule: Rule) -> tuple[object, object]:
     """A value that passes the rule and one that breaks it."""

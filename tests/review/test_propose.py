@@ -20,6 +20,9 @@ from sandbox import control
 from tests.conftest import start_sandbox, transformed_copy
 from workbench.approval import ApprovalError, run_approve
 
+# one worker runs this file (make test: --dist loadgroup): its module fixture is built once
+pytestmark = pytest.mark.xdist_group("propose")
+
 
 @pytest.fixture(scope="module")
 def proposed(fixture_transform, tmp_path_factory):

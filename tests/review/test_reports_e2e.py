@@ -20,7 +20,8 @@ from sandbox import control
 from tests.conftest import start_tiny_copy
 from workbench.cli import app
 
-pytestmark = pytest.mark.slow
+# one worker runs this file (make test: --dist loadgroup): its module fixture (a load) is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports_e2e")]
 REPORT_FILES = (".html", ".ipynb", ".csv")
 
 
