@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint lint-sql install clean lab browser-check
+.PHONY: demo test test-fast lint lint-sql install clean lab browser-check
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,8 +35,16 @@ lint-sql: $(STAMP)
 	@! grep "Skipped file" build/lint/sqlfluff.log | grep -v -e "because it is a macro" -e "because it is disabled"
 	@echo "sqlfluff: clean"
 
+# The whole suite (what .ci/run calls). The tiny tier and the transformed fixture DB are built once per run
+# for both workers (tests/build_cache.py), so most module fixtures are copies; --dist loadgroup spreads the
+# tests one by one (the long map diffs run side by side) and keeps a file marked xdist_group (a costly module
+# fixture: a load, a render) on one worker. test-fast, for the inner loop, leaves out the tests marked `slow`.
+PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q
 test: $(STAMP) lint lint-sql
-	$(BIN)/pytest -n 2 -q
+	$(PYTEST)
+
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow"
 
 clean:
 	rm -rf .sandbox data build reports

@@ -1,15 +1,23 @@
-"""Shared fixtures: the sandbox servers over real HTTP(S), and the optional ../shared reference."""
+"""Shared fixtures: the sandbox servers over real HTTP(S), the optional ../shared reference, and the
+builds made once per test run for every xdist worker (the tiny tier, the transformed fixture DB; see
+tests/build_cache.py)."""
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from core.settings import Settings, get_settings
+from mapping.schema_deploy import deploy_to_sandbox
+from mapping.transform import TransformResult
 from sandbox import control
+from tests.build_cache import build_once, copy_build
 from tests.loader.helpers import Admin, fresh_workspace
+from tests.mapping.fixture_db import build_fixture_db
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_REFERENCE = PROJECT_DIR.parent / "shared" / "reference"
@@ -44,29 +52,58 @@ def salesforce_endpoints(tmp_path_factory) -> dict:
     control.down(state)
 
 
-# -- the tiny tier built once per worker through the real stages (loader and review tests share it) ----
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Settings:
-    """sandbox up → extract → inventory → schema deploy → transform, once (tiny tier, seed 42)."""
+# -- the tiny tier, built once per test run and shared by the workers (tests/build_cache.py) -------------
+def tiny_settings(base: Path, **overrides) -> Settings:
+    """Settings with every folder under ``base`` (sandbox, data, build, reports), chunks of 400 rows."""
+    dirs = {f"{name}_dir": base / name for name in ("sandbox", "data", "build", "reports")}
+    return get_settings(**{**dirs, "load_chunk_rows": 400, **overrides})
+
+
+def _build_tiny(root: Path) -> None:
+    """sandbox up → extract → inventory → schema deploy → transform (tiny tier, seed 42); sandbox down."""
     from dlt_pipelines.pipeline import run_extract
     from mapping.inventory import run_inventory
-    from mapping.schema_deploy import deploy_to_sandbox
     from mapping.transform import run_transform
 
-    base = tmp_path_factory.mktemp("loader_build")
-    settings = get_settings(
-        sandbox_dir=base / "sandbox",
-        data_dir=base / "data",
-        build_dir=base / "build",
-        reports_dir=base / "reports",
-        load_chunk_rows=400,
-    )
+    settings = tiny_settings(root)
     control.up(settings.sandbox_dir, seed=42, scale="tiny")
     try:
         run_extract(settings, full=True, console=Console(quiet=True))
         run_inventory(settings)
         deploy_to_sandbox(settings)
         run_transform(settings, docs=False)
+    finally:
+        control.down(settings.sandbox_dir)
+
+
+@pytest.fixture(scope="session")
+def tiny_build(tmp_path_factory) -> Path:
+    """The tiny tier's ``data/`` and ``build/``, built once per run for every worker: copy, never write."""
+    return build_once(tmp_path_factory, "tiny", _build_tiny)
+
+
+def start_tiny_copy(tiny: Path, base: Path, **overrides) -> Settings:
+    """A private copy of the tiny build's ``data/`` and ``build/`` under ``base``, with its own sandbox
+    (simulator and org, seed 42) up and the schema deployed; the caller stops it with ``control.down``."""
+    settings = tiny_settings(base, **overrides)
+    copy_build(tiny / "data", settings.data_dir)
+    copy_build(tiny / "build", settings.build_dir)
+    control.up(settings.sandbox_dir, seed=42, scale="tiny")
+    try:
+        deploy_to_sandbox(settings)
+    except BaseException:
+        control.down(settings.sandbox_dir)
+        raise
+    return settings
+
+
+@pytest.fixture(scope="session")
+def built(tiny_build: Path, tmp_path_factory) -> Settings:
+    """The tiny tier (sandbox up → extract → inventory → schema deploy → transform, seed 42) for this
+    worker: a copy of the shared build with the worker's own simulator and org (schema deployed). Read
+    it; a test that writes takes a copy (``workspace``, ``tests.build_cache.private_copy``)."""
+    settings = start_tiny_copy(tiny_build, tmp_path_factory.mktemp("loader_build"))
+    try:
         yield settings
     finally:
         control.down(settings.sandbox_dir)
@@ -80,3 +117,30 @@ def workspace(built: Settings, tmp_path: Path) -> Settings:
 @pytest.fixture()
 def admin(built: Settings) -> Admin:
     return Admin.of(built.sandbox_dir)
+
+
+# -- the mapping's fixture raw DB (tests/mapping/fixture_db.py) transformed once per run --------------------
+def _build_fixture_transform(root: Path) -> None:
+    from mapping.transform import run_transform
+
+    settings = get_settings(data_dir=root / "data", build_dir=root / "build")
+    build_fixture_db(settings.duckdb_path)
+    result = run_transform(settings, docs=False)
+    (root / "result.pickle").write_bytes(pickle.dumps(result))
+
+
+@pytest.fixture(scope="session")
+def fixture_transform(tmp_path_factory) -> Path:
+    """``dp2sf transform`` (custom invoices, no docs) of the fixture raw DB, once per run: copy it."""
+    return build_once(tmp_path_factory, "fixture_transform", _build_fixture_transform)
+
+
+def transformed_copy(fixture_transform: Path, base: Path) -> tuple[TransformResult, Settings]:
+    """A private copy of the transformed fixture DB and its build dir under ``base``, and the transform's
+    result pointing at the copy (as if the transform had run there)."""
+    settings = get_settings(data_dir=base / "data", build_dir=base / "build")
+    copy_build(fixture_transform / "data", settings.data_dir)
+    copy_build(fixture_transform / "build", settings.build_dir)
+    result: TransformResult = pickle.loads((fixture_transform / "result.pickle").read_bytes())
+    lineage = settings.build_dir / "lineage.csv" if result.lineage_path else None
+    return replace(result, duckdb_path=settings.duckdb_path, lineage_path=lineage), settings

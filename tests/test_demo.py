@@ -20,6 +20,7 @@ def demo_dirs(tmp_path: Path):
     control.down(dirs["sandbox"])
 
 
+@pytest.mark.slow
 def test_demo_runs_every_stage_on_the_real_extract(demo_dirs: dict[str, Path]) -> None:
     env = {**os.environ, **{f"DP2SF_{k.upper()}_DIR": str(v) for k, v in demo_dirs.items()}}
     env["DP2SF_GX_PROJECT_DIR"] = str(demo_dirs["build"] / "gx_project")  # never the repo's committed suites

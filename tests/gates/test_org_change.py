@@ -14,6 +14,7 @@ from core.fields import load_field_list
 from expectations.context import open_context, suite_rules
 from expectations.validate import ValidateError, run_validate
 from mapping.manifest import render_metadata
+from tests.build_cache import private_copy
 
 
 def _deploy(settings, files: dict[str, str]) -> None:
@@ -35,8 +36,8 @@ def _rows(path, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-def test_shortened_field_and_removed_picklist_value_hold_rows_back(tiny) -> None:
-    settings = tiny.copy("org_change")
+def test_shortened_field_and_removed_picklist_value_hold_rows_back(built, tmp_path) -> None:
+    settings = private_copy(built, tmp_path)
     run_validate(settings, refresh=True, data_docs=False)
     path = settings.duckdb_path
     longest = _rows(path, 'select max(length(Job_Type__c)) from salesforce."Case"')[0][0]

@@ -14,6 +14,7 @@ import pandas as pd
 from expectations.org import connect_target
 from expectations.prescan import squash_email
 from reporting.prescan import TITLES
+from tests.build_cache import private_copy
 
 
 def _dp2sf(settings, *args: str) -> subprocess.CompletedProcess:
@@ -30,8 +31,8 @@ def _dp2sf(settings, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_prescan_renders_every_section_and_finds_the_planted_problems(tiny) -> None:
-    settings = tiny.copy("prescan")
+def test_prescan_renders_every_section_and_finds_the_planted_problems(built, tmp_path) -> None:
+    settings = private_copy(built, tmp_path)
     gates = _dp2sf(settings, "validate", "--run", "cli-run")  # no suites yet: generated from the org
     assert gates.returncode == 0, gates.stdout[-2000:] + gates.stderr[-2000:]
     assert "suites regenerated from the org" in gates.stdout and "validate done" in gates.stdout

@@ -18,6 +18,9 @@ from expectations.org import ValidationRule, read_org_metadata
 from expectations.suites import UPSERT_KEY, ObjectRules, Rule, generate_rules
 from expectations.validate import ObjectOutcome, mart_columns, validate_frame
 
+# one worker runs this file (make test: --dist loadgroup): its module fixture is built once
+pytestmark = pytest.mark.xdist_group("rules")
+
 
 def _good_bad(rule: Rule) -> tuple[object, object]:
     """A value that passes the rule and one that breaks it."""
@@ -57,8 +60,8 @@ def _run_one(context, obj: str, rule: Rule, frame: pd.DataFrame) -> tuple[list, 
 
 
 @pytest.fixture(scope="module")
-def generated(tiny) -> dict[str, ObjectRules]:
-    with duckdb.connect(str(tiny.settings.duckdb_path), read_only=True) as con:
+def generated(built) -> dict[str, ObjectRules]:
+    with duckdb.connect(str(built.duckdb_path), read_only=True) as con:
         objects = [
             r[0]
             for r in con.execute(
@@ -66,7 +69,7 @@ def generated(tiny) -> dict[str, ObjectRules]:
             ).fetchall()
         ]
         columns = mart_columns(con, objects)
-    org = read_org_metadata(tiny.settings, list(columns))
+    org = read_org_metadata(built, list(columns))
     return {
         o: generate_rules(o, org.describes[o], cols, "fp", org.validation_rules)
         for o, cols in columns.items()

@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from expectations.validate import GATE_COLUMNS, ValidateError, run_validate
+from tests.build_cache import private_copy
 
 
 def _rows(path, sql: str) -> list[tuple]:
@@ -25,8 +26,8 @@ def _first_keys(con, obj: str, n: int, avoid: set[str]) -> list[str]:
     return [k for k in keys if k not in avoid][:n]
 
 
-def test_validate_holds_back_seeded_rows_with_rule_and_reason(tiny) -> None:
-    settings = tiny.copy("validate")
+def test_validate_holds_back_seeded_rows_with_rule_and_reason(built, tmp_path) -> None:
+    settings = private_copy(built, tmp_path)
     baseline = run_validate(settings, refresh=True, data_docs=False)
     assert baseline.regenerated and baseline.data_docs is None
     before = _gates(settings.duckdb_path)

@@ -18,6 +18,9 @@ from loaders.rollback import run_rollback
 from reporting.frames import rollback_frames
 from tests.loader.helpers import Admin, fresh_workspace, org_client
 
+# one worker runs this file (make test: --dist loadgroup): its module fixture is built once
+pytestmark = pytest.mark.xdist_group("resume_rollback")
+
 
 def _env(settings) -> dict:
     env = {**os.environ}

@@ -12,18 +12,14 @@ import duckdb
 import pytest
 
 from core.fields import load_field_list
-from core.settings import get_settings
 from mapping.lineage import Declaration, LineageError, load_declarations, run_accounting
 from mapping.transform import TransformError, run_dbt, run_transform
-from tests.mapping.fixture_db import build_fixture_db
+from tests.conftest import transformed_copy
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lineage")
-    settings = get_settings(data_dir=root / "data", build_dir=root / "build")
-    build_fixture_db(settings.duckdb_path)
-    return run_transform(settings, docs=False), settings
+def built(fixture_transform, tmp_path_factory):
+    return transformed_copy(fixture_transform, tmp_path_factory.mktemp("lineage"))
 
 
 def _lineage(result) -> list[dict]:

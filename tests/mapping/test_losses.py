@@ -12,17 +12,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.settings import get_settings
-from mapping.transform import TransformResult, run_transform
-from tests.mapping.fixture_db import build_fixture_db
+from mapping.transform import TransformResult
+from tests.conftest import transformed_copy
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> TransformResult:
-    root = tmp_path_factory.mktemp("losses")
-    settings = get_settings(data_dir=root / "data", build_dir=root / "build")
-    build_fixture_db(settings.duckdb_path)
-    return run_transform(settings, docs=False)
+def built(fixture_transform, tmp_path_factory) -> TransformResult:
+    return transformed_copy(fixture_transform, tmp_path_factory.mktemp("losses"))[0]
 
 
 def _rows(path: Path, sql: str) -> list[tuple]:

@@ -14,15 +14,12 @@ import pytest
 from core.fields import TEXT_TYPES, load_field_list
 from core.settings import get_settings
 from mapping.transform import TransformError, TransformResult, run_dbt, run_transform
-from tests.mapping.fixture_db import build_fixture_db
+from tests.conftest import transformed_copy
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[TransformResult, object]:
-    root = tmp_path_factory.mktemp("transform")
-    settings = get_settings(data_dir=root / "data", build_dir=root / "build")
-    build_fixture_db(settings.duckdb_path)
-    return run_transform(settings, docs=False), settings
+def built(fixture_transform, tmp_path_factory) -> tuple[TransformResult, object]:
+    return transformed_copy(fixture_transform, tmp_path_factory.mktemp("transform"))
 
 
 def _rows(path: Path, sql: str) -> list[tuple]:

@@ -9,26 +9,25 @@ import shutil
 
 import pytest
 
-from core.settings import PROJECT_DIR, Settings, get_settings
+from core.settings import PROJECT_DIR, Settings
 from mapping.lineage import raw_columns
 from mapping.manifest import STANDARD_VALUE_SETS
 from mapping.propose import run_propose
 from mapping.propose_score import SourceField, TargetField, best_value, name_score, score
 from mapping.propose_seeds import APPROVED, PROPOSED, ensure_status_column, proposed_rows, read_seed
-from mapping.transform import run_transform
 from reporting.review import render_mapping_review
 from sandbox import control
-from tests.conftest import start_sandbox
-from tests.mapping.fixture_db import build_fixture_db
+from tests.conftest import start_sandbox, transformed_copy
 from workbench.approval import ApprovalError, run_approve
+
+# one worker runs this file (make test: --dist loadgroup): its module fixture is built once
+pytestmark = pytest.mark.xdist_group("propose")
 
 
 @pytest.fixture(scope="module")
-def proposed(tmp_path_factory):
+def proposed(fixture_transform, tmp_path_factory):
     root = tmp_path_factory.mktemp("propose")
-    built = get_settings(data_dir=root / "data", build_dir=root / "build")
-    build_fixture_db(built.duckdb_path)
-    run_transform(built, docs=False)  # the lineage and the flagged values propose reads
+    _, built = transformed_copy(fixture_transform, root)  # the lineage and the flagged values propose reads
     shutil.copytree(PROJECT_DIR / "dbt_project/seeds", root / "project/dbt_project/seeds")
     settings = Settings(
         project_dir=root / "project", data_dir=built.data_dir, build_dir=built.build_dir,

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from rich.console import Console
 
 from core.settings import PROJECT_DIR, get_settings
 from mapping.rebuild_fields import FieldResolver, snake
 from mapping.rebuild_flow import cron_schedule, offset, playbook_rebuild, widget_rebuild
 from mapping.rebuild_reference import RebuildError, run_export_playbooks
 from sandbox import control
+from tests.build_cache import copy_build
 
 SEEDS = PROJECT_DIR / "dbt_project" / "seeds"
 LINEAGE = """source_table,source_column,object,field,transformation
@@ -152,16 +152,15 @@ def test_no_duckdb_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def extracted(tmp_path_factory):
-    """The simulator (seed 42, tiny) extracted by the real dlt pipeline into a fresh DuckDB."""
-    from dlt_pipelines.pipeline import run_extract
-
+def extracted(tiny_build, tmp_path_factory):
+    """The simulator (seed 42, tiny) extracted by the real dlt pipeline (a copy of the run's tiny build's
+    DuckDB; an empty build folder, so no lineage), and a simulator of the same seed for its export folder."""
     base = tmp_path_factory.mktemp("rebuild")
     settings = get_settings(sandbox_dir=base / "sandbox", data_dir=base / "data", build_dir=base / "build",
                             reports_dir=base / "reports")  # fmt: skip
+    copy_build(tiny_build / "data", settings.data_dir)
     endpoints = control.up(settings.sandbox_dir, seed=42, scale="tiny", which=("dispatch_pro",))
     try:
-        run_extract(settings, full=True, console=Console(quiet=True))
         yield settings, Path(endpoints["dispatch_pro"].get("exports_dir") or "")
     finally:
         control.down(settings.sandbox_dir)

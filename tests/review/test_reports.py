@@ -17,6 +17,9 @@ from reporting.index import report_files, write_index
 from reporting.render import render_reconciliation, render_rollback
 from tests.review import reports_fixture as fx
 
+# one worker runs this file (make test: --dist loadgroup): its module fixture is built once
+pytestmark = pytest.mark.xdist_group("reports")
+
 REC_SECTIONS = (
     "The equation per object", "Org counts", "Missing and unexpected ids", "Sample read back",
     "Sampled fields that differ", "Orphans", "Line-item totals per Case", "File checksums",

@@ -12,40 +12,33 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from rich.console import Console
 from typer.testing import CliRunner
 
 from core.pii import EMAIL_RE, PHONE_RE, mask_value
 from core.settings import get_settings
 from sandbox import control
+from tests.conftest import start_tiny_copy
 from workbench.cli import app
 
-pytestmark = pytest.mark.slow
+# one worker runs this file (make test: --dist loadgroup): its module fixture (a load) is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reports_e2e")]
 REPORT_FILES = (".html", ".ipynb", ".csv")
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """sandbox up → extract → inventory → schema deploy → transform → load, then an org-side edit of a
-    Contact's email and phone (the reconciliation samples it; the rollback leaves it alone)."""
+def run(tiny_build, tmp_path_factory):
+    """sandbox up → extract → inventory → schema deploy → transform (a copy of the run's tiny build, on this
+    module's own simulator and org) → load, then an org-side edit of a Contact's email and phone (the
+    reconciliation samples it; the rollback leaves it alone)."""
     from core.connection import connect
     from core.org_api import OrgClient
-    from dlt_pipelines.pipeline import run_extract
     from loaders.load import run_load
-    from mapping.inventory import run_inventory
-    from mapping.schema_deploy import deploy_to_sandbox
-    from mapping.transform import run_transform
 
     base = tmp_path_factory.mktemp("review_e2e")
     dirs = {name: base / name for name in ("sandbox", "data", "build", "reports")}
     env = {f"DP2SF_{k.upper()}_DIR": str(v) for k, v in dirs.items()}
-    settings = get_settings(**{f"{k}_dir": v for k, v in dirs.items()})
-    control.up(settings.sandbox_dir, seed=42, scale="tiny")
+    settings = start_tiny_copy(tiny_build, base, load_chunk_rows=get_settings().load_chunk_rows)
     try:
-        run_extract(settings, full=True, console=Console(quiet=True))
-        run_inventory(settings)
-        deploy_to_sandbox(settings)
-        run_transform(settings, docs=False)
         load = run_load(settings)
         assert load.status == "completed"
         org = OrgClient(connect("sandbox", settings.endpoints_file), settings.load_stop_share)
