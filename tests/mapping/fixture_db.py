@@ -1,7 +1,6 @@
 """A tiny raw DuckDB shaped like the dlt extract (schema raw_dispatch_pro), built from the CSVs in fixtures/.
 
-The rows exercise every mapping rule (unmapped status/priority/item type/tool, too-long values, invalid
-email, missing names, multi-site customers, duplicates, inline images, long notes, oversize files).
+The rows exercise every mapping rule (too-long values, invalid email, missing names, multi-site customers, duplicates, inline images, long notes, oversize files).
 """
 
 from __future__ import annotations
@@ -89,6 +88,25 @@ PLANTED = (
     "insert into {raw}.technicians__skills values ('tech1', 2, 's3', 'EPA 608', 'ts4'), "
     "('tech1', 3, 's4', 'Electrical License', 'ts5')",
 )
+
+
+# Values no value map knows (a status, a priority, an item type, a scheduling tool): with these `dbt build` fails
+# naming each one (tests/assert_every_source_value_is_mapped.sql), so the shared fixture maps every value and
+# a test that wants an unmapped value plants these (plant_unmapped_values).
+UNMAPPED = (
+    "update {raw}.jobs set job_status = 'Teleported' where id = 1006",
+    "update {raw}.job_dispatch_metadata set priority = 'Whenever' where job_id = 1008",
+    "update {raw}.invoice_items set type = 'Mystery' where id = 8104",
+    "update {raw}.job_history set used_scheduling_tool = 'QuantumTool' where id = 9004",
+)
+
+
+def plant_unmapped_values(path: Path) -> Path:
+    """Plant ``UNMAPPED`` in the raw DB at ``path`` (built by ``build_fixture_db``); returns the path."""
+    with duckdb.connect(str(path)) as con:
+        for statement in UNMAPPED:
+            con.execute(statement.format(raw=RAW_SCHEMA))
+    return path
 
 
 def build_fixture_db(path: Path) -> Path:

@@ -14,6 +14,8 @@ final as (
         'invoice_item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
         'invoice:' || cast(invoice_id as varchar) as "Invoice__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",
+        description_html as "_html__Description__c",
+        description_text_loss as "_html_loss__Description__c",
         cast(quantity as double) as "Quantity__c",
         unit_price as "Unit_Price__c",
         total as "Total__c",

@@ -37,6 +37,7 @@ final as (
         invoices.amount_paid as "Amount_Paid__c",
         invoices.payment_status as "Payment_Status__c",
         {{ html_to_text('invoices.summary_html') }} as "Summary__c",
+        {{ html_text_flag_columns('invoices.summary_html', 'Summary__c') }},
         {{ custom_field_columns('Invoice__c', 'custom') }}
         cast(invoices.paid_on as date) as "Paid_On__c"
 

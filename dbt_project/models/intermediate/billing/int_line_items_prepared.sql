@@ -15,6 +15,8 @@ final as (
         'item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
         'job:' || cast(job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",
+        description_html as "_html__Description__c",
+        description_text_loss as "_html_loss__Description__c",
         cast(quantity as double) as "Quantity__c",
         unit_price as "Unit_Price__c",
         total as "Total__c",

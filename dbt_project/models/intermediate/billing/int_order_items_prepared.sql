@@ -20,6 +20,8 @@ final as (
         cast(quantity as double) as "Quantity",
         unit_price as "UnitPrice",
         description_text as "Description",
+        description_html as "_html__Description",
+        description_text_loss as "_html_loss__Description",
         total as "Line_Total__c"
 
     from items

@@ -29,6 +29,7 @@ final as (
         case when invoices.job_id is not null then 'job:' || cast(invoices.job_id as varchar) end
             as "Case__r.Dispatch_Pro_Id__c",
         {{ html_to_text('invoices.summary_html') }} as "Description",
+        {{ html_text_flag_columns('invoices.summary_html', 'Description') }},
         invoices.sub_total as "Sub_Total__c",
         invoices.sales_tax as "Sales_Tax__c",
         invoices.total as "Total_Amount__c",

@@ -134,6 +134,7 @@ final as (
         nullif(concat_ws(' - ', joined.job_type_name, 'Job ' || joined.job_number), '')
             as "Subject",
         {{ html_to_text('joined.summary_html') }} as "Description",
+        {{ html_text_flag_columns('joined.summary_html', 'Description') }},
         joined.job_number as "Source_Job_Number__c",
         joined.customer_po as "Customer_PO__c",
         joined.assignment_lines as "Technician_Assignments__c",
