@@ -1,6 +1,7 @@
 """A tiny raw DuckDB shaped like the dlt extract (schema raw_dispatch_pro), built from the CSVs in fixtures/.
 
-The rows exercise every mapping rule (too-long values, invalid email, missing names, multi-site customers, duplicates, inline images, long notes, oversize files).
+The rows exercise every mapping rule (too-long values, invalid email, missing names, multi-site customers,
+duplicates, inline images, long notes, oversize files).
 """
 
 from __future__ import annotations
@@ -90,15 +91,47 @@ PLANTED = (
 )
 
 
-# Values no value map knows (a status, a priority, an item type, a scheduling tool): with these `dbt build` fails
-# naming each one (tests/assert_every_source_value_is_mapped.sql), so the shared fixture maps every value and
-# a test that wants an unmapped value plants these (plant_unmapped_values).
+# Values no value map knows (a status, a priority, an item type, a scheduling tool): with these `dbt build`
+# fails naming each one (tests/assert_every_source_value_is_mapped.sql), so the shared fixture maps every
+# value and a test that wants an unmapped value plants these (plant_unmapped_values).
 UNMAPPED = (
     "update {raw}.jobs set job_status = 'Teleported' where id = 1006",
     "update {raw}.job_dispatch_metadata set priority = 'Whenever' where job_id = 1008",
     "update {raw}.invoice_items set type = 'Mystery' where id = 8104",
     "update {raw}.job_history set used_scheduling_tool = 'QuantumTool' where id = 9004",
 )
+
+
+# Issue 17 §3, the silent changes (asserted in tests/mapping/test_silent_changes.py): notes a browser reads
+# with text dropped, memos naming another person, numbers and dates written in the source locale.
+SILENT_CHANGES = (
+    # notes: the issue's example (a Case summary), an unknown element in a job note, a clean appointment note
+    "update {raw}.jobs set summary = 'Compressor A<B and B>C per spec; if a<b && c>d call office' "
+    "where id = 1003",
+    "insert into {raw}.job_notes values (7010, 1001, '<p>Check <xray>film</xray> &amp; <b>valve</b></p>', "
+    "false, 9, '2024-02-02T12:00:00Z', '2024-02-02T12:00:00Z', true)",
+    "update {raw}.appointments set special_instructions = 'Ring <b>twice</b>, temp <40F ok' where id = 5000",
+    # memos: the daughter's mobile (listed before the customer's own), a named person, a memo that describes
+    "insert into {raw}.customer_contacts values "
+    "(98, 3, 'Phone', '555-0300', 'Kelly Smith', true, '2024-01-04T10:00:00Z', '2024-01-04T10:00:00Z'), "
+    "(99, 2, 'MobilePhone', '(555) 010-2030', 'Owner’s daughter - Kelly', true, "
+    "'2024-01-03T09:00:00Z', '2024-01-03T09:00:00Z')",
+    "update {raw}.customer_contacts set memo = 'cell' where id = 103",
+    # numbers and dates in the source locale (en_US): 1/2/25 is 2025-01-02; "1,5" and "1.234,5" read two ways
+    "insert into {raw}.customers__custom_fields values ('c3', 0, 104, 'Contract Renewal', '1/2/25', 'cf95'), "
+    "('c3', 1, 105, 'Square Footage', '1,5', 'cf96'), ('c4', 0, 105, 'Square Footage', '1.234,5', 'cf97'), "
+    "('c4', 1, 104, 'Contract Renewal', '2026-02-29', 'cf98')",
+    "insert into {raw}.jobs__custom_fields values ('j1003', 1, 302, 'Equipment Age (yrs)', '12,34', 'jf95'), "
+    "('j1003', 2, 304, 'Inspection Date', '12/31/25', 'jf96')",
+)
+
+
+def plant_silent_changes(path: Path) -> Path:
+    """Plant ``SILENT_CHANGES`` in the raw DB at ``path`` (from ``build_fixture_db``); returns the path."""
+    with duckdb.connect(str(path)) as con:
+        for statement in SILENT_CHANGES:
+            con.execute(statement.format(raw=RAW_SCHEMA))
+    return path
 
 
 def plant_unmapped_values(path: Path) -> Path:

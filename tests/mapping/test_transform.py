@@ -122,8 +122,8 @@ def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
         where "Dispatch_Pro_Id__c" = 'item:8104'""")  # fmt: skip
     assert item_type == "Other", "Unspecified maps to Other"
     assert held[("ContentVersion", "attachment:6001", "file_too_large")][0] == "27262976"
-    [(tool,)] = _rows(result.duckdb_path, """select "Scheduling_Tool__c" from salesforce."Job_Status_History__c"
-        where "Dispatch_Pro_Id__c" = 'history:9004'""")  # fmt: skip
+    [(tool,)] = _rows(result.duckdb_path, """select "Scheduling_Tool__c"
+        from salesforce."Job_Status_History__c" where "Dispatch_Pro_Id__c" = 'history:9004'""")  # fmt: skip
     assert tool == "Routing"
 
 
