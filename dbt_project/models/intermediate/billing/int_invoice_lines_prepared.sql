@@ -21,6 +21,17 @@ final as (
         total as "Total__c",
         line_item_type as "Type__c",
         item_type as "_src_type",
+        coalesce(is_active, true) as "Dispatch_Pro_Active__c",
+        unit_cost as "Cost__c",
+        total_cost as "Total_Cost__c",
+        is_taxable as "Taxable__c",
+        cast(service_date as date) as "Service_Date__c",
+        cast(sold_hours as double) as "Sold_Hours__c",
+        is_add_on as "Add_On__c",
+        is_chargeable as "Chargeable__c",
+        is_inventory as "Inventory__c",
+        display_name as "Display_Name__c",
+        cast(line_order as double) as "Line_Order__c",
         sku_name as "SKU__c"
 
     from items

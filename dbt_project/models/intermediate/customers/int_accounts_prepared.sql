@@ -69,6 +69,7 @@ commercial as (
         customers.is_do_not_mail as "Do_Not_Mail__c",
         customers.is_do_not_service as "Do_Not_Service__c",
         customers.is_tax_exempt as "Tax_Exempt__c",
+        customers.is_national_account as "National_Account__c",
         case when not customers.is_multi_site then customers.site_is_tax_exempt end as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'custom') }}
         duplicates.duplicate_group as "_duplicate_group"
@@ -123,6 +124,7 @@ placeholders as (
         cast(null as boolean) as "Do_Not_Mail__c",
         cast(null as boolean) as "Do_Not_Service__c",
         cast(null as boolean) as "Tax_Exempt__c",
+        cast(null as boolean) as "National_Account__c",
         cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'no_custom') }}
         cast(null as varchar) as "_duplicate_group"

@@ -81,6 +81,7 @@ residential as (
         customers.is_do_not_mail as "Do_Not_Mail__c",
         customers.is_do_not_service as "Do_Not_Service__c",
         customers.is_tax_exempt as "Tax_Exempt__c",
+        customers.is_national_account as "National_Account__c",
         case when not customers.is_multi_site then customers.site_is_tax_exempt end as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Contact', 'custom') }}
         duplicates.duplicate_group as "_duplicate_group"
@@ -139,6 +140,7 @@ commercial_people as (
         cast(null as boolean) as "Do_Not_Mail__c",
         cast(null as boolean) as "Do_Not_Service__c",
         cast(null as boolean) as "Tax_Exempt__c",
+        cast(null as boolean) as "National_Account__c",
         cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Contact', 'no_custom') }}
         cast(null as varchar) as "_duplicate_group"

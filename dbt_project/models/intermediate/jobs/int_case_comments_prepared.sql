@@ -18,6 +18,8 @@ final as (
         note_html as "_html__CommentBody",
         note_text_loss as "_html_loss__CommentBody",
         false as "IsPublished",
+        coalesce(is_active, true) as "Dispatch_Pro_Active__c",
+        is_pinned as "Is_Pinned__c",
         created_on as "Original_Created_Date__c",
         cast(created_by_id as varchar) as "Original_Author_Id__c"
 

@@ -167,6 +167,11 @@ final as (
         joined.has_signature as "Signature_Captured__c",
         joined.completed_on as "Completed_On__c",
         joined.created_on as "Source_Created_Date__c",
+        coalesce(joined.is_active, true) as "Dispatch_Pro_Active__c",
+        joined.is_no_charge as "No_Charge__c",
+        joined.is_notifications_enabled as "Notifications_Enabled__c",
+        joined.is_locked_to_technician as "Locked_To_Technician__c",
+        joined.optimization_score as "Optimization_Score__c",
         {{ custom_field_columns('Case', 'custom') }}
 
         ---------- owner: resolved by the loader from the technician email
