@@ -113,9 +113,12 @@ final as (
 select * from final
 {%- endmacro %}
 
-{% macro custom_field_columns(object_name, alias) -%}
-    {#- The select-list entries a prepared model takes from its pivot: each property's value and raw value. -#}
-    {%- for d in custom_field_defs("object = '" ~ object_name ~ "'") %}
+{% macro custom_field_columns(object_name, alias, entity=none) -%}
+    {#- The select-list entries a prepared model takes from its pivot: each property's value and raw value; with
+        ``entity``, only that entity's properties (an Account takes its customer's and its single site's). -#}
+    {%- set where = "object = '" ~ object_name ~ "'"
+        ~ (" and source_entity = '" ~ entity ~ "'" if entity else "") -%}
+    {%- for d in custom_field_defs(where) %}
         {{ alias }}.{{ adapter.quote(d.api_name) }},
         {{ alias }}.{{ adapter.quote('_src__' ~ d.api_name) }},
     {%- endfor %}

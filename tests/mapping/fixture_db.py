@@ -123,6 +123,19 @@ SILENT_CHANGES = (
     "('c4', 1, 104, 'Contract Renewal', '2026-02-29', 'cf98')",
     "insert into {raw}.jobs__custom_fields values ('j1003', 1, 302, 'Equipment Age (yrs)', '12,34', 'jf95'), "
     "('j1003', 2, 304, 'Inspection Date', '12/31/25', 'jf96')",
+    # fields once declared "no target": each lands in its default custom field; an inactive job keeps its flag
+    "update {raw}.jobs set active = false where id = 1005",
+    "alter table {raw}.jobs add column no_charge boolean",
+    "update {raw}.jobs set no_charge = true where id = 1001",
+    "alter table {raw}.appointments add column is_confirmed boolean",
+    "update {raw}.appointments set is_confirmed = true where id = 5000",
+    "alter table {raw}.invoices add column discount_total decimal(12, 2)",
+    "update {raw}.invoices set discount_total = 25.00 where id = 8001",
+    "alter table {raw}.invoice_items add column cost decimal(12, 2)",
+    "alter table {raw}.invoice_items add column taxable boolean",
+    "alter table {raw}.invoice_items add column service_date varchar",
+    "update {raw}.invoice_items set cost = 4.50, taxable = true, service_date = '2024-02-03T00:00:00Z' "
+    "where id = 8104",
 )
 
 

@@ -93,6 +93,28 @@ def test_numbers_and_dates_are_read_in_the_source_locale_and_two_way_readings_fl
     assert value == "2026-02-29" and "does not convert" in reason
 
 
+def test_fields_once_declared_no_target_land_in_their_default_custom_fields(built) -> None:
+    assert _one(built, "Case", "job:1005", '"Dispatch_Pro_Active__c"') == (False,), "inactive stays inactive"
+    assert _one(built, "Case", "job:1001", '"Dispatch_Pro_Active__c", "No_Charge__c"') == (True, True)
+    assert _one(built, "Event", "appointment:5000", '"Is_Confirmed__c"') == (True,)
+    assert _one(built, "Invoice__c", "invoice:8001", '"Discount_Total__c"') == (25,)
+    for obj, key in (("Line_Item__c", "item:8104"), ("Invoice_Line__c", "invoice_item:8104")):
+        assert _one(built, obj, key, '"Cost__c", "Taxable__c", "Service_Date__c"') == (
+            4.5,
+            True,
+            date(2024, 2, 3),
+        )
+    # a single site's custom properties travel with the Account it is part of (no Location__c of its own)
+    assert _one(built, "Account", "customer:5", '"Site_Access_Notes__c"') == ("Side door",)
+    assert _flagged(built, "no_target_record") == {}
+    declared = {
+        (r[0], r[1]) for r in _rows(built.duckdb_path, 'select "table", "column" from mapping."not_migrated"')
+    }
+    mapped = {("invoices", "discount_total"), ("invoice_items", "cost"), ("invoice_items", "service_date")}
+    mapped |= {("jobs", "no_charge"), ("jobs", "active"), ("appointments", "is_confirmed")}
+    assert not mapped & declared, "a mapped column is no longer declared not migrated"
+
+
 def test_every_value_the_simulator_produces_is_mapped(built) -> None:
     from sandbox.dispatch_pro.skeleton import JOB_STATUSES, PRIORITIES
 

@@ -61,22 +61,28 @@ where is_note_file and note_text_loss is not null
 
 union all
 
--- a single-site customer's site is its Account's shipping address (no Location__c): its location custom
--- properties have no record to land on, so they are listed here rather than dropped
+-- a single-site customer's site is part of its Account/Contact (no Location__c): its location custom properties
+-- travel with it (custom_fields rows of source_entity location on Account/Contact, Site_*__c); a property with
+-- no such row has no field to land on, so it is listed here rather than dropped
 select
     'Location__c' as object_name,
     'location:' || cast(sites.location_id as varchar) as source_key,
     'no_target_record' as rule,
     property_values.custom_field_name as column_name,
     property_values.custom_field_value as value,
-    'location custom property of a single-site customer (site = Account shipping address, no Location__c)'
+    'location custom property of a single-site customer with no Account/Contact field in seeds/custom_fields.csv'
         as reason
 from {{ ref('stg_dispatch_pro__locations__custom_fields') }} as property_values
 inner join {{ ref('stg_dispatch_pro__locations') }} as locations
     on property_values._dlt_parent_id = locations._dlt_id
 inner join {{ ref('int_locations_per_customer') }} as sites
     on locations.location_id = sites.location_id
-where not sites.is_multi_site and nullif(trim(property_values.custom_field_value), '') is not null
+where
+    not sites.is_multi_site and nullif(trim(property_values.custom_field_value), '') is not null
+    and property_values.custom_field_name not in (
+        select seeded."source_name" from {{ ref('custom_fields') }} as seeded
+        where seeded."source_entity" = 'location' and seeded."object" in ('Account', 'Contact')
+    )
 
 union all
 
