@@ -34,6 +34,7 @@ final as (
         invoices.sales_tax as "Sales_Tax__c",
         coalesce(invoices.is_active, true) as "Dispatch_Pro_Active__c",
         invoices.discount_total as "Discount_Total__c",
+        invoices.payment_lines as "Payment_Applications__c",
         cast(invoices.tax_rate * 100 as double) as "Tax_Rate__c",
         invoices.term_name as "Payment_Terms__c",
         invoices.review_status as "Review_Status__c",

@@ -8,7 +8,8 @@
 -- one line per method: "<type>: <value> (<memo>)". A residential customer's method whose memo names another
 -- person ("Owner’s daughter - Kelly", "Kelly Smith") is not the customer's own: it is a line, never the
 -- Contact's Phone/Email. A memo travels with its value: a method in a standard field whose memo says more
--- than the person's name also gets its line (memo_in_line), so "cell" or "work #" is not lost.
+-- than the person's name, or has preferences, also gets its line (memo_in_line), so "cell", "work #" or
+-- "do not text: yes" is not lost. A method's phone settings and notification preferences end its line.
 
 with
 
@@ -61,6 +62,7 @@ customer_methods as (
         all_methods.contact_value,
         all_methods.memo,
         coalesce(all_methods.is_active, true) as is_active,
+        {{ contact_preferences('all_methods') }} as preferences,
         customers.is_commercial,
         customers.account_key,
         customers.contact_key,
@@ -108,7 +110,8 @@ customer_routed as (
         contact_value,
         memo,
         is_active,
-        coalesce(memo_clean <> person_name, memo_clean is not null) as memo_in_line,
+        preferences,
+        coalesce(memo_clean <> person_name, memo_clean is not null) or preferences is not null as memo_in_line,
         case
             when not is_active then coalesce(contact_key, account_key)
             when is_commercial and person_name is not null
@@ -154,6 +157,7 @@ site_routed as (
         site_methods.contact_value,
         site_methods.memo,
         coalesce(site_methods.is_active, true) as is_active,
+        {{ contact_preferences('site_methods') }} as preferences,
         false as memo_in_line,
         case
             when sites.is_multi_site then 'location:' || cast(sites.location_id as varchar)
@@ -191,6 +195,7 @@ final as (
         || case contact_method_type when 'MobilePhone' then 'Mobile' else coalesce(contact_method_type, 'Contact method') end
         || ': ' || contact_value
         || coalesce(' (' || memo || ')', '')
+        || coalesce(' [' || preferences || ']', '')
         || case when is_active then '' else ' [inactive]' end as method_line
 
     from routed
