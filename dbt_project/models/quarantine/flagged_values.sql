@@ -33,16 +33,16 @@
     {%- set columns = adapter.get_columns_in_relation(relation) if execute else [] -%}
     {%- for column in columns if column.name.startswith('_html_loss__') -%}
         {%- set field = column.name[12:] %}
-union all
-select
-    '{{ object_name }}' as object_name,
-    cast("Dispatch_Pro_Id__c" as varchar) as source_key,
-    'html_text_lost' as rule,
-    '{{ field }}' as column_name,
-    {{ adapter.quote('_html__' ~ field) }} as value,
-    {{ adapter.quote(column.name) }} || ': the parsed text loaded, the original is kept here' as reason
-from {{ relation }}
-where {{ adapter.quote(column.name) }} is not null
+        union all
+        select
+            '{{ object_name }}' as object_name,
+            cast("Dispatch_Pro_Id__c" as varchar) as source_key,
+            'html_text_lost' as rule,
+            '{{ field }}' as column_name,
+            {{ adapter.quote('_html__' ~ field) }} as value,
+            {{ adapter.quote(column.name) }} || ': the parsed text loaded, the original is kept here' as reason
+        from {{ relation }}
+        where {{ adapter.quote(column.name) }} is not null
     {%- endfor %}
 {%- endfor %}
 

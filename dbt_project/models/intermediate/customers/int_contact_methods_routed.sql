@@ -192,7 +192,9 @@ final as (
     select
         *,
         case when method_owner = 'site' and object_name <> 'Location__c' then 'Site ' else '' end
-        || case contact_method_type when 'MobilePhone' then 'Mobile' else coalesce(contact_method_type, 'Contact method') end
+        || case contact_method_type
+            when 'MobilePhone' then 'Mobile' else coalesce(contact_method_type, 'Contact method')
+        end
         || ': ' || contact_value
         || coalesce(' (' || memo || ')', '')
         || coalesce(' [' || preferences || ']', '')
