@@ -88,6 +88,47 @@ PLANTED = (
     "update {raw}.technicians set license_type = 'ManagedTech' where id = 1",
     "insert into {raw}.technicians__skills values ('tech1', 2, 's3', 'EPA 608', 'ts4'), "
     "('tech1', 3, 's4', 'Electrical License', 'ts5')",
+    # issue 17 §3: source fields once declared "no target" (each lands in a default custom field; the values
+    # are asserted in tests/mapping/test_silent_changes.py)
+    "alter table {raw}.jobs add column no_charge boolean",
+    "alter table {raw}.jobs add column notifications_enabled boolean",
+    "alter table {raw}.appointments add column is_confirmed boolean",
+    "alter table {raw}.appointments add column unused boolean",
+    "alter table {raw}.invoices add column discount_total decimal(12, 2)",
+    "alter table {raw}.invoices add column sales_tax_code__tax_rate decimal(12, 6)",
+    "alter table {raw}.invoices add column term_name varchar",
+    "alter table {raw}.invoices add column review_status varchar",
+    "alter table {raw}.invoices add column sent_status varchar",
+    "alter table {raw}.invoices add column sync_status varchar",
+    "alter table {raw}.invoice_items add column cost decimal(12, 2)",
+    "alter table {raw}.invoice_items add column total_cost decimal(12, 2)",
+    "alter table {raw}.invoice_items add column sold_hours decimal(12, 2)",
+    "alter table {raw}.invoice_items add column taxable boolean",
+    "alter table {raw}.invoice_items add column add_on boolean",
+    "alter table {raw}.invoice_items add column is_chargeable boolean",
+    "alter table {raw}.invoice_items add column inventory boolean",
+    "alter table {raw}.invoice_items add column service_date varchar",
+    "alter table {raw}.invoice_items add column display_name varchar",
+    "alter table {raw}.customers add column national_account boolean",
+    "alter table {raw}.payments__applied_to add column applied_on varchar",
+    "alter table {raw}.payments__applied_to add column applied_by varchar",
+    "alter table {raw}.payments__applied_to add column applied_to_reference_number varchar",
+    "alter table {raw}.customer_contacts add column phone_settings__do_not_text boolean",
+    "alter table {raw}.customer_contacts add column preferences__job_reminders_enabled boolean",
+    "alter table {raw}.customer_contacts add column preferences__marketing_updates_enabled boolean",
+    "alter table {raw}.customer_contacts add column preferences__invoice_notification boolean",
+    "alter table {raw}.customer_contacts add column preferences__invoice_statement_notification boolean",
+    "alter table {raw}.customer_contacts add column preferences__statement_notification boolean",
+    "alter table {raw}.location_contacts add column phone_settings__do_not_text boolean",
+    "alter table {raw}.location_contacts add column preferences__job_reminders_enabled boolean",
+    "alter table {raw}.location_contacts add column preferences__marketing_updates_enabled boolean",
+    "alter table {raw}.location_contacts add column preferences__invoice_notification boolean",
+    "alter table {raw}.location_contacts add column preferences__invoice_statement_notification boolean",
+    "alter table {raw}.location_contacts add column preferences__statement_notification boolean",
+    "update {raw}.invoices set sales_tax_code__tax_rate = 0.0825, term_name = 'Net 30', "
+    "sent_status = 'Sent', review_status = 'Reviewed', sync_status = 'Posted' where id = 8000",
+    "update {raw}.payments__applied_to set applied_on = '2024-02-05T10:00:00Z', applied_by = 'Dana', "
+    "applied_to_reference_number = 'CHK-1001'",
 )
 
 
@@ -117,6 +158,9 @@ SILENT_CHANGES = (
     "(99, 2, 'MobilePhone', '(555) 010-2030', 'Owner’s daughter - Kelly', true, "
     "'2024-01-03T09:00:00Z', '2024-01-03T09:00:00Z')",
     "update {raw}.customer_contacts set memo = 'cell' where id = 103",
+    # preferences of a method in a standard field: they end its line, so they travel with the value
+    "update {raw}.customer_contacts set phone_settings__do_not_text = true, "
+    "preferences__marketing_updates_enabled = false where id = 104",
     # numbers and dates in the source locale (en_US): 1/2/25 is 2025-01-02; "1,5" and "1.234,5" read two ways
     "insert into {raw}.customers__custom_fields values ('c3', 0, 104, 'Contract Renewal', '1/2/25', 'cf95'), "
     "('c3', 1, 105, 'Square Footage', '1,5', 'cf96'), ('c4', 0, 105, 'Square Footage', '1.234,5', 'cf97'), "
@@ -125,15 +169,9 @@ SILENT_CHANGES = (
     "('j1003', 2, 304, 'Inspection Date', '12/31/25', 'jf96')",
     # fields once declared "no target": each lands in its default custom field; an inactive job keeps its flag
     "update {raw}.jobs set active = false where id = 1005",
-    "alter table {raw}.jobs add column no_charge boolean",
     "update {raw}.jobs set no_charge = true where id = 1001",
-    "alter table {raw}.appointments add column is_confirmed boolean",
     "update {raw}.appointments set is_confirmed = true where id = 5000",
-    "alter table {raw}.invoices add column discount_total decimal(12, 2)",
     "update {raw}.invoices set discount_total = 25.00 where id = 8001",
-    "alter table {raw}.invoice_items add column cost decimal(12, 2)",
-    "alter table {raw}.invoice_items add column taxable boolean",
-    "alter table {raw}.invoice_items add column service_date varchar",
     "update {raw}.invoice_items set cost = 4.50, taxable = true, service_date = '2024-02-03T00:00:00Z' "
     "where id = 8104",
 )

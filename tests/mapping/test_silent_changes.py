@@ -68,6 +68,7 @@ def test_a_memo_travels_with_its_value_and_another_persons_method_is_a_line(buil
     assert mobile == "555-0201"
     assert "Mobile: (555) 010-2030 (Owner’s daughter - Kelly)" in lines.splitlines()
     assert phone == "555-0200" and "Phone: 555-0200 (cell)" in lines.splitlines(), "the memo travels"
+    assert "Email: jane@example.test [do not text: yes; marketing: no]" in lines.splitlines()
     phone, lines = _one(built, "Contact", "customer:3", '"Phone", "Other_Contact_Methods__c"')
     assert phone is None and lines.splitlines() == ["Phone: 555-0300 (Kelly Smith)"]
 
@@ -104,6 +105,10 @@ def test_fields_once_declared_no_target_land_in_their_default_custom_fields(buil
             True,
             date(2024, 2, 3),
         )
+    row = _one(
+        built, "Invoice__c", "invoice:8000", '"Tax_Rate__c", "Payment_Terms__c", "Payment_Applications__c"'
+    )
+    assert row[:2] == (8.25, "Net 30") and "by Dana (ref CHK-1001)" in row[2]
     # a single site's custom properties travel with the Account it is part of (no Location__c of its own)
     assert _one(built, "Account", "customer:5", '"Site_Access_Notes__c"') == ("Side door",)
     assert _flagged(built, "no_target_record") == {}
