@@ -98,6 +98,8 @@ def html_to_text(html_text: str | None) -> str | None:
     runs of spaces collapsed, ends trimmed; ``None`` for no text."""
     if html_text is None:
         return None
+    if "<" not in html_text and "&" not in html_text:  # no markup, no entity: what the parser would give
+        return _tidy(html_text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
     return _tidy("".join(_read(html_text).parts))
 
 
