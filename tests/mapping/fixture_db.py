@@ -153,7 +153,8 @@ SILENT_CHANGES = (
     "false, 9, '2024-02-02T12:00:00Z', '2024-02-02T12:00:00Z', true)",
     "update {raw}.appointments set special_instructions = 'Ring <b>twice</b>, temp <40F ok' where id = 5000",
     # memos: the daughter's mobile (listed before the customer's own), a named person, a memo that describes
-    "insert into {raw}.customer_contacts values "
+    "insert into {raw}.customer_contacts (id, customer_id, type, value, memo, active, created_on, "
+    "modified_on) values "
     "(98, 3, 'Phone', '555-0300', 'Kelly Smith', true, '2024-01-04T10:00:00Z', '2024-01-04T10:00:00Z'), "
     "(99, 2, 'MobilePhone', '(555) 010-2030', 'Owner’s daughter - Kelly', true, "
     "'2024-01-03T09:00:00Z', '2024-01-03T09:00:00Z')",
