@@ -1,57 +1,144 @@
-"""Plain text from the HTML of notes and summaries, with the standard library's HTML parser.
+"""Plain text from the HTML of notes and summaries, read the way a browser reads it (html5lib, WHATWG).
 
-A regular expression cannot tell a tag from text: "Keep temp <40F and check pressure >2 bar" has no tag in
-it. ``html.parser`` tokenises like a browser (a ``<`` not followed by a tag name is text), decodes entities,
-and lets us keep what a note means: line breaks for block tags, remote image URLs as text (inline ``data:``
-images become Files, so they are dropped here).
+A browser does not show "Compressor A<B and B>C": its tokenizer reads ``<B and B>`` as a ``<b>`` tag with the
+attributes ``and`` and ``b``, and shows "Compressor AC". We read notes as the browser does (the text in
+Salesforce is the text the technician saw), and ``html_text_loss`` says when that reading dropped text that is
+no markup an editor writes (an unknown element, unknown attributes such as ``and`` or ``&&``, a tag left open
+at the end, a bogus comment): the model loads the parsed text and flags the note with its original text
+(``quarantine.flagged_values``, rule ``html_text_lost``) so a person decides.
+
+Kept: line breaks for block ends and ``<br>``, remote image URLs as ``[image: url]`` (inline ``data:`` images
+become Files and are dropped here); script and style contents are not text.
 """
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
 
-BREAK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"}
-SKIP_TAGS = {"script", "style"}
+import html5lib
+
+BREAK_TAGS = {"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table"}
+SKIP_TAGS = {"script", "style", "template"}
 
 
-class _TextCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in SKIP_TAGS:
-            self.skipping += 1
-        elif tag == "br":
-            self.parts.append("\n")
-        elif tag == "img":
-            src = (dict(attrs).get("src") or "").strip()
+
+# What rich-text editors (ServiceTitan's note editor, TinyMCE/CKEditor defaults, pasted Office HTML) write.
+EDITOR_ELEMENTS = _words(
+    "a abbr address b big blockquote body br caption center cite code col colgroup dd del dfn div dl dt "
+    "em figcaption figure font h1 h2 h3 h4 h5 h6 head hr html i img ins kbd li link mark meta o:p ol p "
+    "pre q s samp script small span strike strong style sub sup table tbody td tfoot th thead title tr "
+    "tt u ul var wbr"
+)
+EDITOR_ATTRIBUTES = _words(
+    "align alt bgcolor border cellpadding cellspacing class color colspan dir face headers height href "
+    "hspace id lang rel rowspan scope size span src start style target title type valign value vspace "
+    "width"
+)
+_ATTR = r"""[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>`=]+))?"""
+_TAG_LIKE = re.compile(r"<(?:!--.*?-->|[!?/]?[^<>]*>?)", re.S)
+_EDITOR_TAG = re.compile(rf"</?([a-zA-Z][a-zA-Z0-9:]*)((?:\s+{_ATTR})*)\s*/?>", re.S)
+_ATTR_NAME = re.compile(rf"\s+({_ATTR})", re.S)
+_SKIPPED_BLOCK = re.compile(r"<(script|style|template)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+
+
+@dataclass
+class _Reading:
+    """The parse of one note: the text shown, and the text without the image placeholders we add."""
+
+    parts: list[str] = field(default_factory=list)
+    plain: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=4096)
+def _read(html_text: str) -> _Reading:
+    """Walk html5lib's tree of ``html_text`` (parsed as a fragment of a ``<div>``, as an editor's body is).
+    Cached: a model asks for a note's text and for its loss, one vector (2,048 rows) after the other."""
+    fragment = html5lib.parseFragment(html_text, treebuilder="etree", namespaceHTMLElements=False)
+    reading = _Reading()
+    skipping = 0
+    for token in html5lib.getTreeWalker("etree")(fragment):
+        kind, name = token["type"], token.get("name", "")
+        if kind in ("StartTag", "EmptyTag") and name in SKIP_TAGS:
+            skipping += kind == "StartTag"
+        elif kind == "EndTag" and name in SKIP_TAGS:
+            skipping = max(0, skipping - 1)
+        elif skipping:
+            continue
+        elif kind in ("Characters", "SpaceCharacters"):
+            reading.parts.append(token["data"])
+            reading.plain.append(token["data"])
+        elif name == "br" and kind in ("StartTag", "EmptyTag"):
+            reading.parts.append("\n")
+        elif name == "img" and kind in ("StartTag", "EmptyTag"):
+            src = (token["data"].get((None, "src")) or "").strip()
             if src and not src.lower().startswith("data:"):
-                self.parts.append(f" [image: {src}] ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in SKIP_TAGS:
-            self.skipping = max(0, self.skipping - 1)
-        elif tag in BREAK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
+                reading.parts.append(f" [image: {src}] ")
+        elif kind == "EndTag" and name in BREAK_TAGS:
+            reading.parts.append("\n")
+    return reading
 
 
-def html_to_text(html: str | None) -> str | None:
-    """The text of ``html``: tags removed, entities decoded, block ends as line breaks, runs of spaces
-    collapsed, ends trimmed; ``None`` for no text."""
-    if html is None:
-        return None
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    text = "".join(collector.parts).replace("\xa0", " ")
+def _tidy(text: str) -> str | None:
+    text = text.replace("\xa0", " ")
     text = re.sub(r"[ \t]+", " ", text)
     text = re.sub(r" ?\n ?", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return text or None
+
+
+def html_to_text(html_text: str | None) -> str | None:
+    """The text a browser shows for ``html_text``: tags removed, entities decoded, block ends as line breaks,
+    runs of spaces collapsed, ends trimmed; ``None`` for no text."""
+    if html_text is None:
+        return None
+    if "<" not in html_text and "&" not in html_text:  # no markup, no entity: what the parser would give
+        return _tidy(html_text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", ""))
+    return _tidy("".join(_read(html_text).parts))
+
+
+def _is_editor_tag(tag: str) -> bool:
+    """True when ``tag`` (one ``<...>``) is a whole tag of an element and attributes an editor writes."""
+    match = _EDITOR_TAG.fullmatch(tag)
+    if not match or match.group(1).lower() not in EDITOR_ELEMENTS:
+        return False
+    names = (m.group(1).split("=")[0].strip().lower() for m in _ATTR_NAME.finditer(match.group(2)))
+    return all(name in EDITOR_ATTRIBUTES or name.startswith(("data-", "aria-")) for name in names)
+
+
+def _characters(text: str) -> Counter[str]:
+    """The characters of ``text`` but whitespace, counted (a parser may move text, e.g. out of a table)."""
+    return Counter(re.sub(r"\s+", "", text))
+
+
+def html_text_loss(html_text: str | None) -> str | None:
+    """Why the browser's reading of ``html_text`` drops text that is no editor markup, or ``None`` when it
+    does not: the parsed text is compared with the note read with only editor markup removed (entities
+    decoded, whitespace ignored), and the non-editor tags are named (at most three)."""
+    if html_text is None or "<" not in html_text:
+        return None  # no tag: entities decode the same way in both readings
+    parsed = "".join(_read(html_text).plain)
+    without_blocks = _SKIPPED_BLOCK.sub("", html_text)
+    odd: list[str] = []
+
+    def _strip(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if tag.startswith("<!--") or tag.lower().startswith(("<!doctype", "<?xml")) or _is_editor_tag(tag):
+            return ""
+        if re.match(r"<[a-zA-Z/!?]", tag):
+            odd.append(tag)
+        return tag
+
+    expected = html.unescape(_TAG_LIKE.sub(_strip, without_blocks))
+    if not _characters(expected) - _characters(parsed):
+        return None
+    if not odd:
+        return "an HTML5 parser (as a browser) does not show part of this note's text"
+    shown = ", ".join(repr(tag) for tag in odd[:3]) + (" ..." if len(odd) > 3 else "")
+    return f"an HTML5 parser (as a browser) reads {shown} as markup no editor writes: that text is not shown"

@@ -30,22 +30,19 @@
     {#- A raw custom-property string converted to the Salesforce field type (a picklist value must be one
         of the field's values); null when it does not convert. var('invalid_custom_value') decides what
         happens then: flag (default: the record loads without that value, quarantine.flagged_values keeps it
-        with the reason) or quarantine (the record is held back). Numbers may carry thousands separators; dates may be ISO or US style (MM/DD/YYYY, M/D/YY).
-        try_cast/try_strptime: dbt.safe_cast is a plain cast on dbt-duckdb. -#}
+        with the reason) or quarantine (the record is held back). Numbers and dates are read in the source locale
+        (var('source_locale'), macros/locale.sql): "2,400" is 2400 and 1/2/25 is 2025-01-02 in en_US; a value the
+        locale reads two ways ("1,5") converts to null and is flagged with that reason. -#}
     {%- set value = raw -%}
     {%- if type in ('Number', 'Currency', 'Percent') -%}
-        try_cast(replace({{ value }}, ',', '') as double)
+        {{ locale_number(value) }}
     {%- elif type == 'Checkbox' -%}
         case
             when lower({{ value }}) in ('true', 'yes', 'y', '1') then true
             when lower({{ value }}) in ('false', 'no', 'n', '0') then false
         end
     {%- elif type == 'Date' -%}
-        coalesce(
-            try_cast({{ value }} as date),
-            cast(try_strptime({{ value }}, '%m/%d/%Y') as date),
-            cast(try_strptime({{ value }}, '%m/%d/%y') as date)
-        )
+        {{ locale_date(value) }}
     {%- elif type == 'DateTime' -%}
         try_cast({{ value }} as timestamp)
     {%- elif type == 'Picklist' and values -%}
@@ -116,9 +113,12 @@ final as (
 select * from final
 {%- endmacro %}
 
-{% macro custom_field_columns(object_name, alias) -%}
-    {#- The select-list entries a prepared model takes from its pivot: each property's value and raw value. -#}
-    {%- for d in custom_field_defs("object = '" ~ object_name ~ "'") %}
+{% macro custom_field_columns(object_name, alias, entity=none) -%}
+    {#- The select-list entries a prepared model takes from its pivot: each property's value and raw value; with
+        ``entity``, only that entity's properties (an Account takes its customer's and its single site's). -#}
+    {%- set where = "object = '" ~ object_name ~ "'"
+        ~ (" and source_entity = '" ~ entity ~ "'" if entity else "") -%}
+    {%- for d in custom_field_defs(where) %}
         {{ alias }}.{{ adapter.quote(d.api_name) }},
         {{ alias }}.{{ adapter.quote('_src__' ~ d.api_name) }},
     {%- endfor %}

@@ -24,7 +24,14 @@
 {% macro rule_invalid_custom_value(f, col, src, label, flag) -%}
     {%- set condition %} {{ col }} is null and {{ src }} is not null {% endset -%}
     {%- set value %} cast({{ src }} as varchar) {% endset -%}
-    {%- set reason %} 'value does not convert to {{ label }} ({{ f.type }}){{ ": loaded without it" if flag }}' {% endset -%}
+    {%- if f.type in ('Number', 'Currency', 'Percent') -%}
+        {%- set reason %}
+            coalesce('{{ label }} ' || {{ locale_number_ambiguity(src) }},
+                'value does not convert to {{ label }} ({{ f.type }})') || '{{ ": loaded without it" if flag }}'
+        {% endset -%}
+    {%- else -%}
+        {%- set reason %} 'value does not convert to {{ label }} ({{ f.type }}){{ ": loaded without it" if flag }}' {% endset -%}
+    {%- endif -%}
     {{ return(quarantine_check('invalid_value_nulled' if flag else 'invalid_value', f.column, condition, value, reason)) }}
 {%- endmacro %}
 

@@ -3,8 +3,9 @@
 {% macro html_to_text(expr) -%}
     {#- Plain text from HTML: inline images dropped (they become Files), remote image URLs kept as text,
         <br>/<p>/<div>/<li> become line breaks, other tags removed, entities decoded, runs of spaces collapsed,
-        ends trimmed. On DuckDB a real HTML parser (Python html.parser, mapping/html_text.py, registered by
-        the dbt-duckdb plugin in profiles.yml): a "<" that starts no tag ("temp <40F") is text. -#}
+        ends trimmed. On DuckDB the note is read as a browser reads it (html5lib, WHATWG parsing,
+        mapping/html_text.py, registered by the dbt-duckdb plugin in profiles.yml): a "<" that starts no tag
+        ("temp <40F") is text; "A<B and B>C" is "AC", as a browser shows it, and html_text_loss says so. -#}
     {{ return(adapter.dispatch('html_to_text', 'dp2sf')(expr)) }}
 {%- endmacro %}
 
@@ -28,6 +29,37 @@
                 '[ \t]+', ' ', 'g'),
             ' ?\n ?', chr(10), 'g'),
         '^\s+|\s+$', '', 'g'), '')
+{%- endmacro %}
+
+{% macro html_text_loss(expr) -%}
+    {#- Why the browser's reading of the HTML (html_to_text) drops text that is no editor markup (an unknown
+        element, attributes like "and" or "&&", a tag left open), or null when nothing is dropped: the note is
+        then flagged with its original text (quarantine.flagged_values, rule html_text_lost). -#}
+    {{ return(adapter.dispatch('html_text_loss', 'dp2sf')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__html_text_loss(expr) -%}
+    dp2sf_html_text_loss({{ expr }})
+{%- endmacro %}
+
+{% macro default__html_text_loss(expr) -%}
+    {#- Portable fallback: the regular-expression reading above deletes every "<...>", so any "<" followed by a
+        letter that does not open a plain tag of the common editor elements is flagged. -#}
+    case
+        when regexp_like(
+            regexp_replace({{ expr }},
+                '</?(p|div|br|b|i|u|s|em|strong|span|font|ul|ol|li|a|img|h[1-6]|table|tbody|tr|td|th|hr|sub|sup)'
+                || '(\s+[a-z-]+(=("[^"]*"|''[^'']*''|[^\s>]+))?)*\s*/?>', '', 'gi'),
+            '<[a-zA-Z/!?]')
+            then 'a "<" followed by a letter that is no plain editor tag: the HTML reading may drop text'
+    end
+{%- endmacro %}
+
+{% macro html_text_flag_columns(expr, field) -%}
+    {#- The two columns a prepared model carries beside a field read from HTML, so flagged_values can list a
+        note whose reading dropped text: the original HTML ("_html__<field>") and why ("_html_loss__<field>"). -#}
+    {{ expr }} as {{ adapter.quote('_html__' ~ field) }},
+        {{ html_text_loss(expr) }} as {{ adapter.quote('_html_loss__' ~ field) }}
 {%- endmacro %}
 
 {% macro clean_text(expr) -%}

@@ -1,7 +1,7 @@
 """A tiny raw DuckDB shaped like the dlt extract (schema raw_dispatch_pro), built from the CSVs in fixtures/.
 
-The rows exercise every mapping rule (unmapped status/priority/item type/tool, too-long values, invalid
-email, missing names, multi-site customers, duplicates, inline images, long notes, oversize files).
+The rows exercise every mapping rule (too-long values, invalid email, missing names, multi-site customers,
+duplicates, inline images, long notes, oversize files).
 """
 
 from __future__ import annotations
@@ -88,7 +88,110 @@ PLANTED = (
     "update {raw}.technicians set license_type = 'ManagedTech' where id = 1",
     "insert into {raw}.technicians__skills values ('tech1', 2, 's3', 'EPA 608', 'ts4'), "
     "('tech1', 3, 's4', 'Electrical License', 'ts5')",
+    # issue 17 §3: source fields once declared "no target" (each lands in a default custom field; the values
+    # are asserted in tests/mapping/test_silent_changes.py)
+    "alter table {raw}.jobs add column no_charge boolean",
+    "alter table {raw}.jobs add column notifications_enabled boolean",
+    "alter table {raw}.appointments add column is_confirmed boolean",
+    "alter table {raw}.appointments add column unused boolean",
+    "alter table {raw}.invoices add column discount_total decimal(12, 2)",
+    "alter table {raw}.invoices add column sales_tax_code__tax_rate decimal(12, 6)",
+    "alter table {raw}.invoices add column term_name varchar",
+    "alter table {raw}.invoices add column review_status varchar",
+    "alter table {raw}.invoices add column sent_status varchar",
+    "alter table {raw}.invoices add column sync_status varchar",
+    "alter table {raw}.invoice_items add column cost decimal(12, 2)",
+    "alter table {raw}.invoice_items add column total_cost decimal(12, 2)",
+    "alter table {raw}.invoice_items add column sold_hours decimal(12, 2)",
+    "alter table {raw}.invoice_items add column taxable boolean",
+    "alter table {raw}.invoice_items add column add_on boolean",
+    "alter table {raw}.invoice_items add column is_chargeable boolean",
+    "alter table {raw}.invoice_items add column inventory boolean",
+    "alter table {raw}.invoice_items add column service_date varchar",
+    "alter table {raw}.invoice_items add column display_name varchar",
+    "alter table {raw}.customers add column national_account boolean",
+    "alter table {raw}.payments__applied_to add column applied_on varchar",
+    "alter table {raw}.payments__applied_to add column applied_by varchar",
+    "alter table {raw}.payments__applied_to add column applied_to_reference_number varchar",
+    "alter table {raw}.customer_contacts add column phone_settings__do_not_text boolean",
+    "alter table {raw}.customer_contacts add column preferences__job_reminders_enabled boolean",
+    "alter table {raw}.customer_contacts add column preferences__marketing_updates_enabled boolean",
+    "alter table {raw}.customer_contacts add column preferences__invoice_notification boolean",
+    "alter table {raw}.customer_contacts add column preferences__invoice_statement_notification boolean",
+    "alter table {raw}.customer_contacts add column preferences__statement_notification boolean",
+    "alter table {raw}.location_contacts add column phone_settings__do_not_text boolean",
+    "alter table {raw}.location_contacts add column preferences__job_reminders_enabled boolean",
+    "alter table {raw}.location_contacts add column preferences__marketing_updates_enabled boolean",
+    "alter table {raw}.location_contacts add column preferences__invoice_notification boolean",
+    "alter table {raw}.location_contacts add column preferences__invoice_statement_notification boolean",
+    "alter table {raw}.location_contacts add column preferences__statement_notification boolean",
+    "update {raw}.invoices set sales_tax_code__tax_rate = 0.0825, term_name = 'Net 30', "
+    "sent_status = 'Sent', review_status = 'Reviewed', sync_status = 'Posted' where id = 8000",
+    "update {raw}.payments__applied_to set applied_on = '2024-02-05T10:00:00Z', applied_by = 'Dana', "
+    "applied_to_reference_number = 'CHK-1001'",
 )
+
+
+# Values no value map knows (a status, a priority, an item type, a scheduling tool): with these `dbt build`
+# fails naming each one (tests/assert_every_source_value_is_mapped.sql), so the shared fixture maps every
+# value and a test that wants an unmapped value plants these (plant_unmapped_values).
+UNMAPPED = (
+    "update {raw}.jobs set job_status = 'Teleported' where id = 1006",
+    "update {raw}.job_dispatch_metadata set priority = 'Whenever' where job_id = 1008",
+    "update {raw}.invoice_items set type = 'Mystery' where id = 8104",
+    "update {raw}.job_history set used_scheduling_tool = 'QuantumTool' where id = 9004",
+)
+
+
+# Issue 17 §3, the silent changes (asserted in tests/mapping/test_silent_changes.py): notes a browser reads
+# with text dropped, memos naming another person, numbers and dates written in the source locale.
+SILENT_CHANGES = (
+    # notes: the issue's example (a Case summary), an unknown element in a job note, a clean appointment note
+    "update {raw}.jobs set summary = 'Compressor A<B and B>C per spec; if a<b && c>d call office' "
+    "where id = 1003",
+    "insert into {raw}.job_notes values (7010, 1001, '<p>Check <xray>film</xray> &amp; <b>valve</b></p>', "
+    "false, 9, '2024-02-02T12:00:00Z', '2024-02-02T12:00:00Z', true)",
+    "update {raw}.appointments set special_instructions = 'Ring <b>twice</b>, temp <40F ok' where id = 5000",
+    # memos: the daughter's mobile (listed before the customer's own), a named person, a memo that describes
+    "insert into {raw}.customer_contacts (id, customer_id, type, value, memo, active, created_on, "
+    "modified_on) values "
+    "(98, 3, 'Phone', '555-0300', 'Kelly Smith', true, '2024-01-04T10:00:00Z', '2024-01-04T10:00:00Z'), "
+    "(99, 2, 'MobilePhone', '(555) 010-2030', 'Owner’s daughter - Kelly', true, "
+    "'2024-01-03T09:00:00Z', '2024-01-03T09:00:00Z')",
+    "update {raw}.customer_contacts set memo = 'cell' where id = 103",
+    # preferences of a method in a standard field: they end its line, so they travel with the value
+    "update {raw}.customer_contacts set phone_settings__do_not_text = true, "
+    "preferences__marketing_updates_enabled = false where id = 104",
+    # numbers and dates in the source locale (en_US): 1/2/25 is 2025-01-02; "1,5" and "1.234,5" read two ways
+    "insert into {raw}.customers__custom_fields values ('c3', 0, 104, 'Contract Renewal', '1/2/25', 'cf95'), "
+    "('c3', 1, 105, 'Square Footage', '1,5', 'cf96'), ('c4', 0, 105, 'Square Footage', '1.234,5', 'cf97'), "
+    "('c4', 1, 104, 'Contract Renewal', '2026-02-29', 'cf98')",
+    "insert into {raw}.jobs__custom_fields values ('j1003', 1, 302, 'Equipment Age (yrs)', '12,34', 'jf95'), "
+    "('j1003', 2, 304, 'Inspection Date', '12/31/25', 'jf96')",
+    # fields once declared "no target": each lands in its default custom field; an inactive job keeps its flag
+    "update {raw}.jobs set active = false where id = 1005",
+    "update {raw}.jobs set no_charge = true where id = 1001",
+    "update {raw}.appointments set is_confirmed = true where id = 5000",
+    "update {raw}.invoices set discount_total = 25.00 where id = 8001",
+    "update {raw}.invoice_items set cost = 4.50, taxable = true, service_date = '2024-02-03T00:00:00Z' "
+    "where id = 8104",
+)
+
+
+def plant_silent_changes(path: Path) -> Path:
+    """Plant ``SILENT_CHANGES`` in the raw DB at ``path`` (from ``build_fixture_db``); returns the path."""
+    with duckdb.connect(str(path)) as con:
+        for statement in SILENT_CHANGES:
+            con.execute(statement.format(raw=RAW_SCHEMA))
+    return path
+
+
+def plant_unmapped_values(path: Path) -> Path:
+    """Plant ``UNMAPPED`` in the raw DB at ``path`` (built by ``build_fixture_db``); returns the path."""
+    with duckdb.connect(str(path)) as con:
+        for statement in UNMAPPED:
+            con.execute(statement.format(raw=RAW_SCHEMA))
+    return path
 
 
 def build_fixture_db(path: Path) -> Path:

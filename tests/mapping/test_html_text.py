@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mapping.html_text import html_to_text
+from mapping.html_text import html_text_loss, html_to_text
 
 CORPUS = [
     ("Keep temp <40F and check pressure >2 bar, ok", "Keep temp <40F and check pressure >2 bar, ok"),
@@ -31,3 +31,43 @@ CORPUS = [
 @pytest.mark.parametrize(("html", "text"), CORPUS)
 def test_html_to_text_keeps_what_the_note_says(html: str | None, text: str | None) -> None:
     assert html_to_text(html) == text
+
+
+# Awkward notes: what a browser shows (html5lib, WHATWG parsing) and whether the reading dropped text that is
+# no editor markup (then the note is flagged with its original text, rule html_text_lost).
+AWKWARD = [
+    # the example: "<B and B>" and "<b && c>" are <b> tags with attributes
+    (
+        "Compressor A<B and B>C per spec; if a<b && c>d call office",
+        "Compressor AC per spec; if ad call office",
+        ["'<B and B>'", "'<b && c>'"],
+    ),
+    ("x<y", "x", ["'<y'"]),  # a tag left open at the end swallows the rest
+    ("Call <Bob> first", "Call first", ["'<Bob>'"]),  # an unknown element
+    ("<p>Check <xray>film</xray> &amp; valve</p>", "Check film & valve", ["'<xray>'", "'</xray>'"]),
+    ("a<!b>c", "ac", ["'<!b>'"]),  # a bogus comment
+    ("if x</y then", "if x", ["'</y then'"]),
+    ("<span onclick='x()'>ok</span>", "ok", ["onclick"]),  # an attribute no editor writes
+    # nothing lost: editor markup, "<" that starts no tag, comments, entities, tables, Office paste
+    ("Keep temp <40F and check pressure >2 bar", "Keep temp <40F and check pressure >2 bar", None),
+    ("3 <5 and 7> 2", "3 <5 and 7> 2", None),
+    ('<p style="color:red" class="x">hi</p>', "hi", None),
+    ("<p>a</p><!-- saved by editor --><p>b</p>", "a\nb", None),
+    ("<table>t<tr><td>a</td></tr></table>", "ta", None),
+    ("<!DOCTYPE html><html><body><p>x</p></body></html>", "x", None),
+    ("AT&T &amp; co &lt;3", "AT&T & co <3", None),
+    ("<script>alert(1)</script>Safe", "Safe", None),
+    ("plain text, no tags", "plain text, no tags", None),
+]
+
+
+@pytest.mark.parametrize(("html", "text", "named"), AWKWARD)
+def test_an_awkward_note_reads_as_a_browser_shows_it_and_says_what_it_dropped(
+    html: str, text: str, named: list[str] | None
+) -> None:
+    assert html_to_text(html) == text
+    loss = html_text_loss(html)
+    if named is None:
+        assert loss is None
+    else:
+        assert loss is not None and all(part in loss for part in named), loss

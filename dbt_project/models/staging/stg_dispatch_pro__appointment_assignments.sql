@@ -27,6 +27,7 @@ renamed as (
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'is_paused', 'boolean') }} as is_paused,
 
         ---------- timestamps
         {{ dp_col(cols, 'assigned_on', 'timestamp') }} as assigned_on

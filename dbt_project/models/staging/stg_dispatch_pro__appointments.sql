@@ -26,6 +26,8 @@ renamed as (
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'is_confirmed', 'boolean') }} as is_confirmed,
+        {{ dp_col(cols, 'unused', 'boolean') }} as is_unused,
 
         ---------- timestamps
         {{ dp_col(cols, 'start', 'timestamp') }} as starts_at,

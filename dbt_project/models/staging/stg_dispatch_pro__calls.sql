@@ -38,6 +38,7 @@ renamed as (
         {{ dp_col(cols, 'campaign__name', 'varchar') }} as campaign_name,
         {{ dp_col(cols, 'excuse_memo', 'varchar') }} as excuse_memo,
         {{ dp_col(cols, 'recording_url', 'varchar') }} as recording_url,
+        {{ dp_col(cols, 'tag', 'varchar') }} as call_tag,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,

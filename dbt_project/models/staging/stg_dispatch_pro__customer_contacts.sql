@@ -26,6 +26,13 @@ renamed as (
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'phone_settings__do_not_text', 'boolean') }} as is_do_not_text,
+        {{ dp_col(cols, 'preferences__job_reminders_enabled', 'boolean') }} as is_job_reminders_enabled,
+        {{ dp_col(cols, 'preferences__marketing_updates_enabled', 'boolean') }} as is_marketing_updates_enabled,
+        {{ dp_col(cols, 'preferences__invoice_notification', 'boolean') }} as is_invoice_notification,
+        {{ dp_col(cols, 'preferences__invoice_statement_notification', 'boolean') }}
+            as is_invoice_statement_notification,
+        {{ dp_col(cols, 'preferences__statement_notification', 'boolean') }} as is_statement_notification,
 
         ---------- timestamps
         {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,

@@ -38,6 +38,7 @@ renamed as (
         {{ dp_col(cols, 'do_not_service', 'boolean') }} as is_do_not_service,
         {{ dp_col(cols, 'do_not_mail', 'boolean') }} as is_do_not_mail,
         {{ dp_col(cols, 'tax_exempt', 'boolean') }} as is_tax_exempt,
+        {{ dp_col(cols, 'national_account', 'boolean') }} as is_national_account,
 
         ---------- timestamps
         {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,

@@ -29,11 +29,20 @@ renamed as (
         {{ dp_col(cols, 'quantity', 'decimal(38, 9)') }} as quantity,
         {{ dp_col(cols, 'price', 'decimal(38, 9)') }} as unit_price,
         {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as total,
+        {{ dp_col(cols, 'cost', 'decimal(38, 9)') }} as unit_cost,
+        {{ dp_col(cols, 'total_cost', 'decimal(38, 9)') }} as total_cost,
+        {{ dp_col(cols, 'sold_hours', 'decimal(38, 9)') }} as sold_hours,
+        {{ dp_col(cols, 'order', 'bigint') }} as line_order,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'taxable', 'boolean') }} as is_taxable,
+        {{ dp_col(cols, 'add_on', 'boolean') }} as is_add_on,
+        {{ dp_col(cols, 'is_chargeable', 'boolean') }} as is_chargeable,
+        {{ dp_col(cols, 'inventory', 'boolean') }} as is_inventory,
 
         ---------- timestamps
+        {{ dp_col(cols, 'service_date', 'timestamp') }} as service_date,
         {{ dp_col(cols, 'created_on', 'timestamp') }} as created_on,
         {{ dp_col(cols, 'modified_on', 'timestamp') }} as modified_on
 

@@ -24,12 +24,18 @@ renamed as (
         {{ dp_col(cols, 'reference_number', 'varchar') }} as reference_number,
         {{ dp_col(cols, 'job__number', 'varchar') }} as job_number,
         {{ dp_col(cols, 'summary', 'varchar') }} as summary_html,
+        {{ dp_col(cols, 'term_name', 'varchar') }} as term_name,
+        {{ dp_col(cols, 'review_status', 'varchar') }} as review_status,
+        {{ dp_col(cols, 'sent_status', 'varchar') }} as sent_status,
+        {{ dp_col(cols, 'sync_status', 'varchar') }} as sync_status,
 
         ---------- numerics
         {{ dp_col(cols, 'sub_total', 'decimal(38, 9)') }} as sub_total,
         {{ dp_col(cols, 'sales_tax', 'decimal(38, 9)') }} as sales_tax,
         {{ dp_col(cols, 'total', 'decimal(38, 9)') }} as total,
         {{ dp_col(cols, 'balance', 'decimal(38, 9)') }} as balance,
+        {{ dp_col(cols, 'discount_total', 'decimal(38, 9)') }} as discount_total,
+        {{ dp_col(cols, 'sales_tax_code__tax_rate', 'decimal(38, 9)') }} as tax_rate,
 
         ---------- booleans
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,

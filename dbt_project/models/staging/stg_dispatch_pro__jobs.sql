@@ -36,6 +36,8 @@ renamed as (
         ---------- booleans
         {{ dp_col(cols, 'is_auto_dispatched', 'boolean') }} as is_auto_dispatched,
         {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'no_charge', 'boolean') }} as is_no_charge,
+        {{ dp_col(cols, 'notifications_enabled', 'boolean') }} as is_notifications_enabled,
 
         ---------- timestamps
         {{ dp_col(cols, 'completed_on', 'timestamp') }} as completed_on,

@@ -25,7 +25,14 @@ renamed as (
         {{ dp_col(cols, 'memo', 'varchar') }} as memo,
 
         ---------- booleans
-        {{ dp_col(cols, 'active', 'boolean') }} as is_active
+        {{ dp_col(cols, 'active', 'boolean') }} as is_active,
+        {{ dp_col(cols, 'phone_settings__do_not_text', 'boolean') }} as is_do_not_text,
+        {{ dp_col(cols, 'preferences__job_reminders_enabled', 'boolean') }} as is_job_reminders_enabled,
+        {{ dp_col(cols, 'preferences__marketing_updates_enabled', 'boolean') }} as is_marketing_updates_enabled,
+        {{ dp_col(cols, 'preferences__invoice_notification', 'boolean') }} as is_invoice_notification,
+        {{ dp_col(cols, 'preferences__invoice_statement_notification', 'boolean') }}
+            as is_invoice_statement_notification,
+        {{ dp_col(cols, 'preferences__statement_notification', 'boolean') }} as is_statement_notification
 
     from source
 

@@ -19,8 +19,15 @@ renamed as (
         {{ dp_col(cols, '_dlt_parent_id', 'varchar') }} as _dlt_parent_id,
         {{ dp_col(cols, 'applied_to', 'bigint') }} as invoice_id,
 
+        ---------- strings
+        {{ dp_col(cols, 'applied_by', 'varchar') }} as applied_by,
+        {{ dp_col(cols, 'applied_to_reference_number', 'varchar') }} as reference_number,
+
         ---------- numerics
-        {{ dp_col(cols, 'applied_amount', 'decimal(38, 9)') }} as applied_amount
+        {{ dp_col(cols, 'applied_amount', 'decimal(38, 9)') }} as applied_amount,
+
+        ---------- dates
+        {{ dp_col(cols, 'applied_on', 'timestamp') }} as applied_on
 
     from source
 

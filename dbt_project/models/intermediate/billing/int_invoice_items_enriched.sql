@@ -29,7 +29,8 @@ final as (
         items.*,
         invoices.job_id,
         item_types.line_item_type,
-        {{ html_to_text('items.description_html') }} as description_text
+        {{ html_to_text('items.description_html') }} as description_text,
+        {{ html_text_loss('items.description_html') }} as description_text_loss
 
     from items
     left join invoices on items.invoice_id = invoices.invoice_id

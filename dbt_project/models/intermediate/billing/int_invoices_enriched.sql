@@ -1,4 +1,5 @@
--- Invoices with the amounts paid (payments applied to them), payment status, and the customer's keys.
+-- Invoices with the amounts paid (payments applied to them), payment status, and the customer's keys; each
+-- application as a line (date, amount, who applied it, reference), so its details travel with the invoice.
 
 with
 
@@ -22,7 +23,14 @@ applied as (
 
     select
         applied_to.invoice_id,
-        sum(applied_to.applied_amount) as amount_paid
+        sum(applied_to.applied_amount) as amount_paid,
+        {{ dbt.listagg(
+            "coalesce(cast(cast(applied_to.applied_on as date) as varchar), 'undated') || ': '"
+            ~ " || cast(cast(applied_to.applied_amount as decimal(18, 2)) as varchar)"
+            ~ " || coalesce(' by ' || applied_to.applied_by, '')"
+            ~ " || coalesce(' (ref ' || applied_to.reference_number || ')', '')",
+            "chr(10)",
+            "order by applied_to.applied_on, applied_to.applied_amount") }} as payment_lines
 
     from {{ ref('stg_dispatch_pro__payments__applied_to') }} as applied_to
     inner join payments on applied_to._dlt_parent_id = payments._dlt_id
@@ -45,6 +53,7 @@ final as (
     select
         invoices.*,
         cast(coalesce(applied.amount_paid, 0) as decimal(38, 9)) as amount_paid,
+        applied.payment_lines,
         customers.account_key,
         customers.contact_key,
         case

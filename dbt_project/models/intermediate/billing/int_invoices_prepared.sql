@@ -36,7 +36,16 @@ final as (
         invoices.balance as "Balance__c",
         invoices.amount_paid as "Amount_Paid__c",
         invoices.payment_status as "Payment_Status__c",
+        coalesce(invoices.is_active, true) as "Dispatch_Pro_Active__c",
+        invoices.discount_total as "Discount_Total__c",
+        invoices.payment_lines as "Payment_Applications__c",
+        cast(invoices.tax_rate * 100 as double) as "Tax_Rate__c",
+        invoices.term_name as "Payment_Terms__c",
+        invoices.review_status as "Review_Status__c",
+        invoices.sent_status as "Sent_Status__c",
+        invoices.sync_status as "Sync_Status__c",
         {{ html_to_text('invoices.summary_html') }} as "Summary__c",
+        {{ html_text_flag_columns('invoices.summary_html', 'Summary__c') }},
         {{ custom_field_columns('Invoice__c', 'custom') }}
         cast(invoices.paid_on as date) as "Paid_On__c"
 

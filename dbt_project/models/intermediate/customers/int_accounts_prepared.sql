@@ -26,6 +26,13 @@ custom as (
 
 ),
 
+site_custom as (
+
+    -- a single site becomes part of its Account/Contact: its custom properties travel with it (Site_*__c)
+    select * from {{ ref('int_location_custom_fields_pivoted') }}
+
+),
+
 methods as (
 
     select * from {{ ref('int_contact_methods_pivoted') }}
@@ -69,13 +76,17 @@ commercial as (
         customers.is_do_not_mail as "Do_Not_Mail__c",
         customers.is_do_not_service as "Do_Not_Service__c",
         customers.is_tax_exempt as "Tax_Exempt__c",
+        customers.is_national_account as "National_Account__c",
         case when not customers.is_multi_site then customers.site_is_tax_exempt end as "Site_Tax_Exempt__c",
-        {{ custom_field_columns('Account', 'custom') }}
+        {{ custom_field_columns('Account', 'custom', 'customer') }}
+        {{ custom_field_columns('Account', 'site_custom', 'location') }}
         duplicates.duplicate_group as "_duplicate_group"
 
     from customers
     left join duplicates on customers.customer_id = duplicates.customer_id
     left join custom on customers.customer_id = custom.customer_id
+    left join site_custom
+        on customers.primary_location_id = site_custom.location_id and not customers.is_multi_site
     left join methods on customers.account_key = methods.record_key
     where customers.is_commercial
 
@@ -123,12 +134,15 @@ placeholders as (
         cast(null as boolean) as "Do_Not_Mail__c",
         cast(null as boolean) as "Do_Not_Service__c",
         cast(null as boolean) as "Tax_Exempt__c",
+        cast(null as boolean) as "National_Account__c",
         cast(null as boolean) as "Site_Tax_Exempt__c",
-        {{ custom_field_columns('Account', 'no_custom') }}
+        {{ custom_field_columns('Account', 'no_custom', 'customer') }}
+        {{ custom_field_columns('Account', 'no_site_custom', 'location') }}
         cast(null as varchar) as "_duplicate_group"
 
     from buckets
     left join custom as no_custom on 1 = 0
+    left join site_custom as no_site_custom on 1 = 0
 
 )
 

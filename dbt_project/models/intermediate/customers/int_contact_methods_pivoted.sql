@@ -1,5 +1,6 @@
 -- One row per record that receives contact methods (Account, Contact, Location__c): the standard fields and
--- the remaining methods one per line, from int_contact_methods_routed.
+-- the remaining methods one per line, from int_contact_methods_routed; a method in a standard field whose memo
+-- says something (memo_in_line) has its line too, so the memo travels with its value.
 
 with
 
@@ -19,7 +20,7 @@ pivoted as (
         max(case when field_name = 'Email' then contact_value end) as email,
         max(case when field_name = 'Fax' then contact_value end) as fax,
         string_agg(
-            case when field_name = 'Other_Contact_Methods__c' then method_line end,
+            case when field_name = 'Other_Contact_Methods__c' or memo_in_line then method_line end,
             chr(10) order by method_owner, contact_method_id
         ) as other_methods,
         string_agg(

@@ -1,6 +1,7 @@
 -- Customer contact methods, ranked per customer and type (the first Phone is the Account Phone), with the
 -- person a memo names ("Mary Jones - Office Manager", "Facilities: Mary Jones", "Mary Jones (Owner)"):
--- such methods of commercial customers become Contacts on that Account.
+-- such methods of commercial customers become Contacts on that Account. A memo that names a relative or another
+-- role ("Owner’s daughter - Kelly", "tenant", "neighbour") says the method is someone else's (names_relative).
 
 with
 
@@ -47,7 +48,8 @@ final as (
         case
             when regexp_full_match(memo_name, '\p{Lu}[\p{L}\p{M}''.-]+( \p{Lu}[\p{L}\p{M}''.-]+){1,2}')
                 then memo_name
-        end as person_name
+        end as person_name,
+        {{ memo_names_relative('memo_clean') }} as names_relative
 
     from candidates
 

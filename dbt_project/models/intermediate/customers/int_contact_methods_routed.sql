@@ -5,7 +5,11 @@
 --   a site of a customer with several sites: its Location__c (Contact_Methods__c);
 --   a site of a customer with one site: the Account (commercial) or the Contact (residential), as "Site …".
 -- Everything else (further phones, emails of a company, inactive methods, other types) → Other_Contact_Methods__c,
--- one line per method: "<type>: <value> (<memo>)".
+-- one line per method: "<type>: <value> (<memo>)". A residential customer's method whose memo names another
+-- person ("Owner’s daughter - Kelly", "Kelly Smith") is not the customer's own: it is a line, never the
+-- Contact's Phone/Email. A memo travels with its value: a method in a standard field whose memo says more
+-- than the person's name, or has preferences, also gets its line (memo_in_line), so "cell", "work #" or
+-- "do not text: yes" is not lost. A method's phone settings and notification preferences end its line.
 
 with
 
@@ -15,7 +19,8 @@ customers as (
         customer_id,
         is_commercial,
         account_key,
-        contact_key
+        contact_key,
+        lower(concat_ws(' ', first_name, last_name)) as own_name
     from {{ ref('int_customers_classified') }}
 
 ),
@@ -57,10 +62,16 @@ customer_methods as (
         all_methods.contact_value,
         all_methods.memo,
         coalesce(all_methods.is_active, true) as is_active,
+        {{ contact_preferences('all_methods') }} as preferences,
         customers.is_commercial,
         customers.account_key,
         customers.contact_key,
         active_methods.person_name,
+        {{ squish('all_methods.memo') }} as memo_clean,
+        not customers.is_commercial and (
+            active_methods.names_relative
+            or lower(active_methods.person_name) <> customers.own_name
+        ) as names_other_person,
         min(active_methods.contact_method_id) over (
             partition by active_methods.customer_id, active_methods.person_name
         ) as person_first_method_id,
@@ -76,6 +87,20 @@ customer_methods as (
 
 ),
 
+customer_ranked as (
+
+    select
+        *,
+        -- the customer's own methods ranked apart from those of the people their memos name
+        row_number() over (
+            partition by customer_id, contact_method_type, coalesce(names_other_person, false), is_active
+            order by contact_method_id
+        ) as own_type_rank
+
+    from customer_methods
+
+),
+
 customer_routed as (
 
     select
@@ -85,6 +110,8 @@ customer_routed as (
         contact_value,
         memo,
         is_active,
+        preferences,
+        coalesce(memo_clean <> person_name, memo_clean is not null) or preferences is not null as memo_in_line,
         case
             when not is_active then coalesce(contact_key, account_key)
             when is_commercial and person_name is not null
@@ -112,12 +139,12 @@ customer_routed as (
                 then contact_method_type
             when
                 not is_commercial and contact_method_type in ('Email', 'Phone', 'MobilePhone', 'Fax')
-                and type_rank = 1
+                and not coalesce(names_other_person, false) and own_type_rank = 1
                 then contact_method_type
             else 'Other_Contact_Methods__c'
         end as field_name
 
-    from customer_methods
+    from customer_ranked
 
 ),
 
@@ -130,6 +157,8 @@ site_routed as (
         site_methods.contact_value,
         site_methods.memo,
         coalesce(site_methods.is_active, true) as is_active,
+        {{ contact_preferences('site_methods') }} as preferences,
+        false as memo_in_line,
         case
             when sites.is_multi_site then 'location:' || cast(sites.location_id as varchar)
             else coalesce(customers.contact_key, customers.account_key)
@@ -163,8 +192,12 @@ final as (
     select
         *,
         case when method_owner = 'site' and object_name <> 'Location__c' then 'Site ' else '' end
-        || coalesce(contact_method_type, 'Contact method') || ': ' || contact_value
+        || case contact_method_type
+            when 'MobilePhone' then 'Mobile' else coalesce(contact_method_type, 'Contact method')
+        end
+        || ': ' || contact_value
         || coalesce(' (' || memo || ')', '')
+        || coalesce(' [' || preferences || ']', '')
         || case when is_active then '' else ' [inactive]' end as method_line
 
     from routed

@@ -1,6 +1,6 @@
 -- One row per appointment: every technician assigned to it (not only the primary one, who owns the Event),
 -- in assignment order, as names for Event.Assigned_Technicians__c and as full lines (name, email, assignment
--- status, assigned on, inactive) for the job's Case (Technician_Assignments__c).
+-- status, assigned on, paused, inactive) for the job's Case (Technician_Assignments__c).
 
 with
 
@@ -49,6 +49,7 @@ lines as (
         || coalesce(' <' || technicians.email || '>', '')
         || coalesce(' - ' || assignments.assignment_status, '')
         || coalesce(', assigned ' || cast(assignments.assigned_on as varchar), '')
+        || case when assignments.is_paused then ' [paused]' else '' end
         || case when assignments.is_active is false then ' [inactive]' else '' end as assignment_line
 
     from assignments

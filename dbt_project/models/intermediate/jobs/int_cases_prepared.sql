@@ -147,6 +147,7 @@ final as (
         nullif(concat_ws(' - ', joined.job_type_name, 'Job ' || joined.job_number), '')
             as "Subject",
         {{ html_to_text('joined.summary_html') }} as "Description",
+        {{ html_text_flag_columns('joined.summary_html', 'Description') }},
         joined.job_number as "Source_Job_Number__c",
         joined.customer_po as "Customer_PO__c",
         joined.assignment_lines as "Technician_Assignments__c",
@@ -183,6 +184,11 @@ final as (
         joined.signature_refusal_reason as "Signature_Refusal_Reason__c",
         joined.completed_on as "Completed_On__c",
         joined.created_on as "Source_Created_Date__c",
+        coalesce(joined.is_active, true) as "Dispatch_Pro_Active__c",
+        joined.is_no_charge as "No_Charge__c",
+        joined.is_notifications_enabled as "Notifications_Enabled__c",
+        joined.is_locked_to_technician as "Locked_To_Technician__c",
+        joined.optimization_score as "Optimization_Score__c",
         {{ custom_field_columns('Case', 'custom') }}
 
         ---------- owner: resolved by the loader from the technician email

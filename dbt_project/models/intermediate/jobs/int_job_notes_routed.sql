@@ -13,7 +13,8 @@ texts as (
 
     select
         *,
-        {{ html_to_text('note_html') }} as note_text
+        {{ html_to_text('note_html') }} as note_text,
+        {{ html_text_loss('note_html') }} as note_text_loss
 
     from notes
 

@@ -32,6 +32,8 @@ with_priority as (
     select
         jobs.*,
         dispatch.sla_due_on,
+        dispatch.optimization_score,
+        dispatch.is_locked_to_technician,
         coalesce(dispatch.dispatch_priority, jobs.st_priority) as source_priority,
         coalesce(dispatch.is_auto_dispatched, jobs.is_auto_dispatched, false) as auto_dispatched
 

@@ -39,6 +39,8 @@ tasks as (
         calls.created_on as "Call_Started_At__c",
         calls.agent_name as "Call_Agent__c",
         calls.logged_by_name as "Logged_By__c",
+        coalesce(calls.is_active, true) as "Dispatch_Pro_Active__c",
+        calls.call_tag as "Call_Tag__c",
         case
             when calls.job_id is not null then 'job:' || cast(calls.job_id as varchar)
         end as "_what_case_key",
