@@ -49,6 +49,65 @@ def org_state(tmp_path_factory) -> Path:
     control.down(state)
 
 
+def org_admin(state: Path, method: str, path: str, body: dict | None = None) -> dict:
+    """The sandbox org's ``/_admin`` API (automation definitions, metadata deploys)."""
+    entry = read_endpoints(state)["salesforce"]
+    s = requests.Session()
+    s.trust_env = False
+    r = s.request(
+        method,
+        entry["admin_url"] + path,
+        json=body,
+        headers={"X-Admin-Token": entry["admin_token"]},
+        verify=entry["ca_cert"],
+        timeout=60,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
+CASE_RULE = (
+    f'<?xml version="1.0" encoding="UTF-8"?>\n<ValidationRule {NS}><fullName>Subject_Required</fullName>'
+    "<active>true</active><errorConditionFormula>ISBLANK(Subject)</errorConditionFormula>"
+    "<errorDisplayField>Subject</errorDisplayField><errorMessage>A job needs a subject</errorMessage>"
+    "</ValidationRule>"
+)
+
+
+def define_automation(state: Path, duplicate_fields: tuple[str, ...] = ("Name",)) -> None:
+    """A trigger, a flow, a workflow rule, a validation rule, a duplicate rule, Case assignment and
+    auto-response rules (and an inactive trigger and a draft flow, which must not be listed)."""
+    done = org_admin(
+        state,
+        "POST",
+        "/metadata/deploy",
+        {"files": {"objects/Case/validationRules/Subject_Required.validationRule-meta.xml": CASE_RULE}},
+    )
+    assert done["success"], done
+    for kind, body in [
+        ("triggers", {"object": "Case", "name": "CaseTrigger", "events": ["before insert", "after update"]}),
+        (
+            "triggers",
+            {"object": "Account", "name": "OldTrigger", "events": ["after insert"], "status": "Inactive"},
+        ),
+        ("flows", {"object": "Account", "api_name": "Account_Welcome", "trigger_type": "RecordAfterSave"}),
+        ("flows", {"object": "Case", "api_name": "Case_Draft", "active": False}),
+        ("workflow_rules", {"object": "Case", "name": "Notify customer"}),
+        ("assignment_rules", {"object": "Case", "name": "Route jobs"}),
+        ("auto_response_rules", {"object": "Case", "name": "Ack email"}),
+        (
+            "duplicate_rules",
+            {
+                "object": "Account",
+                "developer_name": "Standard_Account_Duplicate_Rule",
+                "fields": list(duplicate_fields),
+            },
+        ),
+    ]:
+        org_admin(state, "POST", f"/automation/{kind}", body)
+
+
 def sessions_admin(state: Path, body: dict | None = None) -> dict:
     """``/_admin/sessions``: POST ``body`` (timeout, revoke, static token) or GET the counts."""
     entry = read_endpoints(state)["salesforce"]
