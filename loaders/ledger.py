@@ -166,6 +166,8 @@ class Ledger:
     def record_automation(self, run_id: str, found: list) -> None:
         """What of the org's automation (``core.org_automation.Automation``) was active while ``run_id``
         loaded (a resumed run records it again: the org may have changed in between)."""
+        if not found:
+            return
         stamp = now()
         self.con.executemany(
             f"insert into {SCHEMA}.run_automation values (?, ?, ?, ?, ?, ?, ?)",
