@@ -137,7 +137,8 @@ class Loader:
         tables = self.con.execute(
             "select table_name from information_schema.tables where table_schema = 'ledger' "
             "and (table_name like 'work\\_org\\_%' escape '\\' "
-            "or table_name like 'work\\_send\\_%' escape '\\' or table_name = 'work_users')"
+            "or table_name like 'work\\_send\\_%' escape '\\' "
+            "or table_name in ('work_users', 'work_record_types'))"
         ).fetchall()
         for (name,) in tables:
             self.con.execute(f"drop table if exists ledger.{sql_ident(name)}")
