@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     sf_org: str | None = None
     sf_auth: str = "auto"
     sf_cli: str = "sf"  # the Salesforce CLI executable
+    # residential customers as Person Accounts (issue 20 §3): None = on where the org's Account describe
+    # shows IsPersonAccount (expectations.org.person_accounts_on); true/false forces it. Groundwork: the
+    # marts do not read it yet
+    person_accounts: bool | None = None
     sandbox_seed: int = 42
     sandbox_scale: str = "tiny"
     # the customer's Dispatch Pro export folder (playbooks, dashboards, dispatch metadata: not in the public

@@ -60,3 +60,20 @@ def test_the_loader_sends_the_mapped_record_type_and_the_run_reconciles(workspac
         ).fetchall()
     assert dict(decisions) == {"matched": len(want)}
     assert run_reconcile(workspace, loaded.run_id).ok
+
+
+def test_person_accounts_default_on_where_the_org_has_them(tmp_path, org_state, clean_env):
+    """The setting's default follows the org: on where the Account describe shows IsPersonAccount."""
+    from expectations.org import person_accounts_on
+    from sandbox import control
+
+    plain = connect("sandbox", settings=get_settings(sandbox_dir=org_state)).Account.describe()
+    assert person_accounts_on(get_settings(), plain) is False
+    state = tmp_path / "pa"
+    control.up(state, which=("salesforce",), person_accounts=True)
+    try:
+        person = connect("sandbox", settings=get_settings(sandbox_dir=state)).Account.describe()
+    finally:
+        control.down(state)
+    assert person_accounts_on(get_settings(), person) is True
+    assert person_accounts_on(get_settings(person_accounts=False), person) is False
