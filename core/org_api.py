@@ -143,7 +143,14 @@ class OrgClient:
             }
         return self._create_only[object_name]
 
+    @property
+    def renewals(self) -> int:
+        """Sessions renewed by the connection's :class:`core.renewal.Renewer` (issue 20)."""
+        renewer = self.sf.__dict__.get("renewer")
+        return len(renewer.renewals) if renewer is not None else 0
+
     def bulk(self, object_name: str) -> _Bulk2Client:
+        """A Bulk 2.0 client sharing ``sf.headers`` (the dict a session renewal updates in place)."""
         return _Bulk2Client(object_name, self.sf.bulk2_url, self.sf.headers, self.sf.session)
 
     def query_iter(self, soql: str) -> Iterator[dict]:

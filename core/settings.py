@@ -24,6 +24,16 @@ class Settings(BaseSettings):
     duckdb_file: str = "dp2sf.duckdb"
     source: str = "simulator"  # simulator | servicetitan
     target: str = "sandbox"  # sandbox | salesforce
+    # how to log in to the org (issue 20; core/connection.py): DP2SF_SF_ORG names an org the admin authorised
+    # with the Salesforce CLI (alias or username); DP2SF_SF_AUTH picks a flow: auto | sf_cli | jwt |
+    # client_credentials | token | password (secrets come from SF_* env vars or dlt secrets, never from here)
+    sf_org: str | None = None
+    sf_auth: str = "auto"
+    sf_cli: str = "sf"  # the Salesforce CLI executable
+    # residential customers as Person Accounts (issue 20 §3): None = on where the org's Account describe
+    # shows IsPersonAccount (expectations.org.person_accounts_on); true/false forces it. Groundwork: the
+    # marts do not read it yet
+    person_accounts: bool | None = None
     sandbox_seed: int = 42
     sandbox_scale: str = "tiny"
     # the customer's Dispatch Pro export folder (playbooks, dashboards, dispatch metadata: not in the public

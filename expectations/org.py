@@ -133,6 +133,16 @@ def read_org_metadata(settings: Settings, objects: list[str]) -> OrgMetadata:
     return OrgMetadata(settings.target, describes, rules, notes)
 
 
+def person_accounts_on(settings: Settings, account_describe: dict | None) -> bool:
+    """Whether residential customers become Person Accounts: ``settings.person_accounts`` when set, else
+    whether the org has Person Accounts enabled (its Account describe has ``IsPersonAccount``,
+    https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_account.htm)."""
+    if settings.person_accounts is not None:
+        return settings.person_accounts
+    names = {f["name"] for f in (account_describe or {}).get("fields", [])}
+    return "IsPersonAccount" in names
+
+
 def active_users(sf) -> list[dict]:
     """Every active User with an email (Id, Name, Email)."""
     try:

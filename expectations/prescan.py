@@ -3,7 +3,9 @@
 Sections (each a function over a read-only DuckDB connection and, where needed, the org):
 owner matching (technician email → active User), oversize files, duplicate customers (exact and fuzzy),
 incomplete addresses, missing required values, values the gates and quarantine hold back, placeholder
-Account children (data skew), storage and API usage against the org's ``/limits`` with an estimated duration.
+Account children (data skew), storage and API usage against the org's ``/limits`` with an estimated duration,
+the org's own automation on the objects we write (``core.org_automation``) and where our duplicate customers
+meet an active duplicate rule.
 ``notebooks/prescan.ipynb`` calls ``collect`` and shows the result; ``report.run_prescan`` renders it.
 """
 
@@ -19,6 +21,7 @@ import pandas as pd
 import yaml
 from rapidfuzz import fuzz
 
+from core.quoting import sql_ident
 from core.settings import Settings
 from core.stamp import built_invoices
 
@@ -38,7 +41,10 @@ SECTIONS = (
     "held_back",
     "placeholder_children",
     "limits",
+    "automation",
+    "duplicate_rule_conflicts",
 )
+AUTOMATION_COLUMNS = ["object", "kind", "name", "fires_on", "could_do", "bypass", "detail"]
 
 
 @dataclass
@@ -321,6 +327,51 @@ def usage(con, objects: list[str], limits: dict, records_per_second: float) -> t
     return pd.DataFrame(rows), records / records_per_second
 
 
+def automation(sf, objects: list[str]) -> tuple[pd.DataFrame, list[str]]:
+    """The org's active automation on the objects we write (``core.org_automation``), one row each."""
+    from core.org_automation import read_automation
+
+    found, notes = read_automation(sf, objects)
+    return pd.DataFrame([a.row() for a in found], columns=AUTOMATION_COLUMNS), notes
+
+
+def duplicate_rule_conflicts(con, active: pd.DataFrame, dups: pd.DataFrame) -> pd.DataFrame:
+    """Where our duplicate-customer findings meet an active duplicate rule: per rule, the pairs whose two
+    customers are both written to the rule's object (the one saved second can be refused with
+    ``DUPLICATES_DETECTED``; records of one job are not compared with each other, only with saved ones)."""
+    columns = ["object", "rule", "matches_on", "pairs", "example", "warning"]
+    rules = active[active["kind"] == "duplicate_rule"] if not active.empty else active
+    rows = []
+    for rule in rules.itertuples():
+        if dups.empty or not _exists(con, "salesforce", rule.object):
+            continue
+        keys = {
+            r[0]
+            for r in con.execute(
+                f'select "Dispatch_Pro_Id__c" from salesforce.{sql_ident(rule.object)} '
+                """where "Dispatch_Pro_Id__c" like 'customer:%'"""
+            ).fetchall()
+        }
+        keep = ("customer:" + dups["keep_customer_id"].astype(str)).isin(keys)
+        both = dups[keep & ("customer:" + dups["merge_customer_id"].astype(str)).isin(keys)]
+        if both.empty:
+            continue
+        first = both.iloc[0]
+        rows.append(
+            {
+                "object": rule.object,
+                "rule": rule.name,
+                "matches_on": rule.detail,
+                "pairs": len(both),
+                "example": f"customer:{first.keep_customer_id} / customer:{first.merge_customer_id}",
+                "warning": f"{len(both)} duplicate customer pair(s) become {rule.object} records this rule "
+                "may refuse (DUPLICATES_DETECTED, a failed row): merge them first or bypass the rule for "
+                "the window",
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
 def collect(settings: Settings, records_per_second: float = 2000.0) -> Prescan:
     """Every section, from the marts (read-only) and the org (describe, Users, /limits)."""
     from core.fields import load_field_list
@@ -345,4 +396,9 @@ def collect(settings: Settings, records_per_second: float = 2000.0) -> Prescan:
             scan.notes.append("the org's gates have not run: `dp2sf validate` adds the rows they hold back")
         scan.tables["placeholder_children"] = placeholder_children(con)
         scan.tables["limits"], scan.duration_s = usage(con, objects, limits, records_per_second)
+        scan.tables["automation"], notes = automation(sf, objects)
+        scan.notes.extend(notes)
+        scan.tables["duplicate_rule_conflicts"] = duplicate_rule_conflicts(
+            con, scan.tables["automation"], scan.tables["duplicates"]
+        )
     return scan

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from requests_toolbelt import MultipartEncoder
+from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from core.org_api import OrgClient, is_transient
 from loaders.bulk import query_to_csv, stream_rows
@@ -114,7 +115,10 @@ class FileUploader:
             try:
                 return self._post(entity, source, filename, content_type)
             except Exception as exc:
-                if not is_transient(exc) or attempt == self.org.attempts - 1:
+                # a multipart body cannot be replayed by the session renewal (core.renewal): after a
+                # renewal the 401 arrives here and the upload goes again with the new token
+                renewed = isinstance(exc, SalesforceExpiredSession) and self.org.renewals > 0
+                if not (is_transient(exc) or renewed) or attempt == self.org.attempts - 1:
                     raise
                 found = next(
                     self.org.query_iter(

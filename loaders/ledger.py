@@ -83,6 +83,15 @@ create table if not exists {SCHEMA}.resolutions (
     resolved_id varchar,
     decision varchar not null,        -- matched | fallback | unresolved
     recorded_at timestamp not null
+);
+create table if not exists {SCHEMA}.run_automation (  -- the org's automation active while the run loaded
+    run_id varchar not null,
+    object_name varchar not null,
+    kind varchar not null,            -- apex_trigger | flow | validation_rule | duplicate_rule ...
+    name varchar not null,
+    fires_on varchar,
+    could_do varchar,
+    recorded_at timestamp not null
 );-- what other packages read (reconciliation, skips, reports): views, not re-typed SQL
 -- run_outcomes: each record's outcome in each run (pass 1: a second pass only sets self-lookups)
 create or replace view {SCHEMA}.run_outcomes as
@@ -153,6 +162,25 @@ class Ledger:
             f"update {SCHEMA}.runs set status = ?, finished_at = ?, message = ? where run_id = ?",
             [status, now(), message, run_id],
         )
+
+    def record_automation(self, run_id: str, found: list) -> None:
+        """What of the org's automation (``core.org_automation.Automation``) was active while ``run_id``
+        loaded (a resumed run records it again: the org may have changed in between)."""
+        if not found:
+            return
+        stamp = now()
+        self.con.executemany(
+            f"insert into {SCHEMA}.run_automation values (?, ?, ?, ?, ?, ?, ?)",
+            [[run_id, a.object, a.kind, a.name, a.fires_on, a.could_do, stamp] for a in found],
+        )
+
+    def automation(self, run_id: str) -> list[tuple[str, str, str]]:
+        """(object, kind, name) of the automation recorded for ``run_id`` (each once)."""
+        return self.con.execute(
+            f"select distinct object_name, kind, name from {SCHEMA}.run_automation where run_id = ? "
+            "order by 1, 2, 3",
+            [run_id],
+        ).fetchall()
 
     def reopen_run(self, run_id: str) -> None:
         self.con.execute(

@@ -27,6 +27,7 @@ from core.connection import org_client
 from core.errors import Dp2sfError
 from core.fields import FieldListError, load_field_list
 from core.org_api import LimitStop, OrgClient, is_transient
+from core.org_automation import read_automation
 from core.quoting import sql_ident
 from core.settings import Settings
 from loaders.approval import check_load_gate  # the approval gate (issue 12)
@@ -137,7 +138,8 @@ class Loader:
         tables = self.con.execute(
             "select table_name from information_schema.tables where table_schema = 'ledger' "
             "and (table_name like 'work\\_org\\_%' escape '\\' "
-            "or table_name like 'work\\_send\\_%' escape '\\' or table_name = 'work_users')"
+            "or table_name like 'work\\_send\\_%' escape '\\' "
+            "or table_name in ('work_users', 'work_record_types'))"
         ).fetchall()
         for (name,) in tables:
             self.con.execute(f"drop table if exists ledger.{sql_ident(name)}")
@@ -502,6 +504,9 @@ def run_load(
         status, message = "completed", gate.warning or ""
         try:
             org.check_limits(fresh=True)
+            # what of the org's own automation is active while we load (issue 20): recorded in the run
+            active, _ = read_automation(org.sf, [p.name for p in plan.objects])
+            ledger.record_automation(run_id, active)
             loader.ctx = read_org_context(org, con, settings.load_fallback_owner_email)
             loader.recover()
             chosen = [p for p in plan.objects if not objects or p.name in objects]

@@ -4,7 +4,9 @@
 when nothing matches or ``_owner_fallback`` is set; ``User__c`` from ``_user_email`` (null when unmatched: a
 skill is never pinned on the fallback user). ``WhatId`` (Event) and ``FirstPublishLocationId``
 (ContentVersion) take the Salesforce id of the Case the ledger loaded. ``Pricebook2Id`` is the org's standard
-Pricebook2. Every owner and user decision is written to ``ledger.resolutions``.
+Pricebook2. ``RecordTypeId`` comes from ``_record_type`` (a developer name, seed ``map_record_type``) on
+objects where the org has active record types. Every owner, user and record type decision is written to
+``ledger.resolutions``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import duckdb
 
 from core.errors import Dp2sfError
 from core.org_api import OrgClient
-from core.quoting import sql_ident
+from core.quoting import sql_ident, sql_literal
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
 
@@ -37,6 +39,7 @@ class OrgContext:
     fallback_owner_id: str
     standard_pricebook_id: str | None
     users: int
+    record_type_objects: frozenset[str] = frozenset()  # objects with active record types in the org
 
 
 def read_org_context(org: OrgClient, con: duckdb.DuckDBPyConnection, fallback_email: str) -> OrgContext:
@@ -56,7 +59,26 @@ def read_org_context(org: OrgClient, con: duckdb.DuckDBPyConnection, fallback_em
             "DP2SF_LOAD_FALLBACK_OWNER_EMAIL to an active user's email"
         )
     pricebook = next(org.query_iter("SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1"), None)
-    return OrgContext(fallback, pricebook["Id"] if pricebook else None, len(users))
+    # record types by developer name (issue 20): a mart's _record_type becomes RecordTypeId
+    types = [
+        (r["SobjectType"], r["DeveloperName"], r["Id"])
+        for r in org.query_iter("SELECT Id, SobjectType, DeveloperName FROM RecordType WHERE IsActive = true")
+    ]
+    con.execute(
+        "create or replace table ledger.work_record_types "
+        "(object_name varchar, developer_name varchar, id varchar)"
+    )
+    if types:
+        con.executemany("insert into ledger.work_record_types values (?, ?, ?)", types)
+    objects = frozenset(t[0] for t in types)
+    return OrgContext(fallback, pricebook["Id"] if pricebook else None, len(users), objects)
+
+
+def _record_type_join(obj: str) -> str:
+    return (
+        "left join ledger.work_record_types as rt "
+        f"on rt.object_name = {sql_literal(obj)} and rt.developer_name = m._record_type"
+    )
 
 
 @dataclass
@@ -102,6 +124,10 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
                 f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
                 f"{joins[-1]} where m.{col} is not null and {alias}.sf_id is null"
             )
+    if "_record_type" in columns and obj in ctx.record_type_objects:
+        header.append("RecordTypeId")  # empty where no record type is mapped: the org's default applies
+        exprs.append("rt.id")
+        joins.append(_record_type_join(obj))
     if "_pricebook" in columns:
         if ctx.standard_pricebook_id is None:
             raise ResolveError(f"{obj} needs the standard Pricebook2, which the org does not have")
@@ -131,5 +157,13 @@ def resolution_sql(obj: str, columns: list[str], ctx: OrgContext) -> str | None:
             "else 'matched' end "
             f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
             "left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))"
+        )
+    if "_record_type" in columns and obj in ctx.record_type_objects:
+        parts.append(
+            f"select {key}, 'RecordTypeId', m._record_type, rt.id, "
+            "case when m._record_type is null then 'default (no record type mapped)' "
+            "when rt.id is null then 'unresolved (no active record type of this name; the default applies)' "
+            "else 'matched' end "
+            f"from {MART_SCHEMA}.{sql_ident(obj)} as m {_record_type_join(obj)}"
         )
     return " union all ".join(parts) or None

@@ -8,12 +8,14 @@ missing picklist value); non-blocking differences (a longer length, an extra pic
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
 from core.errors import Dp2sfError
-from core.fields import DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
+from core.fields import DBT_DIR, DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
 from core.settings import Settings
 from mapping.manifest import manifest_fields
 
@@ -98,6 +100,39 @@ def compare_field(f: SfField, actual: dict | None) -> list[SchemaIssue]:
     return issues
 
 
+RECORD_TYPE_SEED = DBT_DIR / "seeds" / "map_record_type.csv"
+
+
+def mapped_record_types(seed: Path = RECORD_TYPE_SEED) -> dict[str, set[str]]:
+    """The record type developer names the mapping names, per object (seed ``map_record_type``)."""
+    out: dict[str, set[str]] = {}
+    if seed.is_file():
+        with open(seed, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                if (row.get("record_type") or "").strip():
+                    out.setdefault(row["object_name"].strip(), set()).add(row["record_type"].strip())
+    return out
+
+
+def record_type_issues(object_name: str, described: dict, wanted: set[str]) -> list[SchemaIssue]:
+    """Each mapped record type must be in the describe's ``recordTypeInfos``, active and available to the
+    migration user (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_sobject_describe.htm)."""
+    infos = {i.get("developerName"): i for i in described.get("recordTypeInfos") or [] if not i.get("master")}
+    issues = []
+    for name in sorted(wanted):
+        info = infos.get(name)
+        if info is None:
+            found = "no such record type" + (f" (it has {', '.join(sorted(infos))})" if infos else " (none)")
+        elif not info.get("active"):
+            found = "an inactive record type"
+        elif not info.get("available"):
+            found = "a record type not available to this user (profile or permission set)"
+        else:
+            continue
+        issues.append(SchemaIssue("record_type", object_name, "RecordTypeId", name, found, True))
+    return issues
+
+
 def _describe(sf, object_name: str) -> dict | None:
     try:
         return getattr(sf, object_name).describe()
@@ -119,6 +154,7 @@ def run_schema_check(
     fields = manifest_fields(field_list, invoices)
     objects = sorted({f.object for f in fields})
     result = SchemaCheckResult(target=target, objects_checked=len(objects), fields_checked=len(fields))
+    record_types = mapped_record_types()
     for object_name in objects:
         try:
             described = _describe(sf, object_name)
@@ -132,4 +168,5 @@ def run_schema_check(
         by_name = {d["name"].lower(): d for d in described.get("fields", [])}
         for f in (f for f in fields if f.object == object_name):
             result.issues.extend(compare_field(f, by_name.get(f.name.lower())))
+        result.issues.extend(record_type_issues(object_name, described, record_types.get(object_name, set())))
     return result

@@ -29,6 +29,8 @@ TITLES = {
     "held_back": "Values the quarantine and the org's gates hold back",
     "placeholder_children": "Placeholder Account children per bucket (data skew)",
     "limits": "Storage, Bulk API and API requests against the org's /limits",
+    "automation": "The org's automation on the objects we write: what fires, what it could do, the bypass",
+    "duplicate_rule_conflicts": "Duplicate customers that meet an active duplicate rule",
 }
 
 

@@ -30,6 +30,14 @@ sites as (
 
 ),
 
+record_types as (
+
+    -- the analyst's choice of record type per job type (empty: the org's default record type)
+    select source_value, record_type from {{ ref('map_record_type') }}
+    where object_name = 'Case' and source_kind = 'job_type'
+
+),
+
 job_types as (
 
     select * from {{ ref('stg_dispatch_pro__job_types') }}
@@ -112,6 +120,7 @@ joined as (
         customers.contact_key,
         sites.is_multi_site,
         job_types.job_type_name,
+        record_types.record_type,
         business_units.business_unit_name,
         first_appointments.starts_at,
         first_appointments.ends_at,
@@ -129,6 +138,7 @@ joined as (
     left join customers on jobs.customer_id = customers.customer_id
     left join sites on jobs.location_id = sites.location_id
     left join job_types on jobs.job_type_id = job_types.job_type_id
+    left join record_types on job_types.job_type_name = record_types.source_value
     left join business_units on jobs.business_unit_id = business_units.business_unit_id
     left join first_appointments
         on jobs.job_id = first_appointments.job_id and first_appointments.appointment_rank = 1
@@ -193,7 +203,9 @@ final as (
 
         ---------- owner: resolved by the loader from the technician email
         coalesce(joined.technician_email, '{{ var("fallback_owner_email") }}') as "_owner_email",
-        joined.technician_email is null as "_owner_fallback"
+        joined.technician_email is null as "_owner_fallback",
+        ---------- record type: resolved by the loader from its developer name
+        joined.record_type as "_record_type"
 
     from joined
     left join custom on joined.job_id = custom.job_id
