@@ -31,8 +31,9 @@ def test_lookups_become_relationship_columns_and_helpers_keep_their_name() -> No
     user = next(f for f in field_list.fields_of("Skill__c") if f.name == "User__c")
     assert user.loader_resolved and user not in field_list.mart_fields("Skill__c")
     case_priority = next(f for f in field_list.fields_of("Case") if f.name == "Dispatch_Pro_Priority__c")
+    # the 8 Dispatch Pro levels, then Normal: ServiceTitan's own priority when Dispatch Pro has no level
     assert case_priority.picklist_values == (
-        "Emergency", "Critical", "Urgent", "High", "Elevated", "Standard", "Low", "Deferred",
+        "Emergency", "Critical", "Urgent", "High", "Elevated", "Standard", "Low", "Deferred", "Normal",
     )  # fmt: skip
 
 
