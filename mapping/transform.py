@@ -83,8 +83,10 @@ class DbtRun:
         lines = []
         for r in self.results:
             if r["status"] in ("error", "fail", "runtime error"):
-                message = (r.get("message") or "").strip().splitlines()
-                lines.append(f"{r['unique_id']} ({r['status']}): {message[0] if message else ''}")
+                message = [m.strip() for m in (r.get("message") or "").strip().splitlines() if m.strip()]
+                # the first line is dbt's summary; a test that names values (unmapped source values) says
+                # them on the next lines: up to five of them, so `dp2sf transform` names what to fix
+                lines.append(f"{r['unique_id']} ({r['status']}): " + " | ".join(message[:6]))
         return lines
 
     def count(self, *statuses: str) -> int:

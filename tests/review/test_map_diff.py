@@ -19,7 +19,7 @@ import pytest
 from core.settings import PROJECT_DIR, Settings
 from mapping.map_diff import MapDiffError, run_map_diff
 from reporting.review import render_map_diff
-from tests.mapping.fixture_db import build_fixture_db
+from tests.mapping.fixture_db import build_fixture_db, plant_unmapped_values
 
 IGNORE = shutil.ignore_patterns("target", "logs", "__pycache__", ".user.yml", "dbt_packages")
 
@@ -40,7 +40,7 @@ def repo(tmp_path_factory) -> Settings:
     settings = Settings(
         project_dir=repo, data_dir=root / "data", build_dir=root / "build", reports_dir=root / "reports"
     )
-    build_fixture_db(settings.duckdb_path)
+    plant_unmapped_values(build_fixture_db(settings.duckdb_path))  # a status no value map knows: Teleported
     return settings
 
 

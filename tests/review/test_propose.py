@@ -15,9 +15,11 @@ from mapping.manifest import STANDARD_VALUE_SETS
 from mapping.propose import run_propose
 from mapping.propose_score import SourceField, TargetField, best_value, name_score, score
 from mapping.propose_seeds import APPROVED, PROPOSED, ensure_status_column, proposed_rows, read_seed
+from mapping.transform import TransformError, run_transform
 from reporting.review import render_mapping_review
 from sandbox import control
 from tests.conftest import start_sandbox, transformed_copy
+from tests.mapping.fixture_db import plant_unmapped_values
 from workbench.approval import ApprovalError, run_approve
 
 # one worker runs this file (make test: --dist loadgroup): its module fixture is built once
@@ -27,7 +29,11 @@ pytestmark = pytest.mark.xdist_group("propose")
 @pytest.fixture(scope="module")
 def proposed(fixture_transform, tmp_path_factory):
     root = tmp_path_factory.mktemp("propose")
-    _, built = transformed_copy(fixture_transform, root)  # the lineage and the flagged values propose reads
+    _, built = transformed_copy(fixture_transform, root)  # the lineage propose reads
+    # values no value map knows fail the build, naming them; the quarantine models still hold them for propose
+    plant_unmapped_values(built.duckdb_path)
+    with pytest.raises(TransformError, match="dbt build failed"):
+        run_transform(built, docs=False)
     shutil.copytree(PROJECT_DIR / "dbt_project/seeds", root / "project/dbt_project/seeds")
     settings = Settings(
         project_dir=root / "project", data_dir=built.data_dir, build_dir=built.build_dir,
