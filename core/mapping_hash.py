@@ -41,8 +41,9 @@ def mapping_files(settings: Settings) -> list[Path]:
 
 
 def mapping_hash(settings: Settings, invoices: str = "custom") -> str:
-    """sha256 (hex) over the path and bytes of every mapping file, plus the invoice mode."""
-    digest = hashlib.sha256(f"invoices={invoices}\n".encode())
+    """sha256 (hex) over the path and bytes of every mapping file, plus the invoice mode and the source
+    locale (build options that change what reaches Salesforce)."""
+    digest = hashlib.sha256(f"invoices={invoices}\nsource_locale={settings.source_locale}\n".encode())
     manifest = settings.build_dir / "manifest.csv"
     for path in mapping_files(settings):
         # the manifest is named as it is in any build folder (a sample's build folder holds a copy)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.errors import Dp2sfError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,6 +53,9 @@ class Settings(BaseSettings):
     # new records keep the source's creation time where the org grants "Set Audit Fields upon Record Creation"
     load_keep_created_date: bool = True
     delta_inactive_policy: str = "flag"  # flag | leave | delete: source records that became inactive
+    # how people in the source write numbers and dates in custom properties (dbt var source_locale,
+    # dbt_project/macros/locale.sql): a value the locale reads two ways is flagged, never guessed
+    source_locale: Literal["en_US", "en_GB", "en_AU", "de_DE", "es_ES", "it_IT", "nl_NL", "fr_FR"] = "en_US"
     # the GX file context lives in <gx_project_dir>/gx (issue 11: gates)
     gx_project_dir: Path = Field(default=PROJECT_DIR / "expectations")
 
@@ -66,6 +72,17 @@ class Settings(BaseSettings):
         return self.sandbox_dir / "endpoints.json"
 
 
+class SettingsError(Dp2sfError):
+    """A setting has a value it cannot take (the message names the setting and its environment variable)."""
+
+
 def get_settings(**overrides) -> Settings:
-    """Build settings from the environment, with explicit overrides (tests, notebooks)."""
-    return Settings(**overrides)
+    """Build settings from the environment, with explicit overrides (tests, notebooks); a bad value is a
+    :class:`SettingsError` naming the ``DP2SF_`` variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"DP2SF_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"bad setting: {problems}") from None

@@ -67,7 +67,7 @@ def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -
         "--log-path",
         str(target / "logs"),
         "--vars",
-        f"{{invoices: {invoices}}}",
+        f"{{invoices: {invoices}, source_locale: {settings.source_locale}}}",
     ]
 
 
