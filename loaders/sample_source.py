@@ -44,6 +44,24 @@ def read_lineage(path: Path) -> dict[tuple[str, str], list[tuple[str, str]]]:
     return out
 
 
+def read_lineage_rows(path: Path) -> list[dict[str, str]]:
+    """``lineage.csv`` as rows (source_table, source_column, object, field, transformation); [] if absent."""
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def lineage_map(rows: list[dict[str, str]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(object, field) → [(source_table, source_column)] of lineage rows (several lineages may be joined)."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in rows:
+        edge = (row["source_table"], row["source_column"])
+        if edge not in out[(row["object"], row["field"])]:
+            out[(row["object"], row["field"])].append(edge)
+    return out
+
+
 def record_number(key: str) -> str | None:
     """The source id in an external id (``job:50000041`` → ``50000041``); None for derived records."""
     found = re.search(r":(\d+)", key or "")
@@ -75,15 +93,15 @@ class SourceValues:
             if c == "id" and "id" in self.columns.get(t, [])
         ]
 
-    def _rows(self, obj: str, table: str, cols: list[str], numbers: list[str]) -> dict[str, list[tuple]]:
-        """Per record number, the rows of ``table`` (columns ``cols``) related to the record."""
+    def relations(self, obj: str, table: str, cols: list[str]) -> list[tuple[str, str]]:
+        """(primary table, SQL selecting ``k`` (the primary row's id as text) and ``cols`` of ``table``) for
+        each primary table of ``obj`` that ``table`` relates to, the table itself first."""
         mine = self.columns.get(table)
-        if not mine or not numbers:
-            return {}
-        select = ", ".join(f"cast(t.{sql_ident(c)} as varchar)" for c in cols)
-        self.con.execute("create or replace temp table _sv_keys (k varchar)")
-        self.con.executemany("insert into _sv_keys values (?)", [(n,) for n in numbers])
-        for primary in self.primary_tables(obj):
+        if not mine:
+            return []
+        select = ", ".join(f"cast(t.{sql_ident(c)} as varchar) as {sql_ident(c)}" for c in cols)
+        out = []
+        for primary in sorted(self.primary_tables(obj), key=lambda p: p != table):
             sql = None
             pcols = self.columns.get(primary, [])
             one = singular(primary)
@@ -105,13 +123,23 @@ class SourceValues:
                     f"inner join {RAW}.{sql_ident(table)} as t on t.id = p.{sql_ident(ref)}"
                 )
             if sql:
-                out: dict[str, list[tuple]] = defaultdict(list)
-                for k, *values in self.con.execute(
-                    f"select * from ({sql}) where k in (select k from _sv_keys)"
-                ).fetchall():
-                    out[k].append(tuple(values))
-                if out or table == primary:
-                    return out
+                out.append((primary, sql))
+        return out
+
+    def _rows(self, obj: str, table: str, cols: list[str], numbers: list[str]) -> dict[str, list[tuple]]:
+        """Per record number, the rows of ``table`` (columns ``cols``) related to the record."""
+        if not self.columns.get(table) or not numbers:
+            return {}
+        self.con.execute("create or replace temp table _sv_keys (k varchar)")
+        self.con.executemany("insert into _sv_keys values (?)", [(n,) for n in numbers])
+        for primary, sql in self.relations(obj, table, cols):
+            out: dict[str, list[tuple]] = defaultdict(list)
+            for k, *values in self.con.execute(
+                f"select * from ({sql}) where k in (select k from _sv_keys)"
+            ).fetchall():
+                out[k].append(tuple(values))
+            if out or table == primary:
+                return out
         return {}
 
     def values(self, obj: str, fields: list[str], keys: list[str]) -> dict[tuple[str, str], str | None]:
