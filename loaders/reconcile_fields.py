@@ -136,6 +136,13 @@ def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     )
 
 
+def declared_columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """The raw (table, column) pairs ``seeds/not_migrated.csv`` declares (``mapping.not_migrated``)."""
+    if not _has(con, "mapping", "not_migrated"):
+        return set()
+    return {(t, c) for t, c in con.execute('select "table", "column" from mapping.not_migrated').fetchall()}
+
+
 class FieldReconciler:
     """Counts one run's edges against the raw data, the quarantine, the ledger and the org."""
 
@@ -153,12 +160,7 @@ class FieldReconciler:
         self.queries = 0
 
     def _declared(self) -> set[tuple[str, str]]:
-        if not _has(self.con, "mapping", "not_migrated"):
-            return set()
-        return {
-            (t, c)
-            for t, c in self.con.execute('select "table", "column" from mapping.not_migrated').fetchall()
-        }
+        return declared_columns(self.con)
 
     def org_values(self, obj: str, fields: list[str]) -> str:
         """One Bulk query for every record of ``obj`` and the fields; returns the temp table holding them."""

@@ -1,0 +1,126 @@
+"""The sample diff anchored on the source: what the source held decides a field's class, not the mart alone.
+
+``SourceChecks`` gathers, once per diff, what a field's source value may legitimately become besides the
+org's value: a flag (``quarantine.flagged_values``: rule and reason), a declaration (``mapping.not_migrated``
+for a raw column; a value map whose row for the value names no target), and the value maps themselves (the
+expected form of a value-mapped field, computed from the source value and the seed, not read from the
+mart). ``anchor`` turns the mart-vs-org class of ``loaders.sample_diff.classify`` into the source-anchored
+one (``dropped``, ``flagged``, ``declared``, ``empty``, ``set_by_mapping``; a value-mapped field whose org
+value is not the seed's target for the source value is a ``mismatch``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import duckdb
+
+from core.quoting import sql_ident
+from loaders.reconcile import _norm
+from loaders.reconcile_fields import declared_columns, lost_edges
+
+SEED_PICKLIST = re.compile(r"seed:(map_\w+)\.(\w+)$")
+
+
+def _has(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+@dataclass
+class SourceChecks:
+    """Flags, declarations, value maps and lost edges of one build (see the module docstring)."""
+
+    flags: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (object, key, field) → reason
+    declared: set[tuple[str, str]] = field(default_factory=set)  # raw (table, column)
+    edges: dict[tuple[str, str], list[tuple[str, str, str]]] = field(default_factory=dict)
+    value_maps: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
+    lost: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def read(
+        cls, con: duckdb.DuckDBPyConnection, current: list[dict[str, str]], approved: list[dict[str, str]]
+    ) -> SourceChecks:
+        """From the build's DuckDB (quarantine, seeds) and the lineage of today and of the approval."""
+        checks = cls(lost=lost_edges(current, approved))
+        if _has(con, "quarantine", "flagged_values"):
+            for obj, key, column, rule, reason in con.execute(
+                "select object_name, source_key, column_name, rule, reason from quarantine.flagged_values"
+            ).fetchall():
+                checks.flags[(obj, key, column)] = f"flagged {rule}: {reason}"
+        checks.declared = declared_columns(con)
+        edges: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
+        for row in current + approved:
+            edge = (row["source_table"], row["source_column"], row["transformation"])
+            if edge not in edges[(row["object"], row["field"])]:
+                edges[(row["object"], row["field"])].append(edge)
+        checks.edges = dict(edges)
+        if _has(con, "mapping", "salesforce_fields"):
+            for obj, fld, picklist in con.execute(
+                "select object, field, picklist from mapping.salesforce_fields where picklist like 'seed:%'"
+            ).fetchall():
+                found = SEED_PICKLIST.match(picklist or "")
+                if found and _has(con, "mapping", found.group(1)):
+                    cur = con.execute(f"select * from mapping.{sql_ident(found.group(1))}")
+                    names = [d[0] for d in cur.description]
+                    if found.group(2) not in names:
+                        continue
+                    target = names.index(found.group(2))
+                    checks.value_maps[(obj, fld)] = {
+                        str(r[0]).strip().lower(): (None if r[target] in (None, "") else str(r[target]))
+                        for r in cur.fetchall()
+                        if r[0] is not None
+                    }
+        return checks
+
+    def is_declared(self, obj: str, fld: str, source_value: str) -> bool:
+        """A documented "no target" for this value: a not_migrated raw column, or a value map row naming
+        no target."""
+        if any((t, c) in self.declared for t, c, _ in self.edges.get((obj, fld), [])):
+            return True
+        mapped = self.value_maps.get((obj, fld))
+        return (
+            mapped is not None
+            and source_value.strip().lower() in mapped
+            and not mapped[source_value.strip().lower()]
+        )
+
+    def expected(self, obj: str, fld: str, source_value: str) -> str | None:
+        """The expected form of a value-mapped field (the seed's target for the source value), else None."""
+        mapped = self.value_maps.get((obj, fld))
+        if mapped is None or any(k != "value-mapped" for _, _, k in self.edges.get((obj, fld), [])):
+            return None
+        return mapped.get(source_value.strip().lower())
+
+
+def anchor(
+    checks: SourceChecks, obj: str, key: str, spec, finding: str, source_value, intended, org_value
+) -> tuple[str, str | None]:
+    """The source-anchored class of one field of one record in the org, and the org column to show when
+    it says more than the org's value (a flag's reason; the expected form); None keeps the org value."""
+    if spec.kind != "value":
+        return finding, None
+    src = None if source_value in (None, "") else str(source_value)
+    if src is None:
+        if finding == "equal":
+            return ("empty" if _norm(intended) is None else "set_by_mapping"), None
+        return finding, None
+    if (obj, key, spec.field) in checks.flags:  # a person decides, whatever the org holds
+        shown = checks.flags[(obj, key, spec.field)]
+        return "flagged", shown if _norm(org_value) is None else f"{org_value} ({shown})"
+    if _norm(org_value) is None:
+        if finding in ("truncated", "picklist_gap"):
+            return finding, None
+        if checks.is_declared(obj, spec.field, src):
+            return "declared", None
+        return "dropped", None
+    expected = checks.expected(obj, spec.field, src)
+    if expected is not None and finding == "equal" and str(org_value).strip().lower() != expected.lower():
+        return "mismatch", f"{org_value} (the value map gives {expected})"
+    return finding, None
