@@ -56,7 +56,7 @@ from loaders.ledger import FINDING_COLUMNS, read_sample_findings, write_sample_f
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
 from loaders.reconcile import _norm, _org_value
 from loaders.sample_source import SourceValues
-from loaders.sample_verdict import SourceChecks, anchor
+from loaders.sample_verdict import SourceChecks, anchor, unplaced_flags
 
 FINDINGS = (
     "equal",
@@ -337,6 +337,11 @@ def diff_sample(
                     (obj.name, spec.field, key, finding, source_value, _text(intended),
                      _text(org_value) if shown is None else shown, is_blocking(finding, spec.field))
                 )  # fmt: skip
+    compared = {(r[0], r[2], r[1]) for r in rows}
+    rows += [
+        (obj, column, key, "flagged", value, None, reason, True)
+        for obj, key, column, value, reason in unplaced_flags(checks, compared)
+    ]  # the unseeded custom property, a site's property with no record: listed, blocking
     frame = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])
     frame.insert(0, "run_id", run_id)
     return frame

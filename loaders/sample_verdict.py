@@ -38,6 +38,7 @@ class SourceChecks:
     """Flags, declarations, value maps and lost edges of one build (see the module docstring)."""
 
     flags: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (object, key, field) → reason
+    flag_values: dict[tuple[str, str, str], str | None] = field(default_factory=dict)  # → the source value
     declared: set[tuple[str, str]] = field(default_factory=set)  # raw (table, column)
     edges: dict[tuple[str, str], list[tuple[str, str, str]]] = field(default_factory=dict)
     value_maps: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
@@ -50,10 +51,12 @@ class SourceChecks:
         """From the build's DuckDB (quarantine, seeds) and the lineage of today and of the approval."""
         checks = cls(lost=lost_edges(current, approved))
         if _has(con, "quarantine", "flagged_values"):
-            for obj, key, column, rule, reason in con.execute(
-                "select object_name, source_key, column_name, rule, reason from quarantine.flagged_values"
+            for obj, key, column, rule, reason, value in con.execute(
+                "select object_name, source_key, column_name, rule, reason, value "
+                "from quarantine.flagged_values"
             ).fetchall():
                 checks.flags[(obj, key, column)] = f"flagged {rule}: {reason}"
+                checks.flag_values[(obj, key, column)] = value
         checks.declared = declared_columns(con)
         edges: dict[tuple[str, str], list[tuple[str, str, str]]] = defaultdict(list)
         for row in current + approved:
@@ -124,3 +127,15 @@ def anchor(
     if expected is not None and finding == "equal" and str(org_value).strip().lower() != expected.lower():
         return "mismatch", f"{org_value} (the value map gives {expected})"
     return finding, None
+
+
+def unplaced_flags(
+    checks: SourceChecks, compared: set[tuple[str, str, str]]
+) -> list[tuple[str, str, str, str | None, str]]:
+    """Flagged values of the build on no (object, key, field) the diff compared (an unseeded custom
+    property, a site's property with no record of its own): (object, key, column, value, reason)."""
+    return [
+        (obj, key, column, checks.flag_values.get((obj, key, column)), reason)
+        for (obj, key, column), reason in sorted(checks.flags.items())
+        if (obj, key, column) not in compared
+    ]

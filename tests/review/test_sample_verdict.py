@@ -1,0 +1,97 @@
+"""The sample diff anchored on the source: the classes a field gets from what the source held, with flags,
+declarations and value maps read from a build's DuckDB (here a small one written by hand)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from loaders.sample_diff import FieldSpec, is_blocking
+from loaders.sample_verdict import SourceChecks, anchor, unplaced_flags
+
+
+def _row(table: str, column: str, obj: str, field: str, kind: str) -> dict[str, str]:
+    names = ("source_table", "source_column", "object", "field", "transformation")
+    return dict(zip(names, (table, column, obj, field, kind), strict=True))
+
+
+@pytest.fixture()
+def checks() -> SourceChecks:
+    con = duckdb.connect()
+    con.execute("create schema quarantine; create schema mapping")
+    con.execute(
+        "create table quarantine.flagged_values as select * from (values "
+        "('Case', 'job:3', 'unmapped_value', 'Status', 'Pending', 'no mapping for this value'), "
+        "('Case', 'job:3', 'no_target_field', 'Gate Code', '4711', 'custom property not in seeds')) "
+        "as t(object_name, source_key, rule, column_name, value, reason)"
+    )
+    con.execute(
+        "create table mapping.not_migrated as select * from (values ('jobs', 'no_charge', 'x')) "
+        'as t("table", "column", reason)'
+    )
+    con.execute(
+        "create table mapping.salesforce_fields as select * from (values "
+        "('Case', 'Closed_Reason__c', 'seed:map_job_status.closed_reason'), "
+        "('Case', 'Status', 'seed:map_job_status.case_status')) as t(object, field, picklist)"
+    )
+    con.execute(
+        "create table mapping.map_job_status as select * from (values "
+        "('Scheduled', 'New', null), ('Completed', 'Closed', 'Completed')) "
+        "as t(source_status, case_status, closed_reason)"
+    )
+    current = [
+        _row("jobs", "job_status", "Case", "Status", "value-mapped"),
+        _row("jobs", "job_status", "Case", "Closed_Reason__c", "value-mapped"),
+        _row("jobs", "created_on", "Case", "Source_Created_Date__c", "cast"),
+    ]
+    approved = [*current, _row("jobs", "summary", "Case", "Description", "renamed")]
+    return SourceChecks.read(con, current, approved)
+
+
+def _value(field: str) -> FieldSpec:
+    return FieldSpec(field, field, field, "value")
+
+
+def test_a_planted_drop_is_blocking_and_its_lost_edge_too(checks: SourceChecks) -> None:
+    # the model replaced Description by null: the edge is gone from today's lineage, the org field is empty
+    assert [(r["object"], r["field"]) for r in checks.lost] == [("Case", "Description")]
+    finding, _ = anchor(checks, "Case", "job:1", _value("Description"), "equal", "Leaking valve", None, None)
+    assert finding == "dropped" and is_blocking(finding, "Description")
+    assert is_blocking("lost_edge", "Description")
+
+
+def test_flagged_declared_empty_and_the_value_maps_expected_form(checks: SourceChecks) -> None:
+    flagged, shown = anchor(checks, "Case", "job:3", _value("Status"), "equal", "Pending", None, None)
+    assert flagged == "flagged" and "unmapped_value" in shown and is_blocking(flagged, "Status")
+    # the value map documents "no closed reason" for a scheduled job: declared, not a loss
+    declared, _ = anchor(
+        checks, "Case", "job:1", _value("Closed_Reason__c"), "equal", "Scheduled", None, None
+    )
+    assert declared == "declared" and not is_blocking(declared, "Closed_Reason__c")
+    # an unknown status leaves no closed reason and nothing flags it there: dropped
+    assert anchor(checks, "Case", "job:9", _value("Closed_Reason__c"), "equal", "Pending", None, None)[0] == (
+        "dropped"
+    )
+    # the org holds what the mart says, but not what the seed gives for the source value
+    wrong, shown = anchor(checks, "Case", "job:2", _value("Status"), "equal", "Completed", "New", "New")
+    assert wrong == "mismatch" and "Closed" in shown
+    assert anchor(checks, "Case", "job:2", _value("Status"), "equal", "Completed", "Closed", "Closed")[0] == (
+        "equal"
+    )
+    # equal only where the source had a value
+    assert anchor(checks, "Case", "job:2", _value("Subject"), "equal", None, None, None)[0] == "empty"
+    assert anchor(checks, "Case", "job:2", _value("Origin"), "equal", None, "Web", "Web")[0] == (
+        "set_by_mapping"
+    )
+    # lookups keep the mart-vs-org class
+    lookup = FieldSpec("Account.Dispatch_Pro_Id__c", "Account.Dispatch_Pro_Id__c", "x", "lookup")
+    assert anchor(checks, "Case", "job:2", lookup, "unresolved_lookup", "customer:1", "customer:1", None)[
+        0
+    ] == ("unresolved_lookup")
+
+
+def test_the_unseeded_custom_property_is_listed_though_no_field_compares_it(checks: SourceChecks) -> None:
+    compared = {("Case", "job:3", "Status")}
+    assert unplaced_flags(checks, compared) == [
+        ("Case", "job:3", "Gate Code", "4711", "flagged no_target_field: custom property not in seeds")
+    ]
