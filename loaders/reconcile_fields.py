@@ -11,11 +11,13 @@ lineage alone cannot see the drop), per record (``Dispatch_Pro_Id__c``):
 A record in none of these is ``dropped``: the run fails naming the field. An approved edge that is gone from
 today's lineage is a finding on its own (``lost_edge``). The source values are read from raw
 (``raw_dispatch_pro``, related to the record through ``loaders.sample_source``), never from the mart; the
-org's values with ONE Bulk API 2.0 query per object, every record (not a sample). Bulk queries refuse
-compound fields (https://developer.salesforce.com/docs/atlas.en-us.api_asynch.meta/api_asynch/queries.htm:
-"compound address and geolocation fields are not supported"), so addresses are read by their components,
-which is what the lineage names (``BillingStreet``, ``BillingLatitude``…). Derived and concatenated fields are
-listed with their inputs (``derived``), not counted: their value is not the source's.
+org's values with ONE Bulk API 2.0 query per object, every record (not a sample). Bulk API 2.0 queries
+refuse "Compound address fields or compound geolocation fields. (Instead, query the individual components
+of compound fields.)"
+(https://developer.salesforce.com/docs/atlas.en-us.238.0.api_asynch.meta/api_asynch/queries.htm), so
+addresses are read by their components, which is what the lineage names (``BillingStreet``,
+``BillingLatitude``). Derived and concatenated fields are listed with their inputs (``derived``), not
+counted: their value is not the source's; nor is an edge whose raw table gives several rows per record.
 """
 
 from __future__ import annotations
