@@ -396,3 +396,35 @@ def read_findings(duckdb_path: Path, run_id: str) -> pd.DataFrame:
     """A sample run's findings from the main DuckDB (read-only)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         return read_sample_findings(con, run_id)
+
+
+NOT_ARRIVED = ("dropped", "lost_edge", "flagged", "declared")
+
+
+def not_arrived(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per class, object and field: source values that did not arrive (dropped, lost edge, flagged,
+    declared), how many records, whether blocking, one example with its source value and reason."""
+    cols = [
+        "finding",
+        "object",
+        "field",
+        "records",
+        "blocking",
+        "example_key",
+        "source_value",
+        "org_or_reason",
+    ]
+    part = findings[findings["finding"].isin(NOT_ARRIVED)]
+    if part.empty:
+        return pd.DataFrame(columns=cols)
+    out = part.groupby(["finding", "object", "field"], as_index=False).agg(
+        records=("external_id", "count"),
+        blocking=("blocking", "any"),
+        example_key=("external_id", "first"),
+        source_value=("source_value", "first"),
+        org_or_reason=("org_value", "first"),
+    )
+    order = {k: i for i, k in enumerate(NOT_ARRIVED)}
+    return out.sort_values(
+        ["finding", "object", "field"], key=lambda s: s.map(order) if s.name == "finding" else s
+    )[cols].reset_index(drop=True)

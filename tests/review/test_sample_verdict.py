@@ -95,3 +95,26 @@ def test_the_unseeded_custom_property_is_listed_though_no_field_compares_it(chec
     assert unplaced_flags(checks, compared) == [
         ("Case", "job:3", "Gate Code", "4711", "flagged no_target_field: custom property not in seeds")
     ]
+
+
+def test_the_values_that_did_not_arrive_are_summed_per_field() -> None:
+    import pandas as pd
+
+    from loaders.sample_diff import not_arrived
+
+    findings = pd.DataFrame(
+        [
+            ("Contact", "MailingLatitude", "customer:1", "dropped", "40.1", None, None, True),
+            ("Contact", "MailingLatitude", "customer:2", "dropped", "40.2", None, None, True),
+            ("Contact", "MailingLatitude", "(lineage)", "lost_edge", "customers.address__latitude", "cast",
+             "edge gone", True),
+            ("Case", "Status", "job:3", "flagged", "Pending", None, "flagged unmapped_value: none", True),
+            ("Case", "Subject", "job:3", "equal", "x", "x", "x", False),
+        ],
+        columns=["object", "field", "external_id", "finding", "source_value", "intended_value", "org_value",
+                 "blocking"],
+    )  # fmt: skip
+    table = not_arrived(findings)
+    assert list(table["finding"]) == ["dropped", "lost_edge", "flagged"]
+    assert table.iloc[0]["records"] == 2 and table.iloc[0]["blocking"]
+    assert table.iloc[2]["org_or_reason"].startswith("flagged unmapped_value")
