@@ -304,9 +304,9 @@ def test_planted_findings_appear_with_all_three_values(built: Settings, tmp_path
     other = other[[(k, f) not in planted for k, f in zip(other["external_id"], other["field"], strict=True)]]
     # children of the refused Case cannot link to it: their Case lookup is refused or empty; beside them only
     # the values the build flags (each waits for a person's decision), no value lost unflagged
-    assert set(other["finding"]) <= {"unresolved_lookup", "missing_record", "flagged"}, other[
-        other["finding"] != "flagged"
-    ].head(10).to_dict("records")
+    assert set(other["finding"]) <= {"unresolved_lookup", "missing_record", "flagged"}, (
+        other[other["finding"] != "flagged"].head(10).to_dict("records")
+    )
     arrived = findings["finding"].isin(["equal", "empty", "set_by_mapping"])
     assert arrived.sum() > 0.9 * len(findings)
     assert (findings["finding"] == "equal").sum() > 0  # equal: the source had the value
