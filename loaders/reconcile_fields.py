@@ -160,6 +160,7 @@ class FieldReconciler:
         self.declared = declared if declared is not None else self._declared()
         self.flags = _has(con, "quarantine", "flagged_values")
         self.queries = 0
+        self.siblings: dict[tuple[str, str, str], set[str]] = {}  # (object, table, column) → fields fed
 
     def _declared(self) -> set[tuple[str, str]]:
         return declared_columns(self.con)
@@ -258,11 +259,15 @@ class FieldReconciler:
         ).fetchone()[0]
         if several:
             return None
+        # flagged on this field, or the same source value flagged on a field the same raw column feeds
+        # (``Pending`` flagged on Case.Status is the value Case.Closed_Reason__c also lacks)
+        siblings = ", ".join(sql_literal(f) for f in sorted(self.siblings.get((obj, table, column), {fld})))
         flagged = (
-            "select distinct source_key from quarantine.flagged_values "
-            f"where object_name = {sql_literal(obj)} and column_name = {sql_literal(fld)}"
+            "select source_key, column_name, value from quarantine.flagged_values "
+            f"where object_name = {sql_literal(obj)} and column_name in ({siblings})"
             if self.flags
-            else "select null::varchar as source_key where false"
+            else "select null::varchar as source_key, null::varchar as column_name, null::varchar as value "
+            "where false"
         )
         held = (
             "select distinct source_key from ledger.run_outcomes "
@@ -280,12 +285,14 @@ class FieldReconciler:
             )  # the value map documents "no value" for this source value
         rows = self.con.execute(
             "with s as (select key, any_value(k) as k, any_value(v) as v from _rf_src group by key), "
+            f"f as ({flagged}), "
             "c as (select s.k, s.key, case "
             f"when nullif(o.{sql_ident(fld)}, '') is not null then 1 "
-            "when f.source_key is not null then 2 when h.source_key is not null then 3 "
+            "when exists (select 1 from f where f.source_key = s.key "
+            f"and (f.column_name = {sql_literal(fld)} or f.value = s.v)) then 2 "
+            "when h.source_key is not null then 3 "
             f"when {declared} then 4 else 5 end as rank "
             f"from s left join {org_table} as o on o.{sql_ident(EXTERNAL_ID)} = s.key "
-            f"left join ({flagged}) as f on f.source_key = s.key "
             f"left join ({held}) as h on h.source_key = s.key) "
             # a source value is found when one of the records it belongs to holds it (a note and its images)
             "select min(key), min(rank) from c group by k order by 1"
@@ -316,6 +323,10 @@ def reconcile_fields(
     started = time.monotonic()
     rc = FieldReconciler(con, org, run_id, work)
     all_edges = edges(current, approved)
+    for row, _ in all_edges:
+        rc.siblings.setdefault((row["object"], row["source_table"], row["source_column"]), set()).add(
+            row["field"]
+        )
     sources = SourceValues(con, lineage_map(current + approved))
     counted: dict[str, list[tuple[dict[str, str], bool]]] = defaultdict(list)
     derived: list[dict[str, str]] = []

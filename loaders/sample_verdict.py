@@ -82,6 +82,19 @@ class SourceChecks:
                     }
         return checks
 
+    def flag(self, obj: str, key: str, fld: str, source_value: str) -> str | None:
+        """The flag of this field's value: on the field itself, or the same source value flagged on a field
+        the same raw column feeds (``Pending`` flagged on Case.Status is what Closed_Reason__c lacks)."""
+        if (obj, key, fld) in self.flags:
+            return self.flags[(obj, key, fld)]
+        mine = {(t, c) for t, c, _ in self.edges.get((obj, fld), [])}
+        for (o, k, other), reason in self.flags.items():
+            if (o, k) != (obj, key) or self.flag_values.get((o, k, other)) != source_value:
+                continue
+            if mine & {(t, c) for t, c, _ in self.edges.get((obj, other), [])}:
+                return f"{reason} (on {obj}.{other})"
+        return None
+
     def is_declared(self, obj: str, fld: str, source_value: str) -> bool:
         """A documented "no target" for this value: a not_migrated raw column, or a value map row naming
         no target."""
@@ -117,6 +130,9 @@ def anchor(
     if (obj, key, spec.field) in checks.flags:  # a person decides, whatever the org holds
         shown = checks.flags[(obj, key, spec.field)]
         return "flagged", shown if _norm(org_value) is None else f"{org_value} ({shown})"
+    sibling = checks.flag(obj, key, spec.field, src) if _norm(org_value) is None else None
+    if sibling:
+        return "flagged", sibling
     if _norm(org_value) is None:
         if finding in ("truncated", "picklist_gap"):
             return finding, None

@@ -68,10 +68,15 @@ def test_flagged_declared_empty_and_the_value_maps_expected_form(checks: SourceC
         checks, "Case", "job:1", _value("Closed_Reason__c"), "equal", "Scheduled", None, None
     )
     assert declared == "declared" and not is_blocking(declared, "Closed_Reason__c")
-    # an unknown status leaves no closed reason and nothing flags it there: dropped
+    # an unknown status leaves no closed reason and nothing flags it: dropped
     assert anchor(checks, "Case", "job:9", _value("Closed_Reason__c"), "equal", "Pending", None, None)[0] == (
         "dropped"
     )
+    # where the same source value is flagged on Status (same raw column), Closed_Reason__c shows that flag
+    sibling, shown = anchor(
+        checks, "Case", "job:3", _value("Closed_Reason__c"), "equal", "Pending", None, None
+    )
+    assert sibling == "flagged" and shown.endswith("(on Case.Status)")
     # the org holds what the mart says, but not what the seed gives for the source value
     wrong, shown = anchor(checks, "Case", "job:2", _value("Status"), "equal", "Completed", "New", "New")
     assert wrong == "mismatch" and "Closed" in shown
