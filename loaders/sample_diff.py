@@ -29,6 +29,9 @@ AND of the approved mapping (``ledger.approved_lineage``), so a model that nulls
   ``dp2sf map approve --accept-findings "reason"``).
 - ``declared``: the source value has no target by a documented decision: a ``not_migrated`` row for the
   raw column, or a value map whose row for the value names no target. Not blocking.
+- ``filtered``: a derived field of several raw inputs that selects among rows (a contact method chosen by
+  its type) is empty in the mart and the org though an input row had a value: none qualified. Not
+  blocking (a model that nulls such a field loses its edges: ``lost_edge``).
 - ``lost_edge``: a lineage edge of the approved mapping is gone from today's ``build/lineage.csv`` (one
   finding per edge, external id ``(lineage)``). Blocking.
 - ``equal`` counts only fields where the source had a value; ``empty`` is empty in the source, the mart
@@ -70,10 +73,11 @@ FINDINGS = (
     "flagged",
     "declared",
     "lost_edge",
+    "filtered",
     "empty",
     "set_by_mapping",
 )
-NOT_BLOCKING = {"equal", "changed_by_org", "declared", "empty", "set_by_mapping"}
+NOT_BLOCKING = {"equal", "changed_by_org", "declared", "filtered", "empty", "set_by_mapping"}
 LINEAGE_KEY = "(lineage)"
 # helper columns the loader turns into Salesforce fields (loaders/resolve.py send_shape)
 RESOLVED = {

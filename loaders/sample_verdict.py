@@ -5,8 +5,8 @@ org's value: a flag (``quarantine.flagged_values``: rule and reason), a declarat
 for a raw column; a value map whose row for the value names no target), and the value maps themselves (the
 expected form of a value-mapped field, computed from the source value and the seed, not read from the
 mart). ``anchor`` turns the mart-vs-org class of ``loaders.sample_diff.classify`` into the source-anchored
-one (``dropped``, ``flagged``, ``declared``, ``empty``, ``set_by_mapping``; a value-mapped field whose org
-value is not the seed's target for the source value is a ``mismatch``).
+one (``dropped``, ``flagged``, ``declared``, ``filtered``, ``empty``, ``set_by_mapping``; a value-mapped
+field whose org value is not the seed's target for the source value is a ``mismatch``).
 """
 
 from __future__ import annotations
@@ -95,6 +95,16 @@ class SourceChecks:
                 return f"{reason} (on {obj}.{other})"
         return None
 
+    def selects_rows(self, obj: str, fld: str) -> bool:
+        """A derived field of several raw inputs (a contact method chosen by its type): it is empty where
+        no input row qualifies, which is no loss of the inputs' values (a planted null loses its edges)."""
+        edges = self.edges.get((obj, fld), [])
+        return (
+            bool(edges)
+            and all(k in ("derived", "concatenated") for _, _, k in edges)
+            and len({(t, c) for t, c, _ in edges}) > 1
+        )
+
     def is_declared(self, obj: str, fld: str, source_value: str) -> bool:
         """A documented "no target" for this value: a not_migrated raw column, or a value map row naming
         no target."""
@@ -134,6 +144,8 @@ def anchor(
     if sibling:
         return "flagged", sibling
     if _norm(org_value) is None:
+        if _norm(intended) is None and checks.selects_rows(obj, spec.field):
+            return "filtered", None
         if finding in ("truncated", "picklist_gap"):
             return finding, None
         if checks.is_declared(obj, spec.field, src):

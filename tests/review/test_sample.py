@@ -304,6 +304,8 @@ def test_planted_findings_appear_with_all_three_values(built: Settings, tmp_path
     other = other[[(k, f) not in planted for k, f in zip(other["external_id"], other["field"], strict=True)]]
     # children of the refused Case cannot link to it: their Case lookup is refused or empty; beside them only
     # the values the build flags (each waits for a person's decision), no value lost unflagged
+    unexpected = other[~other["finding"].isin(["unresolved_lookup", "missing_record", "flagged"])]
+    assert unexpected.empty, unexpected.groupby(["finding", "object", "field"]).size().to_dict()
     assert set(other["finding"]) <= {"unresolved_lookup", "missing_record", "flagged"}, (
         other[other["finding"] != "flagged"].head(10).to_dict("records")
     )

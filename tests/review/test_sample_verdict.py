@@ -44,6 +44,11 @@ def checks() -> SourceChecks:
         _row("jobs", "job_status", "Case", "Closed_Reason__c", "value-mapped"),
         _row("jobs", "created_on", "Case", "Source_Created_Date__c", "cast"),
     ]
+    current += [
+        _row("customers__contacts", "type", "Account", "Fax", "derived"),
+        _row("customers__contacts", "value", "Account", "Fax", "derived"),
+        _row("jobs", "summary", "Case", "Summary_Line__c", "derived"),
+    ]
     approved = [*current, _row("jobs", "summary", "Case", "Description", "renamed")]
     return SourceChecks.read(con, current, approved)
 
@@ -88,6 +93,12 @@ def test_flagged_declared_empty_and_the_value_maps_expected_form(checks: SourceC
     assert anchor(checks, "Case", "job:2", _value("Origin"), "equal", None, "Web", "Web")[0] == (
         "set_by_mapping"
     )
+    # a derived field choosing among rows (a fax among contact methods) is empty where none qualifies...
+    fax = anchor(checks, "Account", "customer:1", _value("Fax"), "equal", "type=Phone; value=555", None, None)
+    assert fax[0] == "filtered" and not is_blocking("filtered", "Fax")
+    # ...but a derived field of one input must give a value for a non-null input, or a flag
+    one = anchor(checks, "Case", "job:1", _value("Summary_Line__c"), "equal", "Leaking valve", None, None)
+    assert one[0] == "dropped"
     # lookups keep the mart-vs-org class
     lookup = FieldSpec("Account.Dispatch_Pro_Id__c", "Account.Dispatch_Pro_Id__c", "x", "lookup")
     assert anchor(checks, "Case", "job:2", lookup, "unresolved_lookup", "customer:1", "customer:1", None)[
