@@ -37,7 +37,7 @@ from core.settings import Settings
 from loaders.bulk import query_to_csv
 from loaders.ledger import LOADED, approved_lineage
 from loaders.plan import LoadPlan
-from loaders.sample_source import SourceValues, lineage_map, read_lineage_rows, singular
+from loaders.sample_source import SourceValues, lineage_map, owned_prefixes, read_lineage_rows
 
 COUNTED = ("renamed", "cast", "value-mapped")
 CLASSES = ("in_org", "flagged", "held_back", "declared", "dropped")
@@ -203,16 +203,9 @@ class FieldReconciler:
         )
 
     def _prefixes(self, primary: str, primaries: list[str]) -> list[str]:
-        """The external-id prefixes of ``primary``'s records: its singular name (``customers`` →
-        ``customer``, ``job_notes`` → ``note``), else the prefixes no other primary table claims."""
+        """The external-id prefixes of ``primary``'s records (``loaders.sample_source.owned_prefixes``)."""
         present = {p for (p,) in self.con.execute("select distinct prefix from _rf_keys").fetchall()}
-        one = singular(primary)
-        mine = sorted(p for p in present if one == p or one.endswith("_" + p))
-        if mine:
-            return mine
-        others = {p for q in primaries if q != primary for p in present if singular(q) in (p,) or
-                  singular(q).endswith("_" + p)}  # fmt: skip
-        return sorted(present - others)
+        return owned_prefixes(primary, primaries, present)
 
     def value_map(self, obj: str, fld: str) -> tuple[str, str, str] | None:
         """(seed table, its source column, its target column) of a value-mapped field, from the field

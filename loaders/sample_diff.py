@@ -29,9 +29,11 @@ AND of the approved mapping (``ledger.approved_lineage``), so a model that nulls
   ``dp2sf map approve --accept-findings "reason"``).
 - ``declared``: the source value has no target by a documented decision: a ``not_migrated`` row for the
   raw column, or a value map whose row for the value names no target. Not blocking.
-- ``filtered``: a derived field of several raw inputs that selects among rows (a contact method chosen by
-  its type) is empty in the mart and the org though an input row had a value: none qualified. Not
-  blocking (a model that nulls such a field loses its edges: ``lost_edge``).
+- ``filtered``: a field that chooses among source rows (a derived field of several inputs: a contact method
+  chosen by its type; a field fed by a table of several rows per record: a Case's appointments), or a
+  record derived from a source row (``inline:note:7:1``, an image inside a note), is empty in the mart and
+  the org though a row had a value. Not blocking: the per-field reconciliation finds each value on the
+  record it belongs to, and a model that nulls the field loses its edges (``lost_edge``).
 - ``lost_edge``: a lineage edge of the approved mapping is gone from today's ``build/lineage.csv`` (one
   finding per edge, external id ``(lineage)``). Blocking.
 - ``equal`` counts only fields where the source had a value; ``empty`` is empty in the source, the mart

@@ -20,6 +20,7 @@ import duckdb
 from core.quoting import sql_ident
 from loaders.reconcile import _norm
 from loaders.reconcile_fields import declared_columns, lost_edges
+from loaders.sample_source import SourceValues, derived_record
 
 SEED_PICKLIST = re.compile(r"seed:(map_\w+)\.(\w+)$")
 
@@ -43,13 +44,25 @@ class SourceChecks:
     edges: dict[tuple[str, str], list[tuple[str, str, str]]] = field(default_factory=dict)
     value_maps: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
     lost: list[dict[str, str]] = field(default_factory=list)
+    many: set[tuple[str, str]] = field(default_factory=set)  # (object, raw table) with several rows/record
 
     @classmethod
     def read(
-        cls, con: duckdb.DuckDBPyConnection, current: list[dict[str, str]], approved: list[dict[str, str]]
+        cls,
+        con: duckdb.DuckDBPyConnection,
+        current: list[dict[str, str]],
+        approved: list[dict[str, str]],
+        sources: SourceValues | None = None,
     ) -> SourceChecks:
-        """From the build's DuckDB (quarantine, seeds) and the lineage of today and of the approval."""
+        """From the build's DuckDB (quarantine, seeds) and the lineage of today and of the approval;
+        ``sources`` tells which raw tables give several rows per record."""
         checks = cls(lost=lost_edges(current, approved))
+        if sources is not None:
+            checks.many = {
+                (r["object"], r["source_table"])
+                for r in current + approved
+                if sources.many(r["object"], r["source_table"])
+            }
         if _has(con, "quarantine", "flagged_values"):
             for obj, key, column, rule, reason, value in con.execute(
                 "select object_name, source_key, column_name, rule, reason, value "
@@ -144,7 +157,7 @@ def anchor(
     if sibling:
         return "flagged", sibling
     if _norm(org_value) is None:
-        if _norm(intended) is None and checks.selects_rows(obj, spec.field):
+        if _norm(intended) is None and (checks.selects_rows(obj, spec.field) or derived_record(key)):
             return "filtered", None
         if finding in ("truncated", "picklist_gap"):
             return finding, None

@@ -232,7 +232,7 @@ def diff_sample_run(run: SampleRun, readback: dict, org=None) -> pd.DataFrame:
     con = open_db(run.sample)
     try:
         sources = SourceValues(con, lineage_map(current + approved))
-        checks = SourceChecks.read(con, current, approved)
+        checks = SourceChecks.read(con, current, approved, sources)
         run.findings = diff_sample(
             run.sample, con, org, make_plan(run.sample, con), run.run_id, readback, sources, checks
         )

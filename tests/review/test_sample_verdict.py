@@ -99,6 +99,14 @@ def test_flagged_declared_empty_and_the_value_maps_expected_form(checks: SourceC
     # ...but a derived field of one input must give a value for a non-null input, or a flag
     one = anchor(checks, "Case", "job:1", _value("Summary_Line__c"), "equal", "Leaking valve", None, None)
     assert one[0] == "dropped"
+    # a record derived from a source row (an image inside a note) does not carry every value of its row
+    image = anchor(
+        checks, "Case", "inline:note:7:1", _value("Source_Created_Date__c"), "equal", "2025", None, None
+    )
+    assert image[0] == "filtered"
+    assert anchor(checks, "Case", "job:7", _value("Source_Created_Date__c"), "equal", "2025", None, None)[
+        0
+    ] == ("dropped")
     # lookups keep the mart-vs-org class
     lookup = FieldSpec("Account.Dispatch_Pro_Id__c", "Account.Dispatch_Pro_Id__c", "x", "lookup")
     assert anchor(checks, "Case", "job:2", lookup, "unresolved_lookup", "customer:1", "customer:1", None)[
