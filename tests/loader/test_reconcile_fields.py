@@ -56,6 +56,7 @@ def test_every_value_accounted_for_and_an_org_side_drop_names_the_field(workspac
     fields = rec.fields
     assert fields is not None and len(fields.fields) >= 30
     _equation_holds(fields.fields)
+    assert fields.ok, fields.problems()  # the tiny tier reconciles: every value in the org, flagged or held
     counted = {f.object for f in fields.fields}
     assert fields.bulk_queries == len(counted)  # one Bulk query per object, every record
     by_name = {(f.object, f.field, f.source_table): f for f in fields.fields}
