@@ -109,9 +109,13 @@ class SourceChecks:
         return None
 
     def selects_rows(self, obj: str, fld: str) -> bool:
-        """A derived field of several raw inputs (a contact method chosen by its type): it is empty where
-        no input row qualifies, which is no loss of the inputs' values (a planted null loses its edges)."""
+        """A field that chooses among source rows: a derived field of several raw inputs (a contact method
+        chosen by its type), or one fed only by a table with several rows per record (a Case's
+        appointments). Empty where no row qualifies, which loses no input value (a planted null loses its
+        edges: ``lost_edge``)."""
         edges = self.edges.get((obj, fld), [])
+        if edges and all((obj, t) in self.many for t, _, _ in edges):
+            return True
         return (
             bool(edges)
             and all(k in ("derived", "concatenated") for _, _, k in edges)

@@ -96,6 +96,13 @@ def test_flagged_declared_empty_and_the_value_maps_expected_form(checks: SourceC
     # a derived field choosing among rows (a fax among contact methods) is empty where none qualifies...
     fax = anchor(checks, "Account", "customer:1", _value("Fax"), "equal", "type=Phone; value=555", None, None)
     assert fax[0] == "filtered" and not is_blocking("filtered", "Fax")
+    # a field fed only by a table of several rows per record takes one of them (a Case's appointments)
+    checks.many.add(("Case", "appointments"))
+    checks.edges[("Case", "Arrival_Window_End__c")] = [("appointments", "arrival_window_end", "cast")]
+    window = anchor(
+        checks, "Case", "job:1", _value("Arrival_Window_End__c"), "equal", "2025-01-02", None, None
+    )
+    assert window[0] == "filtered"
     # ...but a derived field of one input must give a value for a non-null input, or a flag
     one = anchor(checks, "Case", "job:1", _value("Summary_Line__c"), "equal", "Leaking valve", None, None)
     assert one[0] == "dropped"
