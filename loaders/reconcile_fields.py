@@ -201,6 +201,12 @@ class FieldReconciler:
             ") where key is not null",
             [self.run_id, obj],
         )
+        # the records the run held back (quarantine, gates, skipped, failed), read from the view once
+        self.con.execute(
+            "create or replace temp table _rf_held as select distinct source_key from ledger.run_outcomes "
+            f"where run_id = ? and object_name = ? and action not in {LOADED}",
+            [self.run_id, obj],
+        )
 
     def _prefixes(self, primary: str, primaries: list[str]) -> list[str]:
         """The external-id prefixes of ``primary``'s records (``loaders.sample_source.owned_prefixes``)."""
@@ -262,11 +268,7 @@ class FieldReconciler:
             else "select null::varchar as source_key, null::varchar as column_name, null::varchar as value "
             "where false"
         )
-        held = (
-            "select distinct source_key from ledger.run_outcomes "
-            f"where run_id = {sql_literal(self.run_id)} and object_name = {sql_literal(obj)} "
-            f"and action not in {LOADED}"
-        )
+        held = "select source_key from _rf_held"
         declared = "false"
         if (table, column) in self.declared:
             declared = "true"
