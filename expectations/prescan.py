@@ -39,6 +39,7 @@ SECTIONS = (
     "incomplete_addresses",
     "missing_required",
     "held_back",
+    "flagged_values",
     "placeholder_children",
     "limits",
     "automation",
@@ -245,6 +246,29 @@ def _gate_rows(con, where: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+DECIDE = {
+    "no_target_record": "map it: give the value a record that carries it, or declare it not migrated",
+    "no_target_field": "map it: a custom field in seeds/custom_fields.csv, or declare it not migrated",
+    "unmapped_value": "map it: a row in the value map seed (dp2sf map propose lists one)",
+}
+
+
+def flagged_values(con) -> pd.DataFrame:
+    """Every value the build loads without (``quarantine.flagged_values``: the unseeded custom property,
+    unmapped values, values that do not convert), with its reason: each blocks the sign-off until a person
+    decides (map it, or declare it in ``seeds/not_migrated.csv``); the sample diff shows them ``flagged``."""
+    cols = ["object_name", "source_key", "column_name", "rule", "value", "reason", "decide", "blocking"]
+    if not _exists(con, "quarantine", "flagged_values"):
+        return pd.DataFrame(columns=cols)
+    df = con.execute(
+        "select object_name, source_key, column_name, rule, value, reason from quarantine.flagged_values "
+        "order by object_name, column_name, rule, source_key"
+    ).df()
+    df["decide"] = df["rule"].map(DECIDE).fillna("fix the source value, or declare it not migrated")
+    df["blocking"] = True
+    return df[cols]
+
+
 def placeholder_children(con) -> pd.DataFrame:
     """Contacts and Cases per placeholder Account bucket, against Salesforce's 10,000-children skew line."""
     df = con.execute(
@@ -392,6 +416,7 @@ def collect(settings: Settings, records_per_second: float = 2000.0) -> Prescan:
         scan.tables["incomplete_addresses"] = incomplete_addresses(con)
         scan.tables["missing_required"] = _gate_rows(con, "where rule = 'missing_required'")
         scan.tables["held_back"] = _gate_rows(con, "")
+        scan.tables["flagged_values"] = flagged_values(con)
         if not _exists(con, "gates", "gates_all"):
             scan.notes.append("the org's gates have not run: `dp2sf validate` adds the rows they hold back")
         scan.tables["placeholder_children"] = placeholder_children(con)

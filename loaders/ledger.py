@@ -479,13 +479,24 @@ create table if not exists {SCHEMA}.sample_findings (
     field varchar not null,
     external_id varchar not null,
     finding varchar not null,       -- equal | mismatch | truncated | picklist_gap | unresolved_lookup |
-                                    -- changed_by_org | missing_record
+                                    -- changed_by_org | missing_record | dropped | flagged | declared |
+                                    -- lost_edge | filtered | empty | set_by_mapping (loaders/sample_diff)
     source_value varchar,
     intended_value varchar,
     org_value varchar,
     blocking boolean not null
 );
+create table if not exists {SCHEMA}.approved_lineage (
+    mapping_hash varchar not null,  -- the approval's hash: build/lineage.csv as it was when it was signed
+    approved_at timestamp not null,
+    source_table varchar not null,
+    source_column varchar not null,
+    object varchar not null,
+    field varchar not null,
+    transformation varchar not null
+);
 """
+LINEAGE_COLUMNS = ["source_table", "source_column", "object", "field", "transformation"]
 FINDING_COLUMNS = [
     "run_id", "object", "field", "external_id", "finding", "source_value", "intended_value", "org_value",
     "blocking",
@@ -544,6 +555,35 @@ def record_approval(
     con.execute(
         f"insert into {SCHEMA}.approvals values (?, ?, ?, ?, ?)", [at, who, hash_, sample_run, reason]
     )
+
+
+def record_approved_lineage(
+    con: duckdb.DuckDBPyConnection, at: datetime, hash_: str, rows: list[dict[str, str]]
+) -> None:
+    """The lineage (``build/lineage.csv`` rows) the approval of ``hash_`` at ``at`` signed, kept with it."""
+    con.execute(REVIEW_DDL)
+    con.executemany(
+        f"insert into {SCHEMA}.approved_lineage values (?, ?, ?, ?, ?, ?, ?)",
+        [[hash_, at, *(r[c] for c in LINEAGE_COLUMNS)] for r in rows],
+    )
+
+
+def approved_lineage(con: duckdb.DuckDBPyConnection) -> tuple[str | None, list[dict[str, str]]]:
+    """The latest approval's hash and the lineage rows it signed ((None, []) before any approval)."""
+    if not _has_table(con, "approved_lineage"):
+        return None, []
+    latest = con.execute(
+        f"select mapping_hash, approved_at from {SCHEMA}.approved_lineage order by approved_at desc limit 1"
+    ).fetchone()
+    if latest is None:
+        return None, []
+    cols = ", ".join(LINEAGE_COLUMNS)
+    rows = con.execute(
+        f"select {cols} from {SCHEMA}.approved_lineage where mapping_hash = ? and approved_at = ? "
+        f"order by {cols}",
+        list(latest),
+    ).fetchall()
+    return latest[0], [dict(zip(LINEAGE_COLUMNS, r, strict=True)) for r in rows]
 
 
 def record_sample_run(

@@ -27,6 +27,7 @@ from loaders.bulk import query_to_csv
 from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
+from loaders.reconcile_fields import FieldsResult, run_field_reconciliation
 
 
 class ReconcileError(Dp2sfError):
@@ -106,10 +107,11 @@ class ReconcileResult:
     run_id: str
     objects: list[ObjectReconciliation]
     report_path: Path
+    fields: FieldsResult | None = None  # per field: source values = org + flagged + held back + declared
 
     @property
     def ok(self) -> bool:
-        return all(o.ok for o in self.objects)
+        return all(o.ok for o in self.objects) and (self.fields is None or self.fields.ok)
 
 
 def _norm(value) -> str | None:
@@ -392,6 +394,7 @@ def run_reconcile(
             if obj.name in NOT_BULK:
                 rc.file_checksums(rec)
             results.append(rec)
+        fields = run_field_reconciliation(settings, con, org, run_id, plan)
         out = Path(settings.reports_dir) / run_id
         out.mkdir(parents=True, exist_ok=True)
         report = out / "reconciliation.json"
@@ -399,13 +402,14 @@ def run_reconcile(
             json.dumps(
                 {
                     "run_id": run_id,
-                    "ok": all(r.ok for r in results),
+                    "ok": all(r.ok for r in results) and fields.ok,
                     "objects": [{**r.__dict__, "ok": r.ok, "problems": r.problems()} for r in results],
+                    "fields": fields.as_json(),
                 },
                 indent=2,
                 default=str,
             )
         )
-        return ReconcileResult(run_id, results, report)
+        return ReconcileResult(run_id, results, report, fields)
     finally:
         con.close()

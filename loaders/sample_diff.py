@@ -20,6 +20,26 @@ value (``loaders.sample_source``, through ``build/lineage.csv``). Each field get
   Blocking when the load failed it or it vanished; not blocking when it was held back with a reason
   (quarantine, gates), which the quarantine and gates reports list.
 
+Anchored on the source (issue 17): the source value is read from raw through the lineage of today's build
+AND of the approved mapping (``ledger.approved_lineage``), so a model that nulls a column cannot hide it:
+
+- ``dropped``: the source had a value, the org field is empty, and nothing flags or declares it. Blocking.
+- ``flagged``: the source had a value the org does not hold, listed in ``quarantine.flagged_values``; the
+  org value column shows its rule and reason. Blocking until a person decides (map it, declare it; or
+  ``dp2sf map approve --accept-findings "reason"``).
+- ``declared``: the source value has no target by a documented decision: a ``not_migrated`` row for the
+  raw column, or a value map whose row for the value names no target. Not blocking.
+- ``filtered``: a field that chooses among source rows (a derived field of several inputs: a contact method
+  chosen by its type; a field fed by a table of several rows per record: a Case's appointments), or a
+  record derived from a source row (``inline:note:7:1``, an image inside a note), is empty in the mart and
+  the org though a row had a value. Not blocking: the per-field reconciliation finds each value on the
+  record it belongs to, and a model that nulls the field loses its edges (``lost_edge``).
+- ``lost_edge``: a lineage edge of the approved mapping is gone from today's ``build/lineage.csv`` (one
+  finding per edge, external id ``(lineage)``). Blocking.
+- ``equal`` counts only fields where the source had a value; ``empty`` is empty in the source, the mart
+  and the org; ``set_by_mapping`` is a value the mapping sets with no source value (a constant, a default
+  of the mapping) that arrived as intended. Neither is blocking.
+
 Blocking findings stop ``dp2sf map approve`` (issue 12a) unless accepted with a reason.
 """
 
@@ -41,6 +61,7 @@ from loaders.ledger import FINDING_COLUMNS, read_sample_findings, write_sample_f
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
 from loaders.reconcile import _norm, _org_value
 from loaders.sample_source import SourceValues
+from loaders.sample_verdict import SourceChecks, anchor, unplaced_flags
 
 FINDINGS = (
     "equal",
@@ -50,7 +71,16 @@ FINDINGS = (
     "unresolved_lookup",
     "changed_by_org",
     "missing_record",
+    "dropped",
+    "flagged",
+    "declared",
+    "lost_edge",
+    "filtered",
+    "empty",
+    "set_by_mapping",
 )
+NOT_BLOCKING = {"equal", "changed_by_org", "declared", "filtered", "empty", "set_by_mapping"}
+LINEAGE_KEY = "(lineage)"
 # helper columns the loader turns into Salesforce fields (loaders/resolve.py send_shape)
 RESOLVED = {
     "_owner_email": "OwnerId",
@@ -193,7 +223,7 @@ def classify(
 
 def is_blocking(finding: str, field_name: str, outcome: str | None = None) -> bool:
     """Which findings stop an approval (see the module docstring)."""
-    if finding in ("equal", "changed_by_org"):
+    if finding in NOT_BLOCKING:
         return False
     if finding == "unresolved_lookup" and field_name in BY_EMAIL:
         return False
@@ -247,11 +277,19 @@ def diff_sample(
     run_id: str,
     readback: dict[str, ObjectReadBack],
     sources: SourceValues,
+    checks: SourceChecks | None = None,
 ) -> pd.DataFrame:
-    """Every field of every sampled record classified, with source, intended and org values."""
+    """Every field of every sampled record classified, with source, intended and org values; ``checks``
+    (flags, declarations, value maps, lost edges) anchors the classes on the source."""
     fallback = settings.load_fallback_owner_email.strip().lower() or None
     users, cases = _id_maps(org, readback)
-    rows: list[tuple] = []
+    checks = checks or SourceChecks.read(con, [], [])
+    rows: list[tuple] = [
+        (edge["object"], edge["field"], LINEAGE_KEY, "lost_edge",
+         f"{edge['source_table']}.{edge['source_column']}", edge["transformation"],
+         "edge of the approved mapping gone from build/lineage.csv", True)
+        for edge in checks.lost
+    ]  # fmt: skip
     for obj in plan.objects:
         rb = readback[obj.name]
         cur = con.execute(f'select * from {MART_SCHEMA}."{obj.name}"')
@@ -297,10 +335,19 @@ def diff_sample(
                 if spec.field in ("OwnerId", "User__c") and intended:
                     intended = str(intended).strip().lower()
                 finding = classify(spec, intended, org_value, rb.describe.get(spec.soql), fallback)
+                source_value = source.get((key, spec.column))
+                finding, shown = anchor(
+                    checks, obj.name, key, spec, finding, source_value, intended, org_value
+                )
                 rows.append(
-                    (obj.name, spec.field, key, finding, source.get((key, spec.column)), _text(intended),
-                     _text(org_value), is_blocking(finding, spec.field))
+                    (obj.name, spec.field, key, finding, source_value, _text(intended),
+                     _text(org_value) if shown is None else shown, is_blocking(finding, spec.field))
                 )  # fmt: skip
+    compared = {(r[0], r[2], r[1]) for r in rows}
+    rows += [
+        (obj, column, key, "flagged", value, None, reason, True)
+        for obj, key, column, value, reason in unplaced_flags(checks, compared)
+    ]  # the unseeded custom property, a site's property with no record: listed, blocking
     frame = pd.DataFrame(rows, columns=FINDING_COLUMNS[1:])
     frame.insert(0, "run_id", run_id)
     return frame
@@ -355,3 +402,35 @@ def read_findings(duckdb_path: Path, run_id: str) -> pd.DataFrame:
     """A sample run's findings from the main DuckDB (read-only)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         return read_sample_findings(con, run_id)
+
+
+NOT_ARRIVED = ("dropped", "lost_edge", "flagged", "declared")
+
+
+def not_arrived(findings: pd.DataFrame) -> pd.DataFrame:
+    """Per class, object and field: source values that did not arrive (dropped, lost edge, flagged,
+    declared), how many records, whether blocking, one example with its source value and reason."""
+    cols = [
+        "finding",
+        "object",
+        "field",
+        "records",
+        "blocking",
+        "example_key",
+        "source_value",
+        "org_or_reason",
+    ]
+    part = findings[findings["finding"].isin(NOT_ARRIVED)]
+    if part.empty:
+        return pd.DataFrame(columns=cols)
+    out = part.groupby(["finding", "object", "field"], as_index=False).agg(
+        records=("external_id", "count"),
+        blocking=("blocking", "any"),
+        example_key=("external_id", "first"),
+        source_value=("source_value", "first"),
+        org_or_reason=("org_value", "first"),
+    )
+    order = {k: i for i, k in enumerate(NOT_ARRIVED)}
+    return out.sort_values(
+        ["finding", "object", "field"], key=lambda s: s.map(order) if s.name == "finding" else s
+    )[cols].reset_index(drop=True)

@@ -44,10 +44,51 @@ def read_lineage(path: Path) -> dict[tuple[str, str], list[tuple[str, str]]]:
     return out
 
 
+def read_lineage_rows(path: Path) -> list[dict[str, str]]:
+    """``lineage.csv`` as rows (source_table, source_column, object, field, transformation); [] if absent."""
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def lineage_map(rows: list[dict[str, str]]) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """(object, field) → [(source_table, source_column)] of lineage rows (several lineages may be joined)."""
+    out: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for row in rows:
+        edge = (row["source_table"], row["source_column"])
+        if edge not in out[(row["object"], row["field"])]:
+            out[(row["object"], row["field"])].append(edge)
+    return out
+
+
+def derived_record(key: str) -> bool:
+    """A record the mapping derives from a source row rather than one per row (``inline:note:7:1``, an
+    image inside a note; ``signature:submission 21 unit …``): not ``prefix:<digits>``."""
+    return re.fullmatch(r"[^:]+:\d+", key or "") is None
+
+
 def record_number(key: str) -> str | None:
     """The source id in an external id (``job:50000041`` → ``50000041``); None for derived records."""
     found = re.search(r":(\d+)", key or "")
     return found.group(1) if found else None
+
+
+def owned_prefixes(primary: str, primaries: list[str], present: set[str]) -> list[str]:
+    """The external-id prefixes of ``primary``'s records among ``present``: its singular name
+    (``customers`` → ``customer``, ``job_notes`` → ``note``), else the prefixes no other primary claims."""
+    one = singular(primary)
+    mine = sorted(p for p in present if one == p or one.endswith("_" + p))
+    if mine:
+        return mine
+    claimed = {
+        p
+        for q in primaries
+        if q != primary
+        for p in present
+        if singular(q) == p or singular(q).endswith("_" + p)
+    }
+    return sorted(present - claimed)
 
 
 def custom_field_name(name: str) -> str:
@@ -75,15 +116,15 @@ class SourceValues:
             if c == "id" and "id" in self.columns.get(t, [])
         ]
 
-    def _rows(self, obj: str, table: str, cols: list[str], numbers: list[str]) -> dict[str, list[tuple]]:
-        """Per record number, the rows of ``table`` (columns ``cols``) related to the record."""
+    def relations(self, obj: str, table: str, cols: list[str]) -> list[tuple[str, str]]:
+        """(primary table, SQL selecting ``k`` (the primary row's id as text) and ``cols`` of ``table``) for
+        each primary table of ``obj`` that ``table`` relates to, the table itself first."""
         mine = self.columns.get(table)
-        if not mine or not numbers:
-            return {}
-        select = ", ".join(f"cast(t.{sql_ident(c)} as varchar)" for c in cols)
-        self.con.execute("create or replace temp table _sv_keys (k varchar)")
-        self.con.executemany("insert into _sv_keys values (?)", [(n,) for n in numbers])
-        for primary in self.primary_tables(obj):
+        if not mine:
+            return []
+        select = ", ".join(f"cast(t.{sql_ident(c)} as varchar) as {sql_ident(c)}" for c in cols)
+        out = []
+        for primary in sorted(self.primary_tables(obj), key=lambda p: p != table):
             sql = None
             pcols = self.columns.get(primary, [])
             one = singular(primary)
@@ -105,14 +146,30 @@ class SourceValues:
                     f"inner join {RAW}.{sql_ident(table)} as t on t.id = p.{sql_ident(ref)}"
                 )
             if sql:
-                out: dict[str, list[tuple]] = defaultdict(list)
-                for k, *values in self.con.execute(
-                    f"select * from ({sql}) where k in (select k from _sv_keys)"
-                ).fetchall():
-                    out[k].append(tuple(values))
-                if out or table == primary:
-                    return out
-        return {}
+                out.append((primary, sql))
+        return out
+
+    def _rows(self, obj: str, table: str, cols: list[str], numbers: list[str]) -> dict[str, list[tuple]]:
+        """Per record number, the rows of ``table`` (columns ``cols``) related to the record."""
+        return self._rows_of(obj, table, cols, numbers)[1]
+
+    def _rows_of(
+        self, obj: str, table: str, cols: list[str], numbers: list[str]
+    ) -> tuple[str | None, dict[str, list[tuple]]]:
+        """The primary table the rows relate through, and per record number the rows of ``table``."""
+        if not self.columns.get(table) or not numbers:
+            return None, {}
+        self.con.execute("create or replace temp table _sv_keys (k varchar)")
+        self.con.executemany("insert into _sv_keys values (?)", [(n,) for n in numbers])
+        for primary, sql in self.relations(obj, table, cols):
+            out: dict[str, list[tuple]] = defaultdict(list)
+            for k, *values in self.con.execute(
+                f"select * from ({sql}) where k in (select k from _sv_keys)"
+            ).fetchall():
+                out[k].append(tuple(values))
+            if out or table == primary:
+                return primary, out
+        return None, {}
 
     def values(self, obj: str, fields: list[str], keys: list[str]) -> dict[tuple[str, str], str | None]:
         """(external id, field) → the source value as text (None: empty, derived or not traced)."""
@@ -122,13 +179,28 @@ class SourceValues:
         for f in fields:
             for table, column in self.lineage.get((obj, f), []):
                 by_table[table].add(column)
-        rows = {t: (sorted(cs), self._rows(obj, t, sorted(cs), wanted)) for t, cs in by_table.items()}
+        found = {t: (sorted(cs), *self._rows_of(obj, t, sorted(cs), wanted)) for t, cs in by_table.items()}
+        rows = {t: (cols, rel) for t, (cols, _, rel) in found.items()}
         out: dict[tuple[str, str], str | None] = {}
         for f in fields:
             sources = self.lineage.get((obj, f), [])
             for key, number in numbers.items():
                 out[(key, f)] = _render(f, sources, rows, number) if number else None
         return out
+
+    def many(self, obj: str, table: str) -> bool:
+        """Whether ``table`` gives several rows per record of ``obj`` (a child of its primary table: a
+        dlt child table, or a table pointing at it), so a field takes one of them or an aggregate."""
+        mine = self.columns.get(table, [])
+        for primary in self.primary_tables(obj):
+            if table == primary:
+                return False
+            one = singular(primary)
+            if ("_dlt_root_id" in mine and table.split("__")[0] == primary) or any(
+                c in mine for c in (f"{one}_id", f"{one}__id")
+            ):
+                return True
+        return False
 
 
 def _render(field: str, sources, rows, number: str) -> str | None:

@@ -27,6 +27,7 @@ TITLES = {
     "incomplete_addresses": "Incomplete addresses",
     "missing_required": "Missing required values",
     "held_back": "Values the quarantine and the org's gates hold back",
+    "flagged_values": "Values loaded without: flagged, blocking until a person decides (map it, declare it)",
     "placeholder_children": "Placeholder Account children per bucket (data skew)",
     "limits": "Storage, Bulk API and API requests against the org's /limits",
     "automation": "The org's automation on the objects we write: what fires, what it could do, the bypass",

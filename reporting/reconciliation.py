@@ -2,7 +2,9 @@
 ``dp2sf reconcile`` wrote (``reconciliation.json``) and the ledger of the run.
 
 Each function turns that into one table; ``notebooks/reconciliation.ipynb`` only shows them, and pytest tests
-them. The equation per object: **source = loaded + quarantined + held by gates + skipped + failed**.
+them. The equation per object: **source = loaded + quarantined + held by gates + skipped + failed**; beside
+it, per field (``loaders/reconcile_fields.py``): **source values = in the org + flagged + in held-back
+records + declared**.
 """
 
 from __future__ import annotations
@@ -149,3 +151,50 @@ def _line_item_row(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple:
 def file_context(result: dict) -> int:
     """Files the checksum check covered (loaded ContentVersions)."""
     return sum(o["loaded"] for o in result["objects"] if o["name"] == "ContentVersion")
+
+
+FIELD_PARTS = ["in_org", "flagged", "held_back", "declared"]
+
+
+def field_equation(result: dict) -> pd.DataFrame:
+    """Per renamed, cast or value-mapped edge (``source table.column → object.field``): **source values =
+    in the org + flagged + in held-back records + declared**, the dropped rest, whether it holds (worst
+    first). Empty for a JSON written before the per-field reconciliation."""
+    cols = ["object", "field", "source", "transformation", "source_values", *FIELD_PARTS, "dropped",
+            "holds", "problem", "dropped_examples"]  # fmt: skip
+    fields = (result.get("fields") or {}).get("fields") or []
+    if not fields:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame(fields)
+    frame["source_values"] = frame["source"]
+    frame["source"] = frame["source_table"] + "." + frame["source_column"]
+    frame["holds"] = frame["ok"].astype(bool)
+    frame["problem"] = [
+        "; ".join(
+            p
+            for p, on in (
+                ("approved edge gone from build/lineage.csv", r.lost_edge),
+                ("not traced to the records", not r.traced),
+                (f"{r.dropped} dropped", r.dropped > 0),
+            )
+            if on
+        )
+        for r in frame.itertuples()
+    ]
+    frame["dropped_examples"] = frame["dropped_examples"].map(lambda keys: ", ".join(keys[:5]))
+    return frame[cols].sort_values(["holds", "object", "field"]).reset_index(drop=True)
+
+
+def derived_fields(result: dict) -> pd.DataFrame:
+    """Derived and concatenated fields with their inputs (not counted: their value is not the source's)."""
+    cols = ["object", "field", "inputs", "transformation"]
+    derived = (result.get("fields") or {}).get("derived") or []
+    if not derived:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame(derived)
+    frame["inputs"] = frame["source_table"] + "." + frame["source_column"]
+    grouped = frame.groupby(["object", "field"], as_index=False).agg(
+        inputs=("inputs", lambda s: ", ".join(sorted(set(s)))),
+        transformation=("transformation", lambda s: ", ".join(sorted(set(s)))),
+    )
+    return grouped[cols]

@@ -2,7 +2,9 @@
 
 ``run_approve`` refuses while a seed row is still ``proposed``, when no completed sample run exists for the
 current hash, and when that sample has blocking findings unless a reason to accept them is given. The
-approval row is written through the ledger (``loaders.ledger.record_approval``); the gate that reads it is
+approval keeps the lineage it signed (``build/lineage.csv`` then, in ``ledger.approved_lineage``): an edge
+that disappears since is a blocking finding of the sample diff and the reconciliation. The approval row is
+written through the ledger (``loaders.ledger.record_approval``); the gate that reads it is
 ``loaders.approval.check_load_gate``.
 """
 
@@ -19,7 +21,8 @@ from core.mapping_hash import mapping_hash
 from core.settings import Settings
 from core.stamp import read_build_stamp
 from loaders.approval import ApprovalError
-from loaders.ledger import blocking_findings, record_approval, sample_run_for
+from loaders.ledger import blocking_findings, record_approval, record_approved_lineage, sample_run_for
+from loaders.sample_source import read_lineage_rows
 from mapping.propose_seeds import proposed_rows
 
 __all__ = ["ApprovalError", "ApprovalResult", "git_user", "run_approve"]
@@ -89,5 +92,12 @@ def run_approve(
                 'mapping and sample again, or accept them with --accept-findings "reason"'
             )
         at = datetime.now(UTC).replace(tzinfo=None)
+        lineage = read_lineage_rows(Path(settings.build_dir) / "lineage.csv")
+        if not lineage:
+            raise ApprovalError(
+                f"no lineage at {settings.build_dir}/lineage.csv: run `dp2sf transform`, so the approval "
+                "keeps the lineage it signs (an edge lost since is a blocking finding)"
+            )
         record_approval(con, at, who, hash_, sample, reason)
+        record_approved_lineage(con, at, hash_, lineage)
     return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()))

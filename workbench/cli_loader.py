@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from core.settings import get_settings
@@ -155,6 +156,14 @@ def register(app: typer.Typer) -> None:
         for o in result.objects:
             for problem in o.problems():
                 err.print(f"[red]{o.name}[/]: {problem}")
+        if result.fields is not None:  # per field: source values = in org + flagged + held back + declared
+            counted = result.fields.fields
+            console.print(
+                f"per field: {len(counted)} edges, {sum(f.source for f in counted):,} source values, "
+                f"{sum(f.dropped for f in counted):,} dropped ({result.fields.bulk_queries} Bulk queries)"
+            )
+            for problem in result.fields.problems():
+                err.print(f"[red]field[/]: {escape(problem)}")
         console.print(f"report: {result.report_path}")
         _render_report("reconciliation", result.run_id, mask_pii)
         if not result.ok:

@@ -116,8 +116,18 @@ def run_load_stage(settings: Settings, console: Console) -> None:
             f"{obj.name}: source {obj.source:,} = loaded {obj.loaded:,} + quarantined {obj.quarantined:,} + "
             f"gates {obj.gates:,} + skipped {obj.skipped:,} + failed {obj.failed:,}; in org {obj.in_org:,}"
         )
+    if rec.fields is not None:
+        counted = rec.fields.fields
+        console.print(
+            f"per field: {len(counted)} edges, {sum(f.source for f in counted):,} source values = in org "
+            f"{sum(f.in_org for f in counted):,} + flagged {sum(f.flagged for f in counted):,} + held back "
+            f"{sum(f.held_back for f in counted):,} + declared {sum(f.declared for f in counted):,}; "
+            f"dropped {sum(f.dropped for f in counted):,} ({rec.fields.bulk_queries} Bulk queries, "
+            f"{rec.fields.seconds:.1f}s)"
+        )
     if not rec.ok:
         problems = [f"{o.name}: {p}" for o in rec.objects for p in o.problems()]
+        problems += rec.fields.problems() if rec.fields is not None else []
         raise DemoError(f"reconciliation does not add up: {problems[:5]}")
     console.print(f"reconciled: {rec.report_path}")
 
@@ -131,13 +141,16 @@ def run_sample_stage(settings: Settings, console: Console) -> str:
     the full load starts from the org as it was. Returns the sample's run id."""
     from loaders.rollback import run_rollback
     from workbench.approval import ApprovalError, run_approve
-    from workbench.sample import run_sample, sample_settings
+    from workbench.sample import run_sample, sample_settings, value_losses
 
     console.rule("9. sample (stratified jobs → their own DuckDB → load → SOQL read-back → field-level diff)")
     result = run_sample(settings, size=DEMO_SAMPLE_JOBS)
     counts = ", ".join(f"{k} {v:,}" for k, v in sorted(result.counts.items()))
     console.print(f"sample run {result.run_id}: {result.jobs} jobs; {counts}; {result.blocking:,} blocking")
     console.print(f"sample diff report: {result.html}")
+    losses = value_losses(settings, result.run_id)
+    if losses:  # a value the source had and the org does not, with nothing flagging it: no sign-off
+        raise DemoError(f"the sample lost source values ({result.html}): {'; '.join(losses[:10])}")
     try:
         approval = run_approve(settings, by="dp2sf demo")
         console.print(f"mapping {approval.mapping_hash[:12]} approved (sample {approval.sample_run_id})")

@@ -15,7 +15,7 @@ from core.settings import PROJECT_DIR, Settings
 from core.stamp import write_build_stamp
 from loaders import load as load_module
 from loaders.approval import check_load_gate
-from loaders.ledger import Ledger, approval_for
+from loaders.ledger import Ledger, approval_for, approved_lineage
 from loaders.load import LoadError, run_load
 from mapping.propose_seeds import PROPOSED, append_proposals
 from workbench.approval import ApprovalError, run_approve
@@ -25,6 +25,13 @@ create table if not exists ledger.sample_findings (
     run_id varchar, object varchar, field varchar, external_id varchar, finding varchar,
     source_value varchar, intended_value varchar, org_value varchar, blocking boolean
 )"""
+
+
+LINEAGE = (
+    "source_table,source_column,object,field,transformation\n"
+    "customers,name,Account,Name,renamed\n"
+    "customers,id,Account,Dispatch_Pro_Id__c,concatenated\n"
+)
 
 
 def _project(tmp_path: Path, **overrides) -> Settings:
@@ -41,6 +48,8 @@ def _project(tmp_path: Path, **overrides) -> Settings:
         reports_dir=tmp_path / "reports", sandbox_dir=tmp_path / ".sandbox", **overrides,
     )  # fmt: skip
     settings.data_dir.mkdir()
+    settings.build_dir.mkdir()
+    (settings.build_dir / "lineage.csv").write_text(LINEAGE, encoding="utf-8")  # as `dp2sf transform` writes
     with duckdb.connect(str(settings.duckdb_path)) as con:
         con.execute("create schema salesforce")
         con.execute(
@@ -80,6 +89,25 @@ def test_approve_records_who_the_hash_and_the_sample_run(tmp_path):
     result = run_approve(settings, by="Dana Reviewer")
     assert result.sample_run_id == run_id and result.mapping_hash == mapping_hash(settings)
     assert _approvals(settings) == [("Dana Reviewer", mapping_hash(settings), run_id, None)]
+
+
+def test_the_approval_keeps_the_lineage_it_signed(tmp_path):
+    settings = _project(tmp_path)
+    _sample(settings)
+    result = run_approve(settings, by="Dana Reviewer")
+    # the model changes after the sign-off: today's lineage loses an edge, the approval still has it
+    (settings.build_dir / "lineage.csv").write_text(LINEAGE.splitlines()[0] + "\n", encoding="utf-8")
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
+        hash_, rows = approved_lineage(con)
+    assert hash_ == result.mapping_hash
+    assert [(r["source_table"], r["source_column"], r["object"], r["field"]) for r in rows] == [
+        ("customers", "id", "Account", "Dispatch_Pro_Id__c"),
+        ("customers", "name", "Account", "Name"),
+    ]
+    # without a lineage there is nothing to keep: the approval refuses
+    (settings.build_dir / "lineage.csv").unlink()
+    with pytest.raises(ApprovalError, match="no lineage"):
+        run_approve(settings, by="Dana Reviewer")
 
 
 def test_approve_refuses_without_a_completed_sample_of_this_hash(tmp_path):
