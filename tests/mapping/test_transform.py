@@ -239,7 +239,10 @@ def test_every_value_map_row_carries_a_note() -> None:
 
     from core.fields import DBT_DIR
 
+    # record types are the target org's own: their map ships empty and an admin fills it (issue 20)
+    org_specific = {"map_record_type.csv"}
     for path in sorted((DBT_DIR / "seeds").glob("map_*.csv")):
         with path.open(newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-        assert rows and all((r.get("note") or "").strip() for r in rows), path.name
+        assert rows or path.name in org_specific, path.name
+        assert all((r.get("note") or "").strip() for r in rows), path.name
