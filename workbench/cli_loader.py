@@ -33,6 +33,15 @@ def org_trouble(exc: BaseException) -> str:
     return f"the org answered with an error: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
 
 
+def _with_cause(exc: BaseException) -> str:
+    """A stage error's message; when the org was down or refused the session, that first, in one line."""
+    cause = exc.__cause__
+    if isinstance(cause, ORG_ERRORS):
+        hint = next((p for p in str(exc).split("; ") if "--resume" in p), "")
+        return org_trouble(cause) + (f"; {hint}" if hint else "")
+    return str(exc)
+
+
 def _render_report(kind: str, run_id: str, mask_pii: bool) -> None:
     """Render reports/<run>/<kind>.html beside the JSON (issue 12: reporting/render.py)."""
     from reporting import render as reports_render
@@ -93,7 +102,7 @@ def register(app: typer.Typer) -> None:
                 return
             result = run_load(settings, resume=resume, resend=resend, objects=only or None)
         except (LoadError, PlanError) as exc:
-            _fail(str(exc))
+            _fail(_with_cause(exc))
         except ORG_ERRORS as exc:
             _fail(org_trouble(exc))
         print_load(result)
@@ -196,7 +205,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_rollback(get_settings(), run, force=force, hard=hard, resume=resume)
         except RollbackError as exc:
-            _fail(str(exc))
+            _fail(_with_cause(exc))
         except ORG_ERRORS as exc:
             _fail(org_trouble(exc))
         table = Table("object", "deleted", "restored", "skipped", "failed", title=f"rollback {result.run_id}")

@@ -179,3 +179,77 @@ def test_a_hung_org_times_out_stops_clearly_and_resumes(workspace, admin) -> Non
     assert time.monotonic() - started < 45  # a clear stop, not a hang
     resumed = run_load(workspace, resume=True, objects=["Account"])
     assert resumed.status == "completed" and not resumed.counts["Account"].get("failed")
+
+
+def test_cli_rollback_exit_code_and_one_line_when_the_org_is_down_or_the_token_wrong(
+    workspace, admin, monkeypatch, tmp_path
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from workbench.cli import app
+
+    for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
+        monkeypatch.setenv(f"DP2SF_{name.upper()}", str(getattr(workspace, name)))
+    runner = CliRunner()
+    assert runner.invoke(app, ["load", "--object", "Bogus"]).exit_code == 1  # a clear error, no run
+    loaded = runner.invoke(app, ["load", "--object", "Account", "--object", "Skill__c"])
+    assert loaded.exit_code == 0, loaded.output
+    run_id = _ledger(workspace, "select run_id from ledger.runs")[0][0]
+    time.sleep(1.1)  # LastModifiedDate: an edit after the run's last write of the record
+    org = org_client(workspace)
+    skill = next(org.query_iter("SELECT Id FROM Skill__c ORDER BY Dispatch_Pro_Id__c LIMIT 1"))
+    org.sf.Skill__c.update(skill["Id"], {"Name": "Edited in the org after the run"})
+
+    admin.outages(restart={"seconds": 30, "mode": "reset"})
+    try:
+        for args in (["reconcile"], ["rollback", run_id]):
+            down = runner.invoke(app, args)
+            assert down.exit_code == 1 and isinstance(down.exception, SystemExit), down.output
+            assert "Traceback" not in down.output and "the org did not answer" in down.output, down.output
+    finally:
+        admin.outages(clear=True)
+
+    wrong = tmp_path / "wrong-token"
+    wrong.mkdir()
+    endpoints = json.loads((workspace.sandbox_dir / "endpoints.json").read_text())
+    endpoints["salesforce"]["access_token"] = "00Dwrong!token"
+    (wrong / "endpoints.json").write_text(json.dumps(endpoints))
+    monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(wrong))
+    for args in (["reconcile"], ["rollback", run_id]):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
+        assert "token is wrong or expired" in refused.output, refused.output
+    monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(workspace.sandbox_dir))
+
+    rolled = runner.invoke(app, ["rollback", run_id])
+    assert rolled.exit_code == 4, rolled.output  # finished, but one record changed since was left alone
+    assert "left alone" in rolled.output
+
+
+@pytest.mark.slow
+def test_an_org_restart_mid_files_is_resumed_and_reconciles(workspace, admin) -> None:
+    import threading
+
+    from loaders.reconcile import run_reconcile
+
+    run_load(workspace, objects=FILES[:-1])
+    restart = threading.Timer(1.5, lambda: admin.outages(restart={"seconds": 20, "mode": "reset"}))
+    restart.start()
+    try:
+        with pytest.raises(LoadError, match="--resume"):
+            run_load(workspace, objects=["ContentVersion"], org=org_client(workspace, attempts=3))
+    finally:
+        restart.join()
+        admin.outages(clear=True)
+    assert not _ledger(
+        workspace,
+        "select count(*) from ledger.operations where object_name = 'ContentVersion' and action = 'failed'",
+    )[0][0]
+    resumed = run_load(workspace, resume=True, objects=["ContentVersion"])
+    assert resumed.status == "completed" and not resumed.counts["ContentVersion"].get("failed")
+    rec = run_reconcile(workspace, run_id=resumed.run_id)
+    files = next(o for o in rec.objects if o.name == "ContentVersion")
+    assert files.ok, files.problems()
+    assert files.loaded == files.source - files.quarantined - files.gates - files.skipped
