@@ -236,13 +236,14 @@ def read_results(files: dict[str, Path], key_column: str, job_error: str | None)
         for kind, path in files.items():
             if not path.exists() or path.stat().st_size == 0:
                 continue
-            cols = [c[0] for c in con.execute(f"describe select * from {_READ}", [str(path)]).fetchall()]
+            cols = [d[0] for d in con.execute(f"select * from {_READ} limit 0", [str(path)]).description]
             lower = {c.lower(): sql_ident(c) for c in cols}
             if key_column.lower() not in lower:
                 continue
             key, sf_id = lower[key_column.lower()], lower.get("sf__id", "null")
             if kind == "successfulResults":
-                select = f"{key}, nullif({sf_id}, ''), lower({lower['sf__created']}) = 'true', null"
+                created = f"coalesce(lower({lower['sf__created']}) = 'true', false)"
+                select = f"{key}, nullif({sf_id}, ''), {created}, null"
             elif kind == "failedResults":
                 select = f"{key}, nullif({sf_id}, ''), null::boolean, {lower['sf__error']}"
             else:
