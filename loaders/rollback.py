@@ -4,11 +4,11 @@ Per object in reverse load order: records the run created are deleted (Bulk API 
 ``hardDelete``), records it updated get their before-image back (an upsert of the fields it overwrote). A
 record changed in the org by someone else (``LastModifiedDate`` later than the last write the ledger holds of
 it by any of our runs: the target, a later delta, a rollback) is listed and left alone unless ``force``. A
-killed or stopped target run's closed jobs are settled from their results first. Salesforce's delete rules are part of the plan: children go first; a
-record a cascade already removed (``ENTITY_IS_DELETED``, not found) counts as deleted; a refused delete (an
-Account that still has Cases someone else added) is recorded with Salesforce's error. The rollback is
-idempotent (what it already settled is not sent again) and resumable (``resume`` continues an unfinished
-rollback of the run).
+killed or stopped target run's closed jobs are settled from their results first. Salesforce's delete rules
+are part of the plan: children go first; a record a cascade already removed (``ENTITY_IS_DELETED``, not
+found) counts as deleted; a refused delete (an Account that still has Cases someone else added) is recorded
+with Salesforce's error. The rollback is idempotent (what it already settled is not sent again) and
+resumable (``resume`` continues an unfinished rollback of the run).
 """
 
 from __future__ import annotations
