@@ -29,6 +29,8 @@ from tenacity import (
 from core.errors import Dp2sfError
 
 USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection
+READ_TIMEOUT = 120.0  # seconds to wait for an answer (a file upload sends while it waits)
 TRANSIENT_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}
 
 
@@ -47,13 +49,34 @@ def error_code(exc: BaseException) -> str:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """5xx, a refused request for a (concurrent or momentary) limit, or a dropped connection."""
+    """5xx (simple-salesforce's errors and requests' ``HTTPError``), a refused request for a (concurrent or
+    momentary) limit, a dropped connection or a timeout."""
     if isinstance(exc, requests.ConnectionError | requests.Timeout):
         return True
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return exc.response.status_code >= 500
     if isinstance(exc, SalesforceError):
         status = getattr(exc, "status", 0) or 0
         return status >= 500 or error_code(exc) in TRANSIENT_CODES
     return False
+
+
+def with_timeout(session: requests.Session, timeout: tuple[float, float]) -> None:
+    """Give every request of ``session`` a (connect, read) timeout unless the call names one: requests
+    waits forever by default, and simple-salesforce passes none, so a hung org would hang the load
+    (https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)."""
+    if getattr(session, "_dp2sf_timeout", None) is not None:
+        session._dp2sf_timeout = timeout
+        return
+    plain = session.request
+
+    def request(method, url, **kwargs):
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = session._dp2sf_timeout
+        return plain(method, url, **kwargs)
+
+    session._dp2sf_timeout = timeout
+    session.request = request
 
 
 @dataclass
@@ -73,14 +96,23 @@ class Usage:
 class OrgClient:
     """simple-salesforce with retries and a limit guard (``stop_share`` of the daily allowance)."""
 
-    def __init__(self, sf: Salesforce, stop_share: float = 0.9, attempts: int = 6, max_wait: float = 8.0):
+    def __init__(
+        self,
+        sf: Salesforce,
+        stop_share: float = 0.9,
+        attempts: int = 6,
+        max_wait: float = 8.0,
+        timeout: float = READ_TIMEOUT,
+    ):
         self.sf = sf
         self.stop_share = stop_share
         self.usage = Usage()
         self.attempts = attempts
         self.max_wait = max_wait
+        self.timeout = timeout
         self._create_only: dict[str, set[str]] = {}
         sf.session.hooks.setdefault("response", []).append(self._on_response)
+        with_timeout(sf.session, (CONNECT_TIMEOUT, timeout))
 
     # -- accounting ---------------------------------------------------------------------------
     def _on_response(self, response: requests.Response, *args, **kwargs) -> None:

@@ -12,11 +12,10 @@ fixed ``wait``.
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from simple_salesforce.exceptions import SalesforceError
 from simple_salesforce.util import call_salesforce
 
 from core.errors import Dp2sfError
-from core.org_api import OrgClient
+from core.org_api import OrgClient, is_transient
+from core.quoting import sql_ident
 
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # raw CSV; Salesforce's 150 MB limit is after base64 encoding
 NULL = "#N/A"  # Bulk API CSV: sets a field to null (an empty value leaves it unchanged on update)
@@ -48,6 +48,19 @@ class RowResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+def _noop(job_id: str) -> None:
+    return None
+
+
+@dataclass
+class JobHooks:
+    """Callbacks at a job's steps (the load checkpoints the job id and counts jobs; tests kill there)."""
+
+    created: Callable[[str], None] = _noop
+    uploaded: Callable[[str], None] = _noop
+    closed: Callable[[str], None] = _noop
 
 
 @dataclass
@@ -150,38 +163,47 @@ class BulkIngest:
                 raise BulkJobError(f"job {job_id} still {info['state']} after {timeout:.0f}s")
 
     def results(self, job_id: str, key_column: str, job_error: str | None) -> list[RowResult]:
-        """The three result sets of a job, matched to rows by ``key_column``."""
-        out: list[RowResult] = []
-        for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
-            fd, name = tempfile.mkstemp(suffix=".csv", dir=self.work_dir)
-            os.close(fd)
-            try:
+        """The three result sets of a job, matched to rows by ``key_column``, read by DuckDB (``read_csv``:
+        no Python row loop over the CSV text)."""
+        files: dict[str, Path] = {}
+        try:
+            for kind in ("successfulResults", "failedResults", "unprocessedrecords"):
+                fd, name = tempfile.mkstemp(suffix=".csv", dir=self.work_dir)
+                os.close(fd)
+                files[kind] = Path(name)
                 self.org.call(self.client.download_ingest_results, name, job_id, kind)
-                with open(name, encoding="utf-8", newline="") as fh:
-                    reader = csv.reader(fh)
-                    header = next(reader, None)
-                    if not header:
-                        continue
-                    lower = [h.lower() for h in header]
-                    k = lower.index(key_column.lower())
-                    i = lower.index("sf__id") if "sf__id" in lower else None
-                    for row in reader:
-                        if not row:
-                            continue
-                        key = row[k]
-                        sf_id = (row[i] or None) if i is not None else None
-                        if kind == "successfulResults":
-                            created = row[lower.index("sf__created")].lower() == "true"
-                            out.append(RowResult(key, sf_id, created, None))
-                        elif kind == "failedResults":
-                            out.append(RowResult(key, sf_id, None, row[lower.index("sf__error")]))
-                        else:
-                            out.append(
-                                RowResult(key, None, None, f"UNPROCESSED:{job_error or 'not processed'}")
-                            )
-            finally:
-                Path(name).unlink(missing_ok=True)
-        return out
+            return read_results(files, key_column, job_error)
+        finally:
+            for path in files.values():
+                path.unlink(missing_ok=True)
+
+    def run(
+        self,
+        operation: str,
+        spool: Path,
+        rows: int,
+        key_column: str,
+        external_id: str | None = None,
+        hooks: JobHooks | None = None,
+    ) -> JobOutcome:
+        """One Bulk job start to finish: create, upload (a transient upload failure aborts the job and a
+        fresh job takes the file: never two uploads to one job), close, poll, results."""
+        hooks = hooks or JobHooks()
+        for attempt in range(self.org.attempts):
+            job_id = self.create(operation, external_id)
+            hooks.created(job_id)
+            try:
+                self.upload(job_id, spool)
+            except Exception as exc:
+                if not is_transient(exc) or attempt == self.org.attempts - 1:
+                    raise
+                time.sleep(min(8.0, 0.2 * 2**attempt))
+                continue
+            hooks.uploaded(job_id)
+            self.close(job_id)
+            hooks.closed(job_id)
+            return self.finish(job_id, rows, key_column)
+        raise AssertionError("unreachable")
 
     def finish(self, job_id: str, rows: int, key_column: str) -> JobOutcome:
         """Wait for a closed job and read its results."""
@@ -199,6 +221,40 @@ class BulkIngest:
     def abort(self, job_id: str) -> None:
         with contextlib.suppress(Exception):
             self.org.call(self.client.abort_job, job_id, False)
+
+
+_READ = "read_csv(?, header = true, all_varchar = true, quote = '\"', escape = '\"')"
+
+
+def read_results(files: dict[str, Path], key_column: str, job_error: str | None) -> list[RowResult]:
+    """Rows of the downloaded result files (successfulResults, failedResults, unprocessedrecords) as
+    :class:`RowResult`, read by DuckDB; columns are matched case-insensitively as Salesforce names them."""
+    parts: list[str] = []
+    params: list = []
+    con = duckdb.connect()
+    try:
+        for kind, path in files.items():
+            if not path.exists() or path.stat().st_size == 0:
+                continue
+            cols = [d[0] for d in con.execute(f"select * from {_READ} limit 0", [str(path)]).description]
+            lower = {c.lower(): sql_ident(c) for c in cols}
+            if key_column.lower() not in lower:
+                continue
+            key, sf_id = lower[key_column.lower()], lower.get("sf__id", "null")
+            if kind == "successfulResults":
+                created = f"coalesce(lower({lower['sf__created']}) = 'true', false)"
+                select = f"{key}, nullif({sf_id}, ''), {created}, null"
+            elif kind == "failedResults":
+                select = f"{key}, nullif({sf_id}, ''), null::boolean, {lower['sf__error']}"
+            else:
+                select = f"{key}, null, null::boolean, ?"
+                params.append(f"UNPROCESSED:{job_error or 'not processed'}")
+            parts.append(f"select {select} from {_READ}")
+            params.append(str(path))
+        rows = con.execute(" union all ".join(parts), params).fetchall() if parts else []
+    finally:
+        con.close()
+    return [RowResult(k, i, c, e) for k, i, c, e in rows if k is not None]
 
 
 def split_error(text: str) -> tuple[str, str]:

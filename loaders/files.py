@@ -18,10 +18,12 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import requests
 from requests_toolbelt import MultipartEncoder
 from simple_salesforce.exceptions import SalesforceExpiredSession
 
-from core.org_api import OrgClient, is_transient
+from core.org_api import LimitStop, OrgClient, is_transient
+from core.quoting import soql_literal
 from loaders.bulk import query_to_csv, stream_rows
 from loaders.ledger import Ledger, Operation
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
@@ -57,6 +59,12 @@ class FileSource:
                 sha.update(chunk)
                 size += len(chunk)
         return md5.hexdigest(), sha.hexdigest(), size
+
+
+def source_seconds(source: FileSource) -> float:
+    """A read timeout long enough for a large upload (the org answers once it has every byte): 1 MB/s."""
+    size = len(source.inline) if source.inline is not None else source.path.stat().st_size
+    return size / 1_000_000
 
 
 def _json_value(value):
@@ -100,7 +108,10 @@ class FileUploader:
                 "Content-Type": encoder.content_type,
             }
             response = self.org.sf.session.post(
-                self.org.url("sobjects/ContentVersion/"), data=encoder, headers=headers, timeout=600
+                self.org.url("sobjects/ContentVersion/"),
+                data=encoder,
+                headers=headers,
+                timeout=(10.0, max(self.org.timeout, source_seconds(source))),
             )
         if response.status_code >= 300:
             from simple_salesforce.util import exception_handler
@@ -133,22 +144,41 @@ class FileUploader:
 
     def read_back_sha256(self, version_id: str) -> str:
         sha = hashlib.sha256()
-        response = self.org.call(
-            self.org.sf.session.get,
-            self.org.url(f"sobjects/ContentVersion/{version_id}/VersionData"),
-            headers={"Authorization": self.org.sf.headers["Authorization"]},
-            stream=True,
-            timeout=600,
-        )
-        response.raise_for_status()
+
+        def get() -> requests.Response:
+            response = self.org.sf.session.get(
+                self.org.url(f"sobjects/ContentVersion/{version_id}/VersionData"),
+                headers={"Authorization": self.org.sf.headers["Authorization"]},
+                stream=True,
+            )
+            response.raise_for_status()  # a 5xx raises inside the retried call: one 503 is retried
+            return response
+
+        response = self.org.call(get)
         for chunk in response.iter_content(1024 * 1024):
             sha.update(chunk)
         return sha.hexdigest()
+
+    def link_missing(self, document_id: str | None, record_id: str | None) -> str | None:
+        """Why the document is not linked to the record (None when it is, or when no record is named)."""
+        if not record_id:
+            return None
+        if not document_id:
+            return "the org has no ContentDocument for this version"
+        found = next(
+            self.org.query_iter(
+                f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {soql_literal(document_id)} "
+                f"AND LinkedEntityId = {soql_literal(record_id)}"
+            ),
+            None,
+        )
+        return None if found else f"ContentDocument {document_id} has no link to {record_id}"
 
     def run(self, con, select_sql: str, header: list[str], previously_loaded: set[str]) -> None:
         """Upload every unsettled row of ``select_sql`` (columns: header..., then the mart row as JSON)."""
         org_files = self.existing()
         for row in self._rows(con, select_sql, header):
+            self.org.check_limits()  # the stop line holds for files: the rest stay pending for --resume
             self.ledger.record(self.run_id, [self.one(row, org_files, previously_loaded)])
 
     def _rows(self, con, select_sql: str, header: list[str]) -> Iterator[dict]:
@@ -189,7 +219,12 @@ class FileUploader:
             )
         current = org_files.get(key)
         if current and current.get("Checksum") == md5:
-            # in the org with this content: ours from an earlier run, or from this run before a crash
+            # in the org with this content: ours from an earlier run, or from this run before a crash (whose
+            # link to the record is checked: a file without its link is not loaded)
+            if key not in previously_loaded:
+                missing = self.link_missing(current["ContentDocumentId"], row.get("FirstPublishLocationId"))
+                if missing:
+                    return op("failed", current["Id"], "FILE_NOT_LINKED", missing)
             action = "unchanged" if key in previously_loaded else "created"
             return op(action, current["Id"])
         entity = {f: _json_value(row.get(f)) for f in row if not f.startswith("_") and row.get(f) is not None}
@@ -205,6 +240,8 @@ class FileUploader:
                 entity, source, row.get("PathOnClient") or key, row.get("_content_type"), md5
             )
         except Exception as exc:  # noqa: BLE001 - the org's refusal is the row's outcome
+            if isinstance(exc, LimitStop) or is_transient(exc):
+                raise  # not a data error: the file stays unrecorded, so `--resume` sends it
             content = getattr(exc, "content", None)
             first = content[0] if isinstance(content, list) and content else {}
             return op(
@@ -216,6 +253,16 @@ class FileUploader:
         back = self.read_back_sha256(version_id)
         if back != sha:
             return op("failed", version_id, "CHECKSUM_MISMATCH", f"read back sha256 {back} != sent {sha}")
+        if not current:
+            doc = next(
+                self.org.query_iter(
+                    f"SELECT ContentDocumentId FROM ContentVersion WHERE Id = {soql_literal(version_id)}"
+                ),
+                {},
+            ).get("ContentDocumentId")
+            missing = self.link_missing(doc, row.get("FirstPublishLocationId"))
+            if missing:
+                return op("failed", version_id, "FILE_NOT_LINKED", missing)
         return op("updated" if current else "created", version_id, image=image)
 
 

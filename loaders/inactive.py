@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.quoting import sql_ident
+from loaders.bulk_ops import delete_records
 from loaders.plan import EXTERNAL_ID
 
 INACTIVE = "Dispatch_Pro_Active__c"  # the source's active flag on Account, Contact, Location__c
@@ -36,6 +37,4 @@ def apply_inactive_policy(loader, obj: str, base: str) -> None:
             [],
         )
         return
-    from loaders.rollback import delete_records
-
     delete_records(loader.org, loader.ledger, loader.run_id, obj, rows, loader.work_dir)

@@ -204,6 +204,33 @@ class Ledger:
         ).fetchall()
         return row[0][0] if row else None
 
+    def unfinished_run(self, kinds: Sequence[str]) -> dict | None:
+        """The latest run of these kinds that did not complete and that no rollback has undone (a new load
+        over it would record the killed run's records as its own updates, out of any rollback's reach)."""
+        marks = ", ".join("?" for _ in kinds)
+        cur = self.con.execute(
+            f"select run_id, status from {SCHEMA}.runs as r where kind in ({marks}) "
+            "and status in ('running', 'stopped', 'failed') and not exists (select 1 from "
+            f"{SCHEMA}.runs as b where b.kind = 'rollback' and b.parent_run_id = r.run_id "
+            "and b.status = 'completed') order by started_at desc limit 1",
+            list(kinds),
+        )
+        row = cur.fetchall()
+        return {"run_id": row[0][0], "status": row[0][1]} if row else None
+
+    def last_own_writes(self, object_name: str, source_keys: Sequence[str]) -> dict[str, datetime]:
+        """Per source key, when any of our runs (loads, deltas, rollbacks) last wrote the record: what the
+        org's ``LastModifiedDate`` may be without anyone else having edited it."""
+        if not source_keys:
+            return {}
+        rows = self.con.execute(
+            f"select source_key, max(recorded_at) from {SCHEMA}.operations where object_name = ? "
+            "and action in ('created', 'updated', 'restored') and source_key in (select unnest(?)) "
+            "group by source_key",
+            [object_name, list(source_keys)],
+        ).fetchall()
+        return dict(rows)
+
     # -- operations -----------------------------------------------------------------------------
     def record(self, run_id: str, ops: Iterable[Operation]) -> int:
         stamp = now()

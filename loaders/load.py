@@ -11,9 +11,7 @@ unprocessed rows are retried in smaller jobs a bounded number of times; data err
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -26,16 +24,17 @@ import duckdb
 from core.connection import org_client
 from core.errors import Dp2sfError
 from core.fields import FieldListError, load_field_list
-from core.org_api import LimitStop, OrgClient, is_transient
+from core.org_api import LimitStop, OrgClient
 from core.org_automation import read_automation
 from core.quoting import sql_ident
 from core.settings import Settings
 from loaders.approval import check_load_gate  # the approval gate (issue 12)
 from loaders.audit import created_date_expr
-from loaders.bulk import BulkIngest, query_to_csv, split_error
+from loaders.bulk import BulkIngest, JobHooks, query_to_csv, split_error
 from loaders.failed import write_failed_csvs
 from loaders.files import FileUploader, file_select
 from loaders.inactive import INACTIVE, apply_inactive_policy
+from loaders.kill import KILL_AT_ENV, kill_point
 from loaders.lanes import DbThread, plan_lanes
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
@@ -44,15 +43,7 @@ from loaders.skips import record_parent_skips, record_skips
 from loaders.spool import SendTable
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
-# fault injection for the resume tests: "<point>:<object>:<chunk>" makes the process SIGKILL itself there
-# (points: checkpointed, created, uploaded, closed, settling); unset in normal runs
-KILL_AT_ENV = "DP2SF_LOAD_KILL_AT"
-
-
-def kill_point(point: str, obj: str, chunk: int) -> None:
-    """``kill -9`` of this process at a chosen point of a chunk's life (``DP2SF_LOAD_KILL_AT`` names it)."""
-    if os.environ.get(KILL_AT_ENV) == f"{point}:{obj}:{chunk}":
-        os.kill(os.getpid(), signal.SIGKILL)
+__all__ = ["KILL_AT_ENV", "kill_point"]  # the resume tests name the kill points through this module
 
 
 class LoadError(Dp2sfError):
@@ -317,13 +308,14 @@ class Loader:
                         self.in_flight += 1
                         self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
                     try:
-                        job_id = self.submit(bulk, obj, pass_no, chunk, count, spool)
-                        spool.unlink(missing_ok=True)
-                        with self.counter_lock:
-                            self.jobs += 1
-                            self.sent[obj] = self.sent.get(obj, 0) + count
-                        kill_point("closed", obj, chunk)
-                        outcome = bulk.finish(job_id, count, EXTERNAL_ID)
+                        outcome = bulk.run(
+                            "upsert",
+                            spool,
+                            count,
+                            EXTERNAL_ID,
+                            EXTERNAL_ID,
+                            self._hooks(obj, pass_no, chunk, count, spool),
+                        )
                     finally:
                         with self.counter_lock:
                             self.in_flight -= 1
@@ -355,24 +347,22 @@ class Loader:
             self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
         return chunk, count, sweep.keys(self.con, first, count)
 
-    def submit(self, bulk: BulkIngest, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> str:
-        """Create a job, upload the spool once, close it. A failed upload aborts the job and a fresh job
-        takes the chunk (never a second upload to one job); the job id is checkpointed before the upload."""
-        for attempt in range(self.org.attempts):
-            job_id = bulk.create("upsert", EXTERNAL_ID)
+    def _hooks(self, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> JobHooks:
+        """The load's steps around a job: the job id checkpointed before the upload (a resume looks it up,
+        never re-sends it), the spool removed and the job counted once it is closed."""
+
+        def created(job_id: str) -> None:
             self.db(self.ledger.checkpoint, self.run_id, obj, pass_no, chunk, job_id, "sending", count)
             kill_point("created", obj, chunk)
-            try:
-                bulk.upload(job_id, spool)
-            except Exception as exc:
-                if not is_transient(exc) or attempt == self.org.attempts - 1:
-                    raise
-                time.sleep(min(8.0, 0.2 * 2**attempt))
-                continue
-            kill_point("uploaded", obj, chunk)
-            bulk.close(job_id)
-            return job_id
-        raise AssertionError("unreachable")
+
+        def closed(job_id: str) -> None:
+            spool.unlink(missing_ok=True)
+            with self.counter_lock:
+                self.jobs += 1
+                self.sent[obj] = self.sent.get(obj, 0) + count
+            kill_point("closed", obj, chunk)
+
+        return JobHooks(created, lambda _job: kill_point("uploaded", obj, chunk), closed)
 
     def _settle(self, obj: str, pass_no: int, chunk: int, outcome, final: bool, expected: set[str]) -> None:
         settled = []
@@ -492,6 +482,21 @@ def run_load(
                 org = org_client(settings)
             except Exception as exc:
                 raise LoadError(f"cannot connect to the {settings.target} org: {exc}") from exc
+        names = {p.name for p in plan.objects}
+        unknown = sorted(set(objects or ()) - names)
+        if unknown:
+            raise LoadError(
+                f"--object {', '.join(unknown)}: not an object of the load plan "
+                f"(objects: {', '.join(p.name for p in plan.objects)})"
+            )
+        if not resume and kind in ("full", "delta"):
+            unfinished = ledger.unfinished_run(("full", "delta"))
+            if unfinished:
+                raise LoadError(
+                    f"load run {unfinished['run_id']} did not finish ({unfinished['status']}): "
+                    "`dp2sf load --resume` continues it, or `dp2sf rollback "
+                    f"{unfinished['run_id']}` undoes it; a new run over it is refused"
+                )
         if resume:
             # a sample run resumes only a sample run; a load resumes a full or delta run
             run_id = ledger.resumable_run(("full", "delta") if kind in ("full", "delta") else (kind,))

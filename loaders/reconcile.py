@@ -28,6 +28,7 @@ from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
 from loaders.reconcile_fields import FieldsResult, run_field_reconciliation
+from loaders.reconcile_links import expected_parent_ids, lookup_mismatches, missing_file_links
 
 
 class ReconcileError(Dp2sfError):
@@ -53,6 +54,8 @@ class ObjectReconciliation:
     orphans: dict[str, int] = field(default_factory=dict)
     total_mismatches: list[dict] = field(default_factory=list)
     checksum_mismatches: list[dict] = field(default_factory=list)
+    lookup_mismatches: list[dict] = field(default_factory=list)  # WhatId/WhoId...: loaders.reconcile_links
+    missing_links: list[dict] = field(default_factory=list)  # files not linked to their record
 
     @property
     def equation_holds(self) -> bool:
@@ -70,6 +73,8 @@ class ObjectReconciliation:
             and not any(self.orphans.values())
             and not self.total_mismatches
             and not self.checksum_mismatches
+            and not self.lookup_mismatches
+            and not self.missing_links
         )
 
     def problems(self) -> list[str]:
@@ -98,6 +103,12 @@ class ObjectReconciliation:
         if self.checksum_mismatches:
             out.append(
                 f"{len(self.checksum_mismatches)} files whose org checksum differs from the file store"
+            )
+        if self.lookup_mismatches:
+            out.append(f"{len(self.lookup_mismatches)} resolved lookups differ: {self.lookup_mismatches[:3]}")
+        if self.missing_links:
+            out.append(
+                f"{len(self.missing_links)} files not linked to their record: {self.missing_links[:3]}"
             )
         return out
 
@@ -362,6 +373,14 @@ class Reconciler:
                 rec.total_mismatches.append({"case": case_key, "source": str(a), "org": str(b)})
 
 
+def check_resolved_lookups(rc: Reconciler, rec: ObjectReconciliation, columns: list[str]) -> None:
+    """The lookups the loader resolves itself (polymorphic WhatId/WhoId) and the files' links."""
+    expected = expected_parent_ids(rc.con, rc.ledger, rc.run_id, rec.name, columns)
+    rec.lookup_mismatches = lookup_mismatches(rc.org, rec.name, expected)
+    if rec.name == "ContentVersion" and "FirstPublishLocationId" in expected:
+        rec.missing_links = missing_file_links(rc.org, expected["FirstPublishLocationId"])
+
+
 def run_reconcile(
     settings: Settings,
     run_id: str | None = None,
@@ -393,6 +412,7 @@ def run_reconcile(
                 rc.line_item_totals(rec)
             if obj.name in NOT_BULK:
                 rc.file_checksums(rec)
+            check_resolved_lookups(rc, rec, obj.columns)
             results.append(rec)
         fields = run_field_reconciliation(settings, con, org, run_id, plan)
         out = Path(settings.reports_dir) / run_id

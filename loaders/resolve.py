@@ -2,11 +2,11 @@
 
 ``OwnerId`` comes from ``_owner_email`` matched (lower/trim) to the org's active Users, the fallback owner
 when nothing matches or ``_owner_fallback`` is set; ``User__c`` from ``_user_email`` (null when unmatched: a
-skill is never pinned on the fallback user). ``WhatId`` (Event) and ``FirstPublishLocationId``
-(ContentVersion) take the Salesforce id of the Case the ledger loaded. ``Pricebook2Id`` is the org's standard
-Pricebook2. ``RecordTypeId`` comes from ``_record_type`` (a developer name, seed ``map_record_type``) on
-objects where the org has active record types. Every owner, user and record type decision is written to
-``ledger.resolutions``.
+skill is never pinned on the fallback user). ``WhatId`` (Event, Task: the Case, else the Account), ``WhoId``
+(Task: the Contact) and ``FirstPublishLocationId`` (ContentVersion) take the Salesforce id of the parent the
+ledger loaded. ``Pricebook2Id`` is the org's standard Pricebook2. ``RecordTypeId`` comes from
+``_record_type`` (a developer name, seed ``map_record_type``) on objects where the org has active record
+types. Every owner, user and record type decision is written to ``ledger.resolutions``.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from core.quoting import sql_ident, sql_literal
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
 
-CASE_KEY_COLUMNS = {"_what_case_key": "WhatId", "_first_publish_case_key": "FirstPublishLocationId"}
+# helper column -> (the lookup field written, the parent object whose ledger id it takes); the order is the
+# precedence of a polymorphic field: a Task's WhatId is its job's Case, else its customer's Account
+PARENT_KEY_COLUMNS = {
+    "_what_case_key": ("WhatId", "Case"),
+    "_what_account_key": ("WhatId", "Account"),
+    "_who_contact_key": ("WhoId", "Contact"),
+    "_first_publish_case_key": ("FirstPublishLocationId", "Case"),
+}
 
 
 class ResolveError(Dp2sfError):
@@ -110,20 +117,23 @@ def send_shape(obj: str, columns: list[str], ctx: OrgContext, ledger: Ledger) ->
         header.append("User__c")
         exprs.append("uu.id")
         joins.append("left join ledger.work_users as uu on uu.email = lower(trim(m._user_email))")
-    for col, field in CASE_KEY_COLUMNS.items():
-        if col in columns:
-            alias = "wc" if col == "_what_case_key" else "fp"
-            header.append(field)
-            exprs.append(f"{alias}.sf_id")
-            joins.append(
-                f"left join ({ledger.last_loaded_sql('Case')}) as {alias} on {alias}.source_key = m.{col}"
-            )
-            unresolved.append(
-                f"select m.{sql_ident(EXTERNAL_ID)} as source_key, 'the Case ' || m.{col} || "
-                "' has no Salesforce id in the ledger (not loaded, quarantined or failed)' as message "
-                f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
-                f"{joins[-1]} where m.{col} is not null and {alias}.sf_id is null"
-            )
+    by_field: dict[str, list[str]] = {}
+    for n, (col, (field, parent)) in enumerate(PARENT_KEY_COLUMNS.items()):
+        if col not in columns:
+            continue
+        alias = f"pk{n}"
+        join = f"left join ({ledger.last_loaded_sql(parent)}) as {alias} on {alias}.source_key = m.{col}"
+        joins.append(join)
+        by_field.setdefault(field, []).append(f"{alias}.sf_id")
+        unresolved.append(
+            f"select m.{sql_ident(EXTERNAL_ID)} as source_key, 'the {parent} ' || m.{col} || "
+            "' has no Salesforce id in the ledger (not loaded, quarantined or failed)' as message "
+            f"from {MART_SCHEMA}.{sql_ident(obj)} as m "
+            f"{join} where m.{col} is not null and {alias}.sf_id is null"
+        )
+    for field, ids in by_field.items():  # a polymorphic lookup: the first parent the row names
+        header.append(field)
+        exprs.append(ids[0] if len(ids) == 1 else f"coalesce({', '.join(ids)})")
     if "_record_type" in columns and obj in ctx.record_type_objects:
         header.append("RecordTypeId")  # empty where no record type is mapped: the org's default applies
         exprs.append("rt.id")

@@ -2,17 +2,17 @@
 
 Per object in reverse load order: records the run created are deleted (Bulk API 2.0 ``delete``, or
 ``hardDelete``), records it updated get their before-image back (an upsert of the fields it overwrote). A
-record changed in the org by someone else after the run (``LastModifiedDate`` later than the run's end) is
-listed and left alone unless ``force``. Salesforce's delete rules are part of the plan: children go first; a
-record a cascade already removed (``ENTITY_IS_DELETED``, not found) counts as deleted; a refused delete (an
-Account that still has Cases someone else added) is recorded with Salesforce's error. The rollback is
-idempotent (what it already settled is not sent again) and resumable (``resume`` continues an unfinished
-rollback of the run).
+record changed in the org by someone else (``LastModifiedDate`` later than the last write the ledger holds of
+it by any of our runs: the target, a later delta, a rollback) is listed and left alone unless ``force``. A
+killed or stopped target run's closed jobs are settled from their results first. Salesforce's delete rules
+are part of the plan: children go first; a record a cascade already removed (``ENTITY_IS_DELETED``, not
+found) counts as deleted; a refused delete (an Account that still has Cases someone else added) is recorded
+with Salesforce's error. The rollback is idempotent (what it already settled is not sent again) and
+resumable (``resume`` continues an unfinished rollback of the run).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import tempfile
@@ -24,14 +24,12 @@ from pathlib import Path
 from core.connection import org_client
 from core.errors import Dp2sfError
 from core.org_api import LimitStop, OrgClient
+from core.quoting import soql_literal
 from core.settings import Settings
-from loaders.bulk import NULL, BulkIngest, split_error
+from loaders.bulk_ops import CHUNK, delete_job, restore_job
+from loaders.kill import kill_point
 from loaders.ledger import Ledger, Operation
-from loaders.load import LoadError, kill_point, make_plan, open_db
-from loaders.plan import EXTERNAL_ID
-
-GONE = {"ENTITY_IS_DELETED", "INVALID_CROSS_REFERENCE_KEY", "NOT_FOUND"}
-CHUNK = 10_000
+from loaders.load import Loader, LoadError, make_plan, open_db
 
 
 class RollbackError(Dp2sfError):
@@ -52,7 +50,9 @@ class RollbackResult:
 def _parse_sf_time(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    stamp = datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")
+    millis = text[20:23] if len(text) > 22 and text[19] == "." else ""
+    return stamp.replace(microsecond=int(millis) * 1000) if millis.isdigit() else stamp
 
 
 class Rollback:
@@ -86,20 +86,27 @@ class Rollback:
         ]
 
     def changed_since(self, obj: str, rows: list[dict]) -> dict[str, dict]:
-        """Records modified after the target run ended, by id (someone else's edits)."""
-        finished = self.target["finished_at"] or self.target["started_at"]
+        """Records someone else modified after our last write of them, by id.
+
+        Our own writes are the ledger's: the target run's (a killed run has no finish time, but each record's
+        write is recorded), a later delta's and its rollback's; a record whose ``LastModifiedDate`` is not
+        after the last of them was not edited by anyone else."""
+        own = self.ledger.last_own_writes(obj, [r["source_key"] for r in rows])
+        key_of = {r["sf_id"][:15]: r["source_key"] for r in rows}
+        fallback = self.target["finished_at"] or self.target["started_at"]
         out: dict[str, dict] = {}
         ids = [r["sf_id"] for r in rows]
         for start in range(0, len(ids), 200):
-            batch = ", ".join(f"'{i}'" for i in ids[start : start + 200])
+            batch = ", ".join(soql_literal(i) for i in ids[start : start + 200])
             for rec in self.org.query_iter(
                 f"SELECT Id, LastModifiedDate, LastModifiedById FROM {obj} WHERE Id IN ({batch})"
             ):
                 changed = _parse_sf_time(rec.get("LastModifiedDate"))
+                mine = own.get(key_of.get(rec["Id"][:15], ""), fallback)
                 # a change since this rollback run started is its own (a killed attempt's restore that a
-                # resume re-does), not someone else's edit
-                own = self.own_start is not None and changed is not None and changed >= self.own_start
-                if changed and changed > finished and not own:
+                # resume re-does, the org wrote, the ledger had not heard), not someone else's edit
+                resumed = self.own_start is not None and changed is not None and changed >= self.own_start
+                if changed and changed > mine and not resumed:
                     out[rec["Id"][:15]] = rec
         return out
 
@@ -179,76 +186,33 @@ class Rollback:
             )
 
     def delete(self, obj: str, rows: list[dict], target: str | None = None, ids: dict | None = None) -> None:
-        self.org.check_limits()
-        target = target or obj
-        ids = ids or {r["sf_id"]: r["sf_id"] for r in rows}
-        bulk = BulkIngest(self.org, target, self.work)
-        path = self.work / f"delete-{target}.csv"
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(["Id"])
-            w.writerows([ids[r["sf_id"]]] for r in rows)
-        job = bulk.create("hardDelete" if self.hard else "delete")
-        bulk.upload(job, path)
-        bulk.close(job)
-        outcome = bulk.finish(job, len(rows), "Id")
-        self.jobs[obj] = self.jobs.get(obj, 0) + 1
-        kill_point("rollback-deleted", obj, self.jobs[obj])  # the org deleted; the ledger has not heard
-        by_id = {r.key[:15]: r for r in outcome.results}
-        ops = []
-        for r in rows:
-            res = by_id.get(ids[r["sf_id"]][:15])
-            action, code, message = "deleted", None, None
-            if res is None:
-                action, code, message = "failed", "JOB_FAILED", outcome.error_message or "no result"
-            elif not res.ok:
-                code, message = split_error(res.error)
-                if code in GONE:  # a cascade (or someone) already removed it
-                    message = "already deleted (cascade): " + message
-                else:
-                    action = "failed"
-            key, sf_id = r["source_key"], r["sf_id"]
-            ops.append(Operation(obj, key, action, sf_id, error_code=code, error_message=message, job_id=job))
-        self.ledger.record(self.run_id, ops)
+        delete_job(
+            self.org,
+            self.ledger,
+            self.run_id,
+            obj,
+            rows,
+            self.work,
+            self.hard,
+            target,
+            ids,
+            after_job=lambda: self._after_job("rollback-deleted", obj),  # the org deleted; the ledger not
+        )
 
     def restore(self, obj: str, rows: list[dict]) -> None:
-        self.org.check_limits()
-        images = [json.loads(r["before_image"]) for r in rows]
-        # fields the org takes on create only cannot be restored (and an update never changed them)
-        columns = sorted({c for img in images for c in img} - self.org.create_only_fields(obj))
-        bulk = BulkIngest(self.org, obj, self.work)
-        path = self.work / f"restore-{obj}.csv"
-        with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow([EXTERNAL_ID, *columns])
-            for r, img in zip(rows, images, strict=True):
-                w.writerow([r["source_key"], *[NULL if img.get(c) is None else img[c] for c in columns]])
-        job = bulk.create("upsert", EXTERNAL_ID)
-        bulk.upload(job, path)
-        bulk.close(job)
-        outcome = bulk.finish(job, len(rows), EXTERNAL_ID)
+        restore_job(
+            self.org,
+            self.ledger,
+            self.run_id,
+            obj,
+            rows,
+            self.work,
+            after_job=lambda: self._after_job("rollback-restored", obj),  # the org restored; the ledger not
+        )
+
+    def _after_job(self, point: str, obj: str) -> None:
         self.jobs[obj] = self.jobs.get(obj, 0) + 1
-        kill_point("rollback-restored", obj, self.jobs[obj])  # the org restored; the ledger has not heard
-        by_key = {r.key: r for r in outcome.results}
-        ops = []
-        for r in rows:
-            res = by_key.get(r["source_key"])
-            if res is not None and res.ok:
-                ops.append(Operation(obj, r["source_key"], "restored", res.sf_id, job_id=job))
-            else:
-                code, message = split_error(res.error) if res else ("JOB_FAILED", outcome.error_message or "")
-                ops.append(
-                    Operation(
-                        obj,
-                        r["source_key"],
-                        "failed",
-                        r["sf_id"],
-                        error_code=code,
-                        error_message=message,
-                        job_id=job,
-                    )
-                )
-        self.ledger.record(self.run_id, ops)
+        kill_point(point, obj, self.jobs[obj])
 
 
 def run_rollback(
@@ -274,6 +238,8 @@ def run_rollback(
         plan = make_plan(settings, con)
         if org is None:
             org = org_client(settings)
+        if target["status"] != "completed":
+            settle_unfinished(settings, con, org, ledger, target_run)
         run_id = None
         if resume:
             rows = con.execute(
@@ -327,13 +293,11 @@ def run_rollback(
         con.close()
 
 
-def delete_records(
-    org: OrgClient, ledger: Ledger, run_id: str, obj: str, rows: list[tuple], work: Path
-) -> None:
-    """Delete (source_key, sf_id, content_hash) records of ``obj`` as part of ``run_id`` (delta's inactive
-    policy ``delete``), recording each outcome."""
-    rb = Rollback.__new__(Rollback)
-    rb.org, rb.ledger, rb.run_id, rb.hard, rb.work, rb.jobs = org, ledger, run_id, False, work, {}
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start : start + CHUNK]
-        rb.delete(obj, [{"source_key": k, "sf_id": i} for k, i, _ in part])
+def settle_unfinished(settings: Settings, con, org: OrgClient, ledger: Ledger, run_id: str) -> None:
+    """A killed or stopped load's jobs the org ran but the ledger never heard of: read their results into
+    the run first, so the rollback undoes every record the run wrote (jobs still open are aborted)."""
+    loader = Loader(settings, con, org, ledger, run_id)
+    try:
+        loader.recover()
+    finally:
+        loader.close()

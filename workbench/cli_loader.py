@@ -4,19 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import requests
 import typer
 from rich.markup import escape
 from rich.table import Table
+from simple_salesforce.exceptions import SalesforceError
 
+from core.connection import ConnectionConfigError
 from core.settings import get_settings
 from workbench.console import console, err
 from workbench.console import fail as _fail
 
+EXIT_MISMATCH = 2  # reconciliation does not add up / rollback could not undo some records
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
-EXIT_MISMATCH = 2  # reconciliation does not add up / rollback left records
+EXIT_LEFT_ALONE = 4  # rollback finished but left records changed in the org since (use --force)
+ORG_ERRORS = (requests.RequestException, SalesforceError, ConnectionConfigError)
 MaskPiiOption = Annotated[
     bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and its CSVs.")
 ]
+
+
+def org_trouble(exc: BaseException) -> str:
+    """One line for an org that is down or refuses the session (no traceback)."""
+    status = getattr(exc, "status", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if status in (401, 403):
+        return f"the org refused the session ({status}): the token is wrong or expired; sign in again"
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return f"the org did not answer ({type(exc).__name__}): is it up? then run the command again"
+    return f"the org answered with an error: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+
+
+def _with_cause(exc: BaseException) -> str:
+    """A stage error's message; when the org was down or refused the session, that first, in one line."""
+    cause = exc.__cause__
+    if isinstance(cause, ORG_ERRORS):
+        hint = next((p for p in str(exc).split("; ") if "--resume" in p), "")
+        return org_trouble(cause) + (f"; {hint}" if hint else "")
+    return str(exc)
 
 
 def _render_report(kind: str, run_id: str, mask_pii: bool) -> None:
@@ -79,7 +103,9 @@ def register(app: typer.Typer) -> None:
                 return
             result = run_load(settings, resume=resume, resend=resend, objects=only or None)
         except (LoadError, PlanError) as exc:
-            _fail(str(exc))
+            _fail(_with_cause(exc))
+        except ORG_ERRORS as exc:
+            _fail(org_trouble(exc))
         print_load(result)
         if result.status == "stopped":
             _fail(result.message, EXIT_STOPPED)
@@ -121,6 +147,8 @@ def register(app: typer.Typer) -> None:
             result = run_reconcile(get_settings(), run_id=run, sample=sample)
         except ReconcileError as exc:
             _fail(str(exc))
+        except ORG_ERRORS as exc:
+            _fail(org_trouble(exc))
         table = Table(
             "object",
             "source",
@@ -186,7 +214,9 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_rollback(get_settings(), run, force=force, hard=hard, resume=resume)
         except RollbackError as exc:
-            _fail(str(exc))
+            _fail(_with_cause(exc))
+        except ORG_ERRORS as exc:
+            _fail(org_trouble(exc))
         table = Table("object", "deleted", "restored", "skipped", "failed", title=f"rollback {result.run_id}")
         for obj, counts in result.counts.items():
             table.add_row(obj, *(str(counts.get(a, 0)) for a in ("deleted", "restored", "skipped", "failed")))
@@ -202,3 +232,9 @@ def register(app: typer.Typer) -> None:
             _fail("rollback stopped at a limit; `--resume` continues it", EXIT_STOPPED)
         if any(c.get("failed") for c in result.counts.values()):
             _fail("some records could not be rolled back (see the report)", EXIT_MISMATCH)
+        if result.conflicts:
+            _fail(
+                f"{len(result.conflicts)} records changed in the org since were left alone (see above); "
+                "`--force` undoes them too",
+                EXIT_LEFT_ALONE,
+            )

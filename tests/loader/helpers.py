@@ -54,6 +54,10 @@ class Admin:
     def faults(self, **settings) -> dict:
         return self._call("POST", "/faults", settings)
 
+    def outages(self, **body) -> dict:
+        """``restart``, ``hang`` or ``fail`` (see sandbox/salesforce/README.md, Outages); ``clear=True``."""
+        return self._call("POST", "/outages", body)
+
     def stats(self) -> dict:
         return self._call("GET", "/stats")
 
@@ -81,5 +85,6 @@ def fresh_workspace(built: Settings, tmp: Path) -> Settings:
     return settings
 
 
-def org_client(settings: Settings) -> OrgClient:
-    return OrgClient(connect("sandbox", settings.endpoints_file), settings.load_stop_share)
+def org_client(settings: Settings, **options) -> OrgClient:
+    """An org client for ``settings`` (``options``: attempts, max_wait, timeout of :class:`OrgClient`)."""
+    return OrgClient(connect("sandbox", settings.endpoints_file), settings.load_stop_share, **options)

@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.mapping.fixture_db import build_fixture_db, plant_silent_changes, plant_unmapped_values
 from core.settings import Settings, get_settings
 from mapping.transform import TransformError, TransformResult, run_transform
+from tests.mapping.fixture_db import build_fixture_db, plant_silent_changes, plant_unmapped_values
 
 EXAMPLE = "Compressor A<B and B>C per spec; if a<b && c>d call office"
 
