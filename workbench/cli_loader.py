@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from core.settings import get_settings
+from workbench import preflight
 from workbench.console import console, err
 from workbench.console import fail as _fail
+from workbench.preflight import settings as get_settings
 
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
 EXIT_MISMATCH = 2  # reconciliation does not add up / rollback left records
@@ -72,6 +73,9 @@ def register(app: typer.Typer) -> None:
         from loaders.plan import PlanError
 
         settings = get_settings()
+        preflight.duckdb_ready(settings, needs="run `dp2sf extract` and `dp2sf transform` first")
+        if not plan:
+            preflight.target_ready(settings)
         try:
             if plan:
                 print_plan(make_plan(settings))
@@ -93,8 +97,12 @@ def register(app: typer.Typer) -> None:
         from workbench.delta import DeltaError, run_delta
 
         overrides = {"delta_inactive_policy": inactive} if inactive else {}
+        settings = get_settings(**overrides)  # checks the policy
+        preflight.duckdb_ready(settings, needs="run a full load first (`dp2sf load`)")
+        preflight.source_ready(settings)
+        preflight.target_ready(settings)  # before 60 s of extract and build, not after
         try:
-            result = run_delta(get_settings(**overrides))
+            result = run_delta(settings)
         except DeltaError as exc:
             _fail(str(exc))
         print_load(result.load)
@@ -116,8 +124,11 @@ def register(app: typer.Typer) -> None:
         """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up."""
         from loaders.reconcile import ReconcileError, run_reconcile
 
+        settings = get_settings()
+        preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
+        preflight.target_ready(settings)
         try:
-            result = run_reconcile(get_settings(), run_id=run, sample=sample)
+            result = run_reconcile(settings, run_id=run, sample=sample)
         except ReconcileError as exc:
             _fail(str(exc))
         table = Table(
@@ -174,8 +185,11 @@ def register(app: typer.Typer) -> None:
         """Undo a load run: delete what it created, restore what it updated (children first)."""
         from loaders.rollback import RollbackError, run_rollback
 
+        settings = get_settings()
+        preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
+        preflight.target_ready(settings)
         try:
-            result = run_rollback(get_settings(), run, force=force, hard=hard, resume=resume)
+            result = run_rollback(settings, run, force=force, hard=hard, resume=resume)
         except RollbackError as exc:
             _fail(str(exc))
         table = Table("object", "deleted", "restored", "skipped", "failed", title=f"rollback {result.run_id}")
