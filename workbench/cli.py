@@ -507,5 +507,5 @@ def main() -> None:
     try:
         app(prog_name="dp2sf")
     except Dp2sfError as exc:
-        err.print(f"[bold red]error:[/] {console_text(str(exc))}")
+        err.print(f"[bold red]error:[/] {console_text(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)

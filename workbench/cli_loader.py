@@ -99,8 +99,8 @@ def register(app: typer.Typer) -> None:
         overrides = {"delta_inactive_policy": inactive} if inactive else {}
         settings = get_settings(**overrides)  # checks the policy
         preflight.duckdb_ready(settings, needs="run a full load first (`dp2sf load`)")
-        preflight.source_ready(settings)
         preflight.target_ready(settings)  # before 60 s of extract and build, not after
+        preflight.source_ready(settings)
         try:
             result = run_delta(settings)
         except DeltaError as exc:

@@ -12,6 +12,6 @@ err = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print one line (the message escaped for rich markup: it may carry a tenant's text) and exit."""
-    err.print(f"[bold red]error:[/] {console_text(message)}")
+    """One unwrapped line (escaped for rich markup: it may carry a tenant's text), then exit."""
+    err.print(f"[bold red]error:[/] {console_text(message)}", soft_wrap=True)
     raise typer.Exit(code)
