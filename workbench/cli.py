@@ -291,7 +291,10 @@ def validate(
         f"({result.gates_rows:,} rule failures), {result.warning_rows:,} warnings in gates.gates_warnings"
     )
     if result.data_docs:
-        console.print(f"data docs: {result.data_docs}")
+        from reporting.offline_docs import make_offline
+
+        docs = Path(result.data_docs)
+        console.print(f"data docs (offline): {make_offline(docs if docs.is_dir() else docs.parent)}")
 
 
 @app.command()

@@ -129,6 +129,11 @@ def _build(settings: Settings, run: RunDisplay, verbose: Console | None):
             gates = run_validate(settings)
         except StaleSuitesError:  # the org or the marts differ from the committed suites
             gates = run_validate(settings, refresh=True)
+        if gates.data_docs:
+            from reporting.offline_docs import make_offline
+
+            docs = Path(gates.data_docs)
+            make_offline(docs if docs.is_dir() else docs.parent)
         st.summary = f"{gates.held:,} records held back by the org's rules, {gates.warning_rows:,} warnings"
     with run.stage(STAGES[6]) as st:
         scan = run_prescan(settings)
