@@ -38,7 +38,7 @@ def render_notebook(
     try:
         pm.execute_notebook(
             str(template), str(executed), parameters=parameters, kernel_name="python3", cwd=str(PROJECT_DIR),
-            progress_bar=False,
+            progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel chatter
         )  # fmt: skip
     except pm.PapermillExecutionError as exc:
         where = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"

@@ -2,7 +2,8 @@
 
 sandbox up → extract → inventory → schema check, deploy → transform → validate (gates) → pre-scan → sample
 with its diff → sign-off → full load → reconciliation → changes in the source (the simulator's admin API) →
-delta pickup → reconciliation of the delta → rollback of the delta run → final reconciliation → reports.
+delta pickup → reconciliation of the delta → rollback of the delta run (the org returns to its snapshot) →
+delta again → final reconciliation → reports.
 One :class:`workbench.progress.RunDisplay` shows it: live in a terminal, one line per step elsewhere.
 """
 
@@ -33,7 +34,7 @@ STAGES = (
     "delta pickup",
     "reconciliation of the delta",
     "rollback of the delta run",
-    "final reconciliation",
+    "delta again, final reconciliation",
     "reports",
 )
 DEMO_SAMPLE_JOBS = 60  # the demo's sample: every stratum of the tiny tier, in about a minute
@@ -84,7 +85,9 @@ def run_demo(settings: Settings, console: Console, verbose: bool = False) -> Pat
         index = _reports(settings, run, full_id, related)
     console.print(object_table(reconciliation_rows(rec), title=f"full load {full_id}"))
     console.print(
-        object_table(reconciliation_rows(final), title=f"{final.run_id} after the delta's rollback")
+        object_table(
+            reconciliation_rows(final), title=f"final: {final.run_id} (delta re-applied after the rollback)"
+        )
     )
     console.print(f"[green]demo complete[/]: open {index}")
     console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
@@ -177,8 +180,28 @@ def _load(settings: Settings, run: RunDisplay, related: list[str]):
     return load.run_id, rec
 
 
+def org_admin(settings: Settings, method: str, path: str) -> dict:
+    """The embedded org's test-only admin API (snapshots): the demo shows with it that a rollback returns
+    the org to its state before the run (a real org has no such API; there the reconciliation shows it)."""
+    from sandbox.control import read_endpoints
+
+    sf = read_endpoints(settings.sandbox_dir)["salesforce"]
+    session = requests.Session()
+    session.trust_env = False
+    r = session.request(method, sf["admin_url"] + path, headers={"X-Admin-Token": sf["admin_token"]},
+                        verify=sf["ca_cert"], timeout=120)  # fmt: skip
+    r.raise_for_status()
+    return r.json()
+
+
+def live_changes(diff: dict) -> int:
+    """Live records added, removed or changed in a snapshot diff (the recycle bin aside)."""
+    return sum(len(c["added"]) + len(c["removed"]) + len(c["changed"]) for c in diff["objects"].values())
+
+
 def _delta(settings: Settings, run: RunDisplay):
-    """Steps 13-17: change the source, pick the changes up, reconcile, roll the delta back, reconcile."""
+    """Steps 12-17: change the source, pick the changes up, reconcile, roll the delta back (the org returns
+    to its snapshot from before the delta), re-apply the changes, final reconciliation."""
     from core.connection import org_client
     from loaders.reconcile import run_reconcile
     from loaders.rollback import run_rollback
@@ -186,6 +209,7 @@ def _delta(settings: Settings, run: RunDisplay):
 
     with run.stage(STAGES[11]) as st:
         st.summary = f"{change_source(settings)} records changed or created in the simulator"
+    before = org_admin(settings, "POST", "/snapshot")["snapshot_id"]
     org = org_client(settings)
     with run.stage(STAGES[12], probe=lambda: org_probe(org)) as st:
         delta = run_delta(settings, org=org)
@@ -194,19 +218,28 @@ def _delta(settings: Settings, run: RunDisplay):
         sent = ", ".join(f"{k} {v}" for k, v in delta.load.sent.items()) or "nothing"
         st.summary = f"{delta.records_extracted:,} records extracted; sent {sent}"
     with run.stage(STAGES[13]) as st:
-        rec = _reconciled(run_reconcile(settings, run_id=delta.load.run_id))
+        _reconciled(run_reconcile(settings, run_id=delta.load.run_id))
         st.summary = f"delta run {delta.load.run_id} adds up"
     with run.stage(STAGES[14]) as st:
-        undo = run_rollback(settings, delta.load.run_id)
+        undo = run_rollback(settings, delta.load.run_id, hard=True)
         counts = {
             a: sum(c.get(a, 0) for c in undo.counts.values()) for a in ("deleted", "restored", "failed")
         }
         if undo.status != "completed" or counts["failed"]:
             raise DemoError(f"rollback {undo.run_id} {undo.status}: {counts}")
-        st.summary = f"{counts['deleted']} deleted, {counts['restored']} restored ({undo.run_id})"
+        diff = org_admin(
+            settings,
+            "GET",
+            f"/snapshots/{before}/diff/{org_admin(settings, 'POST', '/snapshot')['snapshot_id']}",
+        )
+        if live_changes(diff):
+            raise DemoError(f"the org differs from before the delta after its rollback: {diff['objects']}")
+        st.summary = (f"{counts['deleted']} deleted, {counts['restored']} restored: the org is as before the "
+                      "delta (snapshot compare)")  # fmt: skip
     with run.stage(STAGES[15]) as st:
-        rec = _reconciled(run_reconcile(settings))
-        st.summary = f"{rec.run_id}: every source row accounted for after the rollback"
+        again = run_delta(settings, extract=False, transform=False, org=org)
+        rec = _reconciled(run_reconcile(settings, run_id=again.load.run_id))
+        st.summary = f"the changes re-applied ({again.load.run_id}): every source row accounted for"
     return rec
 
 
