@@ -80,17 +80,13 @@ def run_demo(settings: Settings, console: Console, verbose: bool = False) -> Pat
     """Run the story; returns ``reports/<full load run>/index.html``."""
     with RunDisplay(f"dp2sf demo (scale {settings.sandbox_scale})", STAGES, console) as run:
         related = _build(settings, run, console if verbose else None)
-        full_id, rec = _load(settings, run, related)
+        full_id = _load(settings, run, related)
         final = _delta(settings, run)
         index = _reports(settings, run, full_id, related)
-    console.print(object_table(reconciliation_rows(rec), title=f"full load {full_id}"))
-    console.print(
-        object_table(
-            reconciliation_rows(final), title=f"final: {final.run_id} (delta re-applied after the rollback)"
-        )
-    )
-    console.print(f"[green]demo complete[/]: open {index}")
-    console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
+    table = object_table(reconciliation_rows(final), title=f"the org at the end ({final.run_id})")
+    console.print(table, width=max(console.width, 100))
+    console.print(f"[green]demo complete[/]: open {index}", soft_wrap=True)
+    console.print("the sandbox keeps running for exploration: `dp2sf sandbox down` stops it", soft_wrap=True)
     return index
 
 
@@ -176,8 +172,12 @@ def _load(settings: Settings, run: RunDisplay, related: list[str]):
                       f"{load.jobs} Bulk jobs, {load.api_calls} API calls")  # fmt: skip
     with run.stage(STAGES[10]) as st:
         rec = _reconciled(run_reconcile(settings, run_id=load.run_id))
-        st.summary = f"{sum(o.source for o in rec.objects):,} source rows accounted for, the org agrees"
-    return load.run_id, rec
+        total = {k: sum(getattr(o, k) for o in rec.objects) for k in ("source", "loaded", "quarantined")}
+        st.summary = (
+            f"{total['source']:,} source rows = {total['loaded']:,} loaded + {total['quarantined']:,} "
+            "quarantined + the rest held, skipped or failed; the org agrees"
+        )
+    return load.run_id
 
 
 def org_admin(settings: Settings, method: str, path: str) -> dict:
