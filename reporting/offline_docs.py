@@ -2,9 +2,9 @@
 
 GX's Data Docs load jQuery, Bootstrap, bootstrap-table and Vega from CDNs; offline the index page is empty
 (its tables are filled by bootstrap-table). This rewrites a published ``data_docs/`` folder in place: every
-page loses its scripts and its stylesheets from the internet (the content of the suite and validation pages is
-static HTML and stays), gets a small local stylesheet that fits a laptop width, and ``index.html`` becomes a
-static page linking each object's validation result and suite.
+page loses its scripts, stylesheets and images from the internet (the content of the suite and validation
+pages is static HTML and stays), gets a small local stylesheet that fits a laptop width, and ``index.html``
+becomes a static page linking each object's validation result and suite.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from pathlib import Path
 REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.I | re.S)
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>.*?</script>", re.I | re.S)
 REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^>]*>", re.I | re.S)
+REMOTE_IMG = re.compile(
+    r"<img\b[^>]*\bsrc=[\"']https?://[^>]*>", re.I | re.S
+)  # GX's logo, with a tracking id
 STYLE = """<style id="dp2sf-offline">body{font-family:system-ui,sans-serif;margin:1em auto;max-width:1100px;
 padding:0 1em;color:#222;overflow-wrap:anywhere}table{border-collapse:collapse;display:block;max-width:100%;
 overflow-x:auto}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
@@ -29,6 +32,7 @@ def strip_remote(text: str) -> str:
     text = REMOTE_SCRIPT.sub("", text)
     text = INLINE_SCRIPT.sub("", text)
     text = REMOTE_LINK.sub("", text)
+    text = REMOTE_IMG.sub("", text)
     if 'id="dp2sf-offline"' not in text:
         text = re.sub(r"</head>", STYLE + "</head>", text, count=1, flags=re.I) if "</head>" in text.lower() \
             else STYLE + text  # fmt: skip

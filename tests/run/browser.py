@@ -17,7 +17,7 @@ window.addEventListener('load', () => {
       && !e.name.startsWith('data:'));
   b.setAttribute('data-images', imgs.length);
   b.setAttribute('data-decoded', imgs.filter(i => i.complete && i.naturalWidth > 0).length);
-  b.setAttribute('data-sections', document.querySelectorAll('h1, h2').length);
+  b.setAttribute('data-sections', document.querySelectorAll('h1, h2, h3, h4').length);
   b.setAttribute('data-tables', document.querySelectorAll('table').length);
   b.setAttribute('data-remote', remote.length);
   b.setAttribute('data-overflow', Math.max(0, document.documentElement.scrollWidth - window.innerWidth));

@@ -10,7 +10,8 @@ GX_PAGE = """<html><head>
 <link rel="stylesheet" href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css">
 <script src="https://code.jquery.com/jquery-3.7.1.min.js"></script>
 <script>$(function () { $('[data-toggle="table"]').bootstrapTable(); });</script>
-</head><body><h1>Case</h1><table><tr><td>expect_column_values_to_not_be_null</td></tr></table></body></html>"""
+</head><body><img
+src="https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/logo-long.png?dataContextId=6f7b"><h1>Case</h1><table><tr><td>expect_column_values_to_not_be_null</td></tr></table></body></html>"""
 
 
 def test_every_page_loses_remote_scripts_and_the_index_lists_each_object(tmp_path: Path) -> None:
