@@ -234,7 +234,11 @@ def transform(
     s = get_settings()
     preflight.duckdb_ready(s, needs="run `dp2sf extract` first")
     try:
-        result = run_transform(s, invoices=invoices, docs=docs)
+        from workbench.progress import one_stage
+
+        with one_stage(console, "transform") as st:
+            result = run_transform(s, invoices=invoices, docs=docs)
+            st.summary = f"{sum(result.mart_rows.values()):,} mart rows"
     except (TransformError, FieldListError) as exc:
         _fail(str(exc))
     table = Table(
@@ -272,7 +276,11 @@ def validate(
     preflight.duckdb_ready(s, needs="run `dp2sf extract` and `dp2sf transform` first")
     preflight.target_ready(s)
     try:
-        result = run_validate(s, refresh=refresh, run_id=run)
+        from workbench.progress import one_stage
+
+        with one_stage(console, "validate") as st:
+            result = run_validate(s, refresh=refresh, run_id=run)
+            st.summary = f"{result.held:,} records held back"
     except ValidateError as exc:
         _fail(str(exc))
     table = Table("Salesforce object", "rows", "held back", "blocking failures", "warnings",
@@ -492,7 +500,11 @@ def sample(
     preflight.target_ready(s, target)
     preflight.duckdb_ready(s, needs="run `dp2sf extract` and `dp2sf transform` first")
     try:
-        result = run_sample(s, size=size, seed=seed, target=target, mask_pii=mask_pii)
+        from workbench.progress import one_stage
+
+        with one_stage(console, "sample") as st:
+            result = run_sample(s, size=size, seed=seed, target=target, mask_pii=mask_pii)
+            st.summary = f"{result.jobs} jobs, {result.blocking:,} blocking findings"
     except SampleError as exc:
         _fail(str(exc))
     table = Table("finding", "fields", title=f"sample run {result.run_id}: {result.jobs} jobs")

@@ -80,7 +80,16 @@ def register(app: typer.Typer) -> None:
             if plan:
                 print_plan(make_plan(settings))
                 return
-            result = run_load(settings, resume=resume, resend=resend, objects=only or None)
+            from core.connection import org_client
+            from workbench.demo import org_probe
+            from workbench.progress import one_stage
+
+            org = org_client(settings)
+            with one_stage(console, "load", lambda: org_probe(org)) as st:
+                result = run_load(settings, resume=resume, resend=resend, objects=only or None, org=org)
+                st.summary = (
+                    f"{result.status}: {result.total('created'):,} created, {result.total('failed'):,} failed"
+                )
         except (LoadError, PlanError) as exc:
             _fail(str(exc))
         print_load(result)
@@ -102,7 +111,20 @@ def register(app: typer.Typer) -> None:
         preflight.target_ready(settings)  # before 60 s of extract and build, not after
         preflight.source_ready(settings)
         try:
-            result = run_delta(settings)
+            from core.connection import org_client
+            from workbench.demo import extract_probe, org_probe
+            from workbench.progress import Meter, one_stage
+
+            org = org_client(settings)
+
+            def probe() -> Meter:
+                m = extract_probe()
+                m.api_calls, m.allowance_left = org_probe(org).api_calls, org_probe(org).allowance_left
+                return m
+
+            with one_stage(console, "delta", probe) as st:
+                result = run_delta(settings, org=org)
+                st.summary = f"{result.load.status}: sent {sum(result.load.sent.values()):,} rows"
         except DeltaError as exc:
             _fail(str(exc))
         print_load(result.load)
@@ -128,7 +150,11 @@ def register(app: typer.Typer) -> None:
         preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
         preflight.target_ready(settings)
         try:
-            result = run_reconcile(settings, run_id=run, sample=sample)
+            from workbench.progress import one_stage
+
+            with one_stage(console, "reconcile") as st:
+                result = run_reconcile(settings, run_id=run, sample=sample)
+                st.summary = "adds up" if result.ok else "does NOT add up"
         except ReconcileError as exc:
             _fail(str(exc))
         table = Table(
@@ -189,7 +215,11 @@ def register(app: typer.Typer) -> None:
         preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
         preflight.target_ready(settings)
         try:
-            result = run_rollback(settings, run, force=force, hard=hard, resume=resume)
+            from workbench.progress import one_stage
+
+            with one_stage(console, "rollback") as st:
+                result = run_rollback(settings, run, force=force, hard=hard, resume=resume)
+                st.summary = result.status
         except RollbackError as exc:
             _fail(str(exc))
         table = Table("object", "deleted", "restored", "skipped", "failed", title=f"rollback {result.run_id}")

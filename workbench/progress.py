@@ -182,3 +182,10 @@ def reconciliation_rows(result) -> list[dict]:
          "gates": o.gates, "skipped": o.skipped, "failed": o.failed, "in org": o.in_org}
         for o in result.objects
     ]  # fmt: skip
+
+
+@contextmanager
+def one_stage(console: Console, name: str, probe: Probe | None = None) -> Iterator[Stage]:
+    """A long verb's display: one stage, live in a terminal, one line at its end elsewhere."""
+    with RunDisplay(f"dp2sf {name}", [name], console) as run, run.stage(name, probe) as st:
+        yield st
