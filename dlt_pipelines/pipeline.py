@@ -360,8 +360,14 @@ def request_progress(say: Any, period_s: float = PROGRESS_PERIOD_S) -> Iterator[
         thread.join()
 
 
-def run_extract(settings: Settings, full: bool = False, console: Console | None = None) -> ExtractSummary:
-    """Extract Dispatch Pro into ``raw_dispatch_pro`` (incremental unless ``full``) and summarise."""
+def run_extract(
+    settings: Settings, full: bool = False, console: Console | None = None, verbose: bool = False
+) -> ExtractSummary:
+    """Extract Dispatch Pro into ``raw_dispatch_pro`` (incremental unless ``full``) and summarise.
+
+    ``console`` gets the warnings; with ``verbose`` also dlt's own log collector (records per table every 5 s)
+    and a requests/files line every 30 s. Without it, a caller shows progress from ``ACTIVITY`` (the CLI's
+    live display, ``workbench/progress.py``)."""
     import dlt
     from dlt.common.configuration.exceptions import ConfigFieldMissingException
     from dlt.pipeline.exceptions import PipelineStepFailed
@@ -387,12 +393,15 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
     if warning:
         say(f"[yellow]warning[/]: {warning}")
     progress = (
-        dlt.progress.log(log_period=5.0, logger=console.file, dump_system_stats=False) if console else None
+        dlt.progress.log(log_period=5.0, logger=console.file, dump_system_stats=False)
+        if console and verbose
+        else None
     )
     pipeline = make_pipeline(settings, progress=progress)
-    say(f"extracting Dispatch Pro ({settings.source}) into {settings.duckdb_path} [{DATASET_NAME}]")
+    if verbose:
+        say(f"extracting Dispatch Pro ({settings.source}) into {settings.duckdb_path} [{DATASET_NAME}]")
     try:
-        with request_progress(say):
+        with request_progress(say if verbose else (lambda *a, **k: None)):
             pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
             info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
             normalized = dict(info.row_counts if info else {})

@@ -32,8 +32,9 @@ TITLES = {
     "mapping_review": "Mapping review: proposals to confirm",
     "data_docs": "Gates: Great Expectations data docs",
 }
-STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.5em}
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;
+overflow-wrap:anywhere}
+table{border-collapse:collapse;margin:.5em 0 1.5em;display:block;max-width:100%;overflow-x:auto}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f0f3f7}td.n{text-align:right}code{background:#f4f4f4;padding:0 3px}.muted{color:#777}"""
 

@@ -38,7 +38,7 @@ def render_notebook(
     try:
         pm.execute_notebook(
             str(template), str(executed), parameters=parameters, kernel_name="python3", cwd=str(PROJECT_DIR),
-            progress_bar=False,
+            progress_bar=False, extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no kernel chatter
         )  # fmt: skip
     except pm.PapermillExecutionError as exc:
         where = f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
@@ -55,11 +55,16 @@ def render_notebook(
 
 def bar(series, title: str, xlabel: str = "") -> None:
     """A horizontal bar chart (matplotlib, shown inline; the HTML embeds it as a PNG)."""
+    import textwrap
+
     import matplotlib.pyplot as plt
 
     if series.empty:
         return
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(series) + 1.2))
+    # labels as whole strings (a MultiIndex renamed per level garbles them), wrapped so a long one fits
+    series = series.set_axis(["\n".join(textwrap.wrap(str(k), 36)) or str(k) for k in series.index])
+    lines = sum(str(k).count("\n") + 1 for k in series.index)
+    fig, ax = plt.subplots(figsize=(8, 0.3 * lines + 0.2 * len(series) + 1.2))
     series.sort_values().plot.barh(ax=ax, color="#3c78b4")
     ax.set_title(title)
     ax.set_xlabel(xlabel)

@@ -65,6 +65,6 @@ def test_sandbox_up_status_down(tmp_path: Path) -> None:
 def test_unknown_scale_is_a_clear_error(tmp_path: Path) -> None:
     env = {**os.environ, "DP2SF_SANDBOX_DIR": str(tmp_path / "sandbox")}
     result = _run(["sandbox", "up", "--scale", "XXL"], env)
-    assert result.returncode != 0
-    assert "unknown scale 'XXL'" in result.stderr
+    assert result.returncode == 4  # bad option: nothing started (README, troubleshooting by exit code)
+    assert "--scale is 'XXL': choose tiny, S, M, L" in result.stderr
     assert "Traceback" not in result.stderr

@@ -25,11 +25,18 @@ def test_demo_runs_every_stage_on_the_real_extract(demo_dirs: dict[str, Path]) -
     env = {**os.environ, **{f"DP2SF_{k.upper()}_DIR": str(v) for k, v in demo_dirs.items()}}
     env["DP2SF_GX_PROJECT_DIR"] = str(demo_dirs["build"] / "gx_project")  # never the repo's committed suites
     result = subprocess.run(
-        [sys.executable, "-m", "workbench", "demo"], env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "workbench", "demo"], env=env, capture_output=True, text=True, timeout=1500
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "demo complete" in result.stdout
-    assert "schema check passed" in result.stdout
+    # the story, one line per step in a non-terminal, every step named and ok, in order
+    from workbench.demo import STAGES
+
+    steps = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert [line.split("] ", 1)[1].split(" ok ", 1)[0] for line in steps] == list(STAGES), steps
+    assert "check passed" in steps[3] and "the org is as before the delta" in steps[14]
+    assert len((result.stdout + result.stderr).splitlines()) < 60  # the whole run, as the README shows it
+    assert "Traceback" not in result.stderr
     assert (demo_dirs["build"] / "manifest.csv").is_file()
 
     con = duckdb.connect(str(demo_dirs["data"] / "dp2sf.duckdb"), read_only=True)

@@ -11,15 +11,39 @@ from rich.table import Table
 
 from core.errors import Dp2sfError
 from core.quoting import console_text
-from core.settings import get_settings
+from workbench import preflight
 from workbench.console import console, err
 from workbench.console import fail as _fail
+from workbench.preflight import INVOICE_MODES, SCALES, choose
+from workbench.preflight import settings as get_settings
 
-app = typer.Typer(help="Dispatch Pro → Salesforce migration workbench.", no_args_is_help=True)
+HELP = (
+    "Dispatch Pro → Salesforce migration workbench: extract (dlt) → transform (dbt) → validate (GX gates) → "
+    "load (Bulk API 2.0) → reconcile → rollback, against the local sandbox or a real ServiceTitan tenant and "
+    "Salesforce org.\n\n"
+    "A migration, in order: sandbox up (or SF_* for a real org) → extract → inventory → schema check / "
+    "deploy → transform → validate → prescan → sample → map approve → load → delta (at cutover) → "
+    "reconcile → rollback if needed. `dp2sf demo` runs the whole story on the embedded sandbox.\n\n"
+    "Every verb checks its settings and connections before it changes anything. Exit codes: 0 done; 1 a "
+    "stage failed (the line says why); 2 reconciliation or rollback does not add up; 3 stopped at the API "
+    "limit (resume later with --resume); 4 bad settings, option or connection (nothing changed)."
+)
+app = typer.Typer(help=HELP, no_args_is_help=True)
 sandbox_app = typer.Typer(help="The local stand-ins: Dispatch Pro simulator and Salesforce sandbox org.")
 schema_app = typer.Typer(help="Compare the custom-field manifest with the target org.")
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(schema_app, name="schema")
+OPTIONS = {"verbose": False}
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Show dlt's own progress log and every stage's detail.")
+    ] = False,
+) -> None:
+    """Options for every verb."""
+    OPTIONS["verbose"] = verbose
 
 
 @sandbox_app.command("up")
@@ -33,8 +57,7 @@ def sandbox_up(
     s = get_settings()
     seed = s.sandbox_seed if seed is None else seed
     scale = s.sandbox_scale if scale is None else scale
-    if scale not in ("tiny", "S", "M", "L"):
-        _fail(f"unknown scale {scale!r}: choose tiny, S, M or L")
+    choose("--scale", scale, SCALES)
     try:
         endpoints = control.up(s.sandbox_dir, seed=seed, scale=scale)
     except control.SandboxError as exc:
@@ -88,8 +111,20 @@ def extract(
     from dlt_pipelines.pipeline import ExtractError, run_extract
 
     overrides = {"exports_dir": exports_dir} if exports_dir else {}
+    s = get_settings(**overrides)
+    preflight.source_ready(s)
+    preflight.writable(s.data_dir, "the DuckDB file and the file store")
+    preflight.duckdb_ready(s)
+    from workbench.demo import extract_probe
+    from workbench.progress import RunDisplay
+
     try:
-        summary = run_extract(get_settings(**overrides), full=full, console=console)
+        with (
+            RunDisplay("dp2sf extract", ["extract"], console) as run,
+            run.stage("extract", extract_probe) as st,
+        ):
+            summary = run_extract(s, full=full, console=console, verbose=OPTIONS["verbose"])
+            st.summary = f"{summary.records_extracted:,} records"
     except ExtractError as exc:
         _fail(str(exc))
     table = Table("raw table", "rows", title=f"raw_dispatch_pro in {summary.duckdb_path}")
@@ -113,8 +148,12 @@ def inventory(invoices: InvoicesOption = "custom") -> None:
     from core.fields import FieldListError
     from mapping.inventory import InventoryError, run_inventory
 
+    choose("--invoices", invoices, INVOICE_MODES)
+    s = get_settings()
+    preflight.duckdb_ready(s, needs="run `dp2sf extract` first")
+    preflight.writable(s.build_dir, "the manifest and metadata")
     try:
-        result = run_inventory(get_settings(), invoices=invoices)
+        result = run_inventory(s, invoices=invoices)
     except (InventoryError, FieldListError) as exc:
         _fail(str(exc))
     console.print(f"manifest: {result.manifest_fields} fields → {result.manifest_path}")
@@ -141,8 +180,12 @@ def schema_check(
     """Compare the manifest with the target org; exits non-zero while anything blocks the load."""
     from mapping.schema_check import SchemaCheckError, run_schema_check
 
+    choose("--target", target, preflight.TARGETS)
+    choose("--invoices", invoices, INVOICE_MODES)
+    s = get_settings()
+    preflight.target_ready(s, target)
     try:
-        result = run_schema_check(get_settings(), target=target, invoices=invoices)
+        result = run_schema_check(s, target=target, invoices=invoices)
     except SchemaCheckError as exc:
         _fail(str(exc))
     if result.issues:
@@ -168,8 +211,11 @@ def schema_deploy(invoices: InvoicesOption = "custom") -> None:
     """Deploy build metadata to the LOCAL sandbox org (a real org is deployed by its admin)."""
     from mapping.schema_deploy import SchemaDeployError, deploy_to_sandbox
 
+    choose("--invoices", invoices, INVOICE_MODES)
+    s = get_settings()
+    preflight.target_ready(s, "sandbox")
     try:
-        outcome = deploy_to_sandbox(get_settings(), invoices=invoices)
+        outcome = deploy_to_sandbox(s, invoices=invoices)
     except SchemaDeployError as exc:
         _fail(str(exc))
     console.print(f"[green]deployed[/] {outcome.components} components to the sandbox org")
@@ -184,8 +230,15 @@ def transform(
     from core.fields import FieldListError
     from mapping.transform import TransformError, run_transform
 
+    choose("--invoices", invoices, INVOICE_MODES)
+    s = get_settings()
+    preflight.duckdb_ready(s, needs="run `dp2sf extract` first")
     try:
-        result = run_transform(get_settings(), invoices=invoices, docs=docs)
+        from workbench.progress import one_stage
+
+        with one_stage(console, "transform") as st:
+            result = run_transform(s, invoices=invoices, docs=docs)
+            st.summary = f"{sum(result.mart_rows.values()):,} mart rows"
     except (TransformError, FieldListError) as exc:
         _fail(str(exc))
     table = Table(
@@ -219,8 +272,15 @@ def validate(
     """GX checkpoint over every mart: rows the org would refuse are held back in gates.gates_all."""
     from expectations.validate import ValidateError, run_validate
 
+    s = get_settings()
+    preflight.duckdb_ready(s, needs="run `dp2sf extract` and `dp2sf transform` first")
+    preflight.target_ready(s)
     try:
-        result = run_validate(get_settings(), refresh=refresh, run_id=run)
+        from workbench.progress import one_stage
+
+        with one_stage(console, "validate") as st:
+            result = run_validate(s, refresh=refresh, run_id=run)
+            st.summary = f"{result.held:,} records held back"
     except ValidateError as exc:
         _fail(str(exc))
     table = Table("Salesforce object", "rows", "held back", "blocking failures", "warnings",
@@ -239,7 +299,10 @@ def validate(
         f"({result.gates_rows:,} rule failures), {result.warning_rows:,} warnings in gates.gates_warnings"
     )
     if result.data_docs:
-        console.print(f"data docs: {result.data_docs}")
+        from reporting.offline_docs import make_offline
+
+        docs = Path(result.data_docs)
+        console.print(f"data docs (offline): {make_offline(docs if docs.is_dir() else docs.parent)}")
 
 
 @app.command()
@@ -250,8 +313,11 @@ def prescan(
     """The pre-scan report (reports/<run>/prescan.html) and the CSVs a person acts on."""
     from reporting.prescan import PrescanError, run_prescan
 
+    s = get_settings()
+    preflight.duckdb_ready(s, needs="run `dp2sf extract` and `dp2sf transform` first")
+    preflight.target_ready(s)
     try:
-        result = run_prescan(get_settings(), run_id=run, mask_pii=mask_pii)
+        result = run_prescan(s, run_id=run, mask_pii=mask_pii)
     except PrescanError as exc:
         _fail(str(exc))
     table = Table("section", "rows", "csv", title=f"pre-scan ({result.run_id}) in {result.seconds:.1f}s")
@@ -266,13 +332,21 @@ def prescan(
 def demo(
     scale: Annotated[str, typer.Option(help="Data scale for the simulator: tiny, S, M or L.")] = "tiny",
 ) -> None:
-    """Run every stage built so far on the embedded sandbox, end to end."""
+    """The whole story on the embedded sandbox: pre-scan, sample and sign-off, full load, source changes,
+    delta, reconciliation, rollback of the delta, final reconciliation; reports/<run>/index.html."""
     from workbench.demo import run_demo
 
+    choose("--scale", scale, SCALES)  # before anything: a bad scale must not stop a running simulator
+    s = get_settings(sandbox_scale=scale)
+    for folder, what in ((s.data_dir, "data"), (s.build_dir, "build"), (s.reports_dir, "reports")):
+        preflight.writable(folder, f"the {what} folder")
+    preflight.duckdb_ready(s)
     try:
-        run_demo(get_settings(sandbox_scale=scale), console=console)
+        run_demo(s, console=console, verbose=OPTIONS["verbose"])
+    except Dp2sfError as exc:
+        _fail(f"demo stopped: {exc}", exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the demo reports any stage failure in one line, then exits
-        _fail(f"demo stopped: {exc}")
+        _fail(f"demo stopped: {type(exc).__name__}: {exc}")
 
 
 # -- review reports and rebuild reference (issue 12c): export playbooks, reports index ----------------
@@ -328,8 +402,10 @@ def map_propose(
     from reporting.notebook import NotebookError
     from reporting.review import render_mapping_review
 
+    choose("--invoices", invoices, INVOICE_MODES)
+    settings = get_settings()
+    preflight.duckdb_ready(settings, needs="run `dp2sf extract` first")
     try:
-        settings = get_settings()
         result = run_propose(settings, invoices=invoices)
         render_mapping_review(settings, result, run_id=run, mask_pii=mask_pii)
     except (ProposeError, NotebookError) as exc:
@@ -354,8 +430,10 @@ def map_approve(
     """Sign off the current mapping hash against its sample run (ledger.approvals)."""
     from workbench.approval import ApprovalError, run_approve
 
+    s = get_settings()
+    preflight.duckdb_ready(s, needs="run `dp2sf sample` first")
     try:
-        result = run_approve(get_settings(), by=by, accept_findings=accept_findings)
+        result = run_approve(s, by=by, accept_findings=accept_findings)
     except ApprovalError as exc:
         _fail(str(exc))
     console.print(
@@ -380,6 +458,8 @@ def map_diff(
     from reporting.notebook import NotebookError
     from reporting.review import render_map_diff
 
+    choose("--invoices", invoices, INVOICE_MODES)
+    preflight.duckdb_ready(get_settings(), needs="run `dp2sf extract` first")
     try:
         result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run, mask_pii=mask_pii)
         render_map_diff(result)
@@ -416,10 +496,15 @@ def sample(
     """Stratified sample → build → load → read back → field-level diff (reports/<run>/sample_diff.html)."""
     from workbench.sample import SampleError, run_sample
 
-    if target not in (None, "sandbox", "salesforce"):
-        _fail(f"unknown target {target!r}: choose sandbox or salesforce")
+    s = get_settings()
+    preflight.target_ready(s, target)
+    preflight.duckdb_ready(s, needs="run `dp2sf extract` and `dp2sf transform` first")
     try:
-        result = run_sample(get_settings(), size=size, seed=seed, target=target, mask_pii=mask_pii)
+        from workbench.progress import one_stage
+
+        with one_stage(console, "sample") as st:
+            result = run_sample(s, size=size, seed=seed, target=target, mask_pii=mask_pii)
+            st.summary = f"{result.jobs} jobs, {result.blocking:,} blocking findings"
     except SampleError as exc:
         _fail(str(exc))
     table = Table("finding", "fields", title=f"sample run {result.run_id}: {result.jobs} jobs")
@@ -437,5 +522,5 @@ def main() -> None:
     try:
         app(prog_name="dp2sf")
     except Dp2sfError as exc:
-        err.print(f"[bold red]error:[/] {console_text(str(exc))}")
+        err.print(f"[bold red]error:[/] {console_text(str(exc))}", soft_wrap=True)
         sys.exit(exc.exit_code)

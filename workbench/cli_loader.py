@@ -11,9 +11,10 @@ from rich.table import Table
 from simple_salesforce.exceptions import SalesforceError
 
 from core.connection import ConnectionConfigError
-from core.settings import get_settings
+from workbench import preflight
 from workbench.console import console, err
 from workbench.console import fail as _fail
+from workbench.preflight import settings as get_settings
 
 EXIT_MISMATCH = 2  # reconciliation does not add up / rollback could not undo some records
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
@@ -97,11 +98,23 @@ def register(app: typer.Typer) -> None:
         from loaders.plan import PlanError
 
         settings = get_settings()
+        preflight.duckdb_ready(settings, needs="run `dp2sf extract` and `dp2sf transform` first")
+        if not plan:
+            preflight.target_ready(settings)
         try:
             if plan:
                 print_plan(make_plan(settings))
                 return
-            result = run_load(settings, resume=resume, resend=resend, objects=only or None)
+            from core.connection import org_client
+            from workbench.demo import org_probe
+            from workbench.progress import one_stage
+
+            org = org_client(settings)
+            with one_stage(console, "load", lambda: org_probe(org)) as st:
+                result = run_load(settings, resume=resume, resend=resend, objects=only or None, org=org)
+                st.summary = (
+                    f"{result.status}: {result.total('created'):,} created, {result.total('failed'):,} failed"
+                )
         except (LoadError, PlanError) as exc:
             _fail(_with_cause(exc))
         except ORG_ERRORS as exc:
@@ -120,8 +133,25 @@ def register(app: typer.Typer) -> None:
         from workbench.delta import DeltaError, run_delta
 
         overrides = {"delta_inactive_policy": inactive} if inactive else {}
+        settings = get_settings(**overrides)  # checks the policy
+        preflight.duckdb_ready(settings, needs="run a full load first (`dp2sf load`)")
+        preflight.target_ready(settings)  # before 60 s of extract and build, not after
+        preflight.source_ready(settings)
         try:
-            result = run_delta(get_settings(**overrides))
+            from core.connection import org_client
+            from workbench.demo import extract_probe, org_probe
+            from workbench.progress import Meter, one_stage
+
+            org = org_client(settings)
+
+            def probe() -> Meter:
+                m = extract_probe()
+                m.api_calls, m.allowance_left = org_probe(org).api_calls, org_probe(org).allowance_left
+                return m
+
+            with one_stage(console, "delta", probe) as st:
+                result = run_delta(settings, org=org)
+                st.summary = f"{result.load.status}: sent {sum(result.load.sent.values()):,} rows"
         except DeltaError as exc:
             _fail(str(exc))
         print_load(result.load)
@@ -143,8 +173,15 @@ def register(app: typer.Typer) -> None:
         """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up."""
         from loaders.reconcile import ReconcileError, run_reconcile
 
+        settings = get_settings()
+        preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
+        preflight.target_ready(settings)
         try:
-            result = run_reconcile(get_settings(), run_id=run, sample=sample)
+            from workbench.progress import one_stage
+
+            with one_stage(console, "reconcile") as st:
+                result = run_reconcile(settings, run_id=run, sample=sample)
+                st.summary = "adds up" if result.ok else "does NOT add up"
         except ReconcileError as exc:
             _fail(str(exc))
         except ORG_ERRORS as exc:
@@ -211,8 +248,15 @@ def register(app: typer.Typer) -> None:
         """Undo a load run: delete what it created, restore what it updated (children first)."""
         from loaders.rollback import RollbackError, run_rollback
 
+        settings = get_settings()
+        preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
+        preflight.target_ready(settings)
         try:
-            result = run_rollback(get_settings(), run, force=force, hard=hard, resume=resume)
+            from workbench.progress import one_stage
+
+            with one_stage(console, "rollback") as st:
+                result = run_rollback(settings, run, force=force, hard=hard, resume=resume)
+                st.summary = result.status
         except RollbackError as exc:
             _fail(_with_cause(exc))
         except ORG_ERRORS as exc:

@@ -38,13 +38,22 @@ def run_delta(settings: Settings, extract: bool = True, transform: bool = True, 
     started = time.monotonic()
     extracted = 0
     if extract:
-        from dlt_pipelines.pipeline import run_extract
+        from dlt_pipelines.pipeline import ExtractError, run_extract
 
-        extracted = run_extract(settings, full=False).records_extracted
+        try:
+            extracted = run_extract(settings, full=False).records_extracted
+        except ExtractError as exc:
+            raise DeltaError(f"delta stopped in the extract (nothing loaded): {exc}") from None
     if transform:
-        from mapping.transform import run_transform
+        from mapping.transform import TransformError, run_transform
 
-        run_transform(settings, invoices=built_invoices(settings.duckdb_path), docs=False)
+        try:
+            run_transform(settings, invoices=built_invoices(settings.duckdb_path), docs=False)
+        except TransformError as exc:
+            raise DeltaError(
+                f"delta stopped in the transform (nothing loaded): {exc}; fix the mapping, then "
+                "`dp2sf delta` again"
+            ) from None
     try:
         load = run_load(settings, kind="delta", org=org)
     except LoadError as exc:

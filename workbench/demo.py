@@ -1,162 +1,277 @@
-"""``dp2sf demo``: the migration on the embedded sandbox, as far as the built stages reach.
+"""``dp2sf demo``: the whole migration story on the embedded sandbox, each step named on screen.
 
-Stages so far: sandbox up → extract → inventory (manifest + sfdx metadata) → schema check (shows what the
-admin must create) → schema deploy (sandbox only) → schema check (must pass) → transform (dbt build) →
-validate (GX gates from the org's describe) → prescan (report) → load (Bulk API 2.0, ledger) → reconcile.
+sandbox up → extract → inventory → schema check, deploy → transform → validate (gates) → pre-scan → sample
+with its diff → sign-off → full load → reconciliation → changes in the source (the simulator's admin API) →
+delta pickup → reconciliation of the delta → rollback of the delta run (the org returns to its snapshot) →
+delta again → final reconciliation → reports.
+One :class:`workbench.progress.RunDisplay` shows it: live in a terminal, one line per step elsewhere.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import requests
 from rich.console import Console
-from rich.table import Table
 
 from core.errors import Dp2sfError
 from core.settings import Settings
+from workbench.progress import Meter, RunDisplay, object_table, reconciliation_rows
+
+STAGES = (
+    "sandbox up",
+    "extract (dlt → DuckDB)",
+    "inventory (manifest, sfdx metadata)",
+    "schema check and deploy",
+    "transform (dbt build)",
+    "validate (GX gates)",
+    "pre-scan report",
+    "sample with its diff",
+    "sign-off",
+    "full load (Bulk API 2.0)",
+    "reconciliation of the full load",
+    "changes in the source",
+    "delta pickup",
+    "reconciliation of the delta",
+    "rollback of the delta run",
+    "delta again, final reconciliation",
+    "reports",
+)
+DEMO_SAMPLE_JOBS = 60  # the demo's sample: every stratum of the tiny tier, in about a minute
+SOURCE_CHANGES = ({"entity": "jobs", "modify": 5, "create": 2}, {"entity": "customers", "modify": 3})
 
 
 class DemoError(Dp2sfError):
     """A stage of the demo did not reach its expected outcome."""
 
 
-def run_demo(settings: Settings, console: Console) -> None:
-    """Start the sandbox, then run each stage in order, printing a one-line summary per stage."""
+def extract_probe() -> Meter:
+    """The running extract's API requests and stored files (``dlt_pipelines`` counters)."""
+    from dlt_pipelines.dispatch_pro.pacing import ACTIVITY
+
+    return Meter(records=ACTIVITY.requests, files=ACTIVITY.files_stored)
+
+
+def org_probe(org, total: int | None = None) -> Meter:
+    """An org client's API calls and the org's remaining daily allowance (from ``Sforce-Limit-Info``)."""
+    usage = org.usage
+    left = usage.api_max - usage.api_used if usage.api_max else None
+    return Meter(total=total, api_calls=usage.calls, allowance_left=left)
+
+
+def change_source(settings: Settings, changes=SOURCE_CHANGES) -> int:
+    """Change records in the simulator as its users would (``/_admin/changes``); returns records touched."""
+    from sandbox.control import read_endpoints
+
+    dp = read_endpoints(settings.sandbox_dir)["dispatch_pro"]
+    session = requests.Session()
+    session.trust_env = False
+    touched = 0
+    for body in changes:
+        r = session.post(f"{dp['admin_url']}/changes", json=body,
+                         headers={"X-Admin-Token": dp["admin_token"]}, timeout=60)  # fmt: skip
+        if r.status_code != 200:
+            raise DemoError(f"the simulator refused the change {body}: {r.status_code} {r.text[:200]}")
+        touched += sum(int(body.get(k, 0)) for k in ("modify", "create", "deactivate"))
+    return touched
+
+
+def run_demo(settings: Settings, console: Console, verbose: bool = False) -> Path:
+    """Run the story; returns ``reports/<full load run>/index.html``."""
+    with RunDisplay(f"dp2sf demo (scale {settings.sandbox_scale})", STAGES, console) as run:
+        related = _build(settings, run, console if verbose else None)
+        full_id = _load(settings, run, related)
+        final = _delta(settings, run)
+        index = _reports(settings, run, full_id, related)
+    table = object_table(reconciliation_rows(final), title=f"the org at the end ({final.run_id})")
+    console.print(table, width=max(console.width, 100))
+    console.print(f"[green]demo complete[/]: open {index}", soft_wrap=True)
+    console.print("the sandbox keeps running for exploration: `dp2sf sandbox down` stops it", soft_wrap=True)
+    return index
+
+
+def _build(settings: Settings, run: RunDisplay, verbose: Console | None):
+    """Steps 1-8: sandbox, extract, inventory, schema, transform, gates, pre-scan."""
     from dlt_pipelines.pipeline import run_extract
+    from expectations.validate import StaleSuitesError, run_validate
     from mapping.inventory import run_inventory
     from mapping.schema_check import run_schema_check
     from mapping.schema_deploy import deploy_to_sandbox
     from mapping.transform import run_transform
+    from reporting.prescan import run_prescan
     from sandbox import control
 
-    console.rule("1. sandbox up")
-    endpoints = control.up(settings.sandbox_dir, seed=settings.sandbox_seed, scale=settings.sandbox_scale)
-    dp, sf = endpoints["dispatch_pro"], endpoints["salesforce"]
-    console.print(f"simulator {dp['base_url']} (seed {dp['seed']}, scale {dp['scale']})")
-    console.print(f"sandbox org {sf['instance_url']}")
+    with run.stage(STAGES[0]) as st:
+        endpoints = control.up(settings.sandbox_dir, seed=settings.sandbox_seed, scale=settings.sandbox_scale)
+        dp, sf = endpoints["dispatch_pro"], endpoints["salesforce"]
+        st.summary = f"simulator {dp['base_url']}, org {sf['instance_url']}"
+    with run.stage(STAGES[1], probe=extract_probe) as st:
+        ex = run_extract(settings, full=True, console=verbose, verbose=verbose is not None)
+        st.summary = (f"{ex.records_extracted:,} records, {len(ex.row_counts)} raw tables, "
+                      f"{ex.files_downloaded} files")  # fmt: skip
+    with run.stage(STAGES[2]) as st:
+        inv = run_inventory(settings)
+        st.summary = f"{inv.manifest_fields} custom fields, {inv.metadata_files} metadata files"
+    with run.stage(STAGES[3]) as st:
+        before = run_schema_check(settings, target="sandbox")
+        deployed = deploy_to_sandbox(settings).components
+        after = run_schema_check(settings, target="sandbox")
+        if not after.ok:
+            raise DemoError(f"schema check still blocks after deploy: {[str(i) for i in after.blocking[:5]]}")
+        st.summary = f"{len(before.blocking)} missing → {deployed} components deployed → check passed"
+    with run.stage(STAGES[4]) as st:
+        tr = run_transform(settings)
+        st.summary = (f"{sum(tr.mart_rows.values()):,} mart rows in {len(tr.mart_rows)} objects, "
+                      f"{sum(tr.quarantined_rows.values()):,} quarantined")  # fmt: skip
+    with run.stage(STAGES[5]) as st:
+        try:
+            gates = run_validate(settings)
+        except StaleSuitesError:  # the org or the marts differ from the committed suites
+            gates = run_validate(settings, refresh=True)
+        if gates.data_docs:
+            from reporting.offline_docs import make_offline
 
-    console.rule("2. extract (dlt → DuckDB raw_dispatch_pro)")
-    summary = run_extract(settings, full=True, console=console)
-    console.print(
-        f"{summary.records_extracted:,} records, {len(summary.row_counts)} raw tables, "
-        f"{summary.files_downloaded} files in {summary.seconds:.1f}s → {summary.duckdb_path}"
-    )
-
-    console.rule("3. inventory (schema inventory, custom-field manifest, sfdx metadata)")
-    inventory = run_inventory(settings)
-    console.print(
-        f"{inventory.manifest_fields} manifest fields → {inventory.manifest_path}; "
-        f"{inventory.metadata_files} metadata files → {inventory.metadata_dir}"
-    )
-
-    console.rule("4. schema check before the admin deploys (expected to list what is missing)")
-    before = run_schema_check(settings, target="sandbox")
-    console.print(f"{len(before.blocking)} blocking differences in {before.objects_checked} objects")
-
-    console.rule("5. schema deploy (the sandbox org takes the same sfdx metadata an admin would deploy)")
-    outcome = deploy_to_sandbox(settings)
-    console.print(f"deployed {outcome.components} components")
-    after = run_schema_check(settings, target="sandbox")
-    if not after.ok:
-        raise DemoError(f"schema check still blocks after deploy: {[str(i) for i in after.blocking[:5]]}")
-    console.print(f"schema check passed: {after.objects_checked} objects, {after.fields_checked} fields")
-
-    console.rule("6. transform (dbt build → schema salesforce, quarantine)")
-    result = run_transform(settings)
-    table = Table("Salesforce object", "mart rows", "quarantined", title=f"dbt build, {result.seconds:.1f}s")
-    for name, rows in result.mart_rows.items():
-        table.add_row(name, f"{rows:,}", f"{result.quarantined_rows.get(name, 0):,}")
-    console.print(table)
-    if result.docs_path:
-        console.print(f"dbt docs for reviewers: {result.docs_path}")
-
-    console.rule("7. validate (GX suites from the org's describe → gates.gates_all)")
-    from expectations.validate import StaleSuitesError, run_validate
-    from reporting.prescan import run_prescan
-
-    try:
-        gates = run_validate(settings)
-    except StaleSuitesError:
-        console.print(
-            "the org or the marts differ from the suites in expectations/gx: regenerating (--refresh)"
-        )
-        gates = run_validate(settings, refresh=True)
-    console.print(
-        f"{gates.held:,} records held back by the org's rules ({gates.gates_rows:,} failures), "
-        f"{gates.warning_rows:,} warnings in {gates.seconds:.1f}s; data docs: {gates.data_docs}"
-    )
-
-    console.rule("8. prescan (the decisions the data forces on a person)")
-    scan = run_prescan(settings)
-    console.print(", ".join(f"{name} {count:,}" for name, count in scan.counts.items()))
-    console.print(f"pre-scan report: {scan.html}")
-    sample_run = run_sample_stage(settings, console)
-    run_load_stage(settings, console)
-    from reporting.render import demo_reports  # issue 12: reports/<run>/index.html
-
-    console.rule("12. reports (reconciliation HTML, reports/<run>/index.html) and the rebuild reference")
-    demo_reports(settings, console, related=[scan.run_id, gates.run_id, sample_run])
-    console.print("[green]demo complete[/] for the stages built so far (review reports: next)")
-    console.print("the sandbox servers keep running for exploration: `dp2sf sandbox down` stops them")
+            docs = Path(gates.data_docs)
+            make_offline(docs if docs.is_dir() else docs.parent)
+        st.summary = f"{gates.held:,} records held back by the org's rules, {gates.warning_rows:,} warnings"
+    with run.stage(STAGES[6]) as st:
+        scan = run_prescan(settings)
+        st.summary = str(scan.html)
+    return [scan.run_id, gates.run_id]
 
 
-def run_load_stage(settings: Settings, console: Console) -> None:
-    """10. load (Bulk API 2.0 into the sandbox org, every row in the ledger) and 10. reconcile."""
-    from loaders.load import run_load
+def _load(settings: Settings, run: RunDisplay, related: list[str]):
+    """Steps 9-12: the sample with its diff, sign-off (the sample rolled back), full load, reconciliation."""
+    from core.connection import org_client
+    from loaders.load import make_plan, run_load
     from loaders.reconcile import run_reconcile
-    from workbench.cli_loader import print_load
-
-    console.rule("10. load (Bulk API 2.0 upserts in dependency order → the sandbox org; ledger)")
-    result = run_load(settings)
-    print_load(result)
-    if result.status != "completed":
-        raise DemoError(f"load {result.run_id} {result.status}: {result.message}")
-    console.rule("11. reconcile (source = loaded + quarantined + gates + skipped + failed; the org agrees)")
-    rec = run_reconcile(settings, run_id=result.run_id)
-    for obj in rec.objects:
-        console.print(
-            f"{obj.name}: source {obj.source:,} = loaded {obj.loaded:,} + quarantined {obj.quarantined:,} + "
-            f"gates {obj.gates:,} + skipped {obj.skipped:,} + failed {obj.failed:,}; in org {obj.in_org:,}"
-        )
-    if rec.fields is not None:
-        counted = rec.fields.fields
-        console.print(
-            f"per field: {len(counted)} edges, {sum(f.source for f in counted):,} source values = in org "
-            f"{sum(f.in_org for f in counted):,} + flagged {sum(f.flagged for f in counted):,} + held back "
-            f"{sum(f.held_back for f in counted):,} + declared {sum(f.declared for f in counted):,}; "
-            f"dropped {sum(f.dropped for f in counted):,} ({rec.fields.bulk_queries} Bulk queries, "
-            f"{rec.fields.seconds:.1f}s)"
-        )
-    if not rec.ok:
-        problems = [f"{o.name}: {p}" for o in rec.objects for p in o.problems()]
-        problems += rec.fields.problems() if rec.fields is not None else []
-        raise DemoError(f"reconciliation does not add up: {problems[:5]}")
-    console.print(f"reconciled: {rec.report_path}")
-
-
-DEMO_SAMPLE_JOBS = 60  # the demo's sample: every stratum of the tiny tier, in about a minute
-
-
-def run_sample_stage(settings: Settings, console: Console) -> str:
-    """9. sample, the checkpoint before the full run: stratified jobs → their own DuckDB → load → SOQL
-    read-back → field-level diff → report; then the sign-off and a hard rollback of the sample's records, so
-    the full load starts from the org as it was. Returns the sample's run id."""
     from loaders.rollback import run_rollback
     from workbench.approval import ApprovalError, run_approve
     from workbench.sample import run_sample, sample_settings, value_losses
 
-    console.rule("9. sample (stratified jobs → their own DuckDB → load → SOQL read-back → field-level diff)")
-    result = run_sample(settings, size=DEMO_SAMPLE_JOBS)
-    counts = ", ".join(f"{k} {v:,}" for k, v in sorted(result.counts.items()))
-    console.print(f"sample run {result.run_id}: {result.jobs} jobs; {counts}; {result.blocking:,} blocking")
-    console.print(f"sample diff report: {result.html}")
-    losses = value_losses(settings, result.run_id)
-    if losses:  # a value the source had and the org does not, with nothing flagging it: no sign-off
-        raise DemoError(f"the sample lost source values ({result.html}): {'; '.join(losses[:10])}")
-    try:
-        approval = run_approve(settings, by="dp2sf demo")
-        console.print(f"mapping {approval.mapping_hash[:12]} approved (sample {approval.sample_run_id})")
-    except ApprovalError as exc:  # the sandbox org only warns; a real org would refuse the load
-        console.print(f"[yellow]not approved[/]: {exc}")
-    undo = run_rollback(sample_settings(settings, result.sample_dir), result.run_id, hard=True)
-    done = sum(n for per in undo.counts.values() for n in per.values())
-    console.print(f"sample rolled back ({undo.status}, {done:,} records, recycle bin emptied): {undo.run_id}")
-    return result.run_id
+    with run.stage(STAGES[7]) as st:
+        sample = run_sample(settings, size=DEMO_SAMPLE_JOBS)
+        st.summary = f"{sample.jobs} jobs, {sample.blocking:,} blocking findings: {sample.html}"
+        related.append(sample.run_id)
+        losses = value_losses(settings, sample.run_id)
+        if losses:  # a value the source had and the org does not, with nothing flagging it: no sign-off
+            raise DemoError(f"the sample lost source values ({sample.html}): {'; '.join(losses[:10])}")
+    with run.stage(STAGES[8]) as st:
+        try:
+            approval = run_approve(settings, by="dp2sf demo")
+            st.summary = (
+                f"mapping {approval.mapping_hash[:12]} approved against sample {approval.sample_run_id}"
+            )
+        except ApprovalError as exc:  # the sandbox org only warns; a real org would refuse the load
+            st.summary = f"not approved: {exc}"
+        run_rollback(sample_settings(settings, sample.sample_dir), sample.run_id, hard=True)
+    org = org_client(settings)
+    total = sum(o.rows for o in make_plan(settings).objects)
+    with run.stage(STAGES[9], probe=lambda: org_probe(org, total)) as st:
+        load = run_load(settings, org=org)
+        if load.status != "completed":
+            raise DemoError(f"load {load.run_id} {load.status}: {load.message}")
+        st.summary = (f"{load.total('created'):,} created, {load.total('failed'):,} failed, "
+                      f"{load.jobs} Bulk jobs, {load.api_calls} API calls")  # fmt: skip
+    with run.stage(STAGES[10]) as st:
+        rec = _reconciled(run_reconcile(settings, run_id=load.run_id))
+        total = {k: sum(getattr(o, k) for o in rec.objects) for k in ("source", "loaded", "quarantined")}
+        st.summary = (
+            f"{total['source']:,} source rows = {total['loaded']:,} loaded + {total['quarantined']:,} "
+            "quarantined + the rest held, skipped or failed; the org agrees"
+        )
+        if rec.fields is not None:
+            n = {k: sum(getattr(f, k) for f in rec.fields.fields) for k in
+                 ("source", "in_org", "flagged", "held_back", "declared")}  # fmt: skip
+            st.summary += (
+                f"; per field: {n['source']:,} source values = in org {n['in_org']:,} + flagged "
+                f"{n['flagged']:,} + held back {n['held_back']:,} + declared {n['declared']:,}"
+            )
+    return load.run_id
+
+
+def org_admin(settings: Settings, method: str, path: str) -> dict:
+    """The embedded org's test-only admin API (snapshots): the demo shows with it that a rollback returns
+    the org to its state before the run (a real org has no such API; there the reconciliation shows it)."""
+    from sandbox.control import read_endpoints
+
+    sf = read_endpoints(settings.sandbox_dir)["salesforce"]
+    session = requests.Session()
+    session.trust_env = False
+    r = session.request(method, sf["admin_url"] + path, headers={"X-Admin-Token": sf["admin_token"]},
+                        verify=sf["ca_cert"], timeout=120)  # fmt: skip
+    r.raise_for_status()
+    return r.json()
+
+
+def live_changes(diff: dict) -> int:
+    """Live records added, removed or changed in a snapshot diff (the recycle bin aside)."""
+    return sum(len(c["added"]) + len(c["removed"]) + len(c["changed"]) for c in diff["objects"].values())
+
+
+def _delta(settings: Settings, run: RunDisplay):
+    """Steps 12-17: change the source, pick the changes up, reconcile, roll the delta back (the org returns
+    to its snapshot from before the delta), re-apply the changes, final reconciliation."""
+    from core.connection import org_client
+    from loaders.reconcile import run_reconcile
+    from loaders.rollback import run_rollback
+    from workbench.delta import run_delta
+
+    with run.stage(STAGES[11]) as st:
+        st.summary = f"{change_source(settings)} records changed or created in the simulator"
+    before = org_admin(settings, "POST", "/snapshot")["snapshot_id"]
+    org = org_client(settings)
+    with run.stage(STAGES[12], probe=lambda: org_probe(org)) as st:
+        delta = run_delta(settings, org=org)
+        if delta.load.status != "completed":
+            raise DemoError(f"delta {delta.load.run_id} {delta.load.status}: {delta.load.message}")
+        sent = ", ".join(f"{k} {v}" for k, v in delta.load.sent.items()) or "nothing"
+        st.summary = f"{delta.records_extracted:,} records extracted; sent {sent}"
+    with run.stage(STAGES[13]) as st:
+        _reconciled(run_reconcile(settings, run_id=delta.load.run_id))
+        st.summary = f"delta run {delta.load.run_id} adds up"
+    with run.stage(STAGES[14]) as st:
+        undo = run_rollback(settings, delta.load.run_id, hard=True)
+        counts = {
+            a: sum(c.get(a, 0) for c in undo.counts.values()) for a in ("deleted", "restored", "failed")
+        }
+        if undo.status != "completed" or counts["failed"]:
+            raise DemoError(f"rollback {undo.run_id} {undo.status}: {counts}")
+        diff = org_admin(
+            settings,
+            "GET",
+            f"/snapshots/{before}/diff/{org_admin(settings, 'POST', '/snapshot')['snapshot_id']}",
+        )
+        if live_changes(diff):
+            raise DemoError(f"the org differs from before the delta after its rollback: {diff['objects']}")
+        st.summary = (f"{counts['deleted']} deleted, {counts['restored']} restored: the org is as before the "
+                      "delta (snapshot compare)")  # fmt: skip
+    with run.stage(STAGES[15]) as st:
+        again = run_delta(settings, extract=False, transform=False, org=org)
+        rec = _reconciled(run_reconcile(settings, run_id=again.load.run_id))
+        st.summary = f"the changes re-applied ({again.load.run_id}): every source row accounted for"
+    return rec
+
+
+def _reports(settings: Settings, run: RunDisplay, full_id: str, related: list[str]) -> Path:
+    """Step 17: the reconciliation report of the full load, its index linking the others, the rebuild
+    reference."""
+    from mapping.rebuild_reference import run_export_playbooks
+    from reporting.index import write_index
+    from reporting.render import render_reconciliation
+
+    with run.stage(STAGES[16]) as st:
+        render_reconciliation(settings, full_id)
+        index = write_index(settings, full_id, related=related)
+        rebuild = run_export_playbooks(settings)
+        st.summary = f"reconciliation, index, rebuild reference ({rebuild.playbooks} playbooks)"
+    return index
+
+
+def _reconciled(rec):
+    """The reconciliation, or :class:`DemoError` naming what does not add up."""
+    if not rec.ok:
+        problems = [f"{o.name}: {p}" for o in rec.objects for p in o.problems()]
+        problems += rec.fields.problems() if rec.fields is not None else []  # fields that lost values
+        raise DemoError(f"reconciliation of {rec.run_id} does not add up: {problems[:5]}")
+    return rec
