@@ -93,6 +93,16 @@ class DbtRun:
         return sum(1 for r in self.results if r["status"] in statuses)
 
 
+def _die_with_parent() -> None:
+    """In the dbt child, before exec: the kernel kills it when its parent dies (``PR_SET_PDEATHSIG``), so a
+    ``dp2sf transform`` killed with -9 leaves no dbt behind holding the DuckDB lock."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") -> DbtRun:
     """Run dbt on the settings' DuckDB in a subprocess; output is captured, never streamed with secrets."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
@@ -106,6 +116,7 @@ def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") ->
         text=True,
         env=env,
         check=False,
+        preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
     results = json.loads(results_file.read_text())["results"] if results_file.is_file() else []
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)

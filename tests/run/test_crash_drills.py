@@ -208,12 +208,6 @@ def _marts(path: Path) -> dict[str, int]:
         con.close()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="found by this drill (issue 21): kill -9 of `dp2sf transform` leaves its dbt child running and "
-    "holding the DuckDB lock, so the re-run fails with dbt's traceback; the transform must stop dbt with "
-    "its parent (mapping/transform.py, not this branch's area)",
-)
 def test_kill_9_at_a_random_moment_of_the_transform_then_again(built, tmp_path) -> None:
     seed, rng = drill_rng()
     ws = fresh_workspace(built, tmp_path / "tr")
