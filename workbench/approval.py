@@ -2,6 +2,8 @@
 
 ``run_approve`` refuses while a seed row is still ``proposed``, when no completed sample run exists for the
 current hash, and when that sample has blocking findings unless a reason to accept them is given. The
+approval names the target org (its Organization Id, read from the org: ``loaders.approval.target_org_id``),
+the sample run and who signed, and whether a person (``map approve``) or ``dp2sf demo`` signed. The
 approval row is written through the ledger (``loaders.ledger.record_approval``); the gate that reads it is
 ``loaders.approval.check_load_gate``.
 """
@@ -18,7 +20,7 @@ import duckdb
 from core.mapping_hash import mapping_hash
 from core.settings import Settings
 from core.stamp import read_build_stamp
-from loaders.approval import ApprovalError
+from loaders.approval import ApprovalError, target_org_id
 from loaders.ledger import blocking_findings, record_approval, sample_run_for
 from mapping.propose_seeds import proposed_rows
 
@@ -35,6 +37,8 @@ class ApprovalResult:
     sample_run_id: str
     accepted_findings_reason: str | None
     blocking_findings: int
+    org_id: str = ""
+    signed_via: str = "map approve"
 
 
 def git_user(project_dir: Path) -> str | None:
@@ -49,10 +53,16 @@ def git_user(project_dir: Path) -> str | None:
 
 
 def run_approve(
-    settings: Settings, by: str | None = None, accept_findings: str | None = None
+    settings: Settings,
+    by: str | None = None,
+    accept_findings: str | None = None,
+    org_id: str | None = None,
+    signed_via: str = "map approve",
 ) -> ApprovalResult:
     """Record the sign-off of the working tree's mapping hash, which a completed sample ran and the marts
-    were built from (their build stamp); ``ApprovalError`` says why it refuses."""
+    were built from (their build stamp), for the target org (``org_id``, else read from the org);
+    ``signed_via="demo"`` marks the demo's own sign-off, which no real-org load accepts. ``ApprovalError``
+    says why it refuses."""
     pending = proposed_rows(settings.project_dir / "dbt_project" / "seeds")
     if pending:
         listed = "; ".join(f"{p.seed}:{p.line}" for p in pending[:10])
@@ -88,6 +98,7 @@ def run_approve(
                 f"sample run {sample} has {sum(blocking.values())} blocking findings ({counts}): fix the "
                 'mapping and sample again, or accept them with --accept-findings "reason"'
             )
+        org = org_id or target_org_id(settings)
         at = datetime.now(UTC).replace(tzinfo=None)
-        record_approval(con, at, who, hash_, sample, reason)
-    return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()))
+        record_approval(con, at, who, hash_, sample, reason, org, signed_via)
+    return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()), org, signed_via)

@@ -139,7 +139,7 @@ def run_sample_stage(settings: Settings, console: Console) -> str:
     console.print(f"sample run {result.run_id}: {result.jobs} jobs; {counts}; {result.blocking:,} blocking")
     console.print(f"sample diff report: {result.html}")
     try:
-        approval = run_approve(settings, by="dp2sf demo")
+        approval = run_approve(settings, by="dp2sf demo", signed_via="demo")
         console.print(f"mapping {approval.mapping_hash[:12]} approved (sample {approval.sample_run_id})")
     except ApprovalError as exc:  # the sandbox org only warns; a real org would refuse the load
         console.print(f"[yellow]not approved[/]: {exc}")
