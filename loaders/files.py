@@ -21,6 +21,7 @@ from pathlib import Path
 from requests_toolbelt import MultipartEncoder
 
 from core.org_api import OrgClient, is_transient
+from core.quoting import soql_literal
 from loaders.bulk import query_to_csv, stream_rows
 from loaders.ledger import Ledger, Operation
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
@@ -118,7 +119,7 @@ class FileUploader:
                     raise
                 found = next(
                     self.org.query_iter(
-                        f"SELECT Id, Checksum FROM ContentVersion WHERE {EXTERNAL_ID} = '{key}' "
+                        f"SELECT Id, Checksum FROM ContentVersion WHERE {EXTERNAL_ID} = {soql_literal(key)} "
                         "AND IsLatest = true"
                     ),
                     None,
