@@ -16,7 +16,7 @@ from simple_salesforce import Salesforce
 
 from core.errors import Dp2sfError
 from core.org_api import OrgClient
-from core.settings import Settings
+from core.settings import Settings, sf_domain
 
 API_VERSION = "62.0"
 TARGETS = ("sandbox", "salesforce")
@@ -72,6 +72,13 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+def _domain() -> str:
+    try:
+        return sf_domain(_env("SF_DOMAIN"))
+    except ValueError as exc:
+        raise ConnectionConfigError(str(exc)) from None
+
+
 def connect(target: str = "sandbox", endpoints_file: Path | None = None) -> Salesforce:
     """A simple-salesforce client for ``target`` ("sandbox" or "salesforce")."""
     if target == "sandbox":
@@ -108,7 +115,7 @@ def connect(target: str = "sandbox", endpoints_file: Path | None = None) -> Sale
             username=_env("SF_USERNAME"),
             password=_env("SF_PASSWORD"),
             security_token=_env("SF_SECURITY_TOKEN"),
-            domain=_env("SF_DOMAIN") or "login",
+            domain=_domain(),
             version=version,
         )
     raise ConnectionConfigError(f"unknown target {target!r}; choose from {', '.join(TARGETS)}")

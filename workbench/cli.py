@@ -123,12 +123,13 @@ def inventory(invoices: InvoicesOption = "custom") -> None:
     if result.schema_inventory_path:
         console.print(f"source inventory: {result.profiled_columns} columns → {result.schema_inventory_path}")
     for f in result.custom_fields_unseeded:
-        err.print(f"[yellow]unmapped custom property[/] {f.entity}.{f.name} ({f.data_type}, inferred "
-                  f"{f.inferred_type}): add it to dbt_project/seeds/custom_fields.csv")  # fmt: skip
+        err.print(f"[yellow]unmapped custom property[/] {console_text(f'{f.entity}.{f.name}')} "
+                  f"({console_text(f.data_type)}, inferred {console_text(f.inferred_type)}): add it to "
+                  "dbt_project/seeds/custom_fields.csv")  # fmt: skip
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {console_text(note)}")
     for table, reason in result.not_migrated.items():  # from the last extract (e.g. no exports folder)
-        err.print(f"[yellow]not migrated[/] {table}: {reason}")
+        err.print(f"[yellow]not migrated[/] {console_text(table)}: {console_text(reason)}")
     if result.not_migrated_path:
         console.print(f"not migrated: {len(result.not_migrated)} source tables → {result.not_migrated_path}")
 
@@ -233,7 +234,7 @@ def validate(
     if result.regenerated:
         console.print(f"suites regenerated from the org: {', '.join(result.regenerated)}")
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {console_text(note)}")
     console.print(
         f"[green]validate done[/]: {result.held:,} records held back in gates.gates_all "
         f"({result.gates_rows:,} rule failures), {result.warning_rows:,} warnings in gates.gates_warnings"
@@ -359,9 +360,11 @@ def map_approve(
     except ApprovalError as exc:
         _fail(str(exc))
     console.print(
-        f"[green]approved[/] mapping {result.mapping_hash[:12]} by {result.approved_by} against sample run "
+        f"[green]approved[/] mapping {result.mapping_hash[:12]} for org {result.org_id} by "
+        f"{console_text(result.approved_by)} against sample run "
         f"{result.sample_run_id}"
-        + (f"; {result.blocking_findings} blocking findings accepted: {result.accepted_findings_reason}"
+        + (f"; {result.blocking_findings} blocking findings accepted: "
+           f"{console_text(result.accepted_findings_reason)}"
            if result.blocking_findings else "")
     )  # fmt: skip
 
@@ -433,9 +436,18 @@ def sample(
 
 def main() -> None:
     """The ``dp2sf`` console entry: an expected failure (any :class:`Dp2sfError`) is one line, not a
-    traceback, with the error's exit code."""
+    traceback, with the error's exit code. Whatever it writes is owner-only (``core.private``)."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    from core.private import owner_only_umask
+    from workbench.console import org_error_line
+
+    owner_only_umask()
     try:
         app(prog_name="dp2sf")
     except Dp2sfError as exc:
         err.print(f"[bold red]error:[/] {console_text(str(exc))}")
         sys.exit(exc.exit_code)
+    except SalesforceError as exc:  # a failed login or an expired token: one line, no URL or SOQL echoed
+        err.print(f"[bold red]error:[/] {console_text(org_error_line(exc))}")
+        sys.exit(1)

@@ -15,3 +15,30 @@ def fail(message: str, code: int = 1) -> None:
     """Print one line (the message escaped for rich markup: it may carry a tenant's text) and exit."""
     err.print(f"[bold red]error:[/] {console_text(message)}")
     raise typer.Exit(code)
+
+
+def org_error_line(exc: BaseException) -> str:
+    """One line for a Salesforce API error (failed login, expired or invalid token, refused request): the
+    error's kind, HTTP status and Salesforce's error code, never the URL or the SOQL it carried."""
+    kind = type(exc).__name__.removeprefix("Salesforce")
+    status = getattr(exc, "status", None)
+    code = getattr(exc, "code", None)
+    detail = ""
+    content = getattr(exc, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        detail = str(content[0].get("errorCode") or "")
+    elif kind == "AuthenticationFailed":
+        detail = str(getattr(exc, "message", "") or "")[:200]
+    parts = [f"the Salesforce org refused the request ({kind}"]
+    if status:
+        parts.append(f", HTTP {status}")
+    if code:
+        parts.append(f", {code}")
+    parts.append(")")
+    if detail:
+        parts.append(f": {detail}")
+    hint = {
+        "AuthenticationFailed": "check SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN and SF_DOMAIN",
+        "ExpiredSession": "the access token expired or was revoked: get a new one (SF_ACCESS_TOKEN)",
+    }.get(kind)
+    return "".join(parts) + (f"; {hint}" if hint else "")
