@@ -38,7 +38,7 @@ def sandbox_up(
     try:
         endpoints = control.up(s.sandbox_dir, seed=seed, scale=scale)
     except control.SandboxError as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"[green]sandbox up[/] (endpoints in {s.endpoints_file})")
     dp = endpoints["dispatch_pro"]
     console.print(f"  Dispatch Pro simulator  {dp['base_url']}  seed={seed} scale={scale}")
@@ -91,7 +91,7 @@ def extract(
     try:
         summary = run_extract(get_settings(**overrides), full=full, console=console)
     except ExtractError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("raw table", "rows", title=f"raw_dispatch_pro in {summary.duckdb_path}")
     for name, count in sorted(summary.row_counts.items()):
         table.add_row(name, f"{count:,}")
@@ -116,7 +116,7 @@ def inventory(invoices: InvoicesOption = "custom") -> None:
     try:
         result = run_inventory(get_settings(), invoices=invoices)
     except (InventoryError, FieldListError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"manifest: {result.manifest_fields} fields → {result.manifest_path}")
     console.print(f"metadata: {result.metadata_files} files → {result.metadata_dir} (custom objects: "
                   f"{', '.join(result.custom_objects)})")  # fmt: skip
@@ -145,7 +145,7 @@ def schema_check(
     try:
         result = run_schema_check(get_settings(), target=target, invoices=invoices)
     except SchemaCheckError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if result.issues:
         table = Table(
             "object", "field", "issue", "expected", "org has", "blocks", title=f"schema check: {target}"
@@ -172,7 +172,7 @@ def schema_deploy(invoices: InvoicesOption = "custom") -> None:
     try:
         outcome = deploy_to_sandbox(get_settings(), invoices=invoices)
     except SchemaDeployError as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"[green]deployed[/] {outcome.components} components to the sandbox org")
 
 
@@ -188,7 +188,7 @@ def transform(
     try:
         result = run_transform(get_settings(), invoices=invoices, docs=docs)
     except (TransformError, FieldListError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table(
         "Salesforce object", "mart rows", "quarantined", title=f"dbt build in {result.seconds:.1f}s"
     )
@@ -223,7 +223,7 @@ def validate(
     try:
         result = run_validate(get_settings(), refresh=refresh, run_id=run)
     except ValidateError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("Salesforce object", "rows", "held back", "blocking failures", "warnings",
                   title=f"gates ({result.run_id}) in {result.seconds:.1f}s")  # fmt: skip
     for name, o in result.objects.items():
@@ -254,7 +254,7 @@ def prescan(
     try:
         result = run_prescan(get_settings(), run_id=run, mask_pii=mask_pii)
     except PrescanError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("section", "rows", "csv", title=f"pre-scan ({result.run_id}) in {result.seconds:.1f}s")
     for name, count in result.counts.items():
         csv = result.csvs.get(name)
@@ -291,7 +291,7 @@ def export_playbooks() -> None:
     try:
         result = run_export_playbooks(get_settings())
     except RebuildError as exc:
-        _fail(str(exc))
+        _fail(exc)
     for source, reason in result.missing.items():
         err.print(f"[yellow]missing[/] {source}: {reason}")
     console.print(
@@ -312,7 +312,7 @@ def reports_index(
     try:
         console.print(f"index: {write_index(get_settings(), run, mask_pii=mask_pii)}")
     except ReportsIndexError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 # -- review workflow (issue 12): map propose, map approve, map diff ---------------------------------
@@ -334,7 +334,7 @@ def map_propose(
         result = run_propose(settings, invoices=invoices)
         render_mapping_review(settings, result, run_id=run, mask_pii=mask_pii)
     except (ProposeError, NotebookError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"targets from: {result.targets_from}")
     console.print(
         ", ".join(f"{n} {d}" for d, n in sorted(result.decisions.items())) + f" → {result.proposals_path}"
@@ -358,7 +358,7 @@ def map_approve(
     try:
         result = run_approve(get_settings(), by=by, accept_findings=accept_findings)
     except ApprovalError as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(
         f"[green]approved[/] mapping {result.mapping_hash[:12]} for org {result.org_id} by "
         f"{console_text(result.approved_by)} against sample run "
@@ -387,7 +387,7 @@ def map_diff(
         result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run, mask_pii=mask_pii)
         render_map_diff(result)
     except (MapDiffError, NotebookError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("object", "base rows", "rows", "added", "removed", "changed", title=f"map diff vs {base}")
     for r in result.summary.itertuples(index=False):
         table.add_row(r.object, f"{r.base_rows:,}", f"{r.head_rows:,}", str(r.added), str(r.removed),
@@ -424,7 +424,7 @@ def sample(
     try:
         result = run_sample(get_settings(), size=size, seed=seed, target=target, mask_pii=mask_pii)
     except SampleError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("finding", "fields", title=f"sample run {result.run_id}: {result.jobs} jobs")
     for finding, count in sorted(result.counts.items()):
         table.add_row(finding, f"{count:,}")
@@ -440,14 +440,11 @@ def main() -> None:
     from simple_salesforce.exceptions import SalesforceError
 
     from core.private import owner_only_umask
-    from workbench.console import org_error_line
+    from workbench.console import error_line
 
     owner_only_umask()
     try:
         app(prog_name="dp2sf")
-    except Dp2sfError as exc:
-        err.print(f"[bold red]error:[/] {console_text(str(exc))}")
-        sys.exit(exc.exit_code)
-    except SalesforceError as exc:  # a failed login or an expired token: one line, no URL or SOQL echoed
-        err.print(f"[bold red]error:[/] {console_text(org_error_line(exc))}")
-        sys.exit(1)
+    except (Dp2sfError, SalesforceError) as exc:  # a refused login or token: one line, no URL or SOQL echoed
+        err.print(f"[bold red]error:[/] {console_text(error_line(exc))}", soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 1))

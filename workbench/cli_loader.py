@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
                 return
             result = run_load(settings, resume=resume, resend=resend, objects=only or None)
         except (LoadError, PlanError) as exc:
-            _fail(str(exc))
+            _fail(exc)
         print_load(result)
         if result.status == "stopped":
             _fail(result.message, EXIT_STOPPED)
@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_delta(get_settings(**overrides))
         except DeltaError as exc:
-            _fail(str(exc))
+            _fail(exc)
         print_load(result.load)
         console.print(
             f"{result.records_extracted:,} records extracted; sent: {result.load.sent or 'nothing'}"
@@ -119,7 +119,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_reconcile(get_settings(), run_id=run, sample=sample)
         except ReconcileError as exc:
-            _fail(str(exc))
+            _fail(exc)
         table = Table(
             "object",
             "source",
@@ -177,7 +177,7 @@ def register(app: typer.Typer) -> None:
         try:
             result = run_rollback(get_settings(), run, force=force, hard=hard, resume=resume)
         except RollbackError as exc:
-            _fail(str(exc))
+            _fail(exc)
         table = Table("object", "deleted", "restored", "skipped", "failed", title=f"rollback {result.run_id}")
         for obj, counts in result.counts.items():
             table.add_row(obj, *(str(counts.get(a, 0)) for a in ("deleted", "restored", "skipped", "failed")))

@@ -11,10 +11,38 @@ console = Console()
 err = Console(stderr=True)
 
 
-def fail(message: str, code: int = 1) -> None:
-    """Print one line (the message escaped for rich markup: it may carry a tenant's text) and exit."""
-    err.print(f"[bold red]error:[/] {console_text(message)}")
+def fail(message: str | BaseException, code: int = 1) -> None:
+    """Print one line (the message escaped for rich markup: it may carry a tenant's text; an exception
+    through :func:`error_line`, so no request URL or SOQL is echoed) and exit."""
+    text = error_line(message) if isinstance(message, BaseException) else message
+    err.print(f"[bold red]error:[/] {console_text(text)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def org_error_cause(exc: BaseException):
+    """The Salesforce API error in ``exc``'s chain (``raise ... from``, or raised while handling), or None."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, SalesforceError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def error_line(exc: BaseException) -> str:
+    """What ``dp2sf`` prints for an expected failure: the error's message, with a Salesforce API error it
+    carries (whose text holds the request URL, the SOQL with the data in it) replaced by
+    :func:`org_error_line`."""
+    cause = org_error_cause(exc)
+    if cause is None:
+        return str(exc)
+    if cause is exc:
+        return org_error_line(exc)
+    message, raw = str(exc), str(cause)
+    return message.replace(raw, org_error_line(cause)) if raw in message else message
 
 
 def org_error_line(exc: BaseException) -> str:

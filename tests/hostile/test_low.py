@@ -107,17 +107,55 @@ def test_a_refused_login_or_token_is_one_line_without_the_query() -> None:
     assert "INVALID_LOGIN" in login and "SF_PASSWORD" in login and "\n" not in login
 
 
-def test_the_cli_prints_one_line_for_an_expired_token(tmp_path) -> None:
-    """``dp2sf reconcile`` against a real org with a bad token: one line on stderr, no traceback."""
-    env = {**os.environ, "DP2SF_TARGET": "salesforce", "SF_INSTANCE_URL": "https://127.0.0.1:9",
-           "SF_ACCESS_TOKEN": "expired", "DP2SF_DATA_DIR": str(tmp_path / "data"),
-           "DP2SF_REPORTS_DIR": str(tmp_path / "reports")}  # fmt: skip
+def test_a_stage_error_carrying_the_orgs_refusal_drops_its_url_and_query() -> None:
+    from loaders.rollback import RollbackError
+    from workbench.console import error_line
+
+    soql = "SELECT Id FROM Account WHERE Name = 'secret customer'"
+    expired = SalesforceExpiredSession(
+        f"https://x/query/?q={soql}", 401, "query", [{"errorCode": "INVALID_SESSION_ID"}]
+    )
+    try:
+        try:
+            raise expired
+        except SalesforceExpiredSession as exc:
+            raise RollbackError(f"rollback r1 broke off: {exc}") from exc
+    except RollbackError as wrapped:
+        line = error_line(wrapped)
+    assert line.startswith("rollback r1 broke off: the Salesforce org refused") and "secret" not in line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("verb", ["reconcile", "rollback"])
+def test_an_expired_token_is_one_line_on_reconcile_and_rollback(workspace, verb) -> None:
+    """Against the sandbox org over HTTPS, as a real org (``DP2SF_TARGET=salesforce``) with a token the org
+    refuses: one line on stderr, no traceback, no SOQL."""
+    import duckdb
+
+    from loaders.ledger import Ledger, Operation
+    from sandbox.control import read_endpoints
+
+    with duckdb.connect(str(workspace.duckdb_path)) as con:  # a finished load run to reconcile / roll back
+        ledger = Ledger(con)
+        run = ledger.start_run("full", "salesforce", None)
+        ledger.record(run, [Operation("Account", "customer:1", "created", "001A00000000000001")])
+        ledger.finish_run(run, "completed")
+    org = read_endpoints(workspace.sandbox_dir)["salesforce"]
+    env = {**os.environ, "DP2SF_TARGET": "salesforce", "SF_INSTANCE_URL": org["instance_url"],
+           "SF_ACCESS_TOKEN": "00Dexpired!token", "REQUESTS_CA_BUNDLE": org["ca_cert"],
+           "DP2SF_DATA_DIR": str(workspace.data_dir), "DP2SF_REPORTS_DIR": str(workspace.reports_dir),
+           "DP2SF_BUILD_DIR": str(workspace.build_dir),
+           "DP2SF_SANDBOX_DIR": str(workspace.sandbox_dir)}  # fmt: skip
+    args = [verb] if verb == "reconcile" else [verb, run]
     proc = subprocess.run(
-        [sys.executable, "-m", "workbench", "reconcile"], capture_output=True, text=True, env=env,
-        cwd=PROJECT_DIR, check=False, timeout=120,
+        [sys.executable, "-m", "workbench", *args], capture_output=True, text=True, env=env,
+        cwd=PROJECT_DIR, check=False, timeout=300,
     )  # fmt: skip
-    assert proc.returncode != 0
-    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) <= 3, proc.stderr[-2000:]
+    assert proc.returncode != 0, proc.stdout[-1000:]
+    lines = proc.stderr.strip().splitlines()
+    assert "Traceback" not in proc.stderr and len(lines) <= 2, proc.stderr[-3000:]
+    assert "SELECT" not in proc.stderr.upper().replace("SELECTED", ""), proc.stderr
+    assert "INVALID_SESSION_ID" in proc.stderr or "401" in proc.stderr, proc.stderr
 
 
 def test_workflows_set_permissions_and_pin_actions_by_commit() -> None:
