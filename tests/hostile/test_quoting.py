@@ -28,7 +28,7 @@ def test_a_reviewer_csv_starts_no_cell_with_a_formula_character(value, tmp_path)
     with path.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     cells = [c for row in rows for c in row]
-    assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells
+    assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r", "\0")) for c in cells), cells
     assert rows[1][0] == "'" + value  # the value itself is kept, neutralised
     assert rows[2][0] == "plain" and rows[3][0] == "3"
     assert path.stat().st_mode & 0o777 == 0o600
