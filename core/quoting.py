@@ -30,7 +30,7 @@ from simple_salesforce.format import quote_soql_value
 if TYPE_CHECKING:
     import pandas as pd
 
-# OWASP "CSV Injection" and ASVS 1.2.10: cells starting with these are read as formulas by spreadsheet programs
+# OWASP "CSV Injection", ASVS 1.2.10: cells starting with these are read as formulas by spreadsheet programs
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 
