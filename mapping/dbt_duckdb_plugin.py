@@ -14,4 +14,13 @@ from mapping.html_text import html_to_text
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        conn.create_function("dp2sf_html_to_text", html_to_text, ["VARCHAR"], "VARCHAR", side_effects=False)
+        # null_handling="special": the function sees NULL and may return it (a note that is only a <script>
+        # has no text); with DuckDB's default a NULL result aborts the whole model (issue 18)
+        conn.create_function(
+            "dp2sf_html_to_text",
+            html_to_text,
+            ["VARCHAR"],
+            "VARCHAR",
+            null_handling="special",
+            side_effects=False,
+        )
