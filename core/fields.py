@@ -17,9 +17,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import Dp2sfError
+from core.ids import EXTERNAL_ID
 from core.settings import PROJECT_DIR
 
 DBT_DIR = PROJECT_DIR / "dbt_project"
+
+
+def mart_column(field_name: str, field_type: str) -> str:
+    """A field's mart column (the rule of the dbt macro ``mart_column``): a lookup becomes the relationship
+    column the parent's external id resolves (``AccountId`` → ``Account.Dispatch_Pro_Id__c``, ``Case__c`` →
+    ``Case__r.Dispatch_Pro_Id__c``); every other field, a helper included, keeps its name."""
+    if field_type not in LOOKUP_TYPES:
+        return field_name
+    if field_name.endswith("__c"):
+        return f"{field_name[:-3]}__r.{EXTERNAL_ID}"
+    if field_name.endswith("Id"):
+        return f"{field_name[:-2]}.{EXTERNAL_ID}"
+    return f"{field_name}.{EXTERNAL_ID}"
+
+
 TYPES_SEED = DBT_DIR / "seeds" / "salesforce_types.csv"
 
 
@@ -104,13 +120,7 @@ class SfField:
     @property
     def mart_column(self) -> str:
         """The mart column: lookups become relationship columns resolved by the parent's external id."""
-        if self.type not in LOOKUP_TYPES:
-            return self.name
-        if self.name.endswith("__c"):
-            return f"{self.name[:-3]}__r.Dispatch_Pro_Id__c"
-        if self.name.endswith("Id"):
-            return f"{self.name[:-2]}.Dispatch_Pro_Id__c"
-        return f"{self.name}.Dispatch_Pro_Id__c"
+        return mart_column(self.name, self.type)
 
     @property
     def duckdb_type(self) -> str:

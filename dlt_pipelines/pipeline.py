@@ -67,6 +67,7 @@ os.environ.setdefault("DATA_WRITER__BUFFER_MAX_ITEMS", "1000")
 LOADER_FILE_FORMAT = None
 DUCKDB_MEMORY_LIMIT = "512MB"
 REPORT_FILE = EXTRACT_REPORT_FILE  # core.extract_report reads it for the later stages
+ERRORS = "file_errors"
 PROGRESS_PERIOD_S = 30.0  # the stage's own progress line (requests, files) next to dlt's per-table counts
 EXPORTS_WAIT_S = 600.0  # the simulator writes its export folder in the background after start-up
 CLEAR_ERRORS = ("MalformedPageError", "AuthError", "ExportFileError", "FileDownloadError", "HTTPError")
@@ -145,16 +146,20 @@ def exports_folder(settings: Settings) -> Path | None:
 
 
 def make_source(settings: Settings, known_files: dict[str, str] | None = None, **options: Any):
-    """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan)."""
+    """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan).
+
+    Its file planner (``source_file_planner``) plans the files to store once the tables are loaded."""
     import dlt
 
     from dlt_pipelines.dispatch_pro import dispatch_pro
+    from dlt_pipelines.dispatch_pro.signatures import FilePlanner
 
     folder = exports_folder(settings)
     options = {
         "files_dir": str(settings.files_dir),
         "known_files": known_files or {},
         "exports_folder": str(folder) if folder else None,
+        "file_planner": FilePlanner(exports_folder=str(folder) if folder else None),
         **options,
     }
     if settings.source == "simulator":
@@ -174,6 +179,7 @@ def make_source(settings: Settings, known_files: dict[str, str] | None = None, *
             f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan"
         )
     source._dp2sf_exports_folder = options["exports_folder"]
+    source._dp2sf_file_planner = options["file_planner"] if options.get("files_dir") else None
     return source
 
 
@@ -222,6 +228,56 @@ def known_files(db_path: Path) -> dict[str, str]:
         return {}
     rows = _query(db_path, f"select kind || ':' || source_id, sha256 from {DATASET_NAME}.files")
     return dict(rows)
+
+
+def job_attachment_listing(db_path: Path) -> list[dict[str, Any]]:
+    """Every job attachment raw holds (``id, job_id, file_name, size``): what the files are planned from."""
+    have = {
+        r[0]
+        for r in _query(
+            db_path,
+            "select column_name from information_schema.columns "
+            f"where table_schema = '{DATASET_NAME}' and table_name = 'job_attachments'",
+        )
+    }
+    if not {"id", "job_id"} <= have:
+        return []
+    cols = ["id", "job_id"] + [c if c in have else f"null as {c}" for c in ("file_name", "size")]
+    rows = _query(db_path, f"select {', '.join(cols)} from {DATASET_NAME}.job_attachments order by id")
+    return [dict(zip(("id", "job_id", "file_name", "size"), row, strict=True)) for row in rows]
+
+
+def store_files(pipeline: Any, source: Any, db_path: Path) -> dict[str, int]:
+    """Store the files the tables list (signatures matched by file name), after the tables are loaded.
+
+    Returns the rows written per table (``files``; failures in ``file_errors``)."""
+    from dlt_pipelines.dispatch_pro import files_resource
+
+    planner = getattr(source, "_dp2sf_file_planner", None)
+    if planner is None or planner.store is None:
+        return {}
+    refs = planner.refs(job_attachment_listing(db_path), known_files(db_path))
+    pipeline.run(files_resource(planner.store, refs), loader_file_format=LOADER_FILE_FORMAT)
+    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+    forget_fixed_errors(db_path)
+    return {t: int(n) for t, n in (info.row_counts if info else {}).items() if t in ("files", ERRORS)}
+
+
+def forget_fixed_errors(db_path: Path) -> None:
+    """Drop ``file_errors`` rows of files stored since (a retry that worked): an error row would hold the
+    stored file back in the mapping (quarantine ``file_unusable``)."""
+    tables = {r[0] for r in _query(db_path, "select table_name from information_schema.tables "
+                                   f"where table_schema = '{DATASET_NAME}'")}  # fmt: skip
+    if not {"files", "file_errors"} <= tables:
+        return
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute(
+            f"delete from {DATASET_NAME}.file_errors as e where exists (select 1 from {DATASET_NAME}.files "
+            "as f where f.kind = e.kind and f.source_id = e.source_id)"
+        )
+    finally:
+        con.close()
 
 
 def raw_row_counts(db_path: Path) -> dict[str, int]:
@@ -343,10 +399,11 @@ def run_extract(settings: Settings, full: bool = False, console: Console | None 
     try:
         with request_progress(say):
             pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+            info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
+            normalized = dict(info.row_counts if info else {})
+            normalized.update(store_files(pipeline, source, settings.duckdb_path))
     except PipelineStepFailed as exc:
         raise ExtractError(f"extract failed during {exc.step}: {_explain(exc)}") from None
-    info = pipeline.last_trace.last_normalize_info if pipeline.last_trace else None
-    normalized = info.row_counts if info else {}
     records = sum(n for table, n in normalized.items() if "__" not in table and not table.startswith("_dlt"))
     counts = raw_row_counts(settings.duckdb_path)
     summary = ExtractSummary(

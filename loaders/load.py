@@ -25,6 +25,7 @@ import duckdb
 
 from core.connection import org_client
 from core.errors import Dp2sfError
+from core.fields import FieldListError, load_field_list
 from core.org_api import LimitStop, OrgClient, is_transient
 from core.quoting import sql_ident
 from core.settings import Settings
@@ -77,10 +78,6 @@ class LoadResult:
         return sum(c.get(action, 0) for c in self.counts.values())
 
 
-def fields_csv(settings: Settings) -> Path:
-    return Path(settings.project_dir) / "dbt_project" / "seeds" / "salesforce_fields.csv"
-
-
 def open_db(settings: Settings) -> duckdb.DuckDBPyConnection:
     path = Path(settings.duckdb_path)
     if not path.exists():
@@ -92,7 +89,11 @@ def make_plan(settings: Settings, con: duckdb.DuckDBPyConnection | None = None) 
     own = con is None
     con = con or open_db(settings)
     try:
-        return build_plan(con, fields_csv(settings), settings.load_chunk_rows)
+        try:
+            field_list = load_field_list(Path(settings.project_dir) / "dbt_project")
+        except FieldListError as exc:
+            raise LoadError(f"the field list is broken: {exc}") from None
+        return build_plan(con, field_list, settings.load_chunk_rows)
     finally:
         if own:
             con.close()

@@ -7,15 +7,14 @@ written in a second pass once every record of the object exists (an update of th
 
 from __future__ import annotations
 
-import csv
 import graphlib
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
 from core.errors import Dp2sfError
-from core.ids import EXTERNAL_ID
+from core.fields import FieldList, mart_column
+from core.ids import EXTERNAL_ID as EXTERNAL_ID  # the one definition, re-exported for the loader
 from core.stamp import TABLE as STAMP_TABLE
 
 MART_SCHEMA = "salesforce"
@@ -94,34 +93,33 @@ class LoadPlan:
 
 
 def relationship_column(field_name: str, kind: str) -> str:
-    """The mart column of a lookup (the same rule as the dbt macro ``mart_column``)."""
-    if kind == "Helper":
-        return field_name
-    if field_name.endswith("__c"):
-        return field_name[:-3] + "__r." + EXTERNAL_ID
-    if field_name.endswith("Id"):
-        return field_name[:-2] + "." + EXTERNAL_ID
-    return field_name + "." + EXTERNAL_ID
+    """The mart column of a lookup (the field list's rule, ``core.fields.mart_column``)."""
+    return mart_column(field_name, kind)
 
 
-def read_lookups(fields_csv: Path) -> dict[str, list[Lookup]]:
-    """Lookups per object from the seed: parents that are loaded objects (User is resolved, not loaded)."""
+LOOKUP_KINDS = {"Lookup", "MasterDetail", "Helper"}  # helpers that name a parent order the load too
+
+
+def read_lookups(field_list: FieldList) -> dict[str, list[Lookup]]:
+    """Lookups per object from the field list: parents that are loaded objects (User is resolved, not
+    loaded), and the helpers that name a parent."""
     out: dict[str, list[Lookup]] = {}
-    with open(fields_csv, newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            parent = (row.get("reference_to") or "").strip()
-            kind = (row.get("type") or "").strip()
-            if not parent or parent == "User" or kind not in {"Lookup", "MasterDetail", "Helper"}:
-                continue
-            out.setdefault(row["object"], []).append(
-                Lookup(
-                    field=row["field"],
-                    column=relationship_column(row["field"], kind),
-                    parent=parent,
-                    required=row.get("required", "").strip().lower() == "true" or kind == "MasterDetail",
-                    kind=kind,
-                )
+    for f in field_list.fields:
+        if (
+            not f.reference_to
+            or f.reference_to == "User"
+            or f.type not in {"Lookup", "MasterDetail", "Helper"}
+        ):
+            continue
+        out.setdefault(f.object, []).append(
+            Lookup(
+                field=f.name,
+                column=mart_column(f.name, f.type),
+                parent=f.reference_to,
+                required=f.required or f.type == "MasterDetail",
+                kind=f.type,
             )
+        )
     return out
 
 
@@ -175,12 +173,12 @@ def order_objects(lookups: dict[str, list[Lookup]], objects: set[str]) -> tuple[
         return levels, deferred
 
 
-def build_plan(con: duckdb.DuckDBPyConnection, fields_csv: Path, chunk_rows: int) -> LoadPlan:
+def build_plan(con: duckdb.DuckDBPyConnection, field_list: FieldList, chunk_rows: int) -> LoadPlan:
     """The plan for the marts present in ``con`` (objects with no mart table are not loaded)."""
     tables = mart_tables(con)
     if not tables:
         raise PlanError(f"no marts in schema {MART_SCHEMA!r}: run `dp2sf transform` first")
-    lookups = read_lookups(fields_csv)
+    lookups = read_lookups(field_list)
     levels, deferred = order_objects(lookups, set(tables))
     plans = []
     for level, names in enumerate(levels):

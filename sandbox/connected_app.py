@@ -25,7 +25,8 @@ from sandbox.control import SandboxError, read_endpoints
 INTEGRATION_USERNAME = "integration.0@dp2sf.sandbox"  # the org's first User (sandbox/salesforce/seed.py)
 
 
-def _key_and_certificate(common_name: str) -> tuple[bytes, str]:
+def key_and_certificate(common_name: str, days: int = 365) -> tuple[bytes, str]:
+    """An RSA private key (PEM, PKCS#8) and a self-signed X.509 certificate (PEM) for it."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = dt.datetime.now(dt.UTC)
@@ -36,7 +37,7 @@ def _key_and_certificate(common_name: str) -> tuple[bytes, str]:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=365))
+        .not_valid_after(now + dt.timedelta(days=days))
         .sign(key, hashes.SHA256())
     )
     private = key.private_bytes(
@@ -51,7 +52,7 @@ def register(state_dir: Path, name: str = "dp2sf", username: str = INTEGRATION_U
     entry = read_endpoints(Path(state_dir)).get("salesforce")
     if not entry:
         raise SandboxError(f"no sandbox org in {state_dir}; start it with `dp2sf sandbox up`")
-    private, certificate = _key_and_certificate(f"{name}-jwt")
+    private, certificate = key_and_certificate(f"{name}-jwt")
     session = requests.Session()
     session.trust_env = False
     resp = session.post(

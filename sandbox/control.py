@@ -157,7 +157,7 @@ def _spawn(module: str, args: list[str], env_extra: dict, log: Path) -> subproce
         )
 
 
-def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> dict:
+def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str, corpus: str = "default") -> dict:
     port = _free_port()
     server_dir = state_dir / "dispatch_pro"
     log = server_dir / "server.log"
@@ -169,6 +169,7 @@ def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> 
         "DP_SIM_ADMIN_TOKEN": creds["admin_token"],
     }
     args = ["--port", str(port), "--seed", str(seed), "--scale", scale, "--state-dir", str(server_dir)]
+    args += ["--corpus", corpus]
     proc = _spawn("sandbox.dispatch_pro", args, env, log)
     base = f"http://127.0.0.1:{port}"
     _wait_healthy(f"{base}/health", False, proc.pid, log)
@@ -183,6 +184,7 @@ def _start_dispatch_pro(state_dir: Path, creds: dict, seed: int, scale: str) -> 
         "admin_token": creds["admin_token"],
         "seed": seed,
         "scale": scale,
+        "corpus": corpus,
         "pid": proc.pid,
         "log": str(log),
     }
@@ -198,7 +200,14 @@ def _technicians_file(server_dir: Path, seed: int, scale: str) -> Path:
     return path
 
 
-def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> dict:
+def _start_salesforce(
+    state_dir: Path,
+    creds: dict,
+    seed: int,
+    scale: str,
+    person_accounts: bool = False,
+    setup: dict | None = None,
+) -> dict:
     port = _free_port()
     server_dir = state_dir / "salesforce"
     log = server_dir / "server.log"
@@ -209,6 +218,13 @@ def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> di
     # the org's starting Users are derived from the simulator's technicians for the same seed and scale
     args += ["--seed", str(seed), "--scale", scale]
     args += ["--technicians", str(_technicians_file(server_dir, seed, scale))]
+    if person_accounts:  # the org has Person Accounts enabled (sandbox/salesforce/person_accounts.py)
+        args.append("--person-accounts")
+    if setup:  # record types, duplicate rules, automation in the starting state (salesforce/setup_profile.py)
+        profile = server_dir / "setup.json"
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        profile.write_text(json.dumps(setup))
+        args += ["--setup", str(profile)]
     proc = _spawn("sandbox.salesforce", args, env, log)
     instance = f"https://127.0.0.1:{port}"
     _wait_healthy(f"{instance}/health", str(ca), proc.pid, log)
@@ -225,11 +241,28 @@ def _start_salesforce(state_dir: Path, creds: dict, seed: int, scale: str) -> di
         "admin_token": creds["admin_token"],
         "pid": proc.pid,
         "log": str(log),
+        "person_accounts": person_accounts,
+        "setup": setup or {},
     }
 
 
-def up(state_dir: Path, *, seed: int = 42, scale: str = "tiny", which: tuple[str, ...] = SERVERS) -> dict:
-    """Start the requested servers (reusing any already running) and write ``endpoints.json``."""
+def up(
+    state_dir: Path,
+    *,
+    seed: int = 42,
+    scale: str = "tiny",
+    which: tuple[str, ...] = SERVERS,
+    person_accounts: bool = False,
+    setup: dict | None = None,
+    corpus: str = "default",
+) -> dict:
+    """Start the requested servers (reusing any already running) and write ``endpoints.json``.
+
+    ``person_accounts`` starts the org with Person Accounts enabled (they stay on in its state); ``setup``
+    with a setup profile (``{kind: [admin bodies]}``: record types, duplicate rules, automation; kept across
+    resets). A running org is restarted when it was started without what is asked.
+    ``corpus="hostile"`` has the Dispatch Pro simulator serve its hostile corpus (template code, HTML,
+    formulas, NULs ... in every kind of source text; ``sandbox/dispatch_pro/hostile.py``)."""
     state_dir = Path(state_dir)
     state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     creds = _credentials(state_dir)
@@ -237,13 +270,19 @@ def up(state_dir: Path, *, seed: int = 42, scale: str = "tiny", which: tuple[str
     for name in which:
         current = endpoints.get(name)
         if current and _pid_alive(current.get("pid")):
-            if name != "dispatch_pro" or (current.get("seed"), current.get("scale")) == (seed, scale):
+            if name == "salesforce" and (
+                (not person_accounts or current.get("person_accounts"))
+                and (setup is None or current.get("setup") == setup)
+            ):
+                continue
+            running = (current.get("seed"), current.get("scale"), current.get("corpus", "default"))
+            if name == "dispatch_pro" and running == (seed, scale, corpus):
                 continue
             _stop(current)
         if name == "dispatch_pro":
-            endpoints[name] = _start_dispatch_pro(state_dir, creds[name], seed, scale)
+            endpoints[name] = _start_dispatch_pro(state_dir, creds[name], seed, scale, corpus)
         elif name == "salesforce":
-            endpoints[name] = _start_salesforce(state_dir, creds[name], seed, scale)
+            endpoints[name] = _start_salesforce(state_dir, creds[name], seed, scale, person_accounts, setup)
         else:
             raise SandboxError(f"unknown sandbox server {name!r}; choose from {', '.join(SERVERS)}")
         _write_endpoints(state_dir, endpoints)

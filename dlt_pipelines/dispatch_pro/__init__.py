@@ -32,7 +32,6 @@ from .paginators import ExportPaginator, list_paginator
 from .settings import (
     ARROW_FILE_FORMAT,
     ARROW_TABLES,
-    ATTACHMENT_DOWNLOAD_PATH,
     ATTACHMENT_PAGE_SIZE,
     DEFAULT_INITIAL_FROM,
     ENDPOINTS,
@@ -48,6 +47,7 @@ from .settings import (
     TREE_TABLES,
     Endpoint,
 )
+from .signatures import FilePlanner, signature_claims
 
 __all__ = [
     "AuthError",
@@ -57,6 +57,8 @@ __all__ = [
     "dispatch_pro",
     "dispatch_pro_exports",
     "exports_status",
+    "files_resource",
+    "signature_claims",
 ]
 
 
@@ -203,72 +205,6 @@ def job_history_resource(client: RESTClient, tenant: str, initial_from: str) -> 
     return job_history()
 
 
-def _attachment_refs(rows: list[dict[str, Any]], tenant: str) -> Iterator[FileRef]:
-    for row in rows:
-        source_id = str(row["id"])
-        yield FileRef(
-            kind="attachment",
-            source_id=source_id,
-            job_id=row.get("jobId"),
-            file_name=row.get("fileName") or row.get("name"),
-            download_path=ATTACHMENT_DOWNLOAD_PATH.format(tenant=tenant, id=source_id),
-        )
-
-
-def _walk_units(units: list[Any] | None) -> Iterator[dict[str, Any]]:
-    for unit in units or []:
-        if isinstance(unit, dict):
-            yield unit
-            yield from _walk_units(unit.get("units"))
-
-
-def _signature_ref(
-    attachment: dict[str, Any], submission: dict[str, Any], unit: dict[str, Any], position: int, tenant: str
-) -> tuple[str, str | None, str | None]:
-    """(source id, download path, problem) of one signature attachment.
-
-    forms-v2 documents ``units`` as an untyped array, so no field of a signature attachment is promised. The
-    source relies on one: an integer ``id``, the job-attachment id ``jobs/attachment/{id}`` downloads. It
-    never guesses an id from ``fileName``; without an ``id`` the signature is listed in ``file_errors``.
-    """
-    raw_id = attachment.get("id")
-    if isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.strip().isdigit()):
-        source_id = str(int(raw_id))
-        return source_id, ATTACHMENT_DOWNLOAD_PATH.format(tenant=tenant, id=source_id), None
-    source_id = f"submission {submission.get('id')} unit {unit.get('id')} #{position}"
-    if raw_id is not None:
-        return source_id, None, f"signature {source_id}: attachment id {raw_id!r} is not an integer id"
-    return (
-        source_id,
-        None,
-        (
-            f"signature {source_id}: the attachment carries no id (only {attachment.get('fileName')!r}); the "
-            "forms-v2 spec gives no downloadable id for a signature, so the source does not guess one"
-        ),
-    )
-
-
-def signature_refs(submission: dict[str, Any], tenant: str) -> Iterator[FileRef]:
-    """Signature images referenced by a form submission's signature units (see ``_signature_ref``)."""
-    owners = submission.get("owners") or []
-    job_id = next((o.get("id") for o in owners if isinstance(o, dict) and o.get("type") == "Job"), None)
-    for unit in _walk_units(submission.get("units")):
-        if str(unit.get("type", "")).lower() != "signature":
-            continue
-        for position, attachment in enumerate(unit.get("attachments") or []):
-            if not isinstance(attachment, dict):
-                attachment = {"fileName": str(attachment)}
-            source_id, path, problem = _signature_ref(attachment, submission, unit, position, tenant)
-            yield FileRef(
-                kind="signature",
-                source_id=source_id,
-                job_id=job_id,
-                file_name=attachment.get("originalFileName") or attachment.get("fileName"),
-                download_path=path,
-                problem=problem,
-            )
-
-
 ERROR_HINTS = dlt.mark.make_hints(
     table_name=ERRORS_TABLE, primary_key=("kind", "source_id"), write_disposition="merge"
 )
@@ -284,26 +220,20 @@ def _file_rows(rows: Iterator[dict[str, Any]]) -> Iterator[Any]:
             yield row
 
 
-def file_resources(
-    store: FileStore, tenant: str, attachments: DltResource, submissions: DltResource
-) -> list[DltResource]:
-    """Two transformers landing in one ``files`` table: attachment bytes and signature images."""
-    hints: dict[str, Any] = {
-        "table_name": "files",
-        "primary_key": ("kind", "source_id"),
-        "write_disposition": "merge",
-    }
+def files_resource(store: FileStore, refs: list[FileRef]) -> DltResource:
+    """The ``files`` table (and ``file_errors``): every planned file stored or listed with its reason.
 
-    @dlt.transformer(name="attachment_files", data_from=attachments, **hints)
-    def attachment_files(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        yield from _file_rows(store.fetch_all(_attachment_refs(rows, tenant)))
+    Runs after the tables are loaded (``pipeline.run_extract``), when the job attachment listing is in raw
+    and the signature claims of the submissions are known, so each signature image is matched by file name
+    and stored once, as a signature (``signatures.FilePlanner``).
+    """
 
-    @dlt.transformer(name="signature_files", data_from=submissions, **hints)
-    def signature_files(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        refs = [ref for submission in rows for ref in signature_refs(submission, tenant)]
+    @dlt.resource(name="files", primary_key=("kind", "source_id"), write_disposition="merge")
+    def files() -> Iterator[Any]:
         yield from _file_rows(store.fetch_all(refs))
 
-    return [attachment_files, signature_files]
+    files.apply_hints(file_format=ROWS_FILE_FORMAT)
+    return files
 
 
 def dispatch_pro_exports(folder: str | Path, tables: list[str] | tuple[str, ...]) -> list[DltResource]:
@@ -385,12 +315,15 @@ def dispatch_pro(
     parallel_attachments: bool = True,
     max_requests_per_second: float = DEFAULT_RATE_PER_S,
     download_workers: int = DOWNLOAD_WORKERS,
+    file_planner: FilePlanner | None = None,
     request_timeout: float = 60.0,
     request_max_attempts: int = 8,
     request_backoff_factor: float = 0.5,
     request_max_retry_delay: float = 30.0,
 ) -> list[DltResource]:
-    """Every Dispatch Pro raw table. ``files_dir`` set: also download attachments and signatures there.
+    """Every Dispatch Pro raw table. With ``files_dir`` and a ``file_planner``: the planner collects the
+    signature claims of the submissions and gets the file store, and ``files_resource`` stores the files
+    into ``files_dir`` once the tables are loaded (``pipeline.run_extract`` does both).
 
     ``exports_folder``: the customer's Dispatch Pro export (``exports.py``); tables it lacks are not extracted
     (``exports.exports_status`` says which and why). ``max_requests_per_second`` paces every request (API
@@ -433,12 +366,10 @@ def dispatch_pro(
     exports = exports_status(exports_folder)
     if exports.present:
         resources.update({r.name: r for r in dispatch_pro_exports(exports.folder, exports.present)})
-    if files_dir:
-        store = FileStore(client, Path(files_dir), dict(known_files or {}), workers=download_workers)
-        for r in file_resources(
-            store, tenant, resources["job_attachments"], resources["form_submissions" + PAGES_SUFFIX]
-        ):
-            resources[r.name] = r
+    if files_dir and file_planner is not None:  # the files are stored after the tables (files_resource)
+        file_planner.tenant = tenant
+        file_planner.store = FileStore(client, Path(files_dir), dict(known_files or {}), download_workers)
+        resources["form_submissions" + PAGES_SUFFIX].add_map(file_planner.see_submission)
     for name, resource in resources.items():
         if name in TEXT_VALUE_PATHS and not (arrow_tables and name in TREE_TABLES):  # those: TreePages
             resource.apply_hints(nested_hints=text_value_hints(TEXT_VALUE_PATHS[name]))

@@ -3,8 +3,10 @@
 Each download is hashed in chunks while it streams to a temporary file, then moved into place. A file whose
 source id is already known with a sha whose blob exists on disk is not downloaded again. Downloads run
 concurrently (``workers`` threads; the session's pacer keeps them under the API's rate limit). A file that
-cannot be fetched (no downloadable id, HTTP error after retries) becomes a ``file_errors`` row naming the file
-and the reason, and the extract goes on; the next run tries it again.
+cannot be fetched (no downloadable id, HTTP error after retries, a connection dropped mid-body, fewer or more
+bytes than the response's ``Content-Length`` or the listing's ``size``) becomes a ``file_errors`` row naming
+the file and the reason, never a short or empty file, and the extract goes on; the next run tries it again.
+A signature image the customer exported (``local_source``) is copied from the export folder the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import requests
 from dlt.sources.helpers.rest_client import RESTClient
 
 from core.errors import Dp2sfError
@@ -27,6 +30,7 @@ from .pacing import ACTIVITY
 
 CHUNK_SIZE = 1024 * 1024
 DOWNLOAD_WORKERS = 8
+DOWNLOAD_TIMEOUT_S = 60.0  # connect and per-read timeout of a download (RESTClient.send sets none)
 ERRORS_TABLE = "file_errors"
 
 
@@ -40,6 +44,12 @@ class FileRef:
     file_name: str | None
     download_path: str | None  # None: the record gives nothing to download it by (see ``problem``)
     problem: str | None = None
+    expected_size: int | None = None  # the listing's ``size``: a download of any other length is an error
+    local_source: str | None = None  # a file in the customer's export folder (instead of a download)
+    extra: tuple[tuple[str, Any], ...] = ()  # more columns of the row (a signature: submission and unit)
+
+    def describe(self) -> str:
+        return f"{self.kind} {self.source_id} (job {self.job_id})"
 
 
 class FileDownloadError(Dp2sfError):
@@ -75,28 +85,17 @@ class FileStore:
 
     def fetch(self, ref: FileRef) -> dict[str, Any]:
         """Stream one file into the store and return its metadata row (FileDownloadError if it cannot)."""
-        if ref.download_path is None:
+        if ref.download_path is None and ref.local_source is None:
             raise FileDownloadError(ref.problem or f"{ref.kind} {ref.source_id} has no download path")
         tmp_dir = self.files_dir / ".tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
         fd, tmp_name = tempfile.mkstemp(dir=tmp_dir)
         try:
             with os.fdopen(fd, "wb") as out:
-                response = self.client.get(ref.download_path, stream=True)
-                if response.status_code >= 400:
-                    response.close()
-                    raise FileDownloadError(
-                        f"download of {ref.kind} {ref.source_id} (job {ref.job_id}) from {ref.download_path} "
-                        f"failed with HTTP {response.status_code}"
-                    )
-                content_type = response.headers.get("Content-Type", "application/octet-stream")
-                with response:
-                    for chunk in response.iter_content(CHUNK_SIZE):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        size += len(chunk)
-            sha = digest.hexdigest()
+                if ref.local_source is not None:
+                    sha, size, content_type = self._copy(ref, out)
+                else:
+                    sha, size, content_type = self._download(ref, out)
             final = blob_path(self.files_dir, sha)
             final.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp_name, final)
@@ -113,7 +112,55 @@ class FileStore:
             "sha256": sha,
             "content_type": content_type.split(";")[0].strip(),
             "path": str(final.relative_to(self.files_dir)),
+            **dict(ref.extra),
         }
+
+    def _download(self, ref: FileRef, out: Any) -> tuple[str, int, str]:
+        """(sha256, size, content type) of the body streamed into ``out``; FileDownloadError unless whole."""
+        digest, size = hashlib.sha256(), 0
+        where = f"download of {ref.describe()} from {ref.download_path}"
+        try:
+            response = self.client.get(ref.download_path, stream=True, timeout=DOWNLOAD_TIMEOUT_S)
+        except requests.RequestException as exc:
+            raise FileDownloadError(f"{where} failed: {type(exc).__name__}") from None
+        with response:
+            if response.status_code >= 400:
+                raise FileDownloadError(f"{where} failed with HTTP {response.status_code}")
+            content_type = response.headers.get("Content-Type", "application/octet-stream")
+            declared = _declared_length(response)
+            try:
+                for chunk in response.iter_content(CHUNK_SIZE):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+            except requests.RequestException as exc:  # connection dropped, body cut short, read timeout
+                raise FileDownloadError(
+                    f"{where} was cut short after {size} bytes ({type(exc).__name__})"
+                ) from None
+        if declared is not None and size != declared:
+            raise FileDownloadError(f"{where} was cut short: {size} of {declared} bytes (Content-Length)")
+        if ref.expected_size is not None and size != ref.expected_size:
+            raise FileDownloadError(
+                f"{where} gave {size} bytes where the attachment listing says {ref.expected_size}"
+            )
+        return digest.hexdigest(), size, content_type
+
+    @staticmethod
+    def _copy(ref: FileRef, out: Any) -> tuple[str, int, str]:
+        """(sha256, size, content type) of a file copied from the customer's export folder into ``out``."""
+        digest, size = hashlib.sha256(), 0
+        try:
+            with open(ref.local_source, "rb") as source:  # type: ignore[arg-type]
+                while chunk := source.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            message = f"{ref.describe()}: cannot read {ref.local_source}: {exc.strerror}"
+            raise FileDownloadError(message) from None
+        is_png = str(ref.local_source).lower().endswith(".png")
+        content_type = "image/png" if is_png else "application/octet-stream"
+        return digest.hexdigest(), size, content_type
 
     def fetch_or_error(self, ref: FileRef) -> dict[str, Any]:
         """The file's metadata row, or (marked for ``file_errors``) a row saying why it was not fetched."""
@@ -135,6 +182,16 @@ class FileStore:
             yield from pool.map(self.fetch_or_error, todo)
 
 
+def _declared_length(response: requests.Response) -> int | None:
+    """The body length the server declared, when it is the length of the bytes as stored (no encoding)."""
+    if response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity"):
+        return None
+    try:
+        return int(response.headers["Content-Length"])
+    except (KeyError, ValueError):
+        return None
+
+
 def error_row(ref: FileRef, message: str) -> dict[str, Any]:
     """A ``file_errors`` row: which file, where it belongs, and why it is not in the store."""
     return {
@@ -143,7 +200,7 @@ def error_row(ref: FileRef, message: str) -> dict[str, Any]:
         "source_id": ref.source_id,
         "job_id": ref.job_id,
         "file_name": ref.file_name,
-        "download_path": ref.download_path,
+        "download_path": ref.download_path or ref.local_source,
         "error": message,
         "failed_at": datetime.now(UTC).isoformat(),
     }

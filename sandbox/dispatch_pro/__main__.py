@@ -1,4 +1,4 @@
-"""``python -m sandbox.dispatch_pro --port P --seed S --scale tiny|S|M|L --state-dir DIR``.
+"""``python -m sandbox.dispatch_pro --port P --seed S --scale tiny|S|M|L --state-dir DIR [--corpus hostile]``.
 
 Credentials come from the environment (never the command line): DP_SIM_CLIENT_ID, DP_SIM_CLIENT_SECRET,
 DP_SIM_APP_KEY, DP_SIM_TENANT, DP_SIM_ADMIN_TOKEN. Optional: DP_SIM_PRERENDER (auto|on|off) and
@@ -23,6 +23,7 @@ from sandbox.keepalive import KEEP_ALIVE_S
 
 from .app import SimConfig, create_app
 from .auth import Credentials
+from .hostile import CORPORA
 from .skeleton import SCALES
 from .state import SERVICETITAN_RATE_LIMIT
 
@@ -72,8 +73,15 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("DP_SIM_PRERENDER", "auto"),
         help="render base records to a disk cache in a background process (auto: on for scale M)",
     )
+    parser.add_argument(
+        "--corpus",
+        choices=CORPORA,
+        default="default",
+        help="hostile: template code, HTML, formulas, NULs ... in every kind of source text (hostile.py)",
+    )
     args = parser.parse_args(argv)
     prerender = args.prerender == "on" or (args.prerender == "auto" and args.scale == "M")
+    prerender = prerender and args.corpus == "default"  # the record cache holds the default corpus only
     shared_cache = os.environ.get("DP_SIM_CACHE_DIR")  # reuse rendered records across runs (benchmarks)
     cache_dir = Path(shared_cache) if shared_cache else (args.state_dir / "cache" if args.state_dir else None)
     cache_dir = cache_dir if prerender else None
@@ -86,6 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         cache_dir=cache_dir,
         rate_limit_per_s=args.rate_limit,
         exports_dir=args.state_dir / "exports" if args.state_dir else None,
+        corpus=args.corpus,
     )
     try:
         app = create_app(config)
@@ -94,7 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     if cache_dir is not None:
         start_prerender(args.seed, args.scale, cache_dir)
     print(
-        f"dispatch_pro simulator: seed={args.seed} scale={args.scale} on http://{args.host}:{args.port}",
+        f"dispatch_pro simulator: seed={args.seed} scale={args.scale} corpus={args.corpus} on http://{args.host}:{args.port}",
         file=sys.stderr,
     )
     uvicorn.run(

@@ -12,6 +12,7 @@ import asyncio
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from fastapi import FastAPI, Request
@@ -81,8 +82,13 @@ class Gate:
         if response is not None:
             await response(scope, receive, logged_send)
             return
-        malformed = self.state.faults.take(path, ("malformed",), path == TOKEN_PATH)
-        await self.app(scope, receive, _truncating(logged_send) if malformed else logged_send)
+        body_fault = self.state.faults.take(path, ("malformed", "cut"), path == TOKEN_PATH)
+        if body_fault is None:
+            await self.app(scope, receive, logged_send)
+        elif body_fault.kind == "malformed":
+            await self.app(scope, receive, _truncating(logged_send))
+        else:
+            await self.app(scope, receive, _cutting(logged_send))
 
     async def _screen(self, scope: dict, path: str) -> Response | None:
         state, method = self.state, scope["method"]
@@ -144,6 +150,31 @@ def _truncating(send: Any) -> Any:
     return wrapped
 
 
+class BodyCut(ConnectionError):
+    """Raised by the ``cut`` fault after half the body: the server drops the connection mid-response."""
+
+
+def _cutting(send: Any) -> Any:
+    """Wrap ``send`` so the status and the declared Content-Length go out, then half the body, then the
+    connection drops (a download cut short, as a proxy or a dying server would)."""
+    started: dict = {}
+    chunks: list[bytes] = []
+
+    async def wrapped(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            started.update(message)
+            return
+        chunks.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        body = b"".join(chunks)
+        await send(started)
+        await send({"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True})
+        raise BodyCut("injected fault: body cut short")
+
+    return wrapped
+
+
 # ------------------------------------------------------------------------------------------------------------
 # routes
 # ------------------------------------------------------------------------------------------------------------
@@ -197,6 +228,14 @@ def _list_handler(state: SimState, ent: Entity) -> Any:
     return handler
 
 
+def content_disposition(file_name: str) -> str:
+    """``attachment`` with the file name as RFC 6266 / RFC 8187 give it: an ASCII fallback with no quote,
+    backslash or control character, and ``filename*`` percent-encoded in UTF-8 (any name, safely)."""
+    fallback = "".join(ch if " " <= ch <= "~" and ch not in '"\\%' else "_" for ch in file_name)[:200]
+    encoded = quote(file_name[:2000], safe="")
+    return f"attachment; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{encoded}"
+
+
 def _job_index(state: SimState, job_id: str) -> int:
     try:
         j = int(job_id) - rid(JOBS, 0)
@@ -221,8 +260,12 @@ def add_routes(app: FastAPI, state: SimState) -> None:
         ds, j = state.dataset, _job_index(state, job_id)
         off = ds.sk.att_off
         first, n = (off[j], off[j + 1] - off[j]) if j < ds.sk.scale.jobs else (0, 0)
-        indexes = [*range(first, first + n), *forms.created_attachments_of(ds, j)]
-        return json_response(list_page(len(indexes), lambda i: forms.attachment(ds, indexes[i]), q, True))
+        indexes = (*range(first, first + n), *forms.created_attachments_of(ds, j))
+        rows = [forms.attachment(ds, a) for a in indexes]
+        s = forms.signature_index_of_job(ds, j)
+        if s is not None and forms.signature_attached(s):  # the signature image is a job attachment too
+            rows.append(forms.signature_attachment(ds, s))
+        return json_response(list_page(len(rows), rows.__getitem__, q, True))
 
     @app.get("/forms/v2/tenant/{tenant}/jobs/attachment/{file_id}", name="job_attachment_download")
     async def download(tenant: str, file_id: str) -> Response:
@@ -233,10 +276,8 @@ def add_routes(app: FastAPI, state: SimState) -> None:
             raise ApiError(400, "id must be an integer", {"id": [f"not an integer: {file_id!r}"]}) from None
         if info is None:
             raise ApiError(404, f"Attachment {file_id} not found")
-        headers = {
-            "Content-Length": str(info.size),
-            "Content-Disposition": f'attachment; filename="{info.file_name}"',
-        }
+        disposition = content_disposition(info.file_name)
+        headers = {"Content-Length": str(info.size), "Content-Disposition": disposition}
         return StreamingResponse(
             forms.file_chunks(state.dataset, info), media_type=info.content_type, headers=headers
         )
@@ -284,6 +325,7 @@ def add_routes(app: FastAPI, state: SimState) -> None:
                 "status": "ok",
                 "seed": state.config.seed,
                 "scale": state.config.scale,
+                "corpus": state.config.corpus,
                 "exports_dir": str(exports) if exports else None,
                 "exports_ready": state.exports_ready,
                 "exports_error": state.exports_error,
@@ -307,10 +349,10 @@ def create_app(config: SimConfig) -> Gate:
     overlay = Overlay(overlay_path, floor_ticks=WINDOW_END + 1)
     state = SimState(
         config=config,
-        dataset=Dataset(config.seed, config.scale, overlay),
+        dataset=Dataset(config.seed, config.scale, overlay, config.corpus),
         limiter=RateLimiter(config.rate_limit_per_s),
     )
-    if config.cache_dir is not None:
+    if config.cache_dir is not None and config.corpus == "default":  # the cache holds default records
         state.cache = RecordCache(cache_root(config.cache_dir, config.seed, config.scale))
     if config.exports_dir is not None:  # in the background: at M it takes longer than a start-up may
         threading.Thread(

@@ -58,11 +58,16 @@ WINDOW_END = parse("2026-09-30T00:00:00Z")
 
 
 class Dataset:
-    """One simulated tenant: seed + scale (+ the admin overlay, if any)."""
+    """One simulated tenant: seed + scale (+ the admin overlay, if any; + the corpus, default or hostile)."""
 
-    def __init__(self, seed: int, scale: str, overlay: Overlay | None = None) -> None:
+    def __init__(
+        self, seed: int, scale: str, overlay: Overlay | None = None, corpus: str = "default"
+    ) -> None:
+        if corpus not in ("default", "hostile"):
+            raise ValueError(f"unknown corpus {corpus!r}; choose default or hostile")
         self.seed = int(seed)
         self.scale_name = scale
+        self.corpus = corpus  # "hostile": text a tenant's users could type, served as is (hostile.py)
         self.sk = skeleton_for(self.seed, scale)
         self.pools = pools_for(self.seed)
         self.overlay = overlay

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalog as cat
+from . import hostile
 from . import records as rec
 from . import records_automation as auto
 from . import records_forms as forms
@@ -45,8 +46,13 @@ class Entity:
     def base(self, ds: Dataset) -> int:
         if self.n_base is not None:
             return self.n_base(ds)
+        return len(self._whole(ds))
+
+    def _whole(self, ds: Dataset) -> list[dict[str, Any]]:
+        """The small entity's records (with the hostile corpus: tainted, plus extra custom field types)."""
         assert self.whole is not None
-        return len(self.whole(ds))
+        records = self.whole(ds)
+        return hostile.taint_list(self.key, records) if ds.corpus == hostile.HOSTILE else records
 
     def count(self, ds: Dataset) -> int:
         """Records served (export: base + created by the admin API; list: with active=Any)."""
@@ -57,11 +63,12 @@ class Entity:
     def getter(self, ds: Dataset) -> Callable[[int], dict[str, Any]]:
         """A record-by-index function (small entities are built once per call of ``getter``)."""
         if self.build is not None:
-            build = self.build
+            build, key = self.build, self.key
             get: Callable[[int], dict[str, Any]] = lambda i: build(ds, i)  # noqa: E731
+            if ds.corpus == hostile.HOSTILE and key != "job_attachments":  # attachments: records_forms
+                get = lambda i: hostile.taint(key, i, build(ds, i))  # noqa: E731
         else:
-            assert self.whole is not None
-            get = self.whole(ds).__getitem__
+            get = self._whole(ds).__getitem__
         overlay, code = ds.overlay, self.code
         if overlay is None or not overlay.deactivated.get(code):
             return get

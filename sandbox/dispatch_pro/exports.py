@@ -7,6 +7,8 @@ writes it to a folder instead, in the layout the extract reads for a real tenant
 - ``playbooks.json`` and ``dashboards.json``: ``{"data": [...]}``, every record (active or not);
 - ``job_dispatch_metadata.jsonl``: one record a line per job (SLA due date, auto-dispatch and optimizer
   score, technician lock, dispatch zone), as of the time of writing (admin changes included);
+- ``signatures/<fileName>``: the forms export's signature images that never became job attachments, named
+  by the form attachment's ``fileName`` (``records_forms.signature_exported``);
 - ``manifest.json``: seed, scale, written-at and record counts.
 
 Written to a temporary folder and renamed into place, so a reader never sees half an export.
@@ -23,9 +25,12 @@ import orjson
 
 from .dataset import Dataset
 from .entities import ENTITIES
+from .records import SIGNATURES, rid
+from .records_forms import signature_exported, signature_file_name, signature_png
 
 EXPORT_TABLES = ("playbooks", "dashboards", "job_dispatch_metadata")
 JSONL_TABLES = ("job_dispatch_metadata",)
+SIGNATURES_FOLDER = "signatures"
 
 
 def write_exports(ds: Dataset, folder: Path) -> dict[str, int]:
@@ -48,6 +53,12 @@ def write_exports(ds: Dataset, folder: Path) -> dict[str, int]:
             (tmp / f"{table}.json").write_bytes(orjson.dumps({"data": records}))
             n = len(records)
         counts[table] = n
+    signatures = tmp / SIGNATURES_FOLDER
+    signatures.mkdir()
+    exported = [s for s in range(len(ds.sk.signature_jobs)) if signature_exported(s)]
+    for s in exported:
+        (signatures / signature_file_name(ds, s)).write_bytes(signature_png(ds.seed, rid(SIGNATURES, s)))
+    counts[SIGNATURES_FOLDER] = len(exported)
     manifest = {
         "seed": ds.seed,
         "scale": ds.scale_name,

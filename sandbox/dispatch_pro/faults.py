@@ -1,4 +1,5 @@
-"""Faults injected on demand by the admin API: 429 bursts, 500s, slow responses, malformed pages.
+"""Faults injected on demand by the admin API: 429 bursts, 500s, slow responses, malformed pages, bodies
+cut short (``cut``: the declared ``Content-Length`` is kept and the connection drops half way).
 
 Each rule fires for the next ``count`` API requests whose path contains ``path_contains`` (all API data
 requests when it is absent; the token endpoint only when ``path_contains`` names it).
@@ -10,7 +11,7 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
-KINDS = ("429", "500", "slow", "malformed", "expire_tokens")
+KINDS = ("429", "500", "slow", "malformed", "cut", "expire_tokens")
 
 
 @dataclass

@@ -5,8 +5,10 @@ Public interface (stable; other parts of the workbench import it):
 - ``counts(seed, scale, nested=None) -> dict[str, int]``: the exact number of records each endpoint returns,
   keyed by the raw table names of the dlt source (``customers``, ``customer_contacts``, ``jobs``,
   ``job_history`` = history EVENTS, ``job_history_records`` = rows of the job-history export,
-  ``invoice_items``, ``form_submissions``, ``job_attachments``, ``signatures``, ``files`` = attachments (the
-  downloadable files), ``file_errors`` = signatures (no downloadable id in forms-v2), ``reports``, ...).
+  ``invoice_items``, ``form_submissions``, ``job_attachments``, ``signatures``, ``files`` = the files the
+  extract can store (job attachments, signature images among them, plus signature images only in the forms
+  export), ``signature_files`` (signature images reachable), ``signatures_refused``, ``file_errors`` =
+  signatures whose image is nowhere, ``reports``, ...).
   List endpoints are counted with ``active=Any``. With ``nested`` (default: tiny and S)
   it also counts child rows of nested lists the way dlt names its child tables (``jobs__custom_fields``,
   ``invoices__items``, ``payments__applied_to``, ``technicians__skills``, ...).
@@ -97,9 +99,18 @@ def counts(
     if nested:
         for rec in definitions:
             nested_counts("reports", rec, out)
-    # signature images: forms-v2 gives them no downloadable id, so the extract lists them in file_errors
-    out["files"] = out["job_attachments"]
-    out["file_errors"] = out["signatures"]
+    # signature images: a job attachment (listed with the job's, matched by fileName), or in the customer's
+    # forms export, or nowhere (the extract lists those in file_errors); refused signatures have no image
+    from .records_forms import signature_attached, signature_exported, signature_refused
+
+    n_sig = out["signatures"]
+    attached = sum(1 for s in range(n_sig) if signature_attached(s))
+    exported = sum(1 for s in range(n_sig) if signature_exported(s))
+    out["job_attachments"] += attached
+    out["files"] = out["job_attachments"] + exported
+    out["signature_files"] = attached + exported
+    out["signatures_refused"] = sum(1 for s in range(n_sig) if signature_refused(s))
+    out["file_errors"] = n_sig - out["signatures_refused"] - attached - exported
     return dict(sorted(out.items()))
 
 

@@ -2,6 +2,13 @@
 
 File bytes are never stored: they are derived from the attachment id in fixed-size chunks, so a 26 MB file
 streams with constant memory and the same bytes every time. Signatures are small valid PNG images.
+
+Signatures as forms-v2 describes them: the submission's signature unit gives signer (``value``), refusal
+(``isRefused``, ``refusalReason``) and a ``FormAttachment`` with only a ``fileName``; the image itself is a
+job attachment, listed by ``jobs/{jobId}/attachments`` under that ``fileName`` with its own id (downloaded by
+``jobs/attachment/{id}``, "the id of the job attachment ... as returned by other job API endpoints"). On
+purpose, some signatures were refused (no image), and some images never reached the job's attachments: half
+of those are in the customer's forms export (``exports.py``), the other half nowhere.
 """
 
 from __future__ import annotations
@@ -9,9 +16,11 @@ from __future__ import annotations
 import random
 import struct
 import zlib
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from . import hostile
 from .records import (
     ATTACHMENTS,
     FORM_ID,
@@ -85,10 +94,11 @@ def attachment(ds: Dataset, a: int) -> dict[str, Any]:
     ext, ctype, _magic, _w = r.choice([kind for kind in KINDS for _ in range(kind[3])])
     size = _attachment_size(ds, a, r)
     label = r.choice(("photo", "before", "after", "nameplate", "permit", "estimate", "Scan ü"))
+    name = f"{label}-{k + 1}.{ext}"
     return {
         "id": rid(ATTACHMENTS, a),
         "jobId": rid(JOBS, j),
-        "fileName": f"{label}-{k + 1}.{ext}",
+        "fileName": hostile.file_name(a, name) if ds.corpus == hostile.HOSTILE else name,
         "contentType": ctype,
         "size": size,
         "createdOn": fmt(core["created"] + (k + 2) * 60 * MINUTE),
@@ -105,18 +115,101 @@ def created_attachments_of(ds: Dataset, j: int) -> list[int]:
     ]
 
 
+REFUSAL_REASONS = ("Customer not present", "Customer declined to sign", "Signed the paper copy instead")
+SIGNATURE_CYCLE = 23  # of every 23 signatures: one refused, one whose image is not a job attachment
+
+
+def signature_refused(s: int) -> bool:
+    """Signature ``s`` was refused: no image, a reason instead."""
+    return s % SIGNATURE_CYCLE == 5
+
+
+def signature_attached(s: int) -> bool:
+    """The image of signature ``s`` is one of its job's attachments (listed and downloadable by id)."""
+    return not signature_refused(s) and s % SIGNATURE_CYCLE != 11
+
+
+def signature_exported(s: int) -> bool:
+    """The image of signature ``s`` is missing from the job's attachments but in the customer's export."""
+    return s % (2 * SIGNATURE_CYCLE) == 11
+
+
+def signature_file_name(ds: Dataset, s: int) -> str:
+    """The ``fileName`` of signature ``s`` (the form attachment's and the job attachment's; no id in it)."""
+    return f"Signature_{derive(ds.seed, SIGNATURES, s, 7) & 0xFFFF_FFFF_FFFF:012x}.png"
+
+
+def signature_index_of_job(ds: Dataset, j: int) -> int | None:
+    """The signature (form submission) index of job ``j``, or None when the job has none."""
+    jobs = ds.sk.signature_jobs
+    s = bisect_left(jobs, j)
+    return s if s < len(jobs) and jobs[s] == j else None
+
+
+def signature_captured(ds: Dataset, s: int) -> int:
+    core = job_core(ds, ds.sk.signature_jobs[s])
+    return (core["completed_on"] or core["created"]) - 5 * MINUTE
+
+
+def signature_attachment(ds: Dataset, s: int) -> dict[str, Any]:
+    """The job attachment that holds the image of signature ``s`` (listed with the job's attachments)."""
+    core = job_core(ds, ds.sk.signature_jobs[s])
+    file_id = rid(SIGNATURES, s)
+    return {
+        "id": file_id,
+        "jobId": rid(JOBS, ds.sk.signature_jobs[s]),
+        "fileName": signature_file_name(ds, s),
+        "contentType": "image/png",
+        "size": len(signature_png(ds.seed, file_id)),
+        "createdOn": fmt(signature_captured(ds, s)),
+        "createdById": core["tech"]["id"],
+    }
+
+
+def attached_signatures(ds: Dataset) -> int:
+    """Signatures whose image is a job attachment."""
+    return sum(1 for s in range(len(ds.sk.signature_jobs)) if signature_attached(s))
+
+
 def signer(ds: Dataset, j: int) -> str:
     core = job_core(ds, j)
     cust = customer_core(ds, core["customer"])
     return cust["name"].strip() if not cust["commercial"] else f"{cust['first']} {cust['last']}"
 
 
+def _signature_unit(ds: Dataset, s: int, j: int, captured: int) -> dict[str, Any]:
+    """The signature unit of submission ``s`` (forms-v2 ``SignatureFieldApiDto``)."""
+    unit: dict[str, Any] = {
+        "id": "customer-signature",
+        "name": "Customer Signature",
+        "type": "Signature",
+        "comment": f"Signed by {signer(ds, j)} at {fmt(captured)}",
+        "attachments": [
+            {
+                # forms-v2 FormAttachment: fileName, createdFrom, originalFileName, thumbnail and no id; the
+                # image is the job attachment with this fileName (see the module docstring)
+                "fileName": signature_file_name(ds, s),
+                "createdFrom": "Signature",
+                "originalFileName": "signature.png",
+                "thumbnail": "",
+            }
+        ],
+        "value": signer(ds, j),
+        "isRefused": False,
+        "refusalReason": "",
+    }
+    if signature_refused(s):
+        reason = REFUSAL_REASONS[(s // SIGNATURE_CYCLE) % len(REFUSAL_REASONS)]
+        unit.update(comment=f"Refused: {reason}", attachments=[], value="")
+        unit.update(isRefused=True, refusalReason=reason)
+    return unit
+
+
 def submission(ds: Dataset, s: int) -> dict[str, Any]:
     """Form submission ``s``: the completion form of a completed job, with the customer's signature."""
     j = ds.sk.signature_jobs[s]
     core = job_core(ds, j)
-    captured = (core["completed_on"] or core["created"]) - 5 * MINUTE
-    sig_id = rid(SIGNATURES, s)
+    captured = signature_captured(ds, s)
     r = Rng.for_record(ds.seed, SUBMISSIONS, s)
     return {
         "id": rid(SUBMISSIONS, s),
@@ -137,25 +230,7 @@ def submission(ds: Dataset, s: int) -> dict[str, Any]:
                     ("Replaced part", "Cleaned & tested", "Diagnosed; quote given", "Ünit repaired")
                 ),
             },
-            {
-                "id": "customer-signature",
-                "name": "Customer Signature",
-                "type": "Signature",
-                "comment": f"Signed by {signer(ds, j)} at {fmt(captured)}",
-                "attachments": [
-                    {
-                        # forms-v2 FormAttachment: fileName, createdFrom, originalFileName, thumbnail and no
-                        # id, so no documented way to download the image (see dlt_pipelines/README.md)
-                        "fileName": f"{sig_id}.png",
-                        "createdFrom": "Signature",
-                        "originalFileName": "signature.png",
-                        "thumbnail": "",
-                    }
-                ],
-                "value": signer(ds, j),
-                "isRefused": False,
-                "refusalReason": "",
-            },
+            _signature_unit(ds, s, j, captured),
         ],
     }
 
@@ -167,9 +242,9 @@ def file_info(ds: Dataset, file_id: int) -> FileInfo | None:
     if code == ATTACHMENTS and 0 <= index < ds.sk.att_off[-1] + created:
         meta = attachment(ds, index)
         return FileInfo(file_id, meta["fileName"], meta["contentType"], meta["size"], "attachment")
-    if code == SIGNATURES and 0 <= index < len(ds.sk.signature_jobs):
+    if code == SIGNATURES and 0 <= index < len(ds.sk.signature_jobs) and signature_attached(index):
         png = signature_png(ds.seed, file_id)
-        return FileInfo(file_id, f"signature-{file_id}.png", "image/png", len(png), "signature")
+        return FileInfo(file_id, signature_file_name(ds, index), "image/png", len(png), "signature")
     return None
 
 

@@ -26,6 +26,7 @@ class SimConfig:
     cache_dir: Path | None = None  # rendered base records (see cache.py); None = generate everything
     rate_limit_per_s: float = SERVICETITAN_RATE_LIMIT  # 0 = no limit
     exports_dir: Path | None = None  # where the customer's Dispatch Pro export is written (None: not written)
+    corpus: str = "default"  # "hostile": hostile text in every kind of source text (hostile.py)
 
 
 @dataclass

@@ -27,4 +27,8 @@ Admin API (``/_admin``, header ``X-Admin-Token``):
                   slow_seconds: s, request_limit_exhausted: true, clear: true}
     POST /connected-apps, POST /sessions, POST /outages: see ``auth_admin`` (OAuth: ``oauth``, ``sessions``;
          outages: ``outages``; the token endpoint is ``POST /services/oauth2/token``)
+    POST /automation/{triggers|flows|workflow_rules|assignment_rules|auto_response_rules|duplicate_rules|
+                      record_types};  GET /automation;  POST /person_accounts   (``setup_admin``)
+
+Tooling API subset: ``GET /services/data/vNN.N/tooling/query?q=`` and ``/tooling/sobjects/...`` (``tooling``).
 """

@@ -1,5 +1,6 @@
 """``python -m sandbox.salesforce --port P --state-dir DIR --certfile F --keyfile F --seed S --scale X
-[--technicians FILE]`` (FILE: a JSON list of technicians that get a User in a fresh org).
+[--technicians FILE] [--person-accounts] [--setup PROFILE]`` (FILE: a JSON list of technicians that get a
+User in a fresh org; PROFILE: a JSON setup profile, ``setup_profile``).
 
 Tokens come from the environment: SF_SANDBOX_ACCESS_TOKEN (the session) and SF_SANDBOX_ADMIN_TOKEN (/_admin).
 """
@@ -29,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", default="tiny")
     parser.add_argument("--technicians", type=Path, help="JSON list of technicians (id, firstName, ...)")
+    parser.add_argument("--person-accounts", action="store_true", help="enable Person Accounts in the org")
+    parser.add_argument(
+        "--setup", type=Path, help="JSON setup profile: {kind: [admin bodies]} (setup_profile)"
+    )
     args = parser.parse_args(argv)
     token, admin = os.environ.get("SF_SANDBOX_ACCESS_TOKEN"), os.environ.get("SF_SANDBOX_ADMIN_TOKEN")
     missing = [n for n, v in (("SF_SANDBOX_ACCESS_TOKEN", token), ("SF_SANDBOX_ADMIN_TOKEN", admin)) if not v]
@@ -50,7 +55,21 @@ def main(argv: list[str] | None = None) -> int:
         if not isinstance(technicians, list):
             print(f"error: --technicians {args.technicians} must hold a JSON list", file=sys.stderr)
             return 2
-    org = Org(args.state_dir, seed=args.seed, scale=args.scale, technicians=technicians)
+    setup = None
+    if args.setup is not None:
+        try:
+            setup = json.loads(args.setup.read_text())
+        except (OSError, ValueError) as exc:
+            print(f"error: --setup {args.setup}: {exc}", file=sys.stderr)
+            return 2
+    org = Org(
+        args.state_dir,
+        seed=args.seed,
+        scale=args.scale,
+        technicians=technicians,
+        person_accounts=args.person_accounts,
+        setup=setup,
+    )
     app = create_app(org, token, admin)
     ssl = {"ssl_certfile": str(args.certfile), "ssl_keyfile": str(args.keyfile)} if args.certfile else {}
     # idle keep-alive connections stay open for two minutes, as behind a real load balancer: uvicorn's 5 s

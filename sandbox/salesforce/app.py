@@ -10,7 +10,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sandbox.salesforce import admin, auth_admin, bulk, composite, oauth, rest
+from sandbox.salesforce import (
+    admin,
+    auth_admin,
+    bulk,
+    composite,
+    duplicates,
+    oauth,
+    rest,
+    setup_admin,
+    tooling,
+)
 from sandbox.salesforce.deps import error_response, json_response
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
@@ -116,9 +126,12 @@ def create_app(org: Org, access_token: str, admin_token: str) -> Any:
         return {"status": "ok"}
 
     app.include_router(composite.router, prefix="/api")
+    app.include_router(tooling.router, prefix="/api")
     app.include_router(rest.router, prefix="/api")
     app.include_router(bulk.router, prefix="/api/jobs")
     app.include_router(admin.router, prefix="/_admin")
     app.include_router(auth_admin.router, prefix="/_admin")
+    app.include_router(setup_admin.router, prefix="/_admin")
     app.include_router(oauth.router)
-    return app.state.outages.wrap(Transport(app, org=org, sessions=app.state.sessions))
+    transport = Transport(duplicates.HeaderContext(app), org=org, sessions=app.state.sessions)
+    return app.state.outages.wrap(transport)

@@ -12,9 +12,10 @@ class RecordError(Exception):
     code: str
     message: str
     fields: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # more keys of the error (DUPLICATES_DETECTED: duplicateResult)
 
     def as_json(self) -> dict:
-        return {"statusCode": self.code, "message": self.message, "fields": list(self.fields)}
+        return {**self.extra, "statusCode": self.code, "message": self.message, "fields": list(self.fields)}
 
     def as_bulk(self) -> str:
         """The ``sf__Error`` text: ``CODE:message:field1,field2 --``."""
@@ -24,16 +25,19 @@ class RecordError(Exception):
 class SFError(Exception):
     """A request-level error answered as Salesforce's JSON error array."""
 
-    def __init__(self, status: int, code: str, message: str, fields: list[str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, fields: list[str] | None = None, extra: dict | None = None
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.status, self.code, self.message, self.fields = status, code, message, fields or []
+        self.extra = extra or {}
 
     def body(self) -> list[dict]:
-        return [{"message": self.message, "errorCode": self.code, "fields": self.fields}]
+        return [{**self.extra, "message": self.message, "errorCode": self.code, "fields": self.fields}]
 
     @classmethod
     def from_record(cls, err: RecordError, status: int = 400) -> SFError:
-        return cls(status, err.code, err.message, err.fields)
+        return cls(status, err.code, err.message, err.fields, err.extra)
 
 
 def not_found() -> SFError:

@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from sandbox.salesforce import person_accounts as person_accounts_mod
+from sandbox.salesforce import record_types, setup_objects, setup_profile
 from sandbox.salesforce.errors import RecordError, SFError, not_found
 from sandbox.salesforce.faults import Faults
 from sandbox.salesforce.limits import Limits
@@ -36,7 +38,13 @@ class Org:
     """One sandbox org stored under ``state_dir`` (SQLite file, file bytes, snapshots)."""
 
     def __init__(
-        self, state_dir: Path, seed: int = 42, scale: str = "tiny", technicians: list[dict] | None = None
+        self,
+        state_dir: Path,
+        seed: int = 42,
+        scale: str = "tiny",
+        technicians: list[dict] | None = None,
+        person_accounts: bool = False,
+        setup: dict | None = None,
     ) -> None:
         self.state_dir = Path(state_dir)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -50,6 +58,8 @@ class Org:
         self.faults = Faults(seed)
         self.locks = ParentLocks()
         self.technicians = technicians
+        self.person_accounts = person_accounts  # started with Person Accounts (kept across resets)
+        self.setup = setup  # a setup profile (record types, duplicate rules, automation), kept across resets
         self._writers: dict[str, ObjectWriter] = {}
         self._children: dict[str, list[tuple[str, str]]] | None = None
         self.write_lock = threading.RLock()
@@ -60,6 +70,11 @@ class Org:
             self.settings = {**DEFAULT_SETTINGS, **self.store.get_meta("settings", {})}
             self.limits = Limits(self.settings["limits"])
             self._count_storage()
+            setup_objects.upgrade(self)
+            if person_accounts and not self.settings.get("person_accounts"):
+                person_accounts_mod.enable(self)
+            if setup:
+                setup_profile.apply(self, setup)
         else:
             self._fresh()
 
@@ -67,7 +82,7 @@ class Org:
     def _fresh(self) -> None:
         self.settings = json.loads(json.dumps(DEFAULT_SETTINGS))
         self.limits = Limits()
-        self.registry = Registry.standard()
+        self.registry = setup_objects.install(Registry.standard())  # + RecordType, ApexTrigger, ...
         self._writers.clear()
         self._children = None
         for name in self.registry.names():
@@ -76,6 +91,10 @@ class Org:
         seed_org(self, self.seed, self.technicians or [], self.seeded_at())
         self.save_registry()
         self.store.set_meta("settings", self.settings)
+        if self.person_accounts:
+            person_accounts_mod.enable(self)
+        if self.setup:
+            setup_profile.apply(self, self.setup)
 
     def seeded_at(self) -> str:
         """When the org was first created: every seed row carries it, so a reset re-creates the starting
@@ -135,14 +154,20 @@ class Org:
     def deploy(self, files: dict[str, str]) -> dict:
         """Apply sfdx source metadata to the registry and the store (ALTER TABLE), all or nothing."""
         with self.write_lock:
+            problems = record_types.check_deploy(self, files)  # recordTypes/*.recordType-meta.xml
+            if problems:
+                return {"success": False, "components": [], "problems": problems}
             result = self.registry.deploy(files)
+            out = dataclasses.asdict(result)
             if result.success:
                 for name in self.registry.names():
                     self.store.ensure_table(self.registry.get(name))
                 self._writers.clear()
                 self._children = None
                 self.save_registry()
-        return dataclasses.asdict(result)
+                person_accounts_mod.after_deploy(self)
+                record_types.apply_deploy(self, files, out)
+        return out
 
     # -- lookups --------------------------------------------------------------------------------
     def sobject(self, name: str) -> Any:

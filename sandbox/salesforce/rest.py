@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from sandbox.salesforce import compound, files
+from sandbox.salesforce import compound, files, record_types
 from sandbox.salesforce.compound import COMPOUND_TYPES
 from sandbox.salesforce.deps import OrgDep, get_org, get_version, json_body, json_response
 from sandbox.salesforce.errors import SFError, not_found
@@ -73,6 +73,9 @@ async def describe(request: Request, org: OrgDep, name: str) -> Response:
     described = org.registry.describe_sobject(obj.name)
     if audit_fields_settable(org, obj.name):
         described = with_audit_createable(described)
+    infos = record_types.record_type_infos(org, obj.name, get_version(request))
+    if infos is not None:
+        described["recordTypeInfos"] = infos
     return json_response(described)
 
 
@@ -332,14 +335,7 @@ def _composite_results(results: list[Result], all_or_none: bool) -> list[dict]:
     out = []
     for r in results:
         if r.error:
-            out.append(
-                {
-                    "success": False,
-                    "errors": [
-                        {"statusCode": r.error.code, "message": r.error.message, "fields": r.error.fields}
-                    ],
-                }
-            )
+            out.append({"success": False, "errors": [r.error.as_json()]})
         elif all_or_none and failed:
             out.append(
                 {

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sandbox.salesforce import save_hooks
 from sandbox.salesforce.errors import RecordError
 from sandbox.salesforce.store import q
 from sandbox.salesforce.values import make_checker, now_iso, sql_type
@@ -433,6 +434,7 @@ class ObjectWriter:
             except RecordError as exc:
                 r.result.error = exc
         self._resolve_rels(rows)
+        save_hooks.before_save(self, rows, None)
         for i, r in enumerate(rows):
             if extra and not r.result.error:
                 r.values.update(extra[i])
@@ -446,12 +448,14 @@ class ObjectWriter:
         if self.table == "ContentDocumentLink":
             self._check_links(rows)
         self._check_rules(rows, None)
+        save_hooks.after_rules(self, rows, None)
         good = [r for r in rows if not r.result.error]
         self.org.faults.lock_rows(good)
         self.org.locks.claim(self, good)
         good = [r for r in good if not r.result.error]
         if good:
             self._write_inserts(good)
+            save_hooks.after_insert(self, good)
         return [r.result for r in rows]
 
     def _insert_template(self, now: str, user: str | None) -> dict[str, Any]:
@@ -567,6 +571,7 @@ class ObjectWriter:
             except RecordError as exc:
                 r.result.error = exc
         self._resolve_rels(rows)
+        save_hooks.before_save(self, rows, existing)
         for r in rows:
             if not r.result.error:
                 try:
@@ -579,12 +584,14 @@ class ObjectWriter:
         self._check_references(rows)
         self._check_unique(rows)
         self._check_rules(rows, existing)
+        save_hooks.after_rules(self, rows, existing)
         good = [r for r in rows if not r.result.error]
         self.org.faults.lock_rows(good)
         self.org.locks.claim(self, good)
         good = [r for r in good if not r.result.error]
         if good:
             self._write_updates(good)
+            save_hooks.after_update(self, good)
         return [r.result for r in rows]
 
     def _write_updates(self, rows: list[_Row]) -> None:

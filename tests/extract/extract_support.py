@@ -13,7 +13,7 @@ import requests
 from core.settings import Settings, get_settings
 
 DATASET = "raw_dispatch_pro"
-NOT_TABLES = ("job_history_records", "signatures")  # keys of counts() that are not raw tables
+NOT_TABLES = ("job_history_records", "signatures", "signature_files", "signatures_refused")  # not tables
 
 
 @dataclass

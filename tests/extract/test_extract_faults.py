@@ -87,3 +87,42 @@ def test_malformed_page_fails_clearly_and_keeps_earlier_loads(sim: Sim, clean, t
     stamps = {s for (s,) in query(db, f"select modified_on from {DATASET}.jobs where id in ({ids})")}
     (latest,) = query(db, f"select max(modified_on) from {DATASET}.jobs")[0]
     assert latest in stamps, "the next run picked up the changes the failed run missed"
+
+
+def test_a_download_cut_short_is_a_file_error_never_a_short_file(sim: Sim, clean, tmp_path) -> None:
+    """Issue 22: a body cut mid-way (``cut``: declared Content-Length, connection dropped) and a body cut
+    with a matching Content-Length (``malformed``: only the listing's size tells) both become file_errors
+    rows; no stored file differs from its listed size; the next run stores them."""
+    _, clean_summary = clean
+    sim.admin("POST", "faults", json={"kind": "cut", "count": 2, "path_contains": "/jobs/attachment/"})
+    sim.admin("POST", "faults", json={"kind": "malformed", "count": 1, "path_contains": "/jobs/attachment/"})
+    settings = sim.settings(tmp_path / "cut")
+    db = settings.duckdb_path
+
+    faulted = run_extract(settings, full=True)
+
+    assert sim.admin("GET", "faults")["faults"] == [], "every injected fault fired"
+    errors = query(db, f"select kind, source_id, error from {DATASET}.file_errors")
+    cut = [e for e in errors if "cut short" in e[2] or "where the attachment listing says" in e[2]]
+    assert len(cut) == 3, errors
+    assert faulted.files_downloaded == clean_summary.files_downloaded - 3
+    wrong = query(
+        db,
+        f"select f.source_id, f.size, a.size from {DATASET}.files f join {DATASET}.job_attachments a "
+        "on f.source_id = cast(a.id as varchar) where f.size <> a.size",
+    )
+    assert wrong == [], "no stored file is shorter (or longer) than its listing"
+    (empty,) = query(db, f"select count(*) from {DATASET}.files where size = 0")[0]
+    assert empty == len([a for a in sim_attachments(db) if a == 0]), "only files listed as empty are empty"
+
+    again = run_extract(settings)
+    assert again.files_downloaded == 3, "the next run fetches the files it could not store"
+    keys = {(k, s) for k, s, _ in cut}
+    stored = set(query(db, f"select kind, source_id from {DATASET}.files"))
+    assert keys <= stored
+    left = set(query(db, f"select kind, source_id from {DATASET}.file_errors"))
+    assert not keys & left, "a file stored since is no longer listed as an error"
+
+
+def sim_attachments(db: Path) -> list[int]:
+    return [size for (size,) in query(db, f"select size from {DATASET}.job_attachments")]

@@ -35,16 +35,43 @@ def test_full_extract_lands_the_generator_counts_in_every_raw_table(sim: Sim, lo
     assert summary.files_downloaded == expected["files"]
 
 
-def test_signatures_without_a_downloadable_id_are_listed_not_fatal(sim: Sim, loaded) -> None:
+def test_signatures_are_stored_once_matched_by_file_name_else_listed(sim: Sim, loaded) -> None:
+    """Each signature image: its job's attachment of the form's fileName, stored once as a signature; else
+    the forms export; else a file_errors row with the reason. Never an id guessed from a file name."""
     data_dir, summary = loaded
-    rows = query(
-        data_dir / "dp2sf.duckdb", f"select kind, job_id, file_name, error from {DATASET}.file_errors"
-    )
-    assert len(rows) == summary.file_errors == sim.counts()["signatures"] > 0
-    for kind, job_id, file_name, error in rows:
+    db = data_dir / "dp2sf.duckdb"
+    counts = sim.counts()
+    signatures = query(db, f"select source_id, job_id, file_name, size, submission_id from {DATASET}.files "
+                           "where kind = 'signature'")  # fmt: skip
+    assert len(signatures) == counts["signature_files"] > 0
+    assert all(job and name and size > 0 and submission for _, job, name, size, submission in signatures)
+    by_id = {r[0] for r in signatures if r[0].isdigit()}
+    exported = [r for r in signatures if not r[0].isdigit()]
+    assert exported and all(r[0].startswith("submission ") for r in exported), "the forms export's images"
+    (twice,) = query(db, f"select count(*) from {DATASET}.files where kind = 'attachment' and source_id in "
+                         f"(select source_id from {DATASET}.files where kind = 'signature')")[0]  # fmt: skip
+    assert twice == 0 and by_id, "a signature image is not stored a second time as an attachment"
+    listed = {str(r[0]) for r in query(db, f"select id from {DATASET}.job_attachments")}
+    assert by_id <= listed, "each one is a listed job attachment"
+    errors = query(db, f"select kind, job_id, file_name, error from {DATASET}.file_errors")
+    assert len(errors) == summary.file_errors == counts["file_errors"] > 0
+    for kind, job_id, file_name, error in errors:
         assert kind == "signature" and job_id is not None and file_name
-        assert "carries no id" in error and "does not guess" in error
+        assert f"no attachment of job {job_id} is named" in error and "never guesses" in error
     assert not [r for r in sim.requests("/jobs/attachment/") if r["status"] != 200], "no guessed downloads"
+
+
+def test_signature_facts_land_raw(sim: Sim, loaded) -> None:
+    data_dir, _ = loaded
+    rows = query(
+        data_dir / "dp2sf.duckdb",
+        f"select value, is_refused, refusal_reason from {DATASET}.form_submissions__units "
+        "where type = 'Signature'",
+    )
+    assert len(rows) == sim.counts()["signatures"]
+    refused = [r for r in rows if r[1]]
+    assert len(refused) == sim.counts()["signatures_refused"] > 0 and all(r[2] for r in refused)
+    assert all(r[0] for r in rows if not r[1]), "every signer"
 
 
 def test_job_history_is_flattened_one_row_per_event(loaded) -> None:
@@ -61,7 +88,7 @@ def test_files_are_content_addressed_and_match_their_sha256(loaded) -> None:
     rows = query(
         data_dir / "dp2sf.duckdb", f"select kind, source_id, job_id, size, sha256, path from {DATASET}.files"
     )
-    assert {r[0] for r in rows} == {"attachment"}  # signatures: no downloadable id (test below)
+    assert {r[0] for r in rows} == {"attachment", "signature"}
     assert any(r[3] == 0 for r in rows), "the zero-byte attachment is a valid row"
     assert max(r[3] for r in rows) > 25 * 2**20, "the >25 MB attachment came through"
     for kind, source_id, job_id, size, sha, rel in rows:
@@ -182,4 +209,4 @@ def test_full_extract_starts_over_on_an_existing_dataset(sim: Sim, loaded) -> No
     assert summary.records_extracted == sum(v for k, v in expected.items() if "__" not in k)
     assert any("from=2000-01-01" in r["query"] for r in sim.requests("/export/jobs")), "state was dropped"
     (loads,) = query(data_dir / "dp2sf.duckdb", f"select count(*) from {DATASET}._dlt_loads")[0]
-    assert loads == 1, "the raw dataset was dropped before the full run"
+    assert loads == 2, "the raw dataset was dropped before the full run (one load of tables, one of files)"

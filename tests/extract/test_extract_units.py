@@ -11,10 +11,11 @@ import requests
 from extract_support import query
 
 from core.settings import get_settings
-from dlt_pipelines.dispatch_pro import dispatch_pro_exports, signature_refs
+from dlt_pipelines.dispatch_pro import dispatch_pro_exports, signature_claims
 from dlt_pipelines.dispatch_pro.exports import ExportFileError, read_export_records
 from dlt_pipelines.dispatch_pro.guards import MalformedPageError, PageGuard
 from dlt_pipelines.dispatch_pro.paginators import ExportPaginator
+from dlt_pipelines.dispatch_pro.signatures import FilePlanner
 from dlt_pipelines.pipeline import ExtractError, run_extract
 
 URL = "http://127.0.0.1:1/jpm/v2/tenant/1000/export/jobs"
@@ -55,36 +56,74 @@ def test_export_paginator_follows_continue_from_and_refuses_a_page_without_it() 
         paginator.update_state(_response(b'{"hasMore": true, "data": []}', ""))
 
 
-def test_signature_refs_never_guess_an_id_from_the_file_name() -> None:
-    """forms-v2's FormAttachment has fileName, createdFrom, originalFileName, thumbnail: no id."""
-    submission = {
-        "id": 7,
-        "owners": [{"type": "Job", "id": 50000002}],
+def _planner(tmp_path: Path, exported: tuple[str, ...] = ()) -> FilePlanner:
+    folder = tmp_path / "export"
+    (folder / "signatures").mkdir(parents=True)
+    for name in exported:
+        (folder / "signatures" / name).write_bytes(b"\x89PNG fake")
+    return FilePlanner(tenant="1000", exports_folder=str(folder))
+
+
+def _submission(sid: int, job: int, attachment: dict) -> dict:
+    return {
+        "id": sid,
+        "owners": [{"type": "Job", "id": job}],
         "units": [
             {"id": "text", "type": "Text", "attachments": []},
-            {"id": "sig", "type": "Signature", "attachments": [{"fileName": "230000001.png"}]},
+            {"id": "sig", "type": "Signature", "attachments": [attachment], "isRefused": False},
         ],
     }
-    (ref,) = signature_refs(submission, "1000")
-    assert (ref.kind, ref.job_id, ref.download_path) == ("signature", 50000002, None)
-    assert ref.source_id == "submission 7 unit 'sig' #0" or ref.source_id == "submission 7 unit sig #0"
-    assert "carries no id" in ref.problem and "230000001.png" in ref.problem
 
 
-def test_signature_refs_use_an_id_when_the_tenant_gives_one() -> None:
-    submission = {
-        "id": 8,
-        "owners": [{"type": "Job", "id": 50000003}],
-        "units": [
-            {"id": "sig", "type": "Signature", "attachments": [{"id": 230000002, "fileName": "x.png"}]}
-        ],
-    }
-    (ref,) = signature_refs(submission, "1000")
+def test_a_signature_is_the_job_attachment_of_its_file_name_stored_once(tmp_path: Path) -> None:
+    """forms-v2's FormAttachment has fileName, createdFrom, originalFileName, thumbnail: no id."""
+    planner = _planner(tmp_path, exported=("Sig_b.png",))
+    planner.see_submission([_submission(7, 50000002, {"fileName": "Sig_a.png"})])
+    planner.see_submission(_submission(8, 50000003, {"fileName": "Sig_b.png"}))
+    planner.see_submission(_submission(9, 50000004, {"fileName": "230000009.png"}))
+    listing = [
+        {"id": 220000001, "job_id": 50000002, "file_name": "photo-1.jpg", "size": 10},
+        {"id": 230000001, "job_id": 50000002, "file_name": "Sig_a.png", "size": 99},
+        {"id": 220000002, "job_id": 50000004, "file_name": "photo-2.jpg", "size": 12},
+    ]
+    refs = {(r.kind, r.source_id): r for r in planner.refs(listing, known={})}
+    signature = refs[("signature", "230000001")]
+    assert signature.download_path == "forms/v2/tenant/1000/jobs/attachment/230000001"
+    assert signature.expected_size == 99 and dict(signature.extra)["submission_id"] == 7
+    assert ("attachment", "230000001") not in refs, "not a second time as an attachment"
+    exported = refs[("signature", "submission 8 unit sig #0")]
+    assert exported.local_source and exported.local_source.endswith("signatures/Sig_b.png")
+    nowhere = refs[("signature", "submission 9 unit sig #0")]
+    assert nowhere.download_path is None and "never guesses" in nowhere.problem
+    assert "230000009.png" in nowhere.problem, "no id is guessed from the file name"
+    assert {k[1] for k in refs if k[0] == "attachment"} == {"220000001", "220000002"}
+
+
+def test_a_signature_stored_earlier_is_not_stored_again_as_an_attachment(tmp_path: Path) -> None:
+    planner = _planner(tmp_path)
+    listing = [{"id": 230000001, "job_id": 50000002, "file_name": "Sig_a.png", "size": 99}]
+    assert planner.refs(listing, known={"signature:230000001": "ab" * 32}) == []
+
+
+def test_signature_claims_use_an_id_when_the_tenant_gives_one(tmp_path: Path) -> None:
+    submission = _submission(8, 50000003, {"id": 230000002, "fileName": "x.png"})
+    (claim,) = signature_claims(submission)
+    assert (claim.job_id, claim.file_name, claim.given_id) == (50000003, "x.png", 230000002)
+    planner = _planner(tmp_path)
+    planner.see_submission(submission)
+    (ref,) = planner.refs([], known={})
     assert (ref.source_id, ref.problem) == ("230000002", None)
     assert ref.download_path == "forms/v2/tenant/1000/jobs/attachment/230000002"
-    submission["units"][0]["attachments"][0]["id"] = "abc"
-    (bad,) = signature_refs(submission, "1000")
-    assert bad.download_path is None and "not an integer id" in bad.problem
+    bad = _planner(tmp_path / "b")
+    bad.see_submission(_submission(8, 50000003, {"id": "abc", "fileName": "x.png"}))
+    (ref,) = bad.refs([], known={})
+    assert ref.download_path is None and "not an integer id" in ref.problem
+
+
+def test_a_refused_signature_claims_no_image() -> None:
+    submission = _submission(10, 50000005, {"fileName": "x.png"})
+    submission["units"][1].update(attachments=[], isRefused=True, refusalReason="Customer not present")
+    assert list(signature_claims(submission)) == []
 
 
 def test_playbooks_and_dashboards_load_from_an_export_folder(tmp_path: Path) -> None:

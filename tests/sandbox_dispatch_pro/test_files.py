@@ -56,15 +56,20 @@ def test_big_file_streams_whole_and_identically(dp, attachments) -> None:
     assert first[2] == second[2]
 
 
-def test_signatures_are_png_downloads_referenced_by_submissions(dp) -> None:
+def test_signatures_are_job_attachments_found_by_the_form_file_name(dp) -> None:
+    """forms-v2: the form attachment has only a fileName; the image is the job attachment of that name."""
     subs = dp.list_all("forms", "submissions", page_size=200)
-    assert subs
     unit = next(u for u in subs[0]["units"] if u["type"] == "Signature")
-    assert unit["value"] and "Signed by" in unit["comment"]
-    file_id = int(unit["attachments"][0]["fileName"].removesuffix(".png"))
-    resp = dp.session.get(dp.url("forms", f"jobs/attachment/{file_id}"), headers=dp.headers(), timeout=10)
+    assert unit["value"] and "Signed by" in unit["comment"] and unit["isRefused"] is False
+    (form_attachment,) = unit["attachments"]
+    assert set(form_attachment) == {"fileName", "createdFrom", "originalFileName", "thumbnail"}
+    job_id = subs[0]["owners"][0]["id"]
+    listing = dp.list_all("forms", f"jobs/{job_id}/attachments")
+    (match,) = [a for a in listing if a["fileName"] == form_attachment["fileName"]]
+    assert str(match["id"]) not in form_attachment["fileName"]  # nothing to guess the id from
+    resp = dp.session.get(dp.url("forms", f"jobs/attachment/{match['id']}"), headers=dp.headers(), timeout=10)
     assert resp.status_code == 200 and resp.headers["content-type"] == "image/png"
-    assert resp.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(resp.content) == match["size"] and resp.content[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", resp.content[16:24])
     assert (width, height) == (240, 80)
 

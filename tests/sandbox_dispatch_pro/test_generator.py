@@ -54,8 +54,11 @@ def test_counts_scale_up_in_realistic_ratios() -> None:
     for c in (tiny, small):
         assert c["locations"] > c["customers"] and c["appointments"] > c["jobs"]
         assert c["invoice_items"] > c["invoices"] > 0 and c["job_history"] > 3 * c["jobs"]
-        # signature images have no downloadable id in forms-v2: listed as file errors, not files
-        assert c["files"] == c["job_attachments"] and c["file_errors"] == c["signatures"] > 0
+        # signature images: job attachments (or only in the forms export, or nowhere: a file error)
+        exported_only = c["files"] - c["job_attachments"]  # listed job attachments are files too
+        assert 0 < exported_only < c["signature_files"]
+        assert c["signatures"] == c["signature_files"] + c["signatures_refused"] + c["file_errors"]
+        assert c["signatures_refused"] > 0 and c["file_errors"] > 0
     medium = counts(42, "M", nested=False)
     assert medium["jobs"] == 100_000 and medium["customers"] == 25_000
     assert "jobs__custom_fields" not in medium

@@ -3,19 +3,15 @@ connected app), a signed JWT bearer assertion, a token request and a client on a
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from simple_salesforce import Salesforce
 
+from sandbox.connected_app import key_and_certificate
 from tests.sandbox_salesforce.helpers import OrgHandle
 
 ADMIN_USERNAME = "integration.0@dp2sf.sandbox"  # the org's first User (seed.py)
@@ -29,24 +25,8 @@ class KeyPair:
 
 
 def key_pair(common_name: str = "dp2sf-jwt") -> KeyPair:
-    """An RSA key and a self-signed X.509 certificate for it."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return KeyPair(private, cert.public_bytes(serialization.Encoding.PEM).decode())
+    """An RSA key and a self-signed X.509 certificate for it (the one the sandbox's connected app uses)."""
+    return KeyPair(*key_and_certificate(common_name, days=30))
 
 
 def assertion(keys: KeyPair, iss: str, sub: str, aud: str, exp_in: float = 180, **extra: Any) -> str:

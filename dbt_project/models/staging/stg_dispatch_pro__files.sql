@@ -18,6 +18,7 @@ renamed as (
         ---------- ids
         {{ dp_col(cols, 'source_id', 'varchar') }} as source_id,
         {{ dp_col(cols, 'job_id', 'bigint') }} as job_id,
+        {{ dp_col(cols, 'submission_id', 'bigint') }} as submission_id,
 
         ---------- strings
         {{ dp_col(cols, 'kind', 'varchar') }} as file_kind,

@@ -24,6 +24,7 @@ renamed as (
         {{ dp_col(cols, 'type', 'varchar') }} as unit_type,
         {{ dp_col(cols, 'value', 'varchar') }} as unit_value,
         {{ dp_col(cols, 'comment', 'varchar') }} as unit_comment,
+        {{ dp_col(cols, 'refusal_reason', 'varchar') }} as refusal_reason,
 
         ---------- booleans
         {{ dp_col(cols, 'is_refused', 'boolean') }} as is_refused

@@ -38,6 +38,8 @@ stored_files as (
         case when files.file_kind = 'signature' then 'Signature' else 'Attachment' end as "File_Kind__c",
         signatures.signer_name as "Signer_Name__c",
         signatures.captured_on as "Signature_Captured_At__c",
+        signatures.is_refused as "Signature_Refused__c",
+        signatures.refusal_reason as "Signature_Refusal_Reason__c",
         files.sha256 as "Source_Sha256__c",
         cast(null as timestamp) as "Original_Created_Date__c",
         cast(null as varchar) as "Original_Author_Id__c",
@@ -50,7 +52,15 @@ stored_files as (
 
     from files
     left join signatures
-        on files.file_kind = 'signature' and files.source_id = signatures.signature_source_id
+        on files.file_kind = 'signature' and (
+                files.submission_id = signatures.submission_id
+                -- a signature file stored before files named their submission: the job's latest signature
+                or (
+                    files.submission_id is null
+                    and files.job_id = signatures.job_id
+                    and signatures.is_latest_for_job
+                )
+            )
 
 ),
 
@@ -66,6 +76,8 @@ images as (
         'Inline Image' as "File_Kind__c",
         cast(null as varchar) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",
+        cast(null as boolean) as "Signature_Refused__c",
+        cast(null as varchar) as "Signature_Refusal_Reason__c",
         sha256(from_base64(content_base64)) as "Source_Sha256__c",
         cast(null as timestamp) as "Original_Created_Date__c",
         cast(null as varchar) as "Original_Author_Id__c",
@@ -89,6 +101,8 @@ notes as (
         'Note' as "File_Kind__c",
         cast(null as varchar) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",
+        cast(null as boolean) as "Signature_Refused__c",
+        cast(null as varchar) as "Signature_Refusal_Reason__c",
         sha256(note_text) as "Source_Sha256__c",
         created_on as "Original_Created_Date__c",
         cast(created_by_id as varchar) as "Original_Author_Id__c",

@@ -1,7 +1,8 @@
--- Signature captures from the form submissions, one per job (the latest): the job, signer name (the signature
--- unit's value) and capture time, with the downloaded signature image of the job when there is one. A capture
--- is a signature unit that was not refused (form_submissions__units), so Signature_Captured__c does not depend
--- on the image being downloadable (the forms spec gives no file id; file_errors lists those images).
+-- Signatures from the form submissions, one row per submission with a signature unit: who signed and when,
+-- or that the customer refused and why (the unit's value, isRefused, refusalReason; captured = the
+-- submission's submittedOn), and whether it is the job's latest. The facts reach the Case whether or not the
+-- image could be stored; a stored image (raw files, kind signature: the job attachment of the form's
+-- fileName, or the forms export) names its submission, so its ContentVersion carries the same facts.
 
 with
 
@@ -20,36 +21,33 @@ owners as (
 
 units as (
 
-    select * from {{ ref('stg_dispatch_pro__form_submissions__units') }}
-    where lower(unit_type) = 'signature' and not coalesce(is_refused, false)
-
-),
-
-signature_files as (
-
     select
-        source_id,
-        job_id
-    from {{ ref('stg_dispatch_pro__files') }}
-    where file_kind = 'signature'
+        *,
+        row_number() over (partition by _dlt_parent_id order by unit_id) as unit_rank
+    from {{ ref('stg_dispatch_pro__form_submissions__units') }}
+    where lower(unit_type) = 'signature'
 
 ),
 
 captures as (
 
     select
+        submissions.submission_id,
+        submissions.submitted_on,
         coalesce(owners.owner_id, submissions.job_id) as job_id,
-        coalesce(units.unit_value, submissions.signer_name) as signer_name,
-        coalesce(submissions.captured_on, submissions.submitted_on) as captured_on,
-        units.unit_type is not null or submissions.signer_name is not null as is_captured,
-        row_number() over (
-            partition by coalesce(owners.owner_id, submissions.job_id)
-            order by submissions.submitted_on desc, submissions.submission_id desc
-        ) as recency
+        coalesce(units.is_refused, false) as is_refused,
+        case
+            when not coalesce(units.is_refused, false)
+                then nullif(trim(coalesce(units.unit_value, submissions.signer_name)), '')
+        end as signer_name,
+        case
+            when coalesce(units.is_refused, false) then nullif(trim(units.refusal_reason), '')
+        end as refusal_reason,
+        coalesce(submissions.captured_on, submissions.submitted_on) as captured_on
 
     from submissions
     left join owners on submissions._dlt_id = owners._dlt_parent_id
-    left join units on submissions._dlt_id = units._dlt_parent_id
+    left join units on submissions._dlt_id = units._dlt_parent_id and units.unit_rank = 1
     where units._dlt_parent_id is not null or submissions.signer_name is not null
 
 ),
@@ -57,15 +55,18 @@ captures as (
 final as (
 
     select
-        signature_files.source_id as signature_source_id,
-        captures.job_id,
-        captures.signer_name,
-        captures.captured_on,
-        captures.is_captured
+        submission_id,
+        job_id,
+        signer_name,
+        captured_on,
+        is_refused,
+        refusal_reason,
+        not is_refused as is_captured,
+        row_number() over (
+            partition by job_id order by submitted_on desc, submission_id desc
+        ) = 1 as is_latest_for_job
 
     from captures
-    left join signature_files on captures.job_id = signature_files.job_id
-    where captures.recency = 1
 
 )
 

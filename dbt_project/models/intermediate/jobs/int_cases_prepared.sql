@@ -80,6 +80,14 @@ signatures as (
 
 ),
 
+signature_facts as (
+
+    -- the job's latest signature: who signed and when, or the refusal and its reason
+    select * from {{ ref('int_signatures') }}
+    where is_latest_for_job
+
+),
+
 custom as (
 
     select * from {{ ref('int_job_custom_fields_pivoted') }}
@@ -111,6 +119,10 @@ joined as (
         first_appointments.arrival_window_end,
         technicians.technician_email,
         team.assignment_lines,
+        signature_facts.signer_name as signature_signer,
+        signature_facts.captured_on as signature_captured_on,
+        signature_facts.is_refused as signature_refused,
+        signature_facts.refusal_reason as signature_refusal_reason,
         coalesce(signatures.has_signature, false) as has_signature
 
     from jobs
@@ -122,6 +134,7 @@ joined as (
         on jobs.job_id = first_appointments.job_id and first_appointments.appointment_rank = 1
     left join technicians on jobs.job_id = technicians.job_id
     left join signatures on jobs.job_id = signatures.job_id
+    left join signature_facts on jobs.job_id = signature_facts.job_id
     left join team on jobs.job_id = team.job_id
 
 ),
@@ -164,6 +177,10 @@ final as (
         joined.sla_due_on as "SLA_Due__c",
         joined.auto_dispatched as "Auto_Dispatched__c",
         joined.has_signature as "Signature_Captured__c",
+        joined.signature_signer as "Signature_Signer__c",
+        joined.signature_captured_on as "Signature_Captured_At__c",
+        joined.signature_refused as "Signature_Refused__c",
+        joined.signature_refusal_reason as "Signature_Refusal_Reason__c",
         joined.completed_on as "Completed_On__c",
         joined.created_on as "Source_Created_Date__c",
         {{ custom_field_columns('Case', 'custom') }}
