@@ -12,12 +12,13 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from core.settings import Settings, get_settings
+from core.settings import PROJECT_DIR, Settings, get_settings
 from tests.hostile.html_check import live_elements
 
 CANARY_ENV = "SF_ACCESS_TOKEN"  # what the corpus's custom field names ask dbt for (the target is the sandbox)
@@ -68,9 +69,12 @@ def hostile_run(tmp_path_factory) -> dict:
     from workbench.demo import run_load_stage, run_sample_stage
 
     base = tmp_path_factory.mktemp("hostile")
+    # the GX suites are regenerated from the org: on a copy, so the committed ones stay as they are
+    shutil.copytree(PROJECT_DIR / "expectations" / "gx", base / "expectations" / "gx",
+                    ignore=shutil.ignore_patterns("uncommitted"))  # fmt: skip
     settings = get_settings(
         sandbox_dir=base / "sandbox", data_dir=base / "data", build_dir=base / "build",
-        reports_dir=base / "reports", load_chunk_rows=400,
+        reports_dir=base / "reports", load_chunk_rows=400, gx_project_dir=base / "expectations",
     )  # fmt: skip
     previous = os.environ.get(CANARY_ENV)
     os.environ[CANARY_ENV] = CANARY
