@@ -29,7 +29,7 @@ from core.logins import (
 )
 from core.org_api import OrgClient
 from core.renewal import Renewer
-from core.settings import Settings
+from core.settings import Settings, sf_domain
 
 API_VERSION = "62.0"
 TARGETS = ("sandbox", "salesforce")
@@ -87,6 +87,13 @@ def _env(name: str) -> str | None:
     return value or None
 
 
+def _domain() -> str:
+    try:
+        return sf_domain(_env("SF_DOMAIN"))
+    except ValueError as exc:
+        raise ConnectionConfigError(str(exc)) from None
+
+
 def _secret(name: str) -> str | None:
     """``SF_<NAME>`` from the environment, else ``salesforce.<name>`` from dlt secrets (``.dlt/secrets.toml``
     ``[salesforce]``); never logged."""
@@ -131,7 +138,7 @@ def choose_login(settings: Settings, login_url: str | None = None, my_domain: st
         }
         if not all(needed.values()):
             raise _missing("JWT bearer", needed)
-        domain_login = "https://test.salesforce.com" if _env("SF_DOMAIN") == "test" else None
+        domain_login = "https://test.salesforce.com" if _domain() == "test" else None
         url = _secret("login_url") or login_url or domain_login or "https://login.salesforce.com"
         return JwtBearerLogin(key, needed["username"], Path(needed["private_key_file"]), url)
     if auth == "client_credentials" or (auth == "auto" and key and _secret("consumer_secret")):
@@ -166,9 +173,7 @@ def choose_login(settings: Settings, login_url: str | None = None, my_domain: st
         "a connected app (JWT bearer, client credentials) or the Salesforce CLI (DP2SF_SF_ORG); see "
         "README 'Connecting to a real org'"
     )
-    return PasswordLogin(
-        needed["username"], needed["password"], needed["security_token"], _env("SF_DOMAIN") or "login"
-    )
+    return PasswordLogin(needed["username"], needed["password"], needed["security_token"], _domain())
 
 
 def _client(login: Login, session: requests.Session, version: str) -> Salesforce:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -74,6 +75,24 @@ class Settings(BaseSettings):
 
 class SettingsError(Dp2sfError):
     """A setting has a value it cannot take (the message names the setting and its environment variable)."""
+
+
+# ``SF_DOMAIN``: simple-salesforce logs in at https://<domain>.salesforce.com: login, test, or a My Domain
+# (acme.my, acme--uat.sandbox.my); DNS labels only, so no scheme, path, port, user or other host can follow
+SF_DOMAIN_RE = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def sf_domain(value: str | None) -> str:
+    """``SF_DOMAIN`` checked (``login`` when unset); ``ValueError`` for anything but DNS labels."""
+    text = (value or "").strip() or "login"
+    if len(text) > 200 or not SF_DOMAIN_RE.fullmatch(text):
+        raise ValueError(
+            f"SF_DOMAIN must be login, test or a My Domain such as acme.my (letters, digits, '-' and '.'), "
+            f"not {text[:60]!r}"
+        )
+    return text
 
 
 def get_settings(**overrides) -> Settings:

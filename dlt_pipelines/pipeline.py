@@ -36,6 +36,7 @@ from dlt_pipelines.dispatch_pro.settings import (
     SERVICETITAN_BASE_URL,
     SERVICETITAN_TOKEN_URL,
     TABLES,
+    require_https,
 )
 from sandbox.control import SandboxError, read_endpoints
 
@@ -164,11 +165,15 @@ def make_source(settings: Settings, known_files: dict[str, str] | None = None, *
     if settings.source == "simulator":
         source = dispatch_pro(**simulator_credentials(settings), **options)
     elif settings.source == "servicetitan":
-        source = dispatch_pro(
-            base_url=dlt.config.get("sources.dispatch_pro.base_url") or SERVICETITAN_BASE_URL,
-            token_url=dlt.config.get("sources.dispatch_pro.token_url") or SERVICETITAN_TOKEN_URL,
-            **options,
-        )
+        urls = {
+            "base_url": dlt.config.get("sources.dispatch_pro.base_url") or SERVICETITAN_BASE_URL,
+            "token_url": dlt.config.get("sources.dispatch_pro.token_url") or SERVICETITAN_TOKEN_URL,
+        }
+        try:
+            urls = {k: require_https(v, f"sources.dispatch_pro.{k}") for k, v in urls.items()}
+        except ValueError as exc:
+            raise ExtractError(str(exc)) from None
+        source = dispatch_pro(**urls, **options)
     else:
         raise ExtractError(
             f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan"

@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from rapidfuzz import fuzz
 
-from core.quoting import sql_ident
+from core.quoting import sql_ident, write_csv
 from core.settings import Settings
 from core.stamp import built_invoices
 
@@ -61,7 +61,7 @@ class Prescan:
         paths = {}
         for name, frame in self.tables.items():
             paths[name] = out_dir / f"{name}.csv"
-            frame.to_csv(paths[name], index=False)
+            write_csv(frame, paths[name])
         return paths
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
+import pandas as pd
+
+from core.quoting import write_csv
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID
 
@@ -16,9 +18,9 @@ def write_failed_csvs(ledger: Ledger, run_id: str, reports_dir: Path) -> Path | 
         return None
     out = Path(reports_dir) / run_id / "failed"
     out.mkdir(parents=True, exist_ok=True)
-    for obj, rows in failed.items():
-        with open(out / f"{obj}.csv", "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow([EXTERNAL_ID, "pass", "error_code", "error_message"])
-            w.writerows(rows)
+    for obj, rows in failed.items():  # read by a person, never uploaded: the reviewer CSV writer
+        write_csv(
+            pd.DataFrame(rows, columns=[EXTERNAL_ID, "pass", "error_code", "error_message"]),
+            out / f"{obj}.csv",
+        )
     return out

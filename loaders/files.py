@@ -133,7 +133,7 @@ class FileUploader:
                     raise
                 found = next(
                     self.org.query_iter(
-                        f"SELECT Id, Checksum FROM ContentVersion WHERE {EXTERNAL_ID} = '{key}' "
+                        f"SELECT Id, Checksum FROM ContentVersion WHERE {EXTERNAL_ID} = {soql_literal(key)} "
                         "AND IsLatest = true"
                     ),
                     None,

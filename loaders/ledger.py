@@ -500,6 +500,9 @@ create table if not exists {SCHEMA}.approvals (
     sample_run_id varchar not null,
     accepted_findings_reason varchar
 );
+-- issue 18: the org the approval is for (its Organization Id, read from the org) and how it was signed
+alter table {SCHEMA}.approvals add column if not exists org_id varchar;
+alter table {SCHEMA}.approvals add column if not exists signed_via varchar;
 create table if not exists {SCHEMA}.sample_findings (
     run_id varchar not null,
     object varchar not null,
@@ -563,24 +566,51 @@ def blocking_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, 
     return dict(rows)
 
 
-def approval_for(con: duckdb.DuckDBPyConnection, hash_: str) -> dict | None:
-    """The latest approval of this mapping hash, or None."""
+def approval_for(
+    con: duckdb.DuckDBPyConnection, hash_: str, org_id: str | None = None, demo: bool = True
+) -> dict | None:
+    """The latest approval of this mapping hash (for the org ``org_id`` when given; ``demo=False`` leaves
+    out the sign-offs ``dp2sf demo`` recorded), or None."""
     if not _has_table(con, "approvals"):
         return None
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [SCHEMA, "approvals"],
+        ).fetchall()
+    }
+    where, params = "mapping_hash = ?", [hash_]
+    if org_id is not None or not demo:
+        if "org_id" not in columns:  # an approval from before issue 18 names no org: it opens none
+            return None
+        if org_id is not None:
+            where, params = where + " and org_id = ?", [*params, org_id]
+        if not demo:
+            where += " and coalesce(signed_via, '') <> 'demo'"
     cur = con.execute(
-        f"select * from {SCHEMA}.approvals where mapping_hash = ? order by approved_at desc limit 1", [hash_]
+        f"select * from {SCHEMA}.approvals where {where} order by approved_at desc limit 1", params
     )
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
 
 def record_approval(
-    con: duckdb.DuckDBPyConnection, at: datetime, who: str, hash_: str, sample_run: str, reason: str | None
+    con: duckdb.DuckDBPyConnection,
+    at: datetime,
+    who: str,
+    hash_: str,
+    sample_run: str,
+    reason: str | None,
+    org_id: str | None = None,
+    signed_via: str = "map approve",
 ) -> None:
-    """One sign-off row."""
+    """One sign-off row: who, which hash, which sample run, for which org, signed how."""
     con.execute(REVIEW_DDL)
     con.execute(
-        f"insert into {SCHEMA}.approvals values (?, ?, ?, ?, ?)", [at, who, hash_, sample_run, reason]
+        f"insert into {SCHEMA}.approvals (approved_at, approved_by, mapping_hash, sample_run_id, "
+        "accepted_findings_reason, org_id, signed_via) values (?, ?, ?, ?, ?, ?, ?)",
+        [at, who, hash_, sample_run, reason, org_id, signed_via],
     )
 
 

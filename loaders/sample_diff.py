@@ -45,7 +45,6 @@ Blocking findings stop ``dp2sf map approve`` (issue 12a) unless accepted with a 
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +54,7 @@ import pandas as pd
 
 from core.errors import Dp2sfError
 from core.org_api import OrgClient
-from core.quoting import soql_list
+from core.quoting import soql_list, write_csv
 from core.settings import Settings
 from loaders.ledger import FINDING_COLUMNS, read_sample_findings, write_sample_findings
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, LoadPlan
@@ -368,9 +367,9 @@ def write_csvs(out_dir: Path, findings: pd.DataFrame) -> dict[str, Path]:
         "fields": out_dir / "fields.csv",
         "objects": out_dir / "objects.csv",
     }
-    findings[findings["finding"] != "equal"].to_csv(paths["findings"], index=False, quoting=csv.QUOTE_MINIMAL)
-    field_rates(findings).to_csv(paths["fields"], index=False)
-    object_rates(findings).to_csv(paths["objects"], index=False)
+    write_csv(findings[findings["finding"] != "equal"], paths["findings"])
+    write_csv(field_rates(findings), paths["fields"])
+    write_csv(object_rates(findings), paths["objects"])
     return paths
 
 

@@ -3,6 +3,11 @@
 dbt needs each mart's contract as YAML on disk; it is rendered from ``seeds/salesforce_fields.csv`` and
 ``seeds/custom_fields.csv`` so the field list stays in one place. ``dp2sf inventory`` and ``dp2sf transform``
 rewrite stale files; a test proves the committed files are current.
+
+dbt renders every string of these files as Jinja, and the seeds carry text from the source (a custom
+property's name becomes a label and a description, its options the accepted values): each such string goes
+through ``core.quoting.jinja_text`` (it renders back to itself, nothing in it is evaluated), descriptions
+through ``dbt_description`` (also ``<``/``>``/``&`` escaped: the dbt docs site shows them as Markdown).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from core.fields import DBT_DIR, TEXT_TYPES, FieldList, SfField, SfObject, load_field_list
+from core.quoting import dbt_description, jinja_text
 
 HEADER = (
     "# Generated from seeds/salesforce_fields.csv and seeds/custom_fields.csv by `dp2sf inventory`\n"
@@ -30,7 +36,8 @@ def _column_tests(f: SfField, field_list: FieldList) -> list:
         parent = {"to": f"ref('{f.reference_to}')", "field": "Dispatch_Pro_Id__c"}
         tests.append({"relationships": {"arguments": parent}})
     if f.type == "Picklist" and f.picklist_values:
-        tests.append({"accepted_values": {"arguments": {"values": list(f.picklist_values)}}})
+        values = [jinja_text(v) for v in f.picklist_values]
+        tests.append({"accepted_values": {"arguments": {"values": values}}})
     if f.type in TEXT_TYPES and f.length:
         tests.append({"max_length": {"arguments": {"length": f.length}}})
     return tests
@@ -54,7 +61,7 @@ def _model(obj: SfObject, field_list: FieldList) -> dict:
         description = f.description or f.label
         if f.source_name:
             description = f"{description} (source property {f.source_name})"
-        column["description"] = description
+        column["description"] = dbt_description(description)
         column["quote"] = True
         tests = _column_tests(f, field_list)
         if tests:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from core.errors import Dp2sfError
 from core.ids import EXTERNAL_ID, new_run_id
-from core.quoting import sql_ident, sql_literal
+from core.quoting import sql_ident, sql_literal, write_csv
 from core.settings import Settings
 
 RAW_SCHEMA = "raw_dispatch_pro"
@@ -322,7 +322,7 @@ def run_map_diff(
     csvs = {}
     for name in CSV_NAMES:
         csvs[name] = csv_dir / f"{name}.csv"
-        show(frames[name], mask_pii).to_csv(csvs[name], index=False)
+        write_csv(show(frames[name], mask_pii), csvs[name])
     result = MapDiffResult(
         run_id=run_id, base=base, out_dir=out_dir, summary=frames["summary"], fields=frames["fields"],
         examples=frames["examples"], quarantine=frames["quarantine"], flagged=frames["flagged"], csvs=csvs,

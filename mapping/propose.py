@@ -26,6 +26,7 @@ import pandas as pd
 
 from core.errors import Dp2sfError
 from core.fields import load_field_list
+from core.quoting import write_csv
 from core.settings import Settings
 from mapping.inventory import CUSTOM_FIELD_SOURCES, source_custom_fields
 from mapping.lineage import load_declarations
@@ -428,7 +429,7 @@ def run_propose(
     out = settings.build_dir / "mapping_proposals.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame.to_csv(out, index=False)
+    write_csv(frame, out)  # reviewers open it; the seeds below are data and keep their values
     changed = {}
     if custom_seed:
         changed["custom_fields.csv"] = append_proposals(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.pii import maybe_mask
+from core.quoting import html_table, write_csv
 
 MAX_ROWS = 200  # rows shown in the HTML; the CSV has them all
 
@@ -30,13 +31,13 @@ def section(
     shown = maybe_mask(frame, mask_pii)
     csv_dir = Path(csv_dir)
     csv_dir.mkdir(parents=True, exist_ok=True)
-    shown.to_csv(csv_dir / f"{name}.csv", index=False)
+    write_csv(shown, csv_dir / f"{name}.csv")
     more = f" (first {MAX_ROWS} shown)" if len(shown) > MAX_ROWS else ""
     display(Markdown(f"## {title}\n{note}\n\n{len(shown):,} rows{more} · CSV: `{csv_dir.name}/{name}.csv`"))
     if shown.empty:
         display(Markdown(f"_{empty}_"))
     else:
-        display(HTML(shown.head(MAX_ROWS).to_html(index=False, na_rep="", escape=True, classes="dataframe")))
+        display(HTML(html_table(shown, MAX_ROWS)))
     return shown
 
 

@@ -10,7 +10,6 @@ a rollback undid) are linked when their folder exists. Static HTML, no script, o
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,8 @@ import pandas as pd
 
 from core.errors import Dp2sfError
 from core.pii import mask_text, mask_value
+from core.private import write_private
+from core.quoting import html_text
 from core.settings import Settings
 from loaders.ledger import ACTIONS
 
@@ -105,11 +106,11 @@ def _title(path: Path, run_dir: Path) -> str:
 
 
 def _rows(items: list[tuple[str, str]]) -> str:
-    return "".join(f"<tr><th>{html.escape(k)}</th><td>{v}</td></tr>" for k, v in items)
+    return "".join(f"<tr><th>{html_text(k)}</th><td>{v}</td></tr>" for k, v in items)
 
 
 def _esc(value) -> str:
-    return "" if value is None else html.escape(str(value))
+    return "" if value is None else html_text(value)
 
 
 def render_index(
@@ -148,7 +149,7 @@ def render_index(
         parts.append("<ul>")
         for p in reports:
             rel = p.relative_to(run_dir).as_posix()
-            parts.append(f'<li><a href="{html.escape(rel)}">{_esc(_title(p, run_dir))}</a> '
+            parts.append(f'<li><a href="{html_text(rel)}">{_esc(_title(p, run_dir))}</a> '
                          f'<span class="muted">{_esc(rel)}</span></li>')  # fmt: skip
         parts.append("</ul>")
     else:
@@ -160,11 +161,11 @@ def render_index(
             for p in report_files(Path(settings.reports_dir) / other):
                 rel = f"../{other}/{p.relative_to(Path(settings.reports_dir) / other).as_posix()}"
                 title = _title(p, Path(settings.reports_dir) / other)
-                parts.append(f'<li><a href="{html.escape(rel)}">{_esc(title)}</a> '
+                parts.append(f'<li><a href="{html_text(rel)}">{_esc(title)}</a> '
                              f'<span class="muted">{_esc(rel)}</span></li>')  # fmt: skip
         parts.append("</ul>")
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    masked = " · names, emails and phone numbers masked" if mask_pii else ""
+    masked = " · names, emails, phone numbers and street addresses masked" if mask_pii else ""
     parts.append(f'<p class="muted">written {stamp} by dp2sf{masked}</p>')
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>dp2sf run {_esc(run_id)}</title>'
@@ -176,7 +177,7 @@ def _link_run(settings: Settings, run_id: str) -> str:
     if (Path(settings.reports_dir) / run_id / "index.html").is_file() or (
         Path(settings.reports_dir) / run_id
     ).is_dir():
-        return f'<a href="../{html.escape(run_id)}/index.html"><code>{_esc(run_id)}</code></a>'
+        return f'<a href="../{html_text(run_id)}/index.html"><code>{_esc(run_id)}</code></a>'
     return f"<code>{_esc(run_id)}</code>"
 
 
@@ -184,14 +185,16 @@ def _approval_html(approval: dict | None, run: dict, mask_pii: bool) -> str:
     if approval is None:
         why = "no mapping hash on the run" if not run.get("mapping_hash") else "no approval of this hash"
         return f'<h2>Approval</h2><p class="muted">{why} recorded in ledger.approvals</p>'
-    by = approval.get("approved_by")
+    by, reason = approval.get("approved_by"), approval.get("accepted_findings_reason")
     if mask_pii and by:
         by = mask_value(by, "email") if "@" in str(by) else mask_value(by, "name")
     items = [
         ("approved by", _esc(by)),
         ("approved at", _esc(approval.get("approved_at"))),
+        ("for org", _esc(approval.get("org_id")) or "not recorded (opens no real org)"),
+        ("signed via", _esc(approval.get("signed_via")) or "map approve"),
         ("sample run", _esc(approval.get("sample_run_id"))),
-        ("accepted findings", _esc(approval.get("accepted_findings_reason")) or "none"),
+        ("accepted findings", _esc(mask_text(reason) if mask_pii else reason) or "none"),
     ]
     return "<h2>Approval</h2><table>" + _rows(items) + "</table>"
 
@@ -223,6 +226,4 @@ def write_index(settings: Settings, run_id: str, mask_pii: bool = False, related
     finally:
         if con is not None:
             con.close()
-    out = run_dir / "index.html"
-    out.write_text(render_index(settings, run_id, meta, mask_pii, related), encoding="utf-8")
-    return out
+    return write_private(run_dir / "index.html", render_index(settings, run_id, meta, mask_pii, related))

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import Dp2sfError
+from core.private import private_dir, write_private
 from core.settings import PROJECT_DIR
 
 NOTEBOOKS_DIR = PROJECT_DIR / "notebooks"
@@ -33,7 +34,7 @@ def render_notebook(
     if not template.is_absolute():
         template = NOTEBOOKS_DIR / template
     name = name or template.stem
-    out_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(out_dir)  # a report holds customer data: 0700 folder, 0600 files
     executed = out_dir / f"{name}.ipynb"
     try:
         pm.execute_notebook(
@@ -48,9 +49,8 @@ def render_notebook(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
     )  # fmt: skip
     body, _ = exporter.from_notebook_node(nbformat.read(executed, as_version=4))
-    html = out_dir / f"{name}.html"
-    html.write_text(body, encoding="utf-8")
-    return html
+    executed.chmod(0o600)
+    return write_private(out_dir / f"{name}.html", body)
 
 
 def bar(series, title: str, xlabel: str = "") -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.errors import Dp2sfError
 from core.ids import new_run_id
+from core.quoting import html_table
 from core.settings import PROJECT_DIR, Settings
 from reporting.notebook import NotebookError, render_notebook
 from reporting.notebook import bar as bar  # the notebook calls report.bar
@@ -54,19 +55,21 @@ def show(scan, name: str) -> None:
     from IPython.display import HTML, Markdown, display
 
     frame: pd.DataFrame = scan.tables[name]
-    display(Markdown(f"## {TITLES[name]}\n{len(frame):,} rows · CSV: `prescan/{name}.csv`"))
+    display(Markdown(f"## {TITLES[name]}\n{len(frame):,} rows · CSV: `prescan/{name}.csv`"))  # no data
     if frame.empty:
         display(Markdown("_none found_"))
     else:
-        display(HTML(frame.head(200).to_html(index=False, na_rep="", escape=True)))
+        display(HTML(html_table(frame, 200)))
 
 
 def mask(scan) -> None:
-    """``--mask-pii``: every table and note of the scan with names, emails and phone numbers hashed."""
-    from core.pii import mask_frame, mask_text
+    """``--mask-pii``: every table and note of the scan with names, emails, phones and streets hashed; a name
+    one table holds is also masked inside the free text of the others."""
+    from core.pii import frame_names, mask_frame, mask_text, names_pattern
 
-    scan.tables = {name: mask_frame(frame) for name, frame in scan.tables.items()}
-    scan.notes = [mask_text(note) for note in scan.notes]
+    names = [n for frame in scan.tables.values() for n in frame_names(frame, None)]
+    scan.tables = {name: mask_frame(frame, names) for name, frame in scan.tables.items()}
+    scan.notes = [mask_text(note, names_pattern(names)) for note in scan.notes]
 
 
 def summary(scan) -> dict:

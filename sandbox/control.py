@@ -72,10 +72,18 @@ def _credentials(state_dir: Path) -> dict:
             "admin_token": secrets.token_urlsafe(16),
         },
     }
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(creds, indent=2))
-    path.chmod(0o600)
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _write_private(path, json.dumps(creds, indent=2))
     return creds
+
+
+def _write_private(path: Path, text: str) -> None:
+    """``text`` into ``path``, the file created 0600 (never readable by others, not even for a moment)."""
+    if path.exists():
+        path.chmod(0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 def _tls_material(state_dir: Path) -> tuple[Path, Path, Path]:
@@ -114,9 +122,7 @@ def read_endpoints(state_dir: Path) -> dict:
 
 
 def _write_endpoints(state_dir: Path, endpoints: dict) -> None:
-    path = state_dir / "endpoints.json"
-    path.write_text(json.dumps(endpoints, indent=2))
-    path.chmod(0o600)
+    _write_private(state_dir / "endpoints.json", json.dumps(endpoints, indent=2))
 
 
 def _wait_healthy(url: str, verify: str | bool, pid: int, log: Path) -> None:
@@ -147,6 +153,7 @@ def _spawn(module: str, args: list[str], env_extra: dict, log: Path) -> subproce
             env=env,
             start_new_session=True,
             cwd=str(Path(__file__).resolve().parent.parent),
+            umask=0o077,  # the org's sqlite, snapshots and the simulator's files: owner-only
         )
 
 
@@ -257,7 +264,7 @@ def up(
     ``corpus="hostile"`` has the Dispatch Pro simulator serve its hostile corpus (template code, HTML,
     formulas, NULs ... in every kind of source text; ``sandbox/dispatch_pro/hostile.py``)."""
     state_dir = Path(state_dir)
-    state_dir.mkdir(parents=True, exist_ok=True)
+    state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     creds = _credentials(state_dir)
     endpoints = read_endpoints(state_dir)
     for name in which:

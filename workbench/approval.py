@@ -3,8 +3,10 @@
 ``run_approve`` refuses while a seed row is still ``proposed``, when no completed sample run exists for the
 current hash, and when that sample has blocking findings unless a reason to accept them is given. The
 approval keeps the lineage it signed (``build/lineage.csv`` then, in ``ledger.approved_lineage``): an edge
-that disappears since is a blocking finding of the sample diff and the reconciliation. The approval row is
-written through the ledger (``loaders.ledger.record_approval``); the gate that reads it is
+that disappears since is a blocking finding of the sample diff and the reconciliation. An approval names the
+target org (its Organization Id, read from the org: ``loaders.approval.target_org_id``), the sample run and
+who signed, and whether a person (``map approve``) or ``dp2sf demo`` signed. The approval row is written
+through the ledger (``loaders.ledger.record_approval``); the gate that reads it is
 ``loaders.approval.check_load_gate``.
 """
 
@@ -20,7 +22,7 @@ import duckdb
 from core.mapping_hash import mapping_hash
 from core.settings import Settings
 from core.stamp import read_build_stamp
-from loaders.approval import ApprovalError
+from loaders.approval import ApprovalError, target_org_id
 from loaders.ledger import blocking_findings, record_approval, record_approved_lineage, sample_run_for
 from loaders.sample_source import read_lineage_rows
 from mapping.propose_seeds import proposed_rows
@@ -38,6 +40,8 @@ class ApprovalResult:
     sample_run_id: str
     accepted_findings_reason: str | None
     blocking_findings: int
+    org_id: str = ""
+    signed_via: str = "map approve"
 
 
 def git_user(project_dir: Path) -> str | None:
@@ -52,10 +56,16 @@ def git_user(project_dir: Path) -> str | None:
 
 
 def run_approve(
-    settings: Settings, by: str | None = None, accept_findings: str | None = None
+    settings: Settings,
+    by: str | None = None,
+    accept_findings: str | None = None,
+    org_id: str | None = None,
+    signed_via: str = "map approve",
 ) -> ApprovalResult:
     """Record the sign-off of the working tree's mapping hash, which a completed sample ran and the marts
-    were built from (their build stamp); ``ApprovalError`` says why it refuses."""
+    were built from (their build stamp), for the target org (``org_id``, else read from the org);
+    ``signed_via="demo"`` marks the demo's own sign-off, which no real-org load accepts. ``ApprovalError``
+    says why it refuses."""
     pending = proposed_rows(settings.project_dir / "dbt_project" / "seeds")
     if pending:
         listed = "; ".join(f"{p.seed}:{p.line}" for p in pending[:10])
@@ -91,6 +101,7 @@ def run_approve(
                 f"sample run {sample} has {sum(blocking.values())} blocking findings ({counts}): fix the "
                 'mapping and sample again, or accept them with --accept-findings "reason"'
             )
+        org = org_id or target_org_id(settings)
         at = datetime.now(UTC).replace(tzinfo=None)
         lineage = read_lineage_rows(Path(settings.build_dir) / "lineage.csv")
         if not lineage:
@@ -98,6 +109,6 @@ def run_approve(
                 f"no lineage at {settings.build_dir}/lineage.csv: run `dp2sf transform`, so the approval "
                 "keeps the lineage it signs (an edge lost since is a blocking finding)"
             )
-        record_approval(con, at, who, hash_, sample, reason)
+        record_approval(con, at, who, hash_, sample, reason, org, signed_via)
         record_approved_lineage(con, at, hash_, lineage)
-    return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()))
+    return ApprovalResult(at, who, hash_, sample, reason, sum(blocking.values()), org, signed_via)

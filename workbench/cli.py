@@ -61,7 +61,7 @@ def sandbox_up(
     try:
         endpoints = control.up(s.sandbox_dir, seed=seed, scale=scale)
     except control.SandboxError as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"[green]sandbox up[/] (endpoints in {s.endpoints_file})")
     dp = endpoints["dispatch_pro"]
     console.print(f"  Dispatch Pro simulator  {dp['base_url']}  seed={seed} scale={scale}")
@@ -126,7 +126,7 @@ def extract(
             summary = run_extract(s, full=full, console=console, verbose=OPTIONS["verbose"])
             st.summary = f"{summary.records_extracted:,} records"
     except ExtractError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("raw table", "rows", title=f"raw_dispatch_pro in {summary.duckdb_path}")
     for name, count in sorted(summary.row_counts.items()):
         table.add_row(name, f"{count:,}")
@@ -155,19 +155,20 @@ def inventory(invoices: InvoicesOption = "custom") -> None:
     try:
         result = run_inventory(s, invoices=invoices)
     except (InventoryError, FieldListError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"manifest: {result.manifest_fields} fields → {result.manifest_path}")
     console.print(f"metadata: {result.metadata_files} files → {result.metadata_dir} (custom objects: "
                   f"{', '.join(result.custom_objects)})")  # fmt: skip
     if result.schema_inventory_path:
         console.print(f"source inventory: {result.profiled_columns} columns → {result.schema_inventory_path}")
     for f in result.custom_fields_unseeded:
-        err.print(f"[yellow]unmapped custom property[/] {f.entity}.{f.name} ({f.data_type}, inferred "
-                  f"{f.inferred_type}): add it to dbt_project/seeds/custom_fields.csv")  # fmt: skip
+        err.print(f"[yellow]unmapped custom property[/] {console_text(f'{f.entity}.{f.name}')} "
+                  f"({console_text(f.data_type)}, inferred {console_text(f.inferred_type)}): add it to "
+                  "dbt_project/seeds/custom_fields.csv")  # fmt: skip
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {console_text(note)}")
     for table, reason in result.not_migrated.items():  # from the last extract (e.g. no exports folder)
-        err.print(f"[yellow]not migrated[/] {table}: {reason}")
+        err.print(f"[yellow]not migrated[/] {console_text(table)}: {console_text(reason)}")
     if result.not_migrated_path:
         console.print(f"not migrated: {len(result.not_migrated)} source tables → {result.not_migrated_path}")
 
@@ -187,7 +188,7 @@ def schema_check(
     try:
         result = run_schema_check(s, target=target, invoices=invoices)
     except SchemaCheckError as exc:
-        _fail(str(exc))
+        _fail(exc)
     if result.issues:
         table = Table(
             "object", "field", "issue", "expected", "org has", "blocks", title=f"schema check: {target}"
@@ -217,7 +218,7 @@ def schema_deploy(invoices: InvoicesOption = "custom") -> None:
     try:
         outcome = deploy_to_sandbox(s, invoices=invoices)
     except SchemaDeployError as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"[green]deployed[/] {outcome.components} components to the sandbox org")
 
 
@@ -240,7 +241,7 @@ def transform(
             result = run_transform(s, invoices=invoices, docs=docs)
             st.summary = f"{sum(result.mart_rows.values()):,} mart rows"
     except (TransformError, FieldListError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table(
         "Salesforce object", "mart rows", "quarantined", title=f"dbt build in {result.seconds:.1f}s"
     )
@@ -282,7 +283,7 @@ def validate(
             result = run_validate(s, refresh=refresh, run_id=run)
             st.summary = f"{result.held:,} records held back"
     except ValidateError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("Salesforce object", "rows", "held back", "blocking failures", "warnings",
                   title=f"gates ({result.run_id}) in {result.seconds:.1f}s")  # fmt: skip
     for name, o in result.objects.items():
@@ -293,7 +294,7 @@ def validate(
     if result.regenerated:
         console.print(f"suites regenerated from the org: {', '.join(result.regenerated)}")
     for note in result.notes:
-        console.print(f"note: {note}")
+        console.print(f"note: {console_text(note)}")
     console.print(
         f"[green]validate done[/]: {result.held:,} records held back in gates.gates_all "
         f"({result.gates_rows:,} rule failures), {result.warning_rows:,} warnings in gates.gates_warnings"
@@ -319,7 +320,7 @@ def prescan(
     try:
         result = run_prescan(s, run_id=run, mask_pii=mask_pii)
     except PrescanError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("section", "rows", "csv", title=f"pre-scan ({result.run_id}) in {result.seconds:.1f}s")
     for name, count in result.counts.items():
         csv = result.csvs.get(name)
@@ -364,7 +365,7 @@ def export_playbooks() -> None:
     try:
         result = run_export_playbooks(get_settings())
     except RebuildError as exc:
-        _fail(str(exc))
+        _fail(exc)
     for source, reason in result.missing.items():
         err.print(f"[yellow]missing[/] {source}: {reason}")
     console.print(
@@ -385,7 +386,7 @@ def reports_index(
     try:
         console.print(f"index: {write_index(get_settings(), run, mask_pii=mask_pii)}")
     except ReportsIndexError as exc:
-        _fail(str(exc))
+        _fail(exc)
 
 
 # -- review workflow (issue 12): map propose, map approve, map diff ---------------------------------
@@ -409,7 +410,7 @@ def map_propose(
         result = run_propose(settings, invoices=invoices)
         render_mapping_review(settings, result, run_id=run, mask_pii=mask_pii)
     except (ProposeError, NotebookError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(f"targets from: {result.targets_from}")
     console.print(
         ", ".join(f"{n} {d}" for d, n in sorted(result.decisions.items())) + f" → {result.proposals_path}"
@@ -435,11 +436,13 @@ def map_approve(
     try:
         result = run_approve(s, by=by, accept_findings=accept_findings)
     except ApprovalError as exc:
-        _fail(str(exc))
+        _fail(exc)
     console.print(
-        f"[green]approved[/] mapping {result.mapping_hash[:12]} by {result.approved_by} against sample run "
+        f"[green]approved[/] mapping {result.mapping_hash[:12]} for org {result.org_id} by "
+        f"{console_text(result.approved_by)} against sample run "
         f"{result.sample_run_id}"
-        + (f"; {result.blocking_findings} blocking findings accepted: {result.accepted_findings_reason}"
+        + (f"; {result.blocking_findings} blocking findings accepted: "
+           f"{console_text(result.accepted_findings_reason)}"
            if result.blocking_findings else "")
     )  # fmt: skip
 
@@ -464,7 +467,7 @@ def map_diff(
         result = run_map_diff(get_settings(), base=base, invoices=invoices, run_id=run, mask_pii=mask_pii)
         render_map_diff(result)
     except (MapDiffError, NotebookError) as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("object", "base rows", "rows", "added", "removed", "changed", title=f"map diff vs {base}")
     for r in result.summary.itertuples(index=False):
         table.add_row(r.object, f"{r.base_rows:,}", f"{r.head_rows:,}", str(r.added), str(r.removed),
@@ -506,7 +509,7 @@ def sample(
             result = run_sample(s, size=size, seed=seed, target=target, mask_pii=mask_pii)
             st.summary = f"{result.jobs} jobs, {result.blocking:,} blocking findings"
     except SampleError as exc:
-        _fail(str(exc))
+        _fail(exc)
     table = Table("finding", "fields", title=f"sample run {result.run_id}: {result.jobs} jobs")
     for finding, count in sorted(result.counts.items()):
         table.add_row(finding, f"{count:,}")
@@ -518,9 +521,15 @@ def sample(
 
 def main() -> None:
     """The ``dp2sf`` console entry: an expected failure (any :class:`Dp2sfError`) is one line, not a
-    traceback, with the error's exit code."""
+    traceback, with the error's exit code. Whatever it writes is owner-only (``core.private``)."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    from core.private import owner_only_umask
+    from workbench.console import error_line
+
+    owner_only_umask()
     try:
         app(prog_name="dp2sf")
-    except Dp2sfError as exc:
-        err.print(f"[bold red]error:[/] {console_text(str(exc))}", soft_wrap=True)
-        sys.exit(exc.exit_code)
+    except (Dp2sfError, SalesforceError) as exc:  # a refused login or token: one line, no URL or SOQL echoed
+        err.print(f"[bold red]error:[/] {console_text(error_line(exc))}", soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 1))

@@ -12,7 +12,7 @@ from simple_salesforce.exceptions import SalesforceError
 
 from core.connection import ConnectionConfigError
 from workbench import preflight
-from workbench.console import console, err
+from workbench.console import console, err, org_error_line
 from workbench.console import fail as _fail
 from workbench.preflight import settings as get_settings
 
@@ -32,7 +32,9 @@ def org_trouble(exc: BaseException) -> str:
         return f"the org refused the session ({status}): the token is wrong or expired; sign in again"
     if isinstance(exc, requests.ConnectionError | requests.Timeout):
         return f"the org did not answer ({type(exc).__name__}): is it up? then run the command again"
-    return f"the org answered with an error: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+    if isinstance(exc, SalesforceError):  # its text holds the request URL and the SOQL: never echoed
+        return org_error_line(exc)
+    return f"the org answered with an error: {type(exc).__name__}"
 
 
 def _with_cause(exc: BaseException) -> str:
@@ -153,7 +155,7 @@ def register(app: typer.Typer) -> None:
                 result = run_delta(settings, org=org)
                 st.summary = f"{result.load.status}: sent {sum(result.load.sent.values()):,} rows"
         except DeltaError as exc:
-            _fail(str(exc))
+            _fail(exc)
         print_load(result.load)
         console.print(
             f"{result.records_extracted:,} records extracted; sent: {result.load.sent or 'nothing'}"

@@ -23,7 +23,62 @@ console = _console()
 err = _console(stderr=True)
 
 
-def fail(message: str, code: int = 1) -> None:
-    """One unwrapped line (escaped for rich markup: it may carry a tenant's text), then exit."""
-    err.print(f"[bold red]error:[/] {console_text(message)}", soft_wrap=True)
+def fail(message: str | BaseException, code: int = 1) -> None:
+    """Print one line (the message escaped for rich markup: it may carry a tenant's text; an exception
+    through :func:`error_line`, so no request URL or SOQL is echoed) and exit."""
+    text = error_line(message) if isinstance(message, BaseException) else message
+    err.print(f"[bold red]error:[/] {console_text(text)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def org_error_cause(exc: BaseException):
+    """The Salesforce API error in ``exc``'s chain (``raise ... from``, or raised while handling), or None."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, SalesforceError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def error_line(exc: BaseException) -> str:
+    """What ``dp2sf`` prints for an expected failure: the error's message, with a Salesforce API error it
+    carries (whose text holds the request URL, the SOQL with the data in it) replaced by
+    :func:`org_error_line`."""
+    cause = org_error_cause(exc)
+    if cause is None:
+        return str(exc)
+    if cause is exc:
+        return org_error_line(exc)
+    message, raw = str(exc), str(cause)
+    return message.replace(raw, org_error_line(cause)) if raw in message else message
+
+
+def org_error_line(exc: BaseException) -> str:
+    """One line for a Salesforce API error (failed login, expired or invalid token, refused request): the
+    error's kind, HTTP status and Salesforce's error code, never the URL or the SOQL it carried."""
+    kind = type(exc).__name__.removeprefix("Salesforce")
+    status = getattr(exc, "status", None)
+    code = getattr(exc, "code", None)
+    detail = ""
+    content = getattr(exc, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        detail = str(content[0].get("errorCode") or "")
+    elif kind == "AuthenticationFailed":
+        detail = str(getattr(exc, "message", "") or "")[:200]
+    parts = [f"the Salesforce org refused the request ({kind}"]
+    if status:
+        parts.append(f", HTTP {status}")
+    if code:
+        parts.append(f", {code}")
+    parts.append(")")
+    if detail:
+        parts.append(f": {detail}")
+    hint = {
+        "AuthenticationFailed": "check SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN and SF_DOMAIN",
+        "ExpiredSession": "the access token expired or was revoked: get a new one (SF_ACCESS_TOKEN)",
+    }.get(kind)
+    return "".join(parts) + (f"; {hint}" if hint else "")

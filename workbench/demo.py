@@ -158,7 +158,7 @@ def _load(settings: Settings, run: RunDisplay, related: list[str]):
             raise DemoError(f"the sample lost source values ({sample.html}): {'; '.join(losses[:10])}")
     with run.stage(STAGES[8]) as st:
         try:
-            approval = run_approve(settings, by="dp2sf demo")
+            approval = run_approve(settings, by="dp2sf demo", signed_via="demo")
             st.summary = (
                 f"mapping {approval.mapping_hash[:12]} approved against sample {approval.sample_run_id}"
             )

@@ -15,6 +15,17 @@ SERVICETITAN_BASE_URL = "https://api.servicetitan.io"
 SERVICETITAN_TOKEN_URL = "https://auth.servicetitan.io/connect/token"
 
 
+def require_https(url: str, setting: str) -> str:
+    """``url`` when it is an ``https://`` URL with a host; ``ValueError`` naming ``setting`` otherwise (a
+    client secret and the tenant's data never travel in clear text)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(url).strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise ValueError(f"{setting} must be an https:// URL with a host, not {str(url)[:80]!r}")
+    return str(url).strip()
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """One API endpoint landing in one raw table.

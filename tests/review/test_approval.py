@@ -13,12 +13,15 @@ from typer.testing import CliRunner
 from core.mapping_hash import PARTS, mapping_hash
 from core.settings import PROJECT_DIR, Settings
 from core.stamp import write_build_stamp
+from loaders import approval as approval_module
 from loaders import load as load_module
 from loaders.approval import check_load_gate
 from loaders.ledger import Ledger, approval_for, approved_lineage
 from loaders.load import LoadError, run_load
 from mapping.propose_seeds import PROPOSED, append_proposals
 from workbench.approval import ApprovalError, run_approve
+
+ORG = "00DA0000000ORG1AAA"  # the target org's Organization Id (issue 18: an approval names its org)
 
 FINDINGS_DDL = """
 create table if not exists ledger.sample_findings (
@@ -86,7 +89,7 @@ def _approvals(settings: Settings) -> list[tuple]:
 def test_approve_records_who_the_hash_and_the_sample_run(tmp_path):
     settings = _project(tmp_path)
     run_id = _sample(settings, [("equal", False)])
-    result = run_approve(settings, by="Dana Reviewer")
+    result = run_approve(settings, by="Dana Reviewer", org_id=ORG)
     assert result.sample_run_id == run_id and result.mapping_hash == mapping_hash(settings)
     assert _approvals(settings) == [("Dana Reviewer", mapping_hash(settings), run_id, None)]
 
@@ -133,7 +136,9 @@ def test_approve_refuses_blocking_findings_unless_accepted_with_a_reason(tmp_pat
         assert not con.execute(
             "select count(*) from information_schema.tables where table_name = 'approvals'"
         ).fetchone()[0]
-    result = run_approve(settings, by="Dana", accept_findings="truncation of notes agreed with the customer")
+    result = run_approve(
+        settings, by="Dana", accept_findings="truncation of notes agreed with the customer", org_id=ORG
+    )
     assert result.blocking_findings == 2
     assert _approvals(settings) == [
         ("Dana", mapping_hash(settings), run_id, "truncation of notes agreed with the customer")
@@ -160,9 +165,12 @@ def test_approve_cli_exits_non_zero_with_the_reason(tmp_path, monkeypatch):
     refused = runner.invoke(app, ["map", "approve", "--by", "Dana"])
     assert refused.exit_code == 1 and "no completed sample run" in refused.output
     _sample(settings)
+    import workbench.approval
+
+    monkeypatch.setattr(workbench.approval, "target_org_id", lambda settings, target=None: ORG)  # no org here
     ok = runner.invoke(app, ["map", "approve", "--by", "Dana"])
     assert ok.exit_code == 0, ok.output
-    assert "approved" in ok.output and mapping_hash(settings)[:12] in ok.output
+    assert "approved" in ok.output and mapping_hash(settings)[:12] in ok.output and ORG in ok.output
 
 
 def test_the_gate_refuses_a_real_org_load_once_a_seed_or_a_model_changes(tmp_path, monkeypatch):
@@ -174,12 +182,13 @@ def test_the_gate_refuses_a_real_org_load_once_a_seed_or_a_model_changes(tmp_pat
         raise ConnectionError("tripwire: no org in this test")
 
     monkeypatch.setattr(load_module, "org_client", tripwire)
+    monkeypatch.setattr(approval_module, "target_org_id", lambda settings, target=None: ORG)
     with pytest.raises(LoadError, match="refused: the mapping .* is not approved"):
         run_load(settings, kind="full")
     assert connections == []
 
     _sample(settings)
-    run_approve(settings, by="Dana")
+    run_approve(settings, by="Dana", org_id=ORG)
     with pytest.raises(LoadError, match="cannot connect to the salesforce org: tripwire"):
         run_load(settings, kind="full")  # approved: the gate lets it through to the connection
     assert connections == ["salesforce"]
@@ -214,9 +223,9 @@ def test_the_gate_warns_for_the_sandbox_org(tmp_path, caplog):
         assert approval_for(con, gate.mapping_hash) is None
     assert "unapproved mapping" in caplog.text
     _sample(settings)
-    run_approve(settings, by="Dana")
+    run_approve(settings, by="Dana", org_id=ORG)
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        gate = check_load_gate(settings, "full", con, ["Account"])
+        gate = check_load_gate(settings, "full", con, ["Account"], org_id=ORG)
     assert gate.approved and gate.warning is None
 
 

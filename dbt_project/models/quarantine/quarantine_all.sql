@@ -1,6 +1,6 @@
 -- Every quarantined row of every object in one table (what the ledger's quarantine and the reports read).
 {%- set objects = ['account', 'contact', 'location', 'skill', 'case', 'line_item', 'job_status_history', 'event',
-    'casecomment', 'contentversion'] -%}
+    'casecomment', 'contentversion', 'task'] -%}
 {%- if var('invoices') == 'order' -%}
     {%- set objects = objects + ['order', 'orderitem', 'product2', 'pricebookentry'] -%}
 {%- else -%}
