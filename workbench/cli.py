@@ -26,7 +26,8 @@ HELP = (
     "reconcile → rollback if needed. `dp2sf demo` runs the whole story on the embedded sandbox.\n\n"
     "Every verb checks its settings and connections before it changes anything. Exit codes: 0 done; 1 a "
     "stage failed (the line says why); 2 reconciliation or rollback does not add up; 3 stopped at the API "
-    "limit (resume later with --resume); 4 bad settings, option or connection (nothing changed)."
+    "limit (resume later with --resume); 4 bad settings, option or connection (nothing changed); 5 the "
+    "rollback finished but left records changed in the org since alone (--force undoes them too)."
 )
 app = typer.Typer(help=HELP, no_args_is_help=True)
 sandbox_app = typer.Typer(help="The local stand-ins: Dispatch Pro simulator and Salesforce sandbox org.")

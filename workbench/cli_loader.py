@@ -18,7 +18,7 @@ from workbench.preflight import settings as get_settings
 
 EXIT_MISMATCH = 2  # reconciliation does not add up / rollback could not undo some records
 EXIT_STOPPED = 3  # the run stopped cleanly at a limit: resume later
-EXIT_LEFT_ALONE = 4  # rollback finished but left records changed in the org since (use --force)
+EXIT_LEFT_ALONE = 5  # rollback finished but left records changed in the org since (use --force)
 ORG_ERRORS = (requests.RequestException, SalesforceError, ConnectionConfigError)
 MaskPiiOption = Annotated[
     bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and its CSVs.")

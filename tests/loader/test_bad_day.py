@@ -227,7 +227,7 @@ def test_cli_rollback_exit_code_and_one_line_when_the_org_is_down_or_the_token_w
     monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(workspace.sandbox_dir))
 
     rolled = runner.invoke(app, ["rollback", run_id])
-    assert rolled.exit_code == 4, rolled.output  # finished, but one record changed since was left alone
+    assert rolled.exit_code == 5, rolled.output  # finished, but one record changed since was left alone
     assert "left alone" in rolled.output
 
 

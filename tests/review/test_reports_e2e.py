@@ -103,7 +103,7 @@ def test_masked_reports_render_and_leak_no_source_email_or_phone(run) -> None:
     assert "Sampled fields that differ" in html and contact["Dispatch_Pro_Id__c"] in html
     assert mask_value(planted["Email"], "email") in html and mask_value(contact["Email"], "email") in html
     rb = runner.invoke(app, ["rollback", load_run, "--mask-pii"], env=env)
-    assert rb.exit_code == 4, rb.output  # finished, and left the Contact edited in the org alone (issue 19)
+    assert rb.exit_code == 5, rb.output  # finished, and left the Contact edited in the org alone (issue 19)
     rb_dir = next(p for p in settings.reports_dir.iterdir() if (p / "rollback.json").is_file())
     rb_html = (rb_dir / "rollback.html").read_text()
     assert "Reported, not overwritten" in rb_html and contact["Dispatch_Pro_Id__c"] in rb_html
