@@ -33,7 +33,10 @@ sites as (
 record_types as (
 
     -- the analyst's choice of record type per job type (empty: the org's default record type)
-    select source_value, record_type from {{ ref('map_record_type') }}
+    select
+        source_value,
+        record_type
+    from {{ ref('map_record_type') }}
     where object_name = 'Case' and source_kind = 'job_type'
 
 ),
