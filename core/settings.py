@@ -76,6 +76,8 @@ class Settings(BaseSettings):
 class SettingsError(Dp2sfError):
     """A setting has a value it cannot take (the message names the setting and its environment variable)."""
 
+    exit_code = 4  # bad settings: nothing changed (README, troubleshooting by exit code)
+
 
 # ``SF_DOMAIN``: simple-salesforce logs in at https://<domain>.salesforce.com: login, test, or a My Domain
 # (acme.my, acme--uat.sandbox.my); DNS labels only, so no scheme, path, port, user or other host can follow

@@ -12,7 +12,7 @@ from simple_salesforce.exceptions import SalesforceError
 
 from core.connection import ConnectionConfigError
 from workbench import preflight
-from workbench.console import console, err, org_error_line
+from workbench.console import console, err, org_trouble
 from workbench.console import fail as _fail
 from workbench.preflight import settings as get_settings
 
@@ -23,18 +23,6 @@ ORG_ERRORS = (requests.RequestException, SalesforceError, ConnectionConfigError)
 MaskPiiOption = Annotated[
     bool, typer.Option("--mask-pii", help="Hash names, emails and phone numbers in the report and its CSVs.")
 ]
-
-
-def org_trouble(exc: BaseException) -> str:
-    """One line for an org that is down or refuses the session (no traceback)."""
-    status = getattr(exc, "status", None) or getattr(getattr(exc, "response", None), "status_code", None)
-    if status in (401, 403):
-        return f"the org refused the session ({status}): the token is wrong or expired; sign in again"
-    if isinstance(exc, requests.ConnectionError | requests.Timeout):
-        return f"the org did not answer ({type(exc).__name__}): is it up? then run the command again"
-    if isinstance(exc, SalesforceError):  # its text holds the request URL and the SOQL: never echoed
-        return org_error_line(exc)
-    return f"the org answered with an error: {type(exc).__name__}"
 
 
 def _with_cause(exc: BaseException) -> str:

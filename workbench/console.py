@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+import requests
 import typer
 from rich.console import Console
+from simple_salesforce.exceptions import SalesforceError
 
 from core.quoting import console_text
 
@@ -82,3 +84,15 @@ def org_error_line(exc: BaseException) -> str:
         "ExpiredSession": "the access token expired or was revoked: get a new one (SF_ACCESS_TOKEN)",
     }.get(kind)
     return "".join(parts) + (f"; {hint}" if hint else "")
+
+
+def org_trouble(exc: BaseException) -> str:
+    """One line for an org that is down or refuses the session (no traceback)."""
+    status = getattr(exc, "status", None) or getattr(getattr(exc, "response", None), "status_code", None)
+    if status in (401, 403):
+        return f"the org refused the session ({status}): the token is wrong or expired; sign in again"
+    if isinstance(exc, requests.ConnectionError | requests.Timeout):
+        return f"the org did not answer ({type(exc).__name__}): is it up? then run the command again"
+    if isinstance(exc, SalesforceError):  # its text holds the request URL and the SOQL: never echoed
+        return org_error_line(exc)
+    return f"the org answered with an error: {type(exc).__name__}"

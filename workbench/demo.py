@@ -80,7 +80,7 @@ def run_demo(settings: Settings, console: Console, verbose: bool = False) -> Pat
     """Run the story; returns ``reports/<full load run>/index.html``."""
     with RunDisplay(f"dp2sf demo (scale {settings.sandbox_scale})", STAGES, console) as run:
         related = _build(settings, run, console if verbose else None)
-        full_id = _load(settings, run, related)
+        full_id = sample_and_load(settings, run, related)
         final = _delta(settings, run)
         index = _reports(settings, run, full_id, related)
     table = object_table(reconciliation_rows(final), title=f"the org at the end ({final.run_id})")
@@ -140,7 +140,7 @@ def _build(settings: Settings, run: RunDisplay, verbose: Console | None):
     return [scan.run_id, gates.run_id]
 
 
-def _load(settings: Settings, run: RunDisplay, related: list[str]):
+def sample_and_load(settings: Settings, run: RunDisplay, related: list[str]) -> str:
     """Steps 9-12: the sample with its diff, sign-off (the sample rolled back), full load, reconciliation."""
     from core.connection import org_client
     from loaders.load import make_plan, run_load

@@ -87,6 +87,8 @@ def _in_secrets_toml(key: str) -> bool:
 def target_ready(s: Settings, target: str | None = None, call: bool = True) -> None:
     """The target org's settings are complete and, with ``call``, the org answers ``/limits``."""
     from core.connection import ConnectionConfigError, org_client
+    from core.renewal import SessionEnded
+    from workbench.console import org_trouble
 
     target = choose("target", target or s.target, TARGETS)
     try:
@@ -95,13 +97,16 @@ def target_ready(s: Settings, target: str | None = None, call: bool = True) -> N
             org.check_limits(fresh=True)
     except ConnectionConfigError as exc:
         raise PreflightError(f"target {target}: {exc}") from None
+    except SessionEnded:  # a token that cannot be renewed and the org refuses
+        raise PreflightError(
+            f"target {target}: the org refused the session (401): the token is wrong or expired; "
+            "sign in again"
+        ) from None
     except Dp2sfError:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to reach the org is the same advice
         hint = "`dp2sf sandbox up`" if target == "sandbox" else "the SF_* settings and the network"
-        raise PreflightError(
-            f"target {target} does not answer ({type(exc).__name__}): check {hint}"
-        ) from None
+        raise PreflightError(f"target {target}: {org_trouble(exc)} (check {hint})") from None
 
 
 def duckdb_ready(s: Settings, needs: str = "") -> None:

@@ -74,6 +74,16 @@ class FileStore:
         self.files_dir = Path(files_dir)
         self.known = known or {}
         self.workers = max(1, workers)
+        self._sweep_partial_downloads()
+
+    def _sweep_partial_downloads(self) -> None:
+        """Downloads an earlier extract left half-written (killed mid-file: ``.tmp/``) go; one extract writes
+        the store at a time (it also holds the DuckDB), so nothing in ``.tmp/`` is anyone's live download."""
+        tmp_dir = self.files_dir / ".tmp"
+        if tmp_dir.is_dir():
+            for leftover in tmp_dir.iterdir():
+                if leftover.is_file():
+                    leftover.unlink(missing_ok=True)
 
     @staticmethod
     def key(kind: str, source_id: str) -> str:

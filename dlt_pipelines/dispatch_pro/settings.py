@@ -15,13 +15,18 @@ SERVICETITAN_BASE_URL = "https://api.servicetitan.io"
 SERVICETITAN_TOKEN_URL = "https://auth.servicetitan.io/connect/token"
 
 
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
 def require_https(url: str, setting: str) -> str:
     """``url`` when it is an ``https://`` URL with a host; ``ValueError`` naming ``setting`` otherwise (a
     client secret and the tenant's data never travel in clear text)."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(str(url).strip())
-    if parts.scheme != "https" or not parts.hostname:
+    # plain http only to this machine's loopback (a local stand-in or test double): nothing leaves the host
+    loopback = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if not (parts.scheme == "https" or loopback) or not parts.hostname:
         raise ValueError(f"{setting} must be an https:// URL with a host, not {str(url)[:80]!r}")
     return str(url).strip()
 

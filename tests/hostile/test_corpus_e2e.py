@@ -66,7 +66,8 @@ def hostile_run(tmp_path_factory) -> dict:
     from reporting.prescan import run_prescan
     from reporting.render import demo_reports
     from sandbox import control
-    from workbench.demo import run_load_stage, run_sample_stage
+    from workbench.demo import STAGES, sample_and_load
+    from workbench.progress import RunDisplay
 
     base = tmp_path_factory.mktemp("hostile")
     # the GX suites are regenerated from the org: on a copy, so the committed ones stay as they are
@@ -88,11 +89,12 @@ def hostile_run(tmp_path_factory) -> dict:
         stages["transform"] = run_transform(settings)
         stages["validate"] = run_validate(settings, refresh=True)
         stages["prescan"] = run_prescan(settings, mask_pii=False)
-        stages["sample"] = run_sample_stage(settings, console)
-        run_load_stage(settings, console)  # raises DemoError unless the load completes and reconciles
-        stages["reports"] = demo_reports(
-            settings, console, related=[stages["prescan"].run_id, stages["sample"]]
-        )
+        related = [stages["prescan"].run_id]
+        with RunDisplay("hostile corpus", STAGES, console) as run:
+            # sample, sign-off, full load, reconciliation: raises DemoError unless it loads and reconciles
+            sample_and_load(settings, run, related)
+        stages["sample"] = related[-1]
+        stages["reports"] = demo_reports(settings, console, related=related)
         secrets = _secrets(settings)
     finally:
         control.down(settings.sandbox_dir)

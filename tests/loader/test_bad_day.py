@@ -205,12 +205,17 @@ def test_cli_rollback_exit_code_and_one_line_when_the_org_is_down_or_the_token_w
     skill = next(org.query_iter("SELECT Id FROM Skill__c ORDER BY Dispatch_Pro_Id__c LIMIT 1"))
     org.sf.Skill__c.update(skill["Id"], {"Name": "Edited in the org after the run"})
 
+    def cli(args: list[str]) -> tuple[int, str]:  # the real entry point, as a user meets it
+        done = subprocess.run([sys.executable, "-m", "workbench", *args], capture_output=True, text=True,
+                              timeout=300, check=False)  # fmt: skip
+        return done.returncode, done.stdout + done.stderr
+
     admin.outages(restart={"seconds": 30, "mode": "reset"})
     try:
-        for args in (["reconcile"], ["rollback", run_id]):
-            down = runner.invoke(app, args)
-            assert down.exit_code == 1 and isinstance(down.exception, SystemExit), down.output
-            assert "Traceback" not in down.output and "the org did not answer" in down.output, down.output
+        for args in (["reconcile"], ["rollback", run_id]):  # checked before any change: exit 4, one line
+            code, output = cli(args)
+            assert code == 4 and "Traceback" not in output, output
+            assert "the org did not answer" in output, output
     finally:
         admin.outages(clear=True)
 
@@ -221,9 +226,9 @@ def test_cli_rollback_exit_code_and_one_line_when_the_org_is_down_or_the_token_w
     (wrong / "endpoints.json").write_text(json.dumps(endpoints))
     monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(wrong))
     for args in (["reconcile"], ["rollback", run_id]):
-        refused = runner.invoke(app, args)
-        assert refused.exit_code == 1 and "Traceback" not in refused.output, refused.output
-        assert "token is wrong or expired" in refused.output, refused.output
+        code, output = cli(args)
+        assert code == 4 and "Traceback" not in output, output
+        assert "token is wrong or expired" in output, output
     monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(workspace.sandbox_dir))
 
     rolled = runner.invoke(app, ["rollback", run_id])

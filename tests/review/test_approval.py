@@ -97,7 +97,7 @@ def test_approve_records_who_the_hash_and_the_sample_run(tmp_path):
 def test_the_approval_keeps_the_lineage_it_signed(tmp_path):
     settings = _project(tmp_path)
     _sample(settings)
-    result = run_approve(settings, by="Dana Reviewer")
+    result = run_approve(settings, by="Dana Reviewer", org_id=ORG)
     # the model changes after the sign-off: today's lineage loses an edge, the approval still has it
     (settings.build_dir / "lineage.csv").write_text(LINEAGE.splitlines()[0] + "\n", encoding="utf-8")
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
@@ -110,7 +110,7 @@ def test_the_approval_keeps_the_lineage_it_signed(tmp_path):
     # without a lineage there is nothing to keep: the approval refuses
     (settings.build_dir / "lineage.csv").unlink()
     with pytest.raises(ApprovalError, match="no lineage"):
-        run_approve(settings, by="Dana Reviewer")
+        run_approve(settings, by="Dana Reviewer", org_id=ORG)
 
 
 def test_approve_refuses_without_a_completed_sample_of_this_hash(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 import requests
 from simple_salesforce import Salesforce
 
-from core.connection import connect
+from core.connection import API_VERSION
 
 NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
 
@@ -83,9 +82,16 @@ class OrgHandle:
     http: requests.Session = field(init=False)
 
     def __post_init__(self) -> None:
-        path = self.state_dir / "sf_endpoints.json"
-        path.write_text(json.dumps({"salesforce": self.endpoints}))
-        self.sf = connect("sandbox", path)
+        # a plain simple-salesforce client (no renewal hook of ours): the org is tested as any client meets it
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = self.endpoints["ca_cert"]
+        self.sf = Salesforce(
+            instance_url=self.endpoints["instance_url"],
+            session_id=self.endpoints["access_token"],
+            version=self.endpoints.get("api_version", API_VERSION),
+            session=session,
+        )
         self.http = requests.Session()
         self.http.trust_env = False
         self.http.verify = self.endpoints["ca_cert"]
