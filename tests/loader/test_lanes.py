@@ -42,7 +42,9 @@ def test_parallel_lanes_meet_no_row_locks_where_one_lane_per_object_does(built, 
 
         # the control: every object its own lane, so children of the same Cases go out at once
         monkeypatch.setattr(load_module, "plan_lanes", lambda con, objs: [[o] for o in objs])
-        ws2 = fresh_workspace(settings, tmp_path / "unsafe")
+        # the control meets locks on purpose: with more sweeps than the default it still ends where the safe
+        # run ends even on a busy machine (each sweep re-sends only what a lock refused)
+        ws2 = fresh_workspace(settings.model_copy(update={"load_lock_retries": 8}), tmp_path / "unsafe")
         admin.settings(row_locks=True, row_lock_window_seconds=0.5)
         unsafe = run_load(ws2)
         assert unsafe.peak_jobs_in_flight >= 3 and sum(unsafe.retried.values()) > 0  # locks met, retried
