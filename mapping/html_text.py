@@ -125,10 +125,9 @@ def html_text_loss(html_text: str | None) -> str | None:
         return None  # no tag: entities decode the same way in both readings
     parsed = "".join(_read(html_text).plain)
     without_blocks = _SKIPPED_BLOCK.sub("", html_text)
-    if _characters(html.unescape(_TAG_LIKE.sub("", html_text))) - _characters(
-        html.unescape(_TAG_LIKE.sub("", without_blocks))
-    ):  # a <script> or <style> block's text: no reader sees it, so it does not load, and a person is told
-        return "an HTML5 parser (as a browser) shows no <script>/<style> content: that text is not loaded"
+    if not _characters(parsed) and _characters(html.unescape(_TAG_LIKE.sub("", html_text))):
+        # the whole note is <script>/<style> text no reader sees: nothing of it loads, so a person is told
+        return "an HTML5 parser (as a browser) shows nothing of this note (<script>/<style> only): not loaded"
     odd: list[str] = []
 
     def _strip(match: re.Match[str]) -> str:
