@@ -268,6 +268,22 @@ def split_error(text: str) -> tuple[str, str]:
     return code, rest
 
 
+def csv_has_rows(path: Path) -> bool:
+    """A query page holds more than its header line."""
+    with open(path, encoding="utf-8") as fh:
+        fh.readline()
+        return bool(fh.readline())
+
+
+def insert_query_pages(con: duckdb.DuckDBPyConnection, pages: list[Path], insert_sql: str) -> None:
+    """Each page of a query with rows into DuckDB (``insert_sql`` reads the page's path as its one ``?``
+    parameter with ``read_csv``); every page file is removed once read."""
+    for page in pages:
+        if csv_has_rows(page):
+            con.execute(insert_sql, [str(page)])
+        page.unlink(missing_ok=True)
+
+
 def query_to_csv(org: OrgClient, soql: str, out_dir: Path, page_rows: int = 50_000) -> list[Path]:
     """A Bulk 2.0 query job streamed page by page to CSV files (for DuckDB to read)."""
     client = org.bulk("")

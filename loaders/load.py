@@ -30,7 +30,7 @@ from core.quoting import sql_ident
 from core.settings import Settings
 from loaders.approval import check_load_gate  # the approval gate (issue 12)
 from loaders.audit import created_date_expr
-from loaders.bulk import BulkIngest, JobHooks, query_to_csv, split_error
+from loaders.bulk import BulkIngest, JobHooks, csv_has_rows, query_to_csv, split_error
 from loaders.failed import write_failed_csvs
 from loaders.files import FileUploader, file_select
 from loaders.inactive import INACTIVE, apply_inactive_policy
@@ -169,7 +169,7 @@ class Loader:
         files = query_to_csv(self.org, soql, self.work_dir / f"org-{obj}")
         cols = ", ".join(f"cast(null as varchar) as {sql_ident(f)}" for f in fields)
         self.con.execute(f"create or replace table {table} as select {cols} where false")
-        paths = [str(p) for p in files if p.stat().st_size > 0 and _has_rows(p)]
+        paths = [str(p) for p in files if p.stat().st_size > 0 and csv_has_rows(p)]
         if paths:
             self.con.execute(
                 f"insert into {table} by name select * from read_csv(?, header = true, "
@@ -448,12 +448,6 @@ class Loader:
         if errors:
             first = next((e for e in errors if not isinstance(e, LimitStop)), errors[0])
             raise first
-
-
-def _has_rows(path: Path) -> bool:
-    with open(path, encoding="utf-8") as fh:
-        fh.readline()
-        return bool(fh.readline())
 
 
 def _is_transient_job_error(message: str | None) -> bool:

@@ -23,7 +23,7 @@ from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.quoting import soql_list, sql_literal
 from core.settings import Settings
-from loaders.bulk import query_to_csv
+from loaders.bulk import insert_query_pages, query_to_csv
 from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
@@ -221,17 +221,12 @@ class Reconciler:
             self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null", self.work
         )
         self.con.execute("create or replace temp table _in_org (id varchar, source_key varchar)")
-        for p in files:
-            with open(p, encoding="utf-8") as fh:
-                fh.readline()
-                has_rows = bool(fh.readline())
-            if has_rows:
-                self.con.execute(
-                    f'insert into _in_org select "Id", "{EXTERNAL_ID}" from read_csv(?, header = true, '
-                    "all_varchar = true)",
-                    [str(p)],
-                )
-            p.unlink(missing_ok=True)
+        insert_query_pages(
+            self.con,
+            files,
+            f'insert into _in_org select "Id", "{EXTERNAL_ID}" '
+            "from read_csv(?, header = true, all_varchar = true)",
+        )
         rec.in_org = self.con.execute("select count(*) from _in_org").fetchall()[0][0]
         loaded = (
             f"select source_key, sf_id from ledger.run_outcomes where run_id = {sql_literal(self.run_id)} "

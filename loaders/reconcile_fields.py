@@ -34,7 +34,7 @@ from core.ids import EXTERNAL_ID
 from core.org_api import OrgClient
 from core.quoting import sql_ident, sql_literal
 from core.settings import Settings
-from loaders.bulk import query_to_csv
+from loaders.bulk import insert_query_pages, query_to_csv
 from loaders.ledger import LOADED, approved_lineage
 from loaders.plan import LoadPlan
 from loaders.sample_source import SourceValues, lineage_map, owned_prefixes, read_lineage_rows
@@ -176,17 +176,11 @@ class FieldReconciler:
         )
         soql = f"SELECT {', '.join(cols)} FROM {obj} WHERE {EXTERNAL_ID} != null"
         self.queries += 1
-        for path in query_to_csv(self.org, soql, self.work / "fields"):
-            with open(path, encoding="utf-8") as fh:
-                fh.readline()
-                has_rows = bool(fh.readline())
-            if has_rows:
-                self.con.execute(
-                    f"insert into {table} by name "
-                    "select * from read_csv(?, header = true, all_varchar = true)",
-                    [str(path)],
-                )
-            path.unlink(missing_ok=True)
+        insert_query_pages(
+            self.con,
+            query_to_csv(self.org, soql, self.work / "fields"),
+            f"insert into {table} by name select * from read_csv(?, header = true, all_varchar = true)",
+        )
         return table
 
     def keys(self, obj: str) -> None:
