@@ -388,63 +388,109 @@ class Ledger:
         ).fetchall()[0][0]
         return before - after
 
-    def drop_pending(self, run_id: str, obj: str, pass_no: int, chunk: int) -> None:
-        self.con.execute(
+    def drop_pending(self, run_id: str, obj: str, pass_no: int, chunk: int) -> int:
+        """Remove a chunk's pending rows; returns how many there were."""
+        return self.con.execute(
             f"delete from {SCHEMA}.pending where run_id = ? and object_name = ? and pass = ? "
             "and chunk_no = ?",
             [run_id, obj, pass_no, chunk],
-        )
+        ).fetchone()[0]
 
-    def record_results(
-        self, run_id: str, obj: str, pass_no: int, chunk: int, job_id: str | None, results: list[tuple]
-    ) -> int:
-        """Settle rows of a pending chunk. results: (source_key, sf_id, created, error_code, error_message);
-        created/updated carry the pending hash, an update its before-image."""
-        if not results:
-            return 0
-        table = pa.table(
-            {
-                "source_key": [r[0] for r in results],
-                "sf_id": [r[1] for r in results],
-                "created": [r[2] for r in results],
-                "error_code": [r[3] for r in results],
-                "error_message": [r[4] for r in results],
-            },
-            schema=pa.schema(
-                [
-                    ("source_key", pa.string()),
-                    ("sf_id", pa.string()),
-                    ("created", pa.bool_()),
-                    ("error_code", pa.string()),
-                    ("error_message", pa.string()),
-                ]
-            ),
-        )
-        self.con.register("_results_in", table)
+    def settle_chunk(
+        self,
+        run_id: str,
+        obj: str,
+        pass_no: int,
+        chunk: int,
+        job_id: str | None,
+        results: pa.Table,
+        retry_codes: set[str],
+        job_failure: str | None,
+    ) -> tuple[int, int]:
+        """Settle a pending chunk from a job's results (``loaders.bulk.RESULTS_SCHEMA``), set-wise: the
+        results are joined to the chunk's pending rows in SQL (the first line per key, successful before
+        failed before unprocessed); ``CODE:message:fields --`` errors are split into code and message.
+        A row whose error code is in ``retry_codes`` stays unsettled (it goes out again); a pending key with
+        no result settles as ``JOB_FAILED`` with ``job_failure`` when that is given. Created/updated rows
+        carry the pending hash, an update its before-image. Returns (rows settled, rows left to retry)."""
+        self.con.register("_results_in", results)
         try:
             self.con.execute(
                 f"""
-                insert into {SCHEMA}.operations
+                create or replace temp table _settle as
+                with chunk_rows as (
+                    select * from {SCHEMA}.pending
+                    where run_id = ? and object_name = ? and pass = ? and chunk_no = ?
+                        and source_key not in ({self.done_keys_table(run_id, obj, pass_no)})
+                    qualify row_number() over (partition by source_key) = 1
+                ),
+                firsts as (
+                    select r.*, trim(coalesce(r.error, '')) as t0
+                    from _results_in as r
+                    where r.source_key in (select source_key from chunk_rows)
+                    qualify row_number() over (partition by r.source_key order by r.kind) = 1
+                ),
+                texts as (
+                    select *, case when t0 like '%--' then rtrim(left(t0, length(t0) - 2)) else t0 end as t
+                    from firsts
+                ),
+                coded as (
+                    select source_key, sf_id, created, kind, t,
+                        regexp_full_match(split_part(t, ':', 1), '[A-Z0-9_]*[A-Z][A-Z0-9_]*') as has_code
+                    from texts
+                )
                 select
-                    p.run_id, p.object_name, p.source_key, p.pass,
-                    case when r.error_code is not null then 'failed'
-                        when r.created then 'created' else 'updated' end,
-                    coalesce(r.sf_id, p.sf_id_before),
-                    p.content_hash,
-                    case when r.error_code is null and not coalesce(r.created, false) then p.before_image end,
-                    r.error_code, r.error_message, ?, ?
-                from {SCHEMA}.pending as p
-                inner join (select distinct on (source_key) * from _results_in) as r
-                    on p.source_key = r.source_key
-                where p.run_id = ? and p.object_name = ? and p.pass = ? and p.chunk_no = ?
-                    and p.source_key not in ({self.done_keys_table(run_id, obj, pass_no)})
-                qualify row_number() over (partition by p.source_key) = 1
+                    p.*,
+                    c.source_key is not null as answered,
+                    c.sf_id as result_sf_id,
+                    c.created,
+                    case
+                        when c.source_key is null then case when ? is not null then 'JOB_FAILED' end
+                        when c.kind = 0 then null
+                        when c.has_code then split_part(c.t, ':', 1)
+                        else 'ERROR'
+                    end as error_code,
+                    case
+                        when c.source_key is null then ?
+                        when c.kind = 0 then null
+                        when c.has_code then substr(c.t, length(split_part(c.t, ':', 1)) + 2)
+                        else c.t
+                    end as error_message
+                from chunk_rows as p
+                left join coded as c on p.source_key = c.source_key
                 """,
-                [job_id, now(), run_id, obj, pass_no, chunk],
+                [run_id, obj, pass_no, chunk, job_failure, job_failure],
             )
         finally:
             self.con.unregister("_results_in")
-        return len(results)
+        codes = sorted(retry_codes)
+        retry_filter = f"error_code in ({', '.join('?' * len(codes))})" if codes else "false"
+        retried = self.con.execute(
+            f"select count(*) from _settle where answered and {retry_filter}", codes
+        ).fetchone()[0]
+        self.con.execute(
+            f"""
+            insert into {SCHEMA}.operations
+            select
+                run_id, object_name, source_key, pass,
+                case when error_code is not null then 'failed'
+                    when created then 'created' else 'updated' end,
+                coalesce(result_sf_id, sf_id_before),
+                content_hash,
+                case when error_code is null and not coalesce(created, false) then before_image end,
+                error_code, error_message, ?, ?
+            from _settle
+            where (answered or error_code is not null) and not (answered and coalesce({retry_filter}, false))
+            """,
+            [job_id, now(), *codes],
+        )
+        settled = self.con.execute(
+            f"select count(*) from _settle where (answered or error_code is not null) "
+            f"and not (answered and coalesce({retry_filter}, false))",
+            codes,
+        ).fetchone()[0]
+        self.con.execute("drop table _settle")
+        return settled, retried
 
     # -- set-wise records (skips, unchanged rows, unresolved parents) ---------------------------
     def record_select(self, run_id: str, obj: str, pass_no: int, select_sql: str, params: list) -> int:

@@ -30,7 +30,7 @@ from core.quoting import sql_ident
 from core.settings import Settings
 from loaders.approval import check_load_gate  # the approval gate (issue 12)
 from loaders.audit import created_date_expr
-from loaders.bulk import BulkIngest, JobHooks, csv_has_rows, query_to_csv, split_error
+from loaders.bulk import BulkIngest, JobHooks, csv_has_rows, query_to_csv
 from loaders.failed import write_failed_csvs
 from loaders.files import FileUploader, file_select
 from loaders.inactive import INACTIVE, apply_inactive_policy
@@ -152,7 +152,7 @@ class Loader:
                     bulk.abort(job_id)
                 else:
                     outcome = bulk.finish(job_id, len(keys), EXTERNAL_ID)
-                    self._settle(obj, pass_no, chunk, outcome, final=False, expected=keys)
+                    self._settle(obj, pass_no, chunk, outcome, final=False)
                     continue
             with self.ledger.atomic():
                 self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
@@ -299,7 +299,7 @@ class Loader:
                     if self.stopping.is_set():
                         raise LimitStop(self.stopping_message)
                     self.org.check_limits()
-                    chunk, count, expected = self.db(self._next_spool, sweep, obj, pass_no, chunk_rows)
+                    chunk, count = self.db(self._next_spool, sweep, obj, pass_no, chunk_rows)
                     if not count:
                         break
                     kill_point("checkpointed", obj, chunk)
@@ -319,7 +319,7 @@ class Loader:
                     finally:
                         with self.counter_lock:
                             self.in_flight -= 1
-                    self.db(self._settle, obj, pass_no, chunk, outcome, final=final, expected=expected)
+                    self.db(self._settle, obj, pass_no, chunk, outcome, final=final)
                 left = self.db(
                     lambda: self.con.execute(f"select count(*) from ({select})").fetchall()[0][0]
                 )  # rows still unsettled: transient failures
@@ -341,11 +341,11 @@ class Loader:
         first, count = sweep.spool(self.con, spool, chunk_rows)
         if not count:
             spool.unlink(missing_ok=True)
-            return chunk, 0, set()
+            return chunk, 0
         with self.ledger.atomic():
             self.ledger.add_pending_select(self.run_id, obj, pass_no, chunk, sweep.extras_sql(first, count))
             self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, None, "sending", count)
-        return chunk, count, sweep.keys(self.con, first, count)
+        return chunk, count
 
     def _hooks(self, obj: str, pass_no: int, chunk: int, count: int, spool: Path) -> JobHooks:
         """The load's steps around a job: the job id checkpointed before the upload (a resume looks it up,
@@ -364,32 +364,23 @@ class Loader:
 
         return JobHooks(created, lambda _job: kill_point("uploaded", obj, chunk), closed)
 
-    def _settle(self, obj: str, pass_no: int, chunk: int, outcome, final: bool, expected: set[str]) -> None:
-        settled = []
-        seen = set()
-        for r in outcome.results:
-            if r.key not in expected or r.key in seen:
-                continue
-            seen.add(r.key)
-            if r.ok:
-                settled.append((r.key, r.sf_id, r.created, None, None))
-                continue
-            code, message = split_error(r.error)
-            if code in TRANSIENT_ROW_ERRORS and not final:
-                self.retried[obj] = self.retried.get(obj, 0) + 1
-                continue
-            settled.append((r.key, r.sf_id, None, code, message))
-        missing = expected - seen
-        if missing and outcome.state == "Failed" and final:
-            msg = outcome.error_message or "the job failed"
-            settled += [(k, None, None, "JOB_FAILED", msg) for k in sorted(missing)]
-        elif missing and outcome.state == "Failed" and not _is_transient_job_error(outcome.error_message):
-            settled += [(k, None, None, "JOB_FAILED", outcome.error_message) for k in sorted(missing)]
+    def _settle(self, obj: str, pass_no: int, chunk: int, outcome, final: bool) -> None:
+        """A job's results settle its chunk in SQL (``Ledger.settle_chunk``): a transient row error
+        (row lock, unprocessed) stays unsettled for another job unless this is the final try; rows a failed
+        job never answered fail with its message when it is final or not transient."""
+        failure = None
+        if outcome.state == "Failed" and (final or not _is_transient_job_error(outcome.error_message)):
+            failure = outcome.error_message or "the job failed"
+        retry = set() if final else TRANSIENT_ROW_ERRORS
         with self.ledger.atomic():  # results, pending rows and the done mark together
-            self.ledger.record_results(self.run_id, obj, pass_no, chunk, outcome.job_id, settled)
+            _, retried = self.ledger.settle_chunk(
+                self.run_id, obj, pass_no, chunk, outcome.job_id, outcome.table, retry, failure
+            )
             kill_point("settling", obj, chunk)
-            self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
-            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", len(expected))
+            count = self.ledger.drop_pending(self.run_id, obj, pass_no, chunk)
+            self.ledger.checkpoint(self.run_id, obj, pass_no, chunk, outcome.job_id, "done", count)
+        if retried:
+            self.retried[obj] = self.retried.get(obj, 0) + retried
 
     def second_pass(self, plan: ObjectPlan) -> None:
         """Self-lookups and cycle breakers: an upsert of the key and the deferred columns once all exist."""

@@ -85,12 +85,6 @@ class SendTable:
             f"select {', '.join(EXTRAS)} from {self.table} where rn between {first} and {first + count - 1}"
         )
 
-    def keys(self, con: duckdb.DuckDBPyConnection, first: int, count: int) -> set[str]:
-        rows = con.execute(
-            f"select k_key from {self.table} where rn between {first} and {first + count - 1}"
-        ).fetchall()
-        return {r[0] for r in rows}
-
     @staticmethod
     def drop(con: duckdb.DuckDBPyConnection, obj: str, pass_no: int) -> None:
         con.execute(f"drop table if exists {table_name(obj, pass_no)}")
