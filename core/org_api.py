@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 
 import requests
 from simple_salesforce import Salesforce
@@ -32,6 +34,9 @@ USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection
 READ_TIMEOUT = 120.0  # seconds to wait for an answer (a file upload sends while it waits)
 TRANSIENT_CODES = {"REQUEST_LIMIT_EXCEEDED", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"}
+# a clock difference below this is read as none: the HTTP ``Date`` header has one-second resolution, so the
+# estimate of an org in step with us lies in (-1 s - latency, 0]
+CLOCK_SKEW_FLOOR = 2.0
 
 
 class LimitStop(Dp2sfError):
@@ -87,10 +92,32 @@ class Usage:
     api_used: int = 0
     api_max: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    # the org's clock minus ours, in seconds, as every response's ``Date`` header shows it: the largest sample
+    # (a header is the server's time truncated to the second, read after the network's delay, so each sample
+    # is at most the true difference and the largest is the closest)
+    clock_sample: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def share(self) -> float:
         return self.api_used / self.api_max if self.api_max else 0.0
+
+    def clock_skew(self) -> float:
+        """Seconds to add to our clock to read the org's (0 when the two agree within the header's
+        resolution): how a rollback compares the org's ``LastModifiedDate`` with the ledger's times."""
+        sample = self.clock_sample
+        if sample is None or abs(sample) < CLOCK_SKEW_FLOOR:
+            return 0.0
+        return sample + 1.0  # the middle of the header's truncation, rounded toward the org's clock
+
+
+def clock_sample(date_header: str | None, received: float) -> float | None:
+    """One estimate of (org clock - our clock) from an HTTP ``Date`` header read at ``received``."""
+    if not date_header:
+        return None
+    try:
+        return parsedate_to_datetime(date_header).timestamp() - received
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 class OrgClient:
@@ -116,8 +143,11 @@ class OrgClient:
 
     # -- accounting ---------------------------------------------------------------------------
     def _on_response(self, response: requests.Response, *args, **kwargs) -> None:
+        sample = clock_sample(response.headers.get("Date"), time.time())
         with self.usage.lock:
             self.usage.calls += 1
+            if sample is not None and (self.usage.clock_sample is None or sample > self.usage.clock_sample):
+                self.usage.clock_sample = sample
             kind = "bulk" if "/jobs/" in response.url else "rest"
             self.usage.by_kind[kind] = self.usage.by_kind.get(kind, 0) + 1
             match = USAGE.search(response.headers.get("Sforce-Limit-Info", ""))

@@ -39,6 +39,9 @@ create table if not exists {SCHEMA}.runs (
     status varchar not null,          -- running | completed | stopped | failed
     message varchar
 );
+-- the org's clock minus ours (seconds) while the run wrote: a rollback reads the org's LastModifiedDate
+-- against the ledger's times through it (core.org_api.Usage.clock_skew)
+alter table {SCHEMA}.runs add column if not exists org_clock_skew double;
 create table if not exists {SCHEMA}.operations (
     run_id varchar not null,
     object_name varchar not null,
@@ -152,7 +155,8 @@ class Ledger:
     def start_run(self, kind: str, target: str, mapping_hash: str | None, parent: str | None = None) -> str:
         run_id = new_run_id(kind)
         self.con.execute(
-            f"insert into {SCHEMA}.runs values (?, ?, ?, ?, ?, ?, null, 'running', null)",
+            f"insert into {SCHEMA}.runs (run_id, kind, target, mapping_hash, parent_run_id, started_at, "
+            "status) values (?, ?, ?, ?, ?, ?, 'running')",
             [run_id, kind, target, mapping_hash, parent, now()],
         )
         return run_id
@@ -162,6 +166,10 @@ class Ledger:
             f"update {SCHEMA}.runs set status = ?, finished_at = ?, message = ? where run_id = ?",
             [status, now(), message, run_id],
         )
+
+    def note_clock(self, run_id: str, skew: float) -> None:
+        """Record the org's clock minus ours seen during the run (see :meth:`last_own_writes`)."""
+        self.con.execute(f"update {SCHEMA}.runs set org_clock_skew = ? where run_id = ?", [skew, run_id])
 
     def record_automation(self, run_id: str, found: list) -> None:
         """What of the org's automation (``core.org_automation.Automation``) was active while ``run_id``
@@ -219,17 +227,36 @@ class Ledger:
         return {"run_id": row[0][0], "status": row[0][1]} if row else None
 
     def last_own_writes(self, object_name: str, source_keys: Sequence[str]) -> dict[str, datetime]:
-        """Per source key, when any of our runs (loads, deltas, rollbacks) last wrote the record: what the
-        org's ``LastModifiedDate`` may be without anyone else having edited it."""
+        """Per source key, when any of our runs (loads, deltas, rollbacks) last wrote the record, on the
+        org's clock (each run's noted clock skew added; a run killed before it noted one takes the latest
+        skew any run noted): what the org's ``LastModifiedDate`` may be with no one else having edited it."""
         if not source_keys:
             return {}
         rows = self.con.execute(
-            f"select source_key, max(recorded_at) from {SCHEMA}.operations where object_name = ? "
-            "and action in ('created', 'updated', 'restored') and source_key in (select unnest(?)) "
-            "group by source_key",
+            f"""
+            select o.source_key,
+                max(o.recorded_at + to_microseconds(cast(coalesce(r.org_clock_skew, (
+                    select org_clock_skew from {SCHEMA}.runs where org_clock_skew is not null
+                    order by started_at desc limit 1), 0) * 1e6 as bigint)))
+            from {SCHEMA}.operations as o
+            inner join {SCHEMA}.runs as r on o.run_id = r.run_id
+            where o.object_name = ? and o.action in ('created', 'updated', 'restored')
+                and o.source_key in (select unnest(?))
+            group by o.source_key
+            """,
             [object_name, list(source_keys)],
         ).fetchall()
         return dict(rows)
+
+    def clock_skew(self, run_id: str) -> float:
+        """The org's clock minus ours as the run noted it (the latest noted by any run, else 0)."""
+        row = self.con.execute(
+            f"select coalesce((select org_clock_skew from {SCHEMA}.runs where run_id = ?), (select "
+            f"org_clock_skew from {SCHEMA}.runs where org_clock_skew is not null order by started_at desc "
+            "limit 1), 0)",
+            [run_id],
+        ).fetchone()
+        return float(row[0])
 
     # -- operations -----------------------------------------------------------------------------
     def record(self, run_id: str, ops: Iterable[Operation]) -> int:

@@ -494,6 +494,7 @@ def run_load(
         status, message = "completed", gate.warning or ""
         try:
             org.check_limits(fresh=True)
+            ledger.note_clock(run_id, org.usage.clock_skew())  # the org's clock, for a later rollback
             # what of the org's own automation is active while we load (issue 20): recorded in the run
             active, _ = read_automation(org.sf, [p.name for p in plan.objects])
             ledger.record_automation(run_id, active)
@@ -510,14 +511,17 @@ def run_load(
         except LimitStop as exc:
             status, message = "stopped", str(exc)
         except ResolveError as exc:
+            ledger.note_clock(run_id, org.usage.clock_skew())
             ledger.finish_run(run_id, "failed", str(exc))
             raise LoadError(str(exc)) from exc
         except Exception as exc:
+            ledger.note_clock(run_id, org.usage.clock_skew())
             ledger.finish_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
             raise LoadError(
                 f"load run {run_id} broke off: {type(exc).__name__}: {exc}; "
                 "`dp2sf load --resume` continues it"
             ) from exc
+        ledger.note_clock(run_id, org.usage.clock_skew())  # more samples by now: a closer estimate
         ledger.finish_run(run_id, status, message or None)
         failed_dir = write_failed_csvs(ledger, run_id, settings.reports_dir)
         return LoadResult(

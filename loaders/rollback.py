@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from core.connection import org_client
@@ -90,10 +90,14 @@ class Rollback:
 
         Our own writes are the ledger's: the target run's (a killed run has no finish time, but each record's
         write is recorded), a later delta's and its rollback's; a record whose ``LastModifiedDate`` is not
-        after the last of them was not edited by anyone else."""
-        own = self.ledger.last_own_writes(obj, [r["source_key"] for r in rows])
+        after the last of them was not edited by anyone else. The org stamps on its own clock and the ledger
+        on ours: each run noted the difference (``Ledger.note_clock``); both sides are read on the org's."""
+        own = self.ledger.last_own_writes(obj, [r["source_key"] for r in rows])  # on the org's clock
         key_of = {r["sf_id"][:15]: r["source_key"] for r in rows}
-        fallback = self.target["finished_at"] or self.target["started_at"]
+        target_skew = timedelta(seconds=self.ledger.clock_skew(self.target["run_id"]))
+        fallback = (self.target["finished_at"] or self.target["started_at"]) + target_skew
+        skew = timedelta(seconds=self.org.usage.clock_skew())
+        own_start = self.own_start + skew if self.own_start is not None else None
         out: dict[str, dict] = {}
         ids = [r["sf_id"] for r in rows]
         for start in range(0, len(ids), 200):
@@ -105,7 +109,7 @@ class Rollback:
                 mine = own.get(key_of.get(rec["Id"][:15], ""), fallback)
                 # a change since this rollback run started is its own (a killed attempt's restore that a
                 # resume re-does, the org wrote, the ledger had not heard), not someone else's edit
-                resumed = self.own_start is not None and changed is not None and changed >= self.own_start
+                resumed = own_start is not None and changed is not None and changed >= own_start
                 if changed and changed > mine and not resumed:
                     out[rec["Id"][:15]] = rec
         return out
@@ -262,10 +266,12 @@ def run_rollback(
         except LimitStop as exc:
             status, message = "stopped", str(exc)
         except Exception as exc:
+            ledger.note_clock(run_id, org.usage.clock_skew())
             ledger.finish_run(run_id, "failed", f"{type(exc).__name__}: {exc}")
             raise RollbackError(
                 f"rollback {run_id} broke off: {exc}; `dp2sf rollback {target_run} --resume` continues it"
             ) from exc
+        ledger.note_clock(run_id, org.usage.clock_skew())  # its restores are our writes for a later rollback
         ledger.finish_run(run_id, status, message)
         out = Path(settings.reports_dir) / run_id
         out.mkdir(parents=True, exist_ok=True)

@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         log_level="warning",
         timeout_graceful_shutdown=1,
         timeout_keep_alive=KEEP_ALIVE_S,
+        date_header=False,  # app.DateHeader sends it, on the org's clock
         **ssl,
     )
     org.store.close()

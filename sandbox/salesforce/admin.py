@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from sandbox.salesforce.deps import json_object, json_response, require_admin
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.org import Org
+from sandbox.salesforce.values import clock_offset, set_clock_offset
 
 router = APIRouter()
 
@@ -34,6 +35,18 @@ async def settings(request: Request) -> Response:
     return json_response(org.update_settings(body))
 
 
+@router.post("/clock")
+async def clock(request: Request) -> Response:
+    """Set the org's clock apart from ours: ``{"offset_seconds": -300}`` (record stamps, SOQL's TODAY and
+    the ``Date`` header follow it); a reset puts it back."""
+    _, body = await _guard(request)
+    offset = body.get("offset_seconds")
+    if isinstance(offset, bool) or not isinstance(offset, int | float) or abs(offset) > 86400:
+        raise SFError(400, "INVALID_INPUT", 'body must be {"offset_seconds": a number within a day}')
+    set_clock_offset(offset)
+    return json_response({"offset_seconds": clock_offset()})
+
+
 @router.post("/snapshot")
 async def snapshot(request: Request) -> Response:
     org, _ = await _guard(request)
@@ -51,6 +64,7 @@ async def diff(request: Request, a: str, b: str) -> Response:
 async def reset(request: Request) -> Response:
     org, _ = await _guard(request)
     await run_in_threadpool(org.reset)
+    set_clock_offset(0)
     await run_in_threadpool(request.app.state.sessions.reset)  # no timeout, no OAuth session (sessions.py)
     request.app.state.outages.clear()
     engine = request.app.state.bulk

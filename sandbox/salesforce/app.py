@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email.utils import format_datetime
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,8 +28,32 @@ from sandbox.salesforce.limits import LimitExceeded
 from sandbox.salesforce.org import Org
 from sandbox.salesforce.outages import Outages
 from sandbox.salesforce.sessions import SESSION_INVALID, Sessions
+from sandbox.salesforce.values import org_now
 
 API_PATH = re.compile(r"^/services/data/v(\d+\.\d)(/.*)?$")
+
+
+class DateHeader:
+    """Pure ASGI middleware: every response carries ``Date`` (RFC 9110 §6.6.1, an origin server with a clock
+    sends it; Salesforce does) on the org's clock, which an admin call may set apart from ours
+    (``POST /_admin/clock``); the server's own Date header is off (``__main__``)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_dated(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                stamp = format_datetime(org_now().replace(microsecond=0), usegmt=True)
+                message["headers"] = [*headers, (b"date", stamp.encode("latin-1"))]
+            await send(message)
+
+        await self.app(scope, receive, send_dated)
 
 
 class Transport:
@@ -134,4 +159,4 @@ def create_app(org: Org, access_token: str, admin_token: str) -> Any:
     app.include_router(setup_admin.router, prefix="/_admin")
     app.include_router(oauth.router)
     transport = Transport(duplicates.HeaderContext(app), org=org, sessions=app.state.sessions)
-    return app.state.outages.wrap(transport)
+    return DateHeader(app.state.outages.wrap(transport))

@@ -20,7 +20,7 @@ from sandbox.salesforce.compound import sql as compound_sql
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.metadata.ids import compute_id18, is_valid_id
 from sandbox.salesforce.store import q
-from sandbox.salesforce.values import DATE_RE, format_datetime, parse_datetime, sql_type
+from sandbox.salesforce.values import DATE_RE, format_datetime, org_now, parse_datetime, sql_type
 
 GRAMMAR = Path(__file__).with_name("soql.lark")
 OPS = {"=": "=", "!=": "!=", "<>": "!=", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
@@ -284,7 +284,7 @@ class _Translator:
                 f"value of filter criterion for field '{f.name}' must be of type {f.type}",
             )
         text = str(node.children[0]).upper()
-        today = dt.datetime.now(dt.UTC).date()
+        today = org_now().date()
         name, _, num = text.partition(":")
         n = int(num) if num else 0
         week0 = today - dt.timedelta(days=(today.weekday() + 1) % 7)

@@ -39,9 +39,27 @@ TRUE_WORDS = {"true", "1", "yes"}
 FALSE_WORDS = {"false", "0", "no"}
 
 
+# The org's clock: ours plus an offset an admin call sets (``POST /_admin/clock``), so tests see an org whose
+# clock differs from the client's, as a real org's may differ from a consultant's laptop.
+_CLOCK = {"offset": 0.0}
+
+
+def set_clock_offset(seconds: float) -> None:
+    _CLOCK["offset"] = float(seconds)
+
+
+def clock_offset() -> float:
+    return _CLOCK["offset"]
+
+
+def org_now() -> dt.datetime:
+    """The org's current time (UTC)."""
+    return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=_CLOCK["offset"])
+
+
 def now_iso() -> str:
-    """The current UTC time as Salesforce writes datetimes: ``2024-01-15T10:30:00.000+0000``."""
-    return format_datetime(dt.datetime.now(dt.UTC))
+    """The org's current UTC time as Salesforce writes datetimes: ``2024-01-15T10:30:00.000+0000``."""
+    return format_datetime(org_now())
 
 
 def format_datetime(value: dt.datetime) -> str:

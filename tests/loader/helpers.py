@@ -64,6 +64,10 @@ class Admin:
     def settings(self, **body) -> dict:
         return self._call("POST", "/settings", body)
 
+    def clock(self, offset_seconds: float) -> dict:
+        """Set the org's clock ``offset_seconds`` apart from ours (a reset puts it back)."""
+        return self._call("POST", "/clock", {"offset_seconds": offset_seconds})
+
 
 def fresh_workspace(built: Settings, tmp: Path) -> Settings:
     """A reset org with the schema deployed, and a copy of the built DuckDB (no ledger yet) in ``tmp``."""
