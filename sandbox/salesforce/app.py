@@ -22,7 +22,7 @@ from sandbox.salesforce import (
     setup_admin,
     tooling,
 )
-from sandbox.salesforce.deps import error_response, json_response
+from sandbox.salesforce.deps import SERVER_SEND, error_response, json_response, server_transport
 from sandbox.salesforce.errors import SFError
 from sandbox.salesforce.limits import LimitExceeded
 from sandbox.salesforce.org import Org
@@ -53,7 +53,7 @@ class DateHeader:
                 message["headers"] = [*headers, (b"date", stamp.encode("latin-1"))]
             await send(message)
 
-        await self.app(scope, receive, send_dated)
+        await self.app({**scope, SERVER_SEND: send}, receive, send_dated)
 
 
 class Transport:
@@ -87,7 +87,7 @@ class Transport:
             await resp(scope, receive, send_with_usage)
 
         if self.org.faults.take("drop_connections"):
-            transport = getattr(getattr(send, "__self__", None), "transport", None)
+            transport = server_transport(scope, send)
             if transport is not None:
                 transport.abort()
                 return

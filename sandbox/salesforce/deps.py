@@ -74,3 +74,14 @@ def require_admin(request: Request) -> Org:
 OrgDep = Annotated[Org, Depends(get_org)]
 AdminOrgDep = Annotated[Org, Depends(require_admin)]
 VersionDep = Annotated[str, Depends(get_version)]
+
+
+# scope key: the server's own ``send`` (app.DateHeader passes a wrapped one on)
+SERVER_SEND = "sandbox.server_send"
+
+
+def server_transport(scope: dict, send: Any) -> Any:
+    """The asyncio transport of the request's connection (to drop it, as a fault), or None: found through
+    the server's own ``send`` (uvicorn's bound method), which a middleware wrapping ``send`` keeps in scope."""
+    raw = scope.get(SERVER_SEND, send)
+    return getattr(getattr(raw, "__self__", None), "transport", None)

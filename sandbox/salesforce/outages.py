@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sandbox.salesforce.deps import error_response
+from sandbox.salesforce.deps import error_response, server_transport
 from sandbox.salesforce.errors import SFError
 
 MAX_SECONDS = 120.0
@@ -206,7 +206,7 @@ class Outages:
             self._loop = asyncio.get_running_loop()
             action, detail = self._decide(scope.get("method", "GET"), scope["path"])
             if action == "reset":
-                transport = getattr(getattr(send, "__self__", None), "transport", None)
+                transport = server_transport(scope, send)
                 if transport is not None:
                     transport.abort()
                     return
