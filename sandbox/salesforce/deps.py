@@ -82,6 +82,6 @@ SERVER_SEND = "sandbox.server_send"
 
 def server_transport(scope: dict, send: Any) -> Any:
     """The asyncio transport of the request's connection (to drop it, as a fault), or None: found through
-    the server's own ``send`` (uvicorn's bound method), which a middleware wrapping ``send`` keeps in scope."""
+    the server's own ``send`` (uvicorn's bound method), which a middleware wrapping it keeps in scope."""
     raw = scope.get(SERVER_SEND, send)
     return getattr(getattr(raw, "__self__", None), "transport", None)
