@@ -32,10 +32,16 @@ def assert_org_as(admin: Admin, expected: str, context: str = "") -> None:
         assert fields <= STAMPS, f"{context}: {obj} changed {sorted(fields)}"
 
 
-def assert_load_reconciles(settings: Settings, run_id: str, objects: list[str], context: str = "") -> None:
-    """``run_reconcile`` of ``run_id`` (what ``dp2sf reconcile --run`` prints; exit 2 unless ok) holds for
-    every object the run loaded, records and fields."""
+def assert_load_reconciles(
+    settings: Settings, run_id: str, objects: list[str] | None = None, context: str = ""
+) -> None:
+    """``run_reconcile`` of ``run_id`` (what ``dp2sf reconcile --run`` prints; exit 2 unless ok) holds,
+    records and fields: for every object of the plan, or for ``objects`` (a run that loaded only these)."""
     result = run_reconcile(settings, run_id=run_id)
+    if objects is None:
+        problems = [f"{o.name}: {o.problems()}" for o in result.objects if not o.ok]
+        assert result.ok, f"{context}: {problems[:5]} {result.fields.problems()[:5] if result.fields else ''}"
+        return
     by_name = {o.name: o for o in result.objects}
     for name in objects:
         assert by_name[name].ok, f"{context}: {name}: {by_name[name].problems()}"
