@@ -52,26 +52,33 @@ def _ledger(settings, sql: str, params: list | None = None) -> list[tuple]:
 @pytest.fixture(scope="module")
 def reference(built, tmp_path_factory) -> dict[str, str]:
     """Snapshot ids of clean runs from a reset org: ``empty`` (before any load), ``account`` (Account
-    loaded), ``records`` (the four record objects) and ``files`` (and their files); snapshots outlive a
+    loaded), ``records`` (the four record objects), ``files`` (and their files) and ``full`` (every object;
+    ids are given per object in load order, so this is a one-run full load's org); snapshots outlive a
     reset."""
     admin = Admin.of(built.sandbox_dir)
     ws = fresh_workspace(built, tmp_path_factory.mktemp("reference"))
     snaps = {"empty": admin.snapshot()}
-    for name, objects in (("account", ["Account"]), ("records", RECORDS[1:]), ("files", ["ContentVersion"])):
+    steps = (
+        ("account", ["Account"]),
+        ("records", RECORDS[1:]),
+        ("files", ["ContentVersion"]),
+        ("full", None),
+    )
+    for name, objects in steps:
         result = run_load(ws, objects=objects)
         assert result.status == "completed" and not result.total("failed"), (name, result.counts)
         snaps[name] = admin.snapshot()
     return snaps
 
 
-def _killed_load(settings, seed_rng) -> tuple[str, str]:
-    """``dp2sf load`` of the record objects, ``kill -9`` at a point drawn over LOAD_POINTS and the objects
-    (first chunk); returns the killed run's id and the drill's description (seed included)."""
+def _killed_load(settings, seed_rng, objects: list[str] | None) -> tuple[str, str]:
+    """``dp2sf load`` (of ``objects``, or all), ``kill -9`` at a point drawn over LOAD_POINTS and the record
+    objects (first chunk); returns the killed run's id and the drill's description (seed included)."""
     seed, rng = seed_rng
     point, obj = rng.choice(LOAD_POINTS), rng.choice(RECORDS)
     what = f"seed {seed}: kill -9 at {point}:{obj}:1"
     print(what)  # noqa: T201 - the drill's draw, for a replay (DP2SF_DRILL_SEED)
-    args = [arg for o in RECORDS for arg in ("--object", o)]
+    args = [arg for o in objects or [] for arg in ("--object", o)]
     proc = subprocess.run([sys.executable, "-m", "workbench", "load", *args],
                           env={**_env(settings), KILL_AT_ENV: f"{point}:{obj}:1"},
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)  # fmt: skip
@@ -134,20 +141,19 @@ def test_a_hung_org_stops_clearly_and_a_resume_ends_as_the_clean_org(reference, 
 def test_a_kill_then_a_plain_load_refuses_and_the_resume_ends_as_the_clean_org(
     reference, workspace, admin
 ) -> None:
-    killed, what = _killed_load(workspace, drill_rng())
+    killed, what = _killed_load(workspace, drill_rng(), None)  # a full `dp2sf load`
     with pytest.raises(LoadError, match=f"{killed} did not finish.*--resume"):
-        run_load(workspace, objects=RECORDS)  # a plain load over the killed run is refused
+        run_load(workspace)  # a plain load over the killed run is refused
     assert _ledger(workspace, "select count(*) from ledger.runs")[0][0] == 1, what  # and records no run
-    resumed = run_load(workspace, resume=True, objects=RECORDS)
+    resumed = run_load(workspace, resume=True)
     assert resumed.run_id == killed and resumed.status == "completed", what
-    assert_org_as(admin, reference["records"], what)
-    assert_load_reconciles(workspace, killed, RECORDS, what)
-    code, output = cli_reconcile(workspace, killed)  # the operator's check: `dp2sf reconcile --run`
+    assert_org_as(admin, reference["full"], what)
+    code, output = cli_reconcile(workspace)  # the operator's check: `dp2sf reconcile`, exit 0
     assert code == 0 and "reconciled" in output, f"{what}: {output[-3000:]}"
 
 
 def test_a_kill_then_a_rollback_returns_the_org_to_its_snapshot(reference, workspace, admin) -> None:
-    killed, what = _killed_load(workspace, drill_rng())
+    killed, what = _killed_load(workspace, drill_rng(), RECORDS)
     rb = run_rollback(workspace, killed, hard=True)
     # the killed run's own writes are not someone else's edits; a job the org ran after the kill is
     # settled from its results first, so its records are deleted too
