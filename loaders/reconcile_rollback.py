@@ -127,7 +127,7 @@ def check_object(ledger: Ledger, org: OrgClient, target: str, run_id: str, obj: 
     by_action: dict[str, list[dict]] = {}
     for key, r in outcome.items():
         if key in written:
-            by_action.setdefault(r["action"], []).append({**written[key], "rollback_action": r["action"]})
+            by_action.setdefault(r["action"], []).append(written[key])  # the target's row: id, before-image
     chk.deleted = len(by_action.get("deleted", []))
     chk.restored = len(by_action.get("restored", []))
     chk.left_alone = len(by_action.get("skipped", []))
