@@ -201,6 +201,15 @@ class Ledger:
         row = rows[0] if rows else None
         return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
+    def latest_run(self, kinds: Sequence[str]) -> dict | None:
+        """The latest run (any status) of these kinds."""
+        marks = ", ".join("?" for _ in kinds)
+        rows = self.con.execute(
+            f"select run_id from {SCHEMA}.runs where kind in ({marks}) order by started_at desc limit 1",
+            list(kinds),
+        ).fetchall()
+        return self.run(rows[0][0]) if rows else None
+
     def resumable_run(self, kinds: Sequence[str]) -> str | None:
         """The latest run of these kinds that did not complete (running after a crash, or stopped)."""
         marks = ", ".join("?" for _ in kinds)

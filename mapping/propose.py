@@ -9,8 +9,11 @@ describe (the objects of the mapping), or, when the org cannot be reached, the f
 Each source gets a decision with a confidence (0..1) and its reasons (``mapping.propose_score``):
 ``mapped`` (the current SQL maps it, from ``build/lineage.csv``), ``not_migrated`` (declared in
 ``seeds/not_migrated.csv``), ``proposed`` (a new seed row was written, ``status = proposed``) or
-``unmapped`` (nothing to propose with confidence). The table goes to ``build/mapping_proposals.csv``;
-unmapped and low-confidence rows are listed for a decision in ``reports/<run>/mapping_review.html``.
+``unmapped`` (nothing to propose with confidence). A source value gets a proposed seed row only for a
+target value that means the same (``SAME_MEANING``); one close in spelling only stays unmapped, the
+closest value named in its reasons, so no guessed meaning reaches the org before a person decides. The
+table goes to ``build/mapping_proposals.csv``; unmapped and low-confidence rows are listed for a decision
+in ``reports/<run>/mapping_review.html``.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from mapping.propose_seeds import append_proposals, ensure_status_column, read_s
 from mapping.propose_sources import source_fields, target_fields
 
 LOW_CONFIDENCE = 0.6
+# a source value is proposed a target value only when it means the same: the same value, or the same words
+# after the synonym table (best_value: 1.0, 0.9); a spelling match (Pending ~ Working, 43%) is a guess of
+# meaning, so it stays unmapped with the hint in its reasons, and the build keeps failing, naming it
+SAME_MEANING = 0.9
 COLUMNS = (
     "kind",
     "source_table",
@@ -364,10 +371,16 @@ def _value_rows(con, seeds_dir: Path, targets, lineage) -> tuple[list[dict], dic
             best, s = best_value(value, choices)
             if best is None:
                 continue
+            if s < SAME_MEANING:  # close in spelling only: a hint for the person, never a seed row
+                reasons.append(
+                    f"{obj}.{fld}: nothing means the same; closest by spelling {best!r} ({s:.0%}) of "
+                    f"{len(choices)}, which is not a meaning: a person decides (add the row to {seed}.csv)"
+                )
+                continue
             new[column] = best
             confidence = min(confidence, s)
             first = first or (obj, fld, best)
-            reasons.append(f"{obj}.{fld}: closest value {best!r} ({s:.0%}) of {len(choices)}")
+            reasons.append(f"{obj}.{fld}: same meaning {best!r} ({s:.0%}) of {len(choices)}")
         decision = "proposed" if first else "unmapped"
         obj, fld = next(iter(e["targets"].values()))
         raw = sorted(

@@ -45,6 +45,33 @@ def _render_report(kind: str, run_id: str, mask_pii: bool) -> None:
     console.print(f"report: {html} (index: {html.parent / 'index.html'})")
 
 
+def reconcile_rollback(settings, run_id: str) -> None:
+    """``dp2sf reconcile`` of a rollback run: written = deleted + restored + left alone + failed per object,
+    nothing deleted still live, every restore back to its before-image; exit 2 when it does not add up."""
+    from loaders.reconcile_rollback import run_rollback_reconcile
+    from workbench.progress import one_stage
+
+    with one_stage(console, "reconcile") as st:
+        result = run_rollback_reconcile(settings, run_id)
+        st.summary = "adds up" if result.ok else "does NOT add up"
+    table = Table(
+        "object", "written", "deleted", "restored", "left alone", "failed", "ok",
+        title=f"reconciliation of rollback {result.run_id} (of {result.target_run})",
+    )  # fmt: skip
+    for o in result.objects:
+        if o.written or o.unaccounted:
+            cells = (o.written, o.deleted, o.restored, o.left_alone, o.failed)
+            table.add_row(o.name, *(f"{v:,}" for v in cells), "[green]yes[/]" if o.ok else "[red]NO[/]")
+    console.print(table)
+    for o in result.objects:
+        for problem in o.problems():
+            err.print(f"[red]{o.name}[/]: {escape(problem)}")
+    console.print(f"report: {result.report_path}")
+    if not result.ok:
+        _fail("the rollback's reconciliation does not add up (see above)", EXIT_MISMATCH)
+    console.print("[green]reconciled[/]: every record the run wrote is deleted, restored or listed")
+
+
 def print_plan(plan) -> None:
     from loaders.plan import plan_table_rows
 
@@ -160,8 +187,10 @@ def register(app: typer.Typer) -> None:
         sample: Annotated[int, typer.Option(help="Records per object read back field by field.")] = 20,
         mask_pii: MaskPiiOption = False,
     ) -> None:
-        """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up."""
+        """Source vs quarantine vs gates vs ledger vs the org, per object; exit 2 when it does not add up.
+        A rollback run (the default after a rollback) is reconciled as one (``reconcile_rollback``)."""
         from loaders.reconcile import ReconcileError, run_reconcile
+        from loaders.reconcile_rollback import run_to_reconcile
 
         settings = get_settings()
         preflight.duckdb_ready(settings, needs="nothing was loaded yet (`dp2sf load`)")
@@ -169,6 +198,10 @@ def register(app: typer.Typer) -> None:
         try:
             from workbench.progress import one_stage
 
+            run, kind = run_to_reconcile(settings, run)
+            if kind == "rollback":
+                reconcile_rollback(settings, run)
+                return
             with one_stage(console, "reconcile") as st:
                 result = run_reconcile(settings, run_id=run, sample=sample)
                 st.summary = "adds up" if result.ok else "does NOT add up"

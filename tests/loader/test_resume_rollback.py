@@ -13,9 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from loaders.kill import LOAD_POINTS
 from loaders.load import KILL_AT_ENV, run_load
+from loaders.reconcile_rollback import run_rollback_reconcile
 from loaders.rollback import run_rollback
 from reporting.frames import rollback_frames
+from tests.loader.drill_kit import assert_load_reconciles, assert_rollback_reconciles
 from tests.loader.helpers import Admin, fresh_workspace, org_client
 
 # one worker runs this file (make test: --dist loadgroup): its module fixture is built once
@@ -63,14 +66,11 @@ def uninterrupted(built, tmp_path_factory) -> dict:
     return {"counts": reference.counts, "state": _org_by_key(clean), "snapshot": admin.snapshot()}
 
 
-# where the kill lands in the life of Case's second chunk: after its pending rows and checkpoint, after the
-# job is created (id checkpointed, nothing uploaded), after the upload (job still Open), after the close
-# (the org runs the job; its results are not yet read), and inside the transaction settling its results
-KILL_POINTS = ["checkpointed", "created", "uploaded", "closed", "settling"]
-
-
+# where the kill lands in the life of Case's second chunk: every point loaders.kill declares (after its
+# pending rows and checkpoint, after the job is created, after the upload, after the close, and inside the
+# transaction settling its results), each once
 @pytest.mark.slow
-@pytest.mark.parametrize("point", KILL_POINTS)
+@pytest.mark.parametrize("point", LOAD_POINTS)
 def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(
     built, admin, uninterrupted, tmp_path, point
 ) -> None:
@@ -128,6 +128,7 @@ def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(
             "CreatedDate",
             "ClosedDate",
         }, obj
+    assert_load_reconciles(ws, resumed.run_id, context=f"killed at {point}:Case:2")
 
 
 def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, admin) -> None:
@@ -137,6 +138,7 @@ def test_rollback_returns_the_org_to_its_snapshot_and_is_idempotent(workspace, a
     assert rb.status == "completed" and rb.conflicts == []
     assert sum(c.get("deleted", 0) for c in rb.counts.values()) == load.total("created")
     assert not any(c.get("failed") for c in rb.counts.values())
+    assert_rollback_reconciles(workspace, rb.run_id)
     diff = admin.diff(before, admin.snapshot())
     # the live org is as before; a soft delete leaves what the run created in the recycle bin (undeletable),
     # and nothing else: a rollback with hard=True (below) leaves no trace at all
@@ -193,6 +195,13 @@ def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, ad
     assert list(diff["objects"]) == ["Skill__c"] and list(diff["objects"]["Skill__c"]["changed"]) == [
         skill["Id"]
     ]
+    # the rollback's reconciliation holds with the edited record counted as left alone
+    checks = {o.name: o for o in run_rollback_reconcile(workspace, rb.run_id).objects}
+    assert all(o.ok for o in checks.values()), [o.problems() for o in checks.values() if not o.ok]
+    assert (
+        checks["Skill__c"].left_alone == 1
+        and checks["Account"].restored == second.counts["Account"]["updated"]
+    )
 
 
 def _rollback_killed(settings, run_id: str, point: str) -> None:
@@ -223,6 +232,7 @@ def test_rollback_killed_after_a_delete_job_resumes_to_the_snapshot(workspace, a
     finally:
         con.close()
     assert runs == 1  # the resume continued the killed rollback run, not a new one
+    assert_rollback_reconciles(workspace, rb.run_id, "killed at rollback-deleted:Case:1")
     diff = admin.diff(before, admin.snapshot())
     for obj, change in diff["objects"].items():  # the live org as before (the run's records in the bin)
         assert change["added"] == change["removed"] == change["recycle_bin_removed"] == [], obj
@@ -242,6 +252,7 @@ def test_rollback_killed_after_a_restore_job_resumes_without_false_conflicts(wor
     rb = run_rollback(workspace, second.run_id, resume=True)
     # the killed attempt's own restores are not someone else's edits
     assert rb.status == "completed" and rb.conflicts == []
+    assert_rollback_reconciles(workspace, rb.run_id, "killed at rollback-restored:Account:1")
     assert rb.counts["Account"]["restored"] == second.counts["Account"]["updated"]
     restored = next(org.query_iter(f"SELECT Name FROM Account WHERE Dispatch_Pro_Id__c = '{acc_key}'"))
     assert restored["Name"] == "Renamed before the second run"

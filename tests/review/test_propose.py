@@ -99,16 +99,17 @@ def test_unmapped_values_and_custom_properties_become_proposed_seed_rows(propose
     assert set(by_value) == {"Teleported", "Whenever", "Mystery", "QuantumTool"}
     teleported = by_value["Teleported"]
     assert (teleported["source_table"], teleported["source_column"]) == ("jobs", "job_status")
-    assert teleported["decision"] == "proposed" and teleported["seed"] == "map_job_status.csv"
-    _, status_rows = read_seed(seeds / "map_job_status.csv")
-    new = [r for r in status_rows if r["status"] == PROPOSED]
-    assert [r["source_status"] for r in new] == ["Teleported"]
-    # a value the map already uses, or one of the org's own Case Status values (its describe)
+    assert teleported["seed"] == "map_job_status.csv"
+    # no Case Status means what Teleported means: the closest by spelling is a hint in the reasons, not a
+    # seed row the build would load as if its meaning were known (issue 17 §3: Pending ~ Working)
     org_values = set(STANDARD_VALUE_SETS[("Case", "Status")][1])
-    assert (
-        new[0]["case_status"]
-        in {r["case_status"] for r in status_rows if r["status"] == APPROVED} | org_values
-    )
+    assert teleported["decision"] == "unmapped" and "closest by spelling" in teleported["reasons"]
+    assert any(f"'{v}'" in teleported["reasons"] for v in org_values)
+    for value in ("Whenever", "Mystery", "QuantumTool"):  # the same for every planted value
+        assert by_value[value]["decision"] == "unmapped", by_value[value]
+    _, status_rows = read_seed(seeds / "map_job_status.csv")
+    assert [r for r in status_rows if r["status"] == PROPOSED] == []
+    assert {r["status"] for r in status_rows} == {APPROVED}
     serial = [r for r in rows if r["kind"] == "custom_property" and r["source_column"] == "Serial Number"]
     assert [(r["object"], r["field"], r["decision"]) for r in serial] == [
         ("Case", "Serial_Number__c", "proposed")
@@ -117,10 +118,7 @@ def test_unmapped_values_and_custom_properties_become_proposed_seed_rows(propose
     assert [(r["source_name"], r["api_name"], r["type"]) for r in custom if r["status"] == PROPOSED] == [
         ("Serial Number", "Serial_Number__c", "Text")
     ]
-    assert result.seeds_changed == {
-        "custom_fields.csv": 1, "map_item_type.csv": 1, "map_job_priority.csv": 1, "map_job_status.csv": 1,
-        "map_scheduling_tool.csv": 1,
-    }  # fmt: skip
+    assert result.seeds_changed == {"custom_fields.csv": 1}
     seeded = {
         r["source_column"] for r in rows if r["kind"] == "custom_property" and r["decision"] == "mapped"
     }
@@ -135,8 +133,8 @@ def test_proposing_again_adds_nothing_and_approval_waits_for_the_decisions(propo
     assert again.seeds_changed == {}
     assert ensure_status_column(seeds) == []
     assert {p.name: p.read_bytes() for p in seeds.glob("*.csv")} == before
-    assert len(proposed_rows(seeds)) == 5
-    with pytest.raises(ApprovalError, match="5 seed rows are still proposed"):
+    assert len(proposed_rows(seeds)) == 1
+    with pytest.raises(ApprovalError, match="1 seed rows are still proposed"):
         run_approve(settings, by="Dana")
 
 

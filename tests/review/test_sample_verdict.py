@@ -21,7 +21,7 @@ def checks() -> SourceChecks:
     con.execute("create schema quarantine; create schema mapping")
     con.execute(
         "create table quarantine.flagged_values as select * from (values "
-        "('Case', 'job:3', 'unmapped_value', 'Status', 'Pending', 'no mapping for this value'), "
+        "('Case', 'job:3', 'unmapped_value', 'Status', 'Teleported', 'no mapping for this value'), "
         "('Case', 'job:3', 'no_target_field', 'Gate Code', '4711', 'custom property not in seeds')) "
         "as t(object_name, source_key, rule, column_name, value, reason)"
     )
@@ -66,20 +66,20 @@ def test_a_planted_drop_is_blocking_and_its_lost_edge_too(checks: SourceChecks) 
 
 
 def test_flagged_declared_empty_and_the_value_maps_expected_form(checks: SourceChecks) -> None:
-    flagged, shown = anchor(checks, "Case", "job:3", _value("Status"), "equal", "Pending", None, None)
+    flagged, shown = anchor(checks, "Case", "job:3", _value("Status"), "equal", "Teleported", None, None)
     assert flagged == "flagged" and "unmapped_value" in shown and is_blocking(flagged, "Status")
     # the value map documents "no closed reason" for a scheduled job: declared, not a loss
     declared, _ = anchor(
         checks, "Case", "job:1", _value("Closed_Reason__c"), "equal", "Scheduled", None, None
     )
     assert declared == "declared" and not is_blocking(declared, "Closed_Reason__c")
-    # an unknown status leaves no closed reason and nothing flags it: dropped
-    assert anchor(checks, "Case", "job:9", _value("Closed_Reason__c"), "equal", "Pending", None, None)[0] == (
-        "dropped"
-    )
+    # an unknown status (off every value map; the shipped seeds map Pending) leaves no closed reason and
+    # nothing flags it: dropped
+    unknown = anchor(checks, "Case", "job:9", _value("Closed_Reason__c"), "equal", "Teleported", None, None)
+    assert unknown[0] == "dropped"
     # where the same source value is flagged on Status (same raw column), Closed_Reason__c shows that flag
     sibling, shown = anchor(
-        checks, "Case", "job:3", _value("Closed_Reason__c"), "equal", "Pending", None, None
+        checks, "Case", "job:3", _value("Closed_Reason__c"), "equal", "Teleported", None, None
     )
     assert sibling == "flagged" and shown.endswith("(on Case.Status)")
     # the org holds what the mart says, but not what the seed gives for the source value
@@ -139,7 +139,7 @@ def test_the_values_that_did_not_arrive_are_summed_per_field() -> None:
             ("Contact", "MailingLatitude", "customer:2", "dropped", "40.2", None, None, True),
             ("Contact", "MailingLatitude", "(lineage)", "lost_edge", "customers.address__latitude", "cast",
              "edge gone", True),
-            ("Case", "Status", "job:3", "flagged", "Pending", None, "flagged unmapped_value: none", True),
+            ("Case", "Status", "job:3", "flagged", "Teleported", None, "flagged unmapped_value: none", True),
             ("Case", "Subject", "job:3", "equal", "x", "x", "x", False),
         ],
         columns=["object", "field", "external_id", "finding", "source_value", "intended_value", "org_value",

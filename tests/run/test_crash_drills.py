@@ -24,6 +24,7 @@ from core.settings import Settings
 from dlt_pipelines.pipeline import raw_row_counts
 from loaders.reconcile import run_reconcile
 from sandbox.control import read_endpoints
+from tests.loader.drill_kit import cli_reconcile
 from tests.loader.helpers import fresh_workspace, org_client
 
 pytestmark = pytest.mark.slow
@@ -153,6 +154,8 @@ def test_kill_9_at_a_random_moment_of_the_rollback_then_resume(built, admin, tmp
     assert code == 0, f"{context}: {stderr[-2000:]}"
     diff = admin.diff(before, admin.snapshot())
     assert diff["empty"], f"{context}: {diff['objects']}"
+    code, output = cli_reconcile(ws)  # after a rollback, `dp2sf reconcile` reconciles the rollback
+    assert code == 0 and "reconciled" in output, f"{context}: {output[-3000:]}"
 
 
 def _change_jobs(settings: Settings, n: int) -> None:
