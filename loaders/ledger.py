@@ -592,7 +592,7 @@ create table if not exists {SCHEMA}.sample_findings (
     external_id varchar not null,
     finding varchar not null,       -- equal | mismatch | truncated | picklist_gap | unresolved_lookup |
                                     -- changed_by_org | missing_record | dropped | flagged | declared |
-                                    -- lost_edge | filtered | empty | set_by_mapping (loaders/sample_diff)
+                                    -- lost_edge | filtered | empty | set_by_mapping | proposed (sample_diff)
     source_value varchar,
     intended_value varchar,
     org_value varchar,

@@ -36,6 +36,10 @@ AND of the approved mapping (``ledger.approved_lineage``), so a model that nulls
   record it belongs to, and a model that nulls the field loses its edges (``lost_edge``).
 - ``lost_edge``: a lineage edge of the approved mapping is gone from today's ``build/lineage.csv`` (one
   finding per edge, external id ``(lineage)``). Blocking.
+- ``proposed``: the value arrived through a seed row still ``proposed`` (``dp2sf map propose`` wrote it; a
+  value map's row for the source value, or the custom field a proposed ``custom_fields`` row creates); the
+  org value column names the row. Blocking: a person approves the row (or deletes it) before
+  ``dp2sf map approve`` signs, which also refuses while any row is proposed.
 - ``equal`` counts only fields where the source had a value; ``empty`` is empty in the source, the mart
   and the org; ``set_by_mapping`` is a value the mapping sets with no source value (a constant, a default
   of the mapping) that arrived as intended. Neither is blocking.
@@ -77,6 +81,7 @@ FINDINGS = (
     "filtered",
     "empty",
     "set_by_mapping",
+    "proposed",
 )
 NOT_BLOCKING = {"equal", "changed_by_org", "declared", "filtered", "empty", "set_by_mapping"}
 LINEAGE_KEY = "(lineage)"

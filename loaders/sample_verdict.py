@@ -5,8 +5,8 @@ org's value: a flag (``quarantine.flagged_values``: rule and reason), a declarat
 for a raw column; a value map whose row for the value names no target), and the value maps themselves (the
 expected form of a value-mapped field, computed from the source value and the seed, not read from the
 mart). ``anchor`` turns the mart-vs-org class of ``loaders.sample_diff.classify`` into the source-anchored
-one (``dropped``, ``flagged``, ``declared``, ``filtered``, ``empty``, ``set_by_mapping``; a value-mapped
-field whose org value is not the seed's target for the source value is a ``mismatch``).
+one (``dropped``, ``flagged``, ``declared``, ``filtered``, ``empty``, ``set_by_mapping``, ``proposed``; a
+value-mapped field whose org value is not the seed's target for the source value is a ``mismatch``).
 """
 
 from __future__ import annotations
@@ -45,6 +45,10 @@ class SourceChecks:
     value_maps: dict[tuple[str, str], dict[str, str | None]] = field(default_factory=dict)
     lost: list[dict[str, str]] = field(default_factory=list)
     many: set[tuple[str, str]] = field(default_factory=set)  # (object, raw table) with several rows/record
+    # seed rows still ``proposed`` (dp2sf map propose): (object, field) → source values a value map's proposed
+    # rows cover; a custom field a proposed custom_fields row creates is in ``proposed_fields``
+    proposed: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    proposed_fields: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def read(
@@ -88,12 +92,33 @@ class SourceChecks:
                     if found.group(2) not in names:
                         continue
                     target = names.index(found.group(2))
+                    status = names.index("status") if "status" in names else None
+                    rows = [r for r in cur.fetchall() if r[0] is not None]
                     checks.value_maps[(obj, fld)] = {
                         str(r[0]).strip().lower(): (None if r[target] in (None, "") else str(r[target]))
-                        for r in cur.fetchall()
-                        if r[0] is not None
+                        for r in rows
                     }
+                    checks.proposed[(obj, fld)] = {
+                        str(r[0]).strip().lower(): f"{found.group(1)}.csv row {r[0]} → {r[target]}"
+                        for r in rows
+                        if status is not None and r[status] == "proposed"
+                    }
+        if _has(con, "mapping", "custom_fields"):
+            for obj, api_name, entity, name in con.execute(
+                "select object, api_name, source_entity, source_name from mapping.custom_fields "
+                "where status = 'proposed'"
+            ).fetchall():
+                row = f"custom_fields.csv row {entity} {name!r} → {api_name}"
+                checks.proposed_fields[(obj, api_name)] = row
         return checks
+
+    def proposal(self, obj: str, fld: str, source_value: str) -> str | None:
+        """The proposed seed row (not yet approved) that gave this field its value, if one did."""
+        if (obj, fld) in self.proposed_fields:
+            return self.proposed_fields[(obj, fld)]
+        if any(k != "value-mapped" for _, _, k in self.edges.get((obj, fld), [])):
+            return None
+        return self.proposed.get((obj, fld), {}).get(source_value.strip().lower())
 
     def flag(self, obj: str, key: str, fld: str, source_value: str) -> str | None:
         """The flag of this field's value: on the field itself, or the same source value flagged on a field
@@ -171,6 +196,9 @@ def anchor(
     expected = checks.expected(obj, spec.field, src)
     if expected is not None and finding == "equal" and str(org_value).strip().lower() != expected.lower():
         return "mismatch", f"{org_value} (the value map gives {expected})"
+    proposal = checks.proposal(obj, spec.field, src)
+    if proposal is not None and finding == "equal":  # arrived through a row no person approved yet
+        return "proposed", f"{org_value} (proposed: {proposal})"
     return finding, None
 
 

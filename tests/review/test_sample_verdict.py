@@ -149,3 +149,43 @@ def test_the_values_that_did_not_arrive_are_summed_per_field() -> None:
     assert list(table["finding"]) == ["dropped", "lost_edge", "flagged"]
     assert table.iloc[0]["records"] == 2 and table.iloc[0]["blocking"]
     assert table.iloc[2]["org_or_reason"].startswith("flagged unmapped_value")
+
+
+def test_a_value_through_a_proposed_seed_row_is_shown_as_proposed_and_blocks() -> None:
+    """Issue 17 §3: a proposed row is used by the build and shown as proposed in the sample diff."""
+    con = duckdb.connect()
+    con.execute("create schema quarantine; create schema mapping")
+    con.execute(
+        "create table mapping.salesforce_fields as select * from (values "
+        "('Case', 'Status', 'seed:map_job_status.case_status')) as t(object, field, picklist)"
+    )
+    con.execute(
+        "create table mapping.map_job_status as select * from (values "
+        "('Scheduled', 'New', 'approved'), ('Parked', 'On Hold', 'proposed')) "
+        "as t(source_status, case_status, status)"
+    )
+    con.execute(
+        "create table mapping.custom_fields as select * from (values "
+        "('job', 'Gate Code', 'Case', 'Gate_Code__c', 'proposed'), "
+        "('job', 'Warranty Claim #', 'Case', 'Warranty_Claim__c', 'approved')) "
+        "as t(source_entity, source_name, object, api_name, status)"
+    )
+    current = [
+        _row("jobs", "job_status", "Case", "Status", "value-mapped"),
+        _row("jobs__custom_fields", "value", "Case", "Gate_Code__c", "renamed"),
+        _row("jobs__custom_fields", "value", "Case", "Warranty_Claim__c", "renamed"),
+    ]
+    checks = SourceChecks.read(con, current, current)
+    parked, shown = anchor(checks, "Case", "job:1", _value("Status"), "equal", "Parked", "On Hold", "On Hold")
+    assert parked == "proposed" and is_blocking(parked, "Status")
+    assert shown == "On Hold (proposed: map_job_status.csv row Parked → On Hold)"
+    approved = anchor(checks, "Case", "job:2", _value("Status"), "equal", "Scheduled", "New", "New")
+    assert approved == ("equal", None)
+    gate, shown = anchor(checks, "Case", "job:1", _value("Gate_Code__c"), "equal", "4711", "4711", "4711")
+    assert gate == "proposed" and "custom_fields.csv row job 'Gate Code'" in shown
+    claim = anchor(checks, "Case", "job:1", _value("Warranty_Claim__c"), "equal", "W-1", "W-1", "W-1")
+    assert claim == ("equal", None)
+    # a proposal that did not arrive is what the org shows, not "proposed"
+    assert anchor(checks, "Case", "job:1", _value("Status"), "mismatch", "Parked", "On Hold", "New")[0] == (
+        "mismatch"
+    )
