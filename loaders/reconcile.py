@@ -23,6 +23,7 @@ from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.quoting import soql_list, sql_literal
 from core.settings import Settings
+from core.stamp import read_build_stamp
 from loaders.bulk import insert_query_pages, query_to_csv
 from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
@@ -176,6 +177,8 @@ class Reconciler:
         self.sample, self.rng = sample, random.Random(seed)
         self.ledger = Ledger(con)
         self.work = Path(settings.data_dir) / ".reconcile"
+        stamp = read_build_stamp(con)
+        self.person_accounts = bool(stamp and stamp.person_accounts)
 
     def outcomes(self, obj: str) -> ObjectReconciliation:
         rec = ObjectReconciliation(obj)
@@ -217,8 +220,11 @@ class Reconciler:
 
     def check_org(self, rec: ObjectReconciliation) -> None:
         obj = rec.name
+        # a Person Account's person Contact carries its customer's key (Account.Dispatch_Pro_Id__pc): it is
+        # the Account's record, counted there, not a Contact the run loaded
+        person = " AND IsPersonAccount = false" if obj == "Contact" and self.person_accounts else ""
         files = query_to_csv(
-            self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null", self.work
+            self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null{person}", self.work
         )
         self.con.execute("create or replace temp table _in_org (id varchar, source_key varchar)")
         insert_query_pages(
