@@ -30,6 +30,7 @@ from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
 from loaders.reconcile_fields import FieldsResult, run_field_reconciliation
 from loaders.reconcile_links import expected_parent_ids, lookup_mismatches, missing_file_links
+from loaders.resolve import read_person_contacts
 
 
 class ReconcileError(Dp2sfError):
@@ -376,7 +377,11 @@ class Reconciler:
 
 def check_resolved_lookups(rc: Reconciler, rec: ObjectReconciliation, columns: list[str]) -> None:
     """The lookups the loader resolves itself (polymorphic WhatId/WhoId) and the files' links."""
-    expected = expected_parent_ids(rc.con, rc.ledger, rc.run_id, rec.name, columns)
+    person_contacts = None
+    if rc.person_accounts and "_who_contact_key" in columns:  # a residential customer's person Contact
+        read_person_contacts(rc.org, rc.con, "_rc_person_contacts")
+        person_contacts = "_rc_person_contacts"
+    expected = expected_parent_ids(rc.con, rc.ledger, rc.run_id, rec.name, columns, person_contacts)
     rec.lookup_mismatches = lookup_mismatches(rc.org, rec.name, expected)
     if rec.name == "ContentVersion" and "FirstPublishLocationId" in expected:
         rec.missing_links = missing_file_links(rc.org, expected["FirstPublishLocationId"])

@@ -87,8 +87,10 @@ def read_person_record_type(org: OrgClient) -> str:
     return found[0]["Id"]
 
 
-def read_person_contacts(org: OrgClient, con: duckdb.DuckDBPyConnection) -> int:
-    """``ledger.work_person_contacts``: each loaded Person Account's key → its ``PersonContactId``."""
+def read_person_contacts(
+    org: OrgClient, con: duckdb.DuckDBPyConnection, table: str = "ledger.work_person_contacts"
+) -> int:
+    """``table`` (source_key, sf_id): each loaded Person Account's key → its ``PersonContactId``."""
     rows = [
         (r[EXTERNAL_ID], r["PersonContactId"])
         for r in org.query_iter(
@@ -97,9 +99,10 @@ def read_person_contacts(org: OrgClient, con: duckdb.DuckDBPyConnection) -> int:
         )
         if r.get("PersonContactId")
     ]
-    con.execute("create or replace table ledger.work_person_contacts (source_key varchar, sf_id varchar)")
+    temp = "temp " if "." not in table else ""
+    con.execute(f"create or replace {temp}table {table} (source_key varchar, sf_id varchar)")
     if rows:
-        con.executemany("insert into ledger.work_person_contacts values (?, ?)", rows)
+        con.executemany(f"insert into {table} values (?, ?)", rows)
     return len(rows)
 
 
