@@ -83,9 +83,9 @@ def test_person_accounts_default_on_where_the_org_has_them(tmp_path, org_state, 
 def test_account_record_types_by_customer_type(workspace):
     """Account record types (issue 20 §3): what seed rows `Account,customer_type,Commercial,<name>` give the
     Account mart's _record_type; the schema check finds them, the loader sends their RecordTypeId."""
-    _record_types(
-        workspace.sandbox_dir, ("Commercial_Customer", True), ("Other_Business", True), obj="Account"
-    )
+    _record_types(workspace.sandbox_dir, ("Commercial_Customer", True), obj="Account")
+    default = {"object": "Account", "developer_name": "Other_Business", "name": "Other", "default": True}
+    org_admin(workspace.sandbox_dir, "POST", "/automation/record_types", default)
     with duckdb.connect(str(workspace.duckdb_path)) as con:
         con.execute(
             """update salesforce."Account" set "_record_type" = 'Commercial_Customer'
@@ -107,5 +107,5 @@ def test_account_record_types_by_customer_type(workspace):
     }
     # mapped customers get their record type; the placeholders (none mapped) the org's default
     assert {k for k, v in got.items() if v == "Commercial_Customer"} == {k for k, v in want.items() if v}
-    assert {v for k, v in got.items() if not want[k]} <= {"Commercial_Customer"}  # the first active: default
+    assert {v for k, v in got.items() if not want[k]} == {"Other_Business"}
     assert run_reconcile(workspace, loaded.run_id).ok
