@@ -56,6 +56,28 @@ KNOWN_TYPES = set(DUCKDB_TYPES)
 LOADER_RESOLVED_TARGETS = {"User"}
 
 
+# Account fields only a person account takes (issue 20 §3; SOAP API guide "Person Account Record Types",
+# https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_guidelines_personaccounts.htm):
+# FirstName/LastName/Salutation, the Person* contact fields, and custom Contact fields mirrored as ``X__pc``.
+# A plain org has none of them: on marts built without Person Accounts these columns stay empty and are
+# neither sent, nor read back, nor checked (``person_only`` is the one rule every stage applies).
+PERSON_NAME_FIELDS = frozenset({"FirstName", "LastName", "Salutation", "MiddleName", "Suffix"})
+
+
+def person_only(object_name: str, field_name: str) -> bool:
+    """Whether ``object_name.field_name`` exists only where the org has Person Accounts."""
+    if object_name != "Account":
+        return False
+    return field_name in PERSON_NAME_FIELDS or field_name.startswith("Person") or field_name.endswith("__pc")
+
+
+def shape_columns(object_name: str, columns: list[str], person_accounts: bool) -> list[str]:
+    """A mart's columns for the org shape it was built for: without Person Accounts, no person-only column."""
+    if person_accounts:
+        return list(columns)
+    return [c for c in columns if not person_only(object_name, c)]
+
+
 class FieldListError(Dp2sfError, ValueError):
     """A seed row of the field list is invalid (the message names the file, line and column)."""
 

@@ -2,7 +2,8 @@
 
 It covers the dbt models and macros (the SQL the marts compile from), the seeds (field list, value maps,
 declarations), the Python UDFs the models call, the custom-field manifest (`build/manifest.csv`) and the
-invoice mode. An approval pins this hash; the sample run and every load record it in `ledger.runs`.
+invoice mode and the Person Account shape. An approval pins this hash; the sample run and every load
+record it in `ledger.runs`.
 Hashing the sources rather than dbt's compiled SQL needs no dbt run and is conservative: an edit that
 cannot change the data (a comment) also asks for a new approval.
 """
@@ -40,10 +41,13 @@ def mapping_files(settings: Settings) -> list[Path]:
     return files
 
 
-def mapping_hash(settings: Settings, invoices: str = "custom") -> str:
-    """sha256 (hex) over the path and bytes of every mapping file, plus the invoice mode and the source
-    locale (build options that change what reaches Salesforce)."""
-    digest = hashlib.sha256(f"invoices={invoices}\nsource_locale={settings.source_locale}\n".encode())
+def mapping_hash(settings: Settings, invoices: str = "custom", person_accounts: bool = False) -> str:
+    """sha256 (hex) over the path and bytes of every mapping file, plus the invoice mode, the source
+    locale and the Person Account shape (build options that change what reaches Salesforce)."""
+    options = f"invoices={invoices}\nsource_locale={settings.source_locale}\n"
+    if person_accounts:  # the plain shape hashes as before issue 20
+        options += "person_accounts=true\n"
+    digest = hashlib.sha256(options.encode())
     manifest = settings.build_dir / "manifest.csv"
     for path in mapping_files(settings):
         # the manifest is named as it is in any build folder (a sample's build folder holds a copy)

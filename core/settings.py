@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     sf_auth: str = "auto"
     sf_cli: str = "sf"  # the Salesforce CLI executable
     # residential customers as Person Accounts (issue 20 §3): None = on where the org's Account describe
-    # shows IsPersonAccount (expectations.org.person_accounts_on); true/false forces it. Groundwork: the
-    # marts do not read it yet
+    # shows IsPersonAccount (expectations.org.person_accounts_on); true/false forces it. The transform passes
+    # it to dbt as the var `person_accounts` and records it in the build stamp and the mapping hash
     person_accounts: bool | None = None
     sandbox_seed: int = 42
     sandbox_scale: str = "tiny"

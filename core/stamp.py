@@ -1,4 +1,5 @@
-"""The build stamp: what the marts in a DuckDB were built from (mapping hash, invoice mode, time).
+"""The build stamp: what the marts in a DuckDB were built from (mapping hash, invoice mode, Person Accounts,
+time).
 
 ``dp2sf transform`` writes it (table ``salesforce.build_stamp``, one row) right after a green ``dbt build``,
 with the mapping hash computed from the files the build read. Every later stage reads it instead of
@@ -32,17 +33,24 @@ class BuildStamp:
     mapping_hash: str
     invoices: str
     built_at: datetime
+    # residential customers built as Person Accounts (issue 20 §3; the dbt var ``person_accounts``)
+    person_accounts: bool = False
 
 
-def write_build_stamp(con: duckdb.DuckDBPyConnection, mapping_hash: str, invoices: str) -> BuildStamp:
+def write_build_stamp(
+    con: duckdb.DuckDBPyConnection, mapping_hash: str, invoices: str, person_accounts: bool = False
+) -> BuildStamp:
     """Replace the stamp (called by the transform stage only, right after ``dbt build``)."""
-    stamp = BuildStamp(mapping_hash, invoices, datetime.now(UTC).replace(tzinfo=None))
+    stamp = BuildStamp(mapping_hash, invoices, datetime.now(UTC).replace(tzinfo=None), person_accounts)
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(
-        f"create or replace table {SCHEMA}.{TABLE} "
-        "(mapping_hash varchar not null, invoices varchar not null, built_at timestamp not null)"
+        f"create or replace table {SCHEMA}.{TABLE} (mapping_hash varchar not null, "
+        "invoices varchar not null, built_at timestamp not null, person_accounts boolean not null)"
     )
-    con.execute(f"insert into {SCHEMA}.{TABLE} values (?, ?, ?)", [mapping_hash, invoices, stamp.built_at])
+    con.execute(
+        f"insert into {SCHEMA}.{TABLE} values (?, ?, ?, ?)",
+        [mapping_hash, invoices, stamp.built_at, person_accounts],
+    )
     return stamp
 
 
@@ -54,7 +62,17 @@ def read_build_stamp(con: duckdb.DuckDBPyConnection) -> BuildStamp | None:
     ).fetchone()[0]
     if not exists:
         return None
-    row = con.execute(f"select mapping_hash, invoices, built_at from {SCHEMA}.{TABLE} limit 1").fetchone()
+    columns = {
+        c
+        for (c,) in con.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [SCHEMA, TABLE],
+        ).fetchall()
+    }
+    person = "person_accounts" if "person_accounts" in columns else "false"  # a stamp from before issue 20
+    row = con.execute(
+        f"select mapping_hash, invoices, built_at, {person} from {SCHEMA}.{TABLE} limit 1"
+    ).fetchone()
     return BuildStamp(*row) if row else None
 
 
@@ -68,6 +86,14 @@ def build_stamp(duckdb_path: Path | str) -> BuildStamp:
     if stamp is None:
         raise NoBuildError(f"the marts in {path} carry no build stamp: run `dp2sf transform`")
     return stamp
+
+
+def built_person_accounts(duckdb_path: Path | str) -> bool:
+    """Whether the marts were built with residential customers as Person Accounts (False: nothing built)."""
+    try:
+        return build_stamp(duckdb_path).person_accounts
+    except NoBuildError:
+        return False
 
 
 def built_invoices(duckdb_path: Path | str, default: str = "custom") -> str:

@@ -20,10 +20,11 @@ import duckdb
 import pandas as pd
 
 from core.errors import Dp2sfError
+from core.fields import shape_columns
 from core.ids import new_run_id
 from core.quoting import sql_ident
 from core.settings import Settings
-from core.stamp import built_invoices
+from core.stamp import built_invoices, read_build_stamp
 from expectations.org import OrgMetadata, OrgReadError, read_org_metadata
 from expectations.suites import UPSERT_KEY, Rule, generate_rules
 
@@ -68,7 +69,8 @@ class ValidateResult:
 
 
 def mart_columns(con: duckdb.DuckDBPyConnection, objects: list[str]) -> dict[str, list[str]]:
-    """The columns of each mart that exists in schema ``salesforce``, in order."""
+    """The columns of each mart that exists in schema ``salesforce``, in order; marts built without Person
+    Accounts (the build stamp) leave the person-only columns out: a plain org has no such field."""
     rows = con.execute(
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'salesforce' order by table_name, ordinal_position"
@@ -77,7 +79,9 @@ def mart_columns(con: duckdb.DuckDBPyConnection, objects: list[str]) -> dict[str
     for table, column in rows:
         if table in objects:
             out.setdefault(table, []).append(column)
-    return out
+    stamp = read_build_stamp(con)
+    person_accounts = bool(stamp and stamp.person_accounts)
+    return {table: shape_columns(table, cols, person_accounts) for table, cols in out.items()}
 
 
 def read_chunks(

@@ -72,7 +72,9 @@ def check_load_gate(
     this org (``org_id``, else read from the org once an approval of the hash exists) and not by the demo;
     warn for the sandbox org."""
     stamp = read_build_stamp(con)
-    working = mapping_hash(settings, stamp.invoices if stamp else "custom")
+    working = mapping_hash(
+        settings, stamp.invoices if stamp else "custom", bool(stamp and stamp.person_accounts)
+    )
     hash_ = stamp.mapping_hash if stamp else working
     if kind not in GATED_KINDS:
         return Gate(hash_, approved=False)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from core.fields import person_only
 from core.org_api import OrgClient
 from loaders.bulk import NULL, BulkIngest, JobOutcome, split_error
 from loaders.ledger import Ledger, Operation
@@ -77,6 +78,18 @@ def delete_job(
     ledger.record(run_id, ops)
 
 
+def _restore_cell(obj: str, image: dict, column: str) -> str:
+    """A before-image value as a Bulk CSV cell (``#N/A`` clears). A Person Account (its image has a
+    LastName) takes no Name, the org names it; a business Account no person field: those cells stay empty,
+    which leaves the field as it is (loaders/resolve.py sends them the same way)."""
+    if obj == "Account" and (column == "Name" or person_only(obj, column)):
+        person = bool(image.get("LastName"))
+        if (column == "Name") == person:
+            return ""
+    value = image.get(column)
+    return NULL if value is None else value
+
+
 def restore_job(
     org: OrgClient,
     ledger: Ledger,
@@ -97,7 +110,7 @@ def restore_job(
         w = csv.writer(fh, lineterminator="\n")
         w.writerow([EXTERNAL_ID, *columns])
         for r, img in zip(rows, images, strict=True):
-            w.writerow([r["source_key"], *[NULL if img.get(c) is None else img[c] for c in columns]])
+            w.writerow([r["source_key"], *[_restore_cell(obj, img, c) for c in columns]])
     outcome = bulk.run("upsert", path, len(rows), EXTERNAL_ID, external_id=EXTERNAL_ID)
     path.unlink(missing_ok=True)
     if after_job:

@@ -28,6 +28,7 @@ from core.org_api import LimitStop, OrgClient
 from core.org_automation import read_automation
 from core.quoting import sql_ident
 from core.settings import Settings
+from core.stamp import read_build_stamp
 from loaders.approval import check_load_gate  # the approval gate (issue 12)
 from loaders.audit import created_date_expr
 from loaders.bulk import BulkIngest, JobHooks, csv_has_rows, query_to_csv
@@ -38,7 +39,14 @@ from loaders.kill import KILL_AT_ENV, kill_point
 from loaders.lanes import DbThread, plan_lanes
 from loaders.ledger import Ledger
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK, LoadPlan, ObjectPlan, build_plan
-from loaders.resolve import OrgContext, ResolveError, read_org_context, resolution_sql, send_shape
+from loaders.resolve import (
+    OrgContext,
+    ResolveError,
+    read_org_context,
+    read_person_contacts,
+    resolution_sql,
+    send_shape,
+)
 from loaders.skips import record_parent_skips, record_skips
 from loaders.spool import SendTable
 
@@ -96,6 +104,12 @@ def work_org(obj: str) -> str:
     return f"ledger.{sql_ident('work_org_' + obj)}"
 
 
+def _built_person_accounts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the marts were built with residential customers as Person Accounts (the build stamp)."""
+    stamp = read_build_stamp(con)
+    return bool(stamp and stamp.person_accounts)
+
+
 class Loader:
     """One load run (new or resumed) over one DuckDB connection and one org client."""
 
@@ -130,7 +144,7 @@ class Loader:
             "select table_name from information_schema.tables where table_schema = 'ledger' "
             "and (table_name like 'work\\_org\\_%' escape '\\' "
             "or table_name like 'work\\_send\\_%' escape '\\' "
-            "or table_name in ('work_users', 'work_record_types'))"
+            "or table_name in ('work_users', 'work_record_types', 'work_person_contacts'))"
         ).fetchall()
         for (name,) in tables:
             self.con.execute(f"drop table if exists ledger.{sql_ident(name)}")
@@ -192,6 +206,8 @@ class Loader:
         obj = plan.name
         record_skips(self.con, self.ledger, self.run_id, obj)
         record_parent_skips(self.ledger, self.run_id, plan)
+        if self.ctx.person_record_type_id and "_who_contact_key" in plan.columns:
+            read_person_contacts(self.org, self.con)  # WhoId of a residential customer: its person Contact
         shape = send_shape(obj, plan.columns, self.ctx, self.ledger)
         res_sql = resolution_sql(obj, plan.columns, self.ctx)
         if res_sql:
@@ -498,7 +514,9 @@ def run_load(
             # what of the org's own automation is active while we load (issue 20): recorded in the run
             active, _ = read_automation(org.sf, [p.name for p in plan.objects])
             ledger.record_automation(run_id, active)
-            loader.ctx = read_org_context(org, con, settings.load_fallback_owner_email)
+            loader.ctx = read_org_context(
+                org, con, settings.load_fallback_owner_email, person_accounts=_built_person_accounts(con)
+            )
             loader.recover()
             chosen = [p for p in plan.objects if not objects or p.name in objects]
             for obj_plan in chosen:  # describes up front, so the stop line before each job counts them

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 import duckdb
 
 from core.errors import Dp2sfError
-from core.fields import FieldList, mart_column
+from core.fields import FieldList, mart_column, shape_columns
 from core.ids import EXTERNAL_ID as EXTERNAL_ID  # the one definition, re-exported for the loader
 from core.stamp import TABLE as STAMP_TABLE
+from core.stamp import read_build_stamp
 
 MART_SCHEMA = "salesforce"
 # API calls of one ingest job: create, upload, close, successfulResults, failedResults, unprocessedrecords
@@ -180,6 +181,8 @@ def build_plan(con: duckdb.DuckDBPyConnection, field_list: FieldList, chunk_rows
         raise PlanError(f"no marts in schema {MART_SCHEMA!r}: run `dp2sf transform` first")
     lookups = read_lookups(field_list)
     levels, deferred = order_objects(lookups, set(tables))
+    stamp = read_build_stamp(con)
+    person_accounts = stamp.person_accounts if stamp else False
     plans = []
     for level, names in enumerate(levels):
         for name in names:
@@ -193,7 +196,8 @@ def build_plan(con: duckdb.DuckDBPyConnection, field_list: FieldList, chunk_rows
                     rows=rows,
                     lookups=[lk for lk in mine if lk not in second],
                     second_pass=second,
-                    columns=tables[name],
+                    # the org shape the marts were built for: no person-only column on a plain org
+                    columns=shape_columns(name, tables[name], person_accounts),
                 )
             )
     return LoadPlan(objects=plans, chunk_rows=chunk_rows)

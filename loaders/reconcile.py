@@ -23,12 +23,14 @@ from core.errors import Dp2sfError
 from core.org_api import OrgClient
 from core.quoting import soql_list, sql_literal
 from core.settings import Settings
+from core.stamp import read_build_stamp
 from loaders.bulk import insert_query_pages, query_to_csv
 from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
 from loaders.reconcile_fields import FieldsResult, run_field_reconciliation
 from loaders.reconcile_links import expected_parent_ids, lookup_mismatches, missing_file_links
+from loaders.resolve import read_person_contacts
 
 
 class ReconcileError(Dp2sfError):
@@ -176,6 +178,8 @@ class Reconciler:
         self.sample, self.rng = sample, random.Random(seed)
         self.ledger = Ledger(con)
         self.work = Path(settings.data_dir) / ".reconcile"
+        stamp = read_build_stamp(con)
+        self.person_accounts = bool(stamp and stamp.person_accounts)
 
     def outcomes(self, obj: str) -> ObjectReconciliation:
         rec = ObjectReconciliation(obj)
@@ -217,8 +221,11 @@ class Reconciler:
 
     def check_org(self, rec: ObjectReconciliation) -> None:
         obj = rec.name
+        # a Person Account's person Contact carries its customer's key (Account.Dispatch_Pro_Id__pc): it is
+        # the Account's record, counted there, not a Contact the run loaded
+        person = " AND IsPersonAccount = false" if obj == "Contact" and self.person_accounts else ""
         files = query_to_csv(
-            self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null", self.work
+            self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null{person}", self.work
         )
         self.con.execute("create or replace temp table _in_org (id varchar, source_key varchar)")
         insert_query_pages(
@@ -370,7 +377,11 @@ class Reconciler:
 
 def check_resolved_lookups(rc: Reconciler, rec: ObjectReconciliation, columns: list[str]) -> None:
     """The lookups the loader resolves itself (polymorphic WhatId/WhoId) and the files' links."""
-    expected = expected_parent_ids(rc.con, rc.ledger, rc.run_id, rec.name, columns)
+    person_contacts = None
+    if rc.person_accounts and "_who_contact_key" in columns:  # a residential customer's person Contact
+        read_person_contacts(rc.org, rc.con, "_rc_person_contacts")
+        person_contacts = "_rc_person_contacts"
+    expected = expected_parent_ids(rc.con, rc.ledger, rc.run_id, rec.name, columns, person_contacts)
     rec.lookup_mismatches = lookup_mismatches(rc.org, rec.name, expected)
     if rec.name == "ContentVersion" and "FirstPublishLocationId" in expected:
         rec.missing_links = missing_file_links(rc.org, expected["FirstPublishLocationId"])

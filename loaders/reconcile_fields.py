@@ -30,6 +30,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.fields import person_only
 from core.ids import EXTERNAL_ID
 from core.org_api import OrgClient
 from core.quoting import sql_ident, sql_literal
@@ -236,12 +237,20 @@ class FieldReconciler:
             rec.traced = False
             return rec
         primaries = sources.primary_tables(obj)
+        # a field only a Person Account takes is counted over the Person Accounts (a business Account's
+        # customer address is on Billing*, never on PersonMailing*)
+        persons = (
+            f"and r.key in (select {sql_ident(EXTERNAL_ID)} from salesforce.{sql_ident(obj)} "
+            "where _person_account) "
+            if person_only(obj, fld)
+            else ""
+        )
         unions = []
         for primary, sql in relations:
             prefixes = ", ".join(sql_literal(p) for p in self._prefixes(primary, primaries)) or "null"
             unions.append(
                 f"select r.key, r.k, s.{sql_ident(column)} as v from ({sql}) as s inner join _rf_keys as r "
-                f"on r.k = s.k and r.prefix in ({prefixes}) "
+                f"on r.k = s.k and r.prefix in ({prefixes}) {persons}"
                 f"where nullif(trim(s.{sql_ident(column)}), '') is not null"
             )
             if primary == table:

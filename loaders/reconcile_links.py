@@ -19,8 +19,12 @@ from loaders.resolve import PARENT_KEY_COLUMNS
 BATCH = 200
 
 
-def expected_parent_ids(con, ledger: Ledger, run_id: str, obj: str, columns: list[str]) -> dict:
-    """Per lookup field the loader resolves: {source_key: the parent's Salesforce id (None: empty)}."""
+def expected_parent_ids(
+    con, ledger: Ledger, run_id: str, obj: str, columns: list[str], person_contacts: str | None = None
+) -> dict:
+    """Per lookup field the loader resolves: {source_key: the parent's Salesforce id (None: empty)}; with
+    ``person_contacts`` (a table of Person Account key → PersonContactId), a Contact parent may be a Person
+    Account's person Contact (a residential customer's WhoId)."""
     by_field: dict[str, list[tuple[str, str]]] = {}
     for col, (field, parent) in PARENT_KEY_COLUMNS.items():
         if col in columns and not (obj == "ContentVersion" and field != "FirstPublishLocationId"):
@@ -30,6 +34,11 @@ def expected_parent_ids(con, ledger: Ledger, run_id: str, obj: str, columns: lis
         joins, ids = [], []
         for n, (col, parent) in enumerate(parents):
             loaded = ledger.last_loaded_sql(parent)
+            if parent == "Contact" and person_contacts:
+                loaded = (
+                    f"select source_key, sf_id from ({loaded}) union all "
+                    f"select source_key, sf_id from {person_contacts}"
+                )
             joins.append(f"left join ({loaded}) as p{n} on p{n}.source_key = m.{sql_ident(col)}")
             ids.append(f"p{n}.sf_id")
         rows = con.execute(

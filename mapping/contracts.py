@@ -34,7 +34,9 @@ def _column_tests(f: SfField, field_list: FieldList) -> list:
         tests.append("not_null")
     if f.reference_to and f.reference_to in field_list.objects:
         parent = {"to": f"ref('{f.reference_to}')", "field": "Dispatch_Pro_Id__c"}
-        tests.append({"relationships": {"arguments": parent}})
+        # a residential customer's Contact may be a Person Account's person Contact (tests/generic)
+        test = "contact_lookup_loaded" if f.reference_to == "Contact" else "relationships"
+        tests.append({test: {"arguments": parent}})
     if f.type == "Picklist" and f.picklist_values:
         values = [jinja_text(v) for v in f.picklist_values]
         tests.append({"accepted_values": {"arguments": {"values": values}}})

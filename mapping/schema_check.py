@@ -15,7 +15,7 @@ from pathlib import Path
 from simple_salesforce.exceptions import SalesforceError, SalesforceResourceNotFound
 
 from core.errors import Dp2sfError
-from core.fields import DBT_DIR, DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list
+from core.fields import DBT_DIR, DESCRIBE_TYPES, TEXT_TYPES, SfField, load_field_list, person_only
 from core.settings import Settings
 from mapping.manifest import manifest_fields
 
@@ -140,10 +140,35 @@ def _describe(sf, object_name: str) -> dict | None:
         return None
 
 
+def person_account_issues(described: dict | None) -> list[SchemaIssue]:
+    """Residential customers as Person Accounts need an org with them: Account's describe shows
+    ``IsPersonAccount`` and a person record type (SOAP API guide, "Person Account Record Types":
+    https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_guidelines_personaccounts.htm)."""
+    names = {f["name"] for f in (described or {}).get("fields", [])}
+    if "IsPersonAccount" in names:
+        return []
+    return [
+        SchemaIssue(
+            "person_accounts",
+            "Account",
+            "IsPersonAccount",
+            "Person Accounts enabled (DP2SF_PERSON_ACCOUNTS=true)",
+            "no Person Accounts: enable them, or set DP2SF_PERSON_ACCOUNTS=false",
+            True,
+        )
+    ]
+
+
 def run_schema_check(
-    settings: Settings, target: str = "sandbox", invoices: str = "custom"
+    settings: Settings,
+    target: str = "sandbox",
+    invoices: str = "custom",
+    person_accounts: bool | None = None,
 ) -> SchemaCheckResult:
-    """Describe every object of the manifest on ``target`` and list what is missing or different."""
+    """Describe every object of the manifest on ``target`` and list what is missing or different.
+
+    The person-only Account fields (``core.fields.person_only``) are checked when residential customers
+    become Person Accounts: ``person_accounts``, else the setting, else whether the org has them."""
     from core.connection import ConnectionConfigError, sf_client
 
     field_list = load_field_list()
@@ -151,9 +176,23 @@ def run_schema_check(
         sf = sf_client(settings, target)
     except ConnectionConfigError as exc:
         raise SchemaCheckError(f"cannot connect to target {target!r}: {exc}") from None
+    if person_accounts is None:
+        person_accounts = settings.person_accounts
     fields = manifest_fields(field_list, invoices)
+    account = None
+    if person_accounts is None or person_accounts:
+        try:
+            account = _describe(sf, "Account")
+        except (SalesforceError, OSError) as exc:
+            raise SchemaCheckError(f"describe of Account on {target!r} failed: {exc}") from None
+        if person_accounts is None:
+            person_accounts = not person_account_issues(account)
+    if not person_accounts:
+        fields = [f for f in fields if not person_only(f.object, f.name)]
     objects = sorted({f.object for f in fields})
     result = SchemaCheckResult(target=target, objects_checked=len(objects), fields_checked=len(fields))
+    if person_accounts:
+        result.issues.extend(person_account_issues(account))
     record_types = mapped_record_types()
     for object_name in objects:
         try:

@@ -53,7 +53,9 @@ class TransformResult:
     stamp: BuildStamp | None = None  # salesforce.build_stamp: the mapping hash and invoice mode built
 
 
-def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -> list[str]:
+def dbt_args(
+    settings: Settings, command: list[str], invoices: str = "custom", person_accounts: bool = False
+) -> list[str]:
     """The dbt CLI arguments for ``command`` with this project, profile, target dir and vars."""
     target = settings.build_dir / "dbt"
     return [
@@ -67,7 +69,8 @@ def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -
         "--log-path",
         str(target / "logs"),
         "--vars",
-        f"{{invoices: {invoices}, source_locale: {settings.source_locale}}}",
+        f"{{invoices: {invoices}, source_locale: {settings.source_locale}, "
+        f"person_accounts: {'true' if person_accounts else 'false'}}}",
     ]
 
 
@@ -103,7 +106,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") -> DbtRun:
+def run_dbt(
+    settings: Settings, command: list[str], invoices: str = "custom", person_accounts: bool = False
+) -> DbtRun:
     """Run dbt on the settings' DuckDB in a subprocess; output is captured, never streamed with secrets."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     results_file = settings.build_dir / "dbt" / "target" / "run_results.json"
@@ -111,7 +116,7 @@ def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") ->
     env = {**os.environ, "DP2SF_DUCKDB_PATH": str(settings.duckdb_path)}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     proc = subprocess.run(
-        [sys.executable, "-m", "dbt.cli.main", *dbt_args(settings, command, invoices)],
+        [sys.executable, "-m", "dbt.cli.main", *dbt_args(settings, command, invoices, person_accounts)],
         capture_output=True,
         text=True,
         env=env,
@@ -135,16 +140,22 @@ def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[
     return marts, held, flagged
 
 
-def run_transform(settings: Settings, invoices: str = "custom", docs: bool = True) -> TransformResult:
-    """Refresh the mart contracts from the seeds, ``dbt build``, then ``dbt docs generate --static``."""
+def run_transform(
+    settings: Settings, invoices: str = "custom", docs: bool = True, person_accounts: bool | None = None
+) -> TransformResult:
+    """Refresh the mart contracts from the seeds, ``dbt build``, then ``dbt docs generate --static``.
+
+    ``person_accounts`` (default: the setting; its "auto" is resolved by the caller against the org, as
+    this stage reads no org) builds residential customers as Person Accounts (issue 20 §3)."""
+    person = bool(settings.person_accounts if person_accounts is None else person_accounts)
     if invoices not in INVOICE_MODES:
         raise TransformError(f"invoices must be one of {', '.join(INVOICE_MODES)}, not {invoices!r}")
     if not settings.duckdb_path.is_file():
         raise TransformError(f"no raw data at {settings.duckdb_path}: run `dp2sf extract` first")
     started = time.perf_counter()
     regenerated = write_mart_properties()
-    built_from = mapping_hash(settings, invoices)  # the files this build reads, hashed before it reads them
-    build = run_dbt(settings, ["build"], invoices)
+    built_from = mapping_hash(settings, invoices, person)  # the files this build reads, hashed first
+    build = run_dbt(settings, ["build"], invoices, person)
     failures = build.failures()
     if build.returncode != 0 or failures:
         if not failures:  # dbt stopped before running nodes (parse or compile error): show its last words
@@ -152,7 +163,7 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
         listed = "\n  ".join(failures)
         raise TransformError(f"dbt build failed ({len(build.failures())} failing nodes):\n  {listed}")
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        stamp = write_build_stamp(con, built_from, invoices)
+        stamp = write_build_stamp(con, built_from, invoices, person)
     try:
         accounting = run_accounting(
             settings.build_dir / "dbt" / "target" / "manifest.json",
@@ -164,7 +175,7 @@ def run_transform(settings: Settings, invoices: str = "custom", docs: bool = Tru
         raise TransformError(str(error)) from error
     docs_path = None
     if docs:
-        generated = run_dbt(settings, ["docs", "generate", "--static"], invoices)
+        generated = run_dbt(settings, ["docs", "generate", "--static"], invoices, person)
         if generated.returncode != 0:
             tail = "\n  ".join(generated.output.strip().splitlines()[-5:])
             raise TransformError(f"dbt docs generate failed:\n  {tail}")

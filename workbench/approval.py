@@ -82,7 +82,9 @@ def run_approve(
         raise ApprovalError(f"no DuckDB at {settings.duckdb_path}: extract, transform and run `dp2sf sample`")
     with duckdb.connect(str(settings.duckdb_path)) as con:
         stamp = read_build_stamp(con)
-        hash_ = mapping_hash(settings, stamp.invoices if stamp else "custom")  # the working tree's mapping
+        hash_ = mapping_hash(
+            settings, stamp.invoices if stamp else "custom", bool(stamp and stamp.person_accounts)
+        )
         sample = sample_run_for(con, hash_)
         if sample is None:
             raise ApprovalError(

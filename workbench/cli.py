@@ -231,6 +231,7 @@ def transform(
     """dbt build: marts in schema salesforce, held-back rows in schema quarantine."""
     from core.fields import FieldListError
     from mapping.transform import TransformError, run_transform
+    from workbench.shape import resolve_person_accounts
 
     choose("--invoices", invoices, INVOICE_MODES)
     s = get_settings()
@@ -239,8 +240,12 @@ def transform(
         from workbench.progress import one_stage
 
         with one_stage(console, "transform") as st:
-            result = run_transform(s, invoices=invoices, docs=docs)
-            st.summary = f"{sum(result.mart_rows.values()):,} mart rows"
+            person_accounts, note = resolve_person_accounts(s)
+            if note:
+                console.print(f"[yellow]note[/]: {console_text(note)}")
+            result = run_transform(s, invoices=invoices, docs=docs, person_accounts=person_accounts)
+            shape = "Person Accounts" if person_accounts else "Contacts under placeholder Accounts"
+            st.summary = f"{sum(result.mart_rows.values()):,} mart rows; residential customers as {shape}"
     except (TransformError, FieldListError) as exc:
         _fail(exc)
     table = Table(
@@ -333,13 +338,20 @@ def prescan(
 @app.command()
 def demo(
     scale: Annotated[str, typer.Option(help="Data scale for the simulator: tiny, S, M or L.")] = "tiny",
+    person_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--person-accounts",
+            help="Start the embedded org with Person Accounts: residential customers as Person Accounts.",
+        ),
+    ] = False,
 ) -> None:
     """The whole story on the embedded sandbox: pre-scan, sample and sign-off, full load, source changes,
     delta, reconciliation, rollback of the delta, final reconciliation; reports/<run>/index.html."""
     from workbench.demo import run_demo
 
     choose("--scale", scale, SCALES)  # before anything: a bad scale must not stop a running simulator
-    s = get_settings(sandbox_scale=scale)
+    s = get_settings(sandbox_scale=scale, **({"person_accounts": True} if person_accounts else {}))
     for folder, what in ((s.data_dir, "data"), (s.build_dir, "build"), (s.reports_dir, "reports")):
         preflight.writable(folder, f"the {what} folder")
     preflight.duckdb_ready(s)

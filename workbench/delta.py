@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from core.errors import Dp2sfError
 from core.settings import Settings
-from core.stamp import built_invoices
+from core.stamp import built_invoices, built_person_accounts
 from loaders.load import LoadError, LoadResult, run_load
 
 POLICIES = ("flag", "leave", "delete")
@@ -48,7 +48,12 @@ def run_delta(settings: Settings, extract: bool = True, transform: bool = True, 
         from mapping.transform import TransformError, run_transform
 
         try:
-            run_transform(settings, invoices=built_invoices(settings.duckdb_path), docs=False)
+            run_transform(
+                settings,
+                invoices=built_invoices(settings.duckdb_path),
+                docs=False,
+                person_accounts=built_person_accounts(settings.duckdb_path),
+            )
         except TransformError as exc:
             raise DeltaError(
                 f"delta stopped in the transform (nothing loaded): {exc}; fix the mapping, then "

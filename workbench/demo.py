@@ -77,7 +77,9 @@ def change_source(settings: Settings, changes=SOURCE_CHANGES) -> int:
 
 
 def run_demo(settings: Settings, console: Console, verbose: bool = False) -> Path:
-    """Run the story; returns ``reports/<full load run>/index.html``."""
+    """Run the story; returns ``reports/<full load run>/index.html``. With ``settings.person_accounts``
+    (``dp2sf demo --person-accounts``) the embedded org starts with Person Accounts and residential customers
+    load as Person Accounts."""
     with RunDisplay(f"dp2sf demo (scale {settings.sandbox_scale})", STAGES, console) as run:
         related = _build(settings, run, console if verbose else None)
         full_id = sample_and_load(settings, run, related)
@@ -100,11 +102,20 @@ def _build(settings: Settings, run: RunDisplay, verbose: Console | None):
     from mapping.transform import run_transform
     from reporting.prescan import run_prescan
     from sandbox import control
+    from workbench.shape import resolve_person_accounts
 
     with run.stage(STAGES[0]) as st:
-        endpoints = control.up(settings.sandbox_dir, seed=settings.sandbox_seed, scale=settings.sandbox_scale)
+        # `dp2sf demo --person-accounts` (the setting forced on): the org starts with Person Accounts
+        endpoints = control.up(
+            settings.sandbox_dir,
+            seed=settings.sandbox_seed,
+            scale=settings.sandbox_scale,
+            person_accounts=bool(settings.person_accounts),
+        )
         dp, sf = endpoints["dispatch_pro"], endpoints["salesforce"]
         st.summary = f"simulator {dp['base_url']}, org {sf['instance_url']}"
+        if settings.person_accounts:
+            st.summary += " (Person Accounts)"
     with run.stage(STAGES[1], probe=extract_probe) as st:
         ex = run_extract(settings, full=True, console=verbose, verbose=verbose is not None)
         st.summary = (f"{ex.records_extracted:,} records, {len(ex.row_counts)} raw tables, "
@@ -120,9 +131,12 @@ def _build(settings: Settings, run: RunDisplay, verbose: Console | None):
             raise DemoError(f"schema check still blocks after deploy: {[str(i) for i in after.blocking[:5]]}")
         st.summary = f"{len(before.blocking)} missing → {deployed} components deployed → check passed"
     with run.stage(STAGES[4]) as st:
-        tr = run_transform(settings)
+        person_accounts, _ = resolve_person_accounts(settings)  # "auto": the embedded org's shape
+        tr = run_transform(settings, person_accounts=person_accounts)
         st.summary = (f"{sum(tr.mart_rows.values()):,} mart rows in {len(tr.mart_rows)} objects, "
                       f"{sum(tr.quarantined_rows.values()):,} quarantined")  # fmt: skip
+        if person_accounts:
+            st.summary += "; residential customers as Person Accounts"
     with run.stage(STAGES[5]) as st:
         try:
             gates = run_validate(settings)

@@ -34,7 +34,7 @@ import pandas as pd
 from core.errors import Dp2sfError
 from core.ids import new_run_id
 from core.settings import Settings
-from core.stamp import built_invoices
+from core.stamp import built_invoices, built_person_accounts
 
 SAMPLE_DB = "raw.duckdb"
 
@@ -154,7 +154,12 @@ def build_sample(run: SampleRun, refresh_gates: bool = False) -> None:
 
     started = time.perf_counter()
     try:
-        built = run_transform(run.sample, invoices=run.invoices, docs=False)
+        built = run_transform(
+            run.sample,
+            invoices=run.invoices,
+            docs=False,
+            person_accounts=built_person_accounts(run.settings.duckdb_path),  # the main build's shape
+        )
     except TransformError as exc:
         raise SampleError(f"dbt build of the sample failed: {exc}") from None
     try:

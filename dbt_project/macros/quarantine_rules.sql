@@ -80,8 +80,14 @@
 
 {% macro rule_parent_not_loaded(f, col) -%}
     {%- set key = adapter.quote('Dispatch_Pro_Id__c') -%}
+    {#- a lookup to a residential customer's Contact finds its Person Account's person Contact, which carries
+        the same key (Account.Dispatch_Pro_Id__pc) when var('person_accounts') is on -#}
+    {%- set person_key = adapter.quote('Dispatch_Pro_Id__pc') -%}
     {%- set condition %}
         {{ col }} is not null and {{ col }} not in (select {{ key }} from {{ ref(f.reference_to) }} where {{ key }} is not null)
+        {%- if f.reference_to == 'Contact' and var('person_accounts', false) %}
+        and {{ col }} not in (select {{ person_key }} from {{ ref('Account') }} where {{ person_key }} is not null)
+        {%- endif %}
     {% endset -%}
     {%- set value %} cast({{ col }} as varchar) {% endset -%}
     {%- set reason %} 'the {{ f.reference_to }} it looks up is not in the load set (missing or quarantined)' {% endset -%}

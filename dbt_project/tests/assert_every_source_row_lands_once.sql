@@ -17,14 +17,14 @@ source_keys as (
             'Account' as object_name,
             account_key as source_key
         from {{ ref('int_customers_classified') }}
-        where is_commercial
+        where is_commercial or is_person_account
 
         union all
         select
             'Contact' as object_name,
             contact_key as source_key
         from {{ ref('int_customers_classified') }}
-        where not is_commercial
+        where not is_commercial and not is_person_account
 
         union all
         select

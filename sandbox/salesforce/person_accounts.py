@@ -3,11 +3,12 @@ person fields (``IsPersonAccount``, ``PersonContactId``, ``FirstName``, ``LastNa
 ``PersonMailing*``, ... and every custom Contact field as ``X__pc``) and has a ``PersonAccount`` record type.
 
 An Account saved with a person record type needs ``LastName`` (``Name`` is the org's: first and last
-name), takes no business-only ``Name``; a business Account takes no person field. Creating a person account
-creates its person Contact (``IsPersonAccount`` true, ``AccountId`` the account, the person fields copied),
-whose Id is ``PersonContactId``; updating the account's person fields updates that Contact; deleting the
-account takes the Contact with it (Account → Contacts cascades). SOAP API guide, "Person Account Record
-Types":
+name), takes no ``Name`` (sent at all, even unchanged); a business Account takes no person field (sent at
+all, even empty), both refused with ``INVALID_FIELD_FOR_INSERT_UPDATE`` in a real org's words. Creating a
+person account creates its person Contact (``IsPersonAccount`` true, ``AccountId`` the account, the person
+fields copied), whose Id is ``PersonContactId``; updating the account's person fields updates that Contact;
+deleting the account takes the Contact with it (Account → Contacts cascades). SOAP API guide, "Person
+Account Record Types":
 https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_guidelines_personaccounts.htm
 """
 
@@ -177,20 +178,28 @@ def before_save(writer: Any, rows: list[Any], existing: dict[str, dict] | None) 
             continue
         merged = {**before, **r.values}
         if not is_person:
-            wrong = sorted(k for k in r.values if person_only(k) and r.values[k] is not None)
+            # a person field sent for a business account, even empty: "Account: bad field names on
+            # insert/update call: TestCustomField1__pc, TestCustomField2__pc" (texei/texei-sfdx-plugin#51)
+            wrong = sorted(k for k in r.values if person_only(k))
             if wrong:
                 r.result.error = RecordError(
                     "INVALID_FIELD_FOR_INSERT_UPDATE",
-                    f"Business Account may not use Person Account field: {', '.join(wrong)}",
+                    f"Account: bad field names on insert/update call: {', '.join(wrong)}",
                     wrong,
                 )
             continue
-        if "Name" in r.values and r.values["Name"] != before.get("Name"):
-            r.result.error = RecordError(
-                "INVALID_FIELD_FOR_INSERT_UPDATE",
-                "Person Account may not use Business Account field: Name",
-                ["Name"],
+        if "Name" in r.values:
+            # Name sent for a person account, whatever its value: on insert "Unable to create/update
+            # fields: Name. ..." (dhoechst/Salesforce-Test-Factory#14, codeulike/SandboxBerry#12), on
+            # update "Account: bad field names on insert/update call: Name"
+            # (sorenkrabbe/Chrome-Salesforce-inspector#38)
+            message = (
+                "Unable to create/update fields: Name. Please check the security settings of this field and "
+                "verify that it is read/write for your profile or permission set."
+                if existing is None
+                else "Account: bad field names on insert/update call: Name"
             )
+            r.result.error = RecordError("INVALID_FIELD_FOR_INSERT_UPDATE", message, ["Name"])
             continue
         if not merged.get("LastName"):
             r.result.error = RecordError(

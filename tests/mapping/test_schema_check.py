@@ -72,3 +72,16 @@ def test_differences_are_listed_precisely() -> None:
     wrong_type = compare_field(fields[("Case", "SLA_Due__c")], {"type": "date"})
     assert wrong_type[0].kind == "type" and wrong_type[0].blocking
     assert compare_field(fields[("Case", "SLA_Due__c")], None)[0].kind == "missing_field"
+
+
+def test_person_account_fields_are_checked_only_for_the_person_account_shape(org_dir: Path, tmp_path: Path):
+    """Issue 20 §3: on a plain org the shape follows the org (no person field asked for); asked for Person
+    Accounts, the check says the org has none and lists the person fields it lacks."""
+    settings = get_settings(sandbox_dir=org_dir, build_dir=tmp_path / "build", data_dir=tmp_path / "data")
+    plain = run_schema_check(settings)
+    assert not any(i.field in ("FirstName", "PersonEmail", "IsPersonAccount") for i in plain.issues)
+    person = run_schema_check(settings, person_accounts=True)
+    kinds = {(i.kind, i.object, i.field) for i in person.blocking}
+    assert ("person_accounts", "Account", "IsPersonAccount") in kinds
+    assert {("missing_field", "Account", "FirstName"), ("missing_field", "Account", "PersonEmail")} <= kinds
+    assert person.fields_checked > plain.fields_checked

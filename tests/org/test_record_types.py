@@ -13,9 +13,9 @@ from mapping.schema_check import record_type_issues
 from tests.org.conftest import org_admin
 
 
-def _record_types(state, *specs: tuple[str, bool]) -> None:
+def _record_types(state, *specs: tuple[str, bool], obj: str = "Case") -> None:
     for name, active in specs:
-        body = {"object": "Case", "developer_name": name, "name": name.replace("_", " "), "active": active}
+        body = {"object": obj, "developer_name": name, "name": name.replace("_", " "), "active": active}
         org_admin(state, "POST", "/automation/record_types", body)
 
 
@@ -77,3 +77,35 @@ def test_person_accounts_default_on_where_the_org_has_them(tmp_path, org_state, 
         control.down(state)
     assert person_accounts_on(get_settings(), person) is True
     assert person_accounts_on(get_settings(person_accounts=False), person) is False
+
+
+@pytest.mark.slow
+def test_account_record_types_by_customer_type(workspace):
+    """Account record types (issue 20 §3): what seed rows `Account,customer_type,Commercial,<name>` give the
+    Account mart's _record_type; the schema check finds them, the loader sends their RecordTypeId."""
+    _record_types(workspace.sandbox_dir, ("Commercial_Customer", True), obj="Account")
+    default = {"object": "Account", "developer_name": "Other_Business", "name": "Other", "default": True}
+    org_admin(workspace.sandbox_dir, "POST", "/automation/record_types", default)
+    with duckdb.connect(str(workspace.duckdb_path)) as con:
+        con.execute(
+            """update salesforce."Account" set "_record_type" = 'Commercial_Customer'
+            where not "Is_Placeholder__c" """
+        )
+        want = dict(
+            con.execute(
+                """select "Dispatch_Pro_Id__c", "_record_type" from salesforce."Account" """
+            ).fetchall()
+        )
+    sf = connect("sandbox", settings=workspace)
+    assert record_type_issues("Account", sf.Account.describe(), {"Commercial_Customer"}) == []
+    loaded = run_load(workspace)
+    assert loaded.status == "completed" and loaded.counts["Account"].get("failed", 0) == 0
+    got = {
+        r["Dispatch_Pro_Id__c"]: r["RecordType"]["DeveloperName"]
+        for r in sf.query_all("SELECT Dispatch_Pro_Id__c, RecordType.DeveloperName FROM Account")["records"]
+        if r["Dispatch_Pro_Id__c"] in want
+    }
+    # mapped customers get their record type; the placeholders (none mapped) the org's default
+    assert {k for k, v in got.items() if v == "Commercial_Customer"} == {k for k, v in want.items() if v}
+    assert {v for k, v in got.items() if not want[k]} == {"Other_Business"}
+    assert run_reconcile(workspace, loaded.run_id).ok

@@ -25,6 +25,7 @@ def test_hash_is_stable_and_changes_with_a_seed_a_model_the_manifest_and_the_inv
     base = mapping_hash(settings)
     assert base == mapping_hash(settings)
     assert mapping_hash(settings, invoices="order") != base
+    assert mapping_hash(settings, person_accounts=True) != base  # the Person Account shape (issue 20)
 
     seed = next((tmp_path / "dbt_project/seeds").rglob("*.csv"))
     original = seed.read_bytes()

@@ -113,6 +113,12 @@ def test_person_account_needs_last_name_not_name(porg: OrgHandle, person_type: s
         "POST", "/sobjects/Account", json={"RecordTypeId": person_type, "Name": "X", "LastName": "Y"}
     )
     assert named.status_code == 400 and named.json()[0]["fields"] == ["Name"]
+    # a real org's words (dhoechst/Salesforce-Test-Factory#14; sorenkrabbe/Chrome-Salesforce-inspector#38)
+    assert named.json()[0]["message"].startswith("Unable to create/update fields: Name.")
+    made = porg.sf.Account.create({"RecordTypeId": person_type, "FirstName": "Ada", "LastName": "King"})
+    unchanged = porg.raw("PATCH", f"/sobjects/Account/{made['id']}", json={"Name": "Ada King"})
+    assert unchanged.status_code == 400
+    assert unchanged.json()[0]["message"] == "Account: bad field names on insert/update call: Name"
 
 
 def test_business_account_takes_no_person_field(porg: OrgHandle) -> None:
@@ -125,6 +131,10 @@ def test_business_account_takes_no_person_field(porg: OrgHandle) -> None:
         "INVALID_FIELD_FOR_INSERT_UPDATE",
         ["PersonEmail"],
     )
+    # sent at all, even empty (texei/texei-sfdx-plugin#51: "bad field names on insert/update call")
+    empty = porg.raw("PATCH", f"/sobjects/Account/{ok['id']}", json={"FirstName": None})
+    assert empty.status_code == 400
+    assert empty.json()[0]["message"] == "Account: bad field names on insert/update call: FirstName"
 
 
 def test_bulk_upsert_of_person_accounts(porg: OrgHandle, person_type: str) -> None:

@@ -1,6 +1,9 @@
 -- Account rows before the quarantine rules: commercial customers, plus the numbered placeholder Accounts
 -- ("Unassigned Account", "Unassigned Account 2", …) that hold residential Contacts in buckets of at most
--- var('placeholder_bucket_size').
+-- var('placeholder_bucket_size'). With var('person_accounts'), residential customers are Person Accounts
+-- instead (issue 20 §3): their contact fields on FirstName/LastName/Person*, the org names them "First Last"
+-- (the squished name, as Name here), and Dispatch_Pro_Id__pc gives their person Contact the customer's key,
+-- so lookups to the residential Contact find it; no placeholder Account is made.
 -- depends_on: {{ ref('custom_fields') }}
 
 with
@@ -40,16 +43,39 @@ methods as (
 
 ),
 
+person_methods as (
+
+    -- a Person Account's methods are routed as its residential Contact's were
+    select * from {{ ref('int_contact_methods_pivoted') }}
+    where object_name = 'Contact'
+
+),
+
+record_types as (
+
+    -- the Account record type of each Dispatch Pro customer type (seed map_record_type)
+    select
+        source_value,
+        record_type
+    from {{ ref('map_record_type') }}
+    where object_name = 'Account' and source_kind = 'customer_type'
+
+),
+
 commercial as (
 
     select
         ---------- identity
         customers.account_key as "Dispatch_Pro_Id__c",
         {{ squish('customers.customer_name') }} as "Name",
-        customers.first_phone as "Phone",
-        methods.fax as "Fax",
+        case
+            when customers.is_person_account then person_methods.phone else customers.first_phone
+        end as "Phone",
+        case when customers.is_person_account then person_methods.fax else methods.fax end as "Fax",
         case when not customers.is_multi_site then {{ squish('customers.site_name') }} end as "Site",
-        methods.other_methods as "Other_Contact_Methods__c",
+        case
+            when customers.is_person_account then person_methods.other_methods else methods.other_methods
+        end as "Other_Contact_Methods__c",
 
         ---------- billing address: the customer address
         {{ street_with_unit('customers.street', 'customers.unit') }} as "BillingStreet",
@@ -80,7 +106,25 @@ commercial as (
         case when not customers.is_multi_site then customers.site_is_tax_exempt end as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'custom', 'customer') }}
         {{ custom_field_columns('Account', 'site_custom', 'location') }}
-        duplicates.duplicate_group as "_duplicate_group"
+        duplicates.duplicate_group as "_duplicate_group",
+
+        ---------- Person Account (residential customer, var('person_accounts')): the person's own fields
+        case when customers.is_person_account then customers.first_name end as "FirstName",
+        case when customers.is_person_account then customers.last_name end as "LastName",
+        case when customers.is_person_account then person_methods.email end as "PersonEmail",
+        case when customers.is_person_account then person_methods.mobile_phone end as "PersonMobilePhone",
+        case
+            when customers.is_person_account then {{ street_with_unit('customers.street', 'customers.unit') }}
+        end as "PersonMailingStreet",
+        case when customers.is_person_account then customers.city end as "PersonMailingCity",
+        case when customers.is_person_account then customers.state end as "PersonMailingState",
+        case when customers.is_person_account then customers.zip end as "PersonMailingPostalCode",
+        case when customers.is_person_account then customers.country end as "PersonMailingCountry",
+        case when customers.is_person_account then customers.latitude end as "PersonMailingLatitude",
+        case when customers.is_person_account then customers.longitude end as "PersonMailingLongitude",
+        case when customers.is_person_account then customers.contact_key end as "Dispatch_Pro_Id__pc",
+        record_types.record_type as "_record_type",
+        customers.is_person_account as "_person_account"
 
     from customers
     left join duplicates on customers.customer_id = duplicates.customer_id
@@ -88,7 +132,10 @@ commercial as (
     left join site_custom
         on customers.primary_location_id = site_custom.location_id and not customers.is_multi_site
     left join methods on customers.account_key = methods.record_key
-    where customers.is_commercial
+    left join person_methods
+        on customers.contact_key = person_methods.record_key and customers.is_person_account
+    left join record_types on customers.customer_type = record_types.source_value
+    where customers.is_commercial or customers.is_person_account
 
 ),
 
@@ -98,7 +145,7 @@ buckets as (
         placeholder_bucket,
         account_key
     from customers
-    where not is_commercial
+    where not is_commercial and not is_person_account
 
 ),
 
@@ -138,7 +185,21 @@ placeholders as (
         cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'no_custom', 'customer') }}
         {{ custom_field_columns('Account', 'no_site_custom', 'location') }}
-        cast(null as varchar) as "_duplicate_group"
+        cast(null as varchar) as "_duplicate_group",
+        cast(null as varchar) as "FirstName",
+        cast(null as varchar) as "LastName",
+        cast(null as varchar) as "PersonEmail",
+        cast(null as varchar) as "PersonMobilePhone",
+        cast(null as varchar) as "PersonMailingStreet",
+        cast(null as varchar) as "PersonMailingCity",
+        cast(null as varchar) as "PersonMailingState",
+        cast(null as varchar) as "PersonMailingPostalCode",
+        cast(null as varchar) as "PersonMailingCountry",
+        cast(null as double) as "PersonMailingLatitude",
+        cast(null as double) as "PersonMailingLongitude",
+        cast(null as varchar) as "Dispatch_Pro_Id__pc",
+        cast(null as varchar) as "_record_type",
+        false as "_person_account"
 
     from buckets
     left join custom as no_custom on 1 = 0

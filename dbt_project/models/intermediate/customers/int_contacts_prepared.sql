@@ -1,5 +1,6 @@
 -- Contact rows before the quarantine rules: residential customers (name split into FirstName/LastName,
--- under their placeholder Account) and the people named in commercial customers' contact-method memos.
+-- under their placeholder Account; none with var('person_accounts'): they are Person Accounts) and the people
+-- named in commercial customers' contact-method memos.
 -- depends_on: {{ ref('custom_fields') }}
 
 with
@@ -100,7 +101,7 @@ residential as (
     left join site_custom
         on customers.primary_location_id = site_custom.location_id and not customers.is_multi_site
     left join methods on customers.contact_key = methods.record_key
-    where not customers.is_commercial
+    where not customers.is_commercial and not customers.is_person_account
 
 ),
 

@@ -1,6 +1,7 @@
 -- One row per customer: commercial (→ Account) or residential (→ Contact under a numbered placeholder
--- Account of at most var('placeholder_bucket_size') Contacts), with its first contact methods, primary site,
--- and the keys its Account and Contact carry in Salesforce.
+-- Account of at most var('placeholder_bucket_size') Contacts; with var('person_accounts'), a Person Account
+-- instead, whose person Contact carries the same key), with its first contact methods, primary site, and the
+-- keys its Account and Contact carry in Salesforce.
 
 with
 
@@ -87,19 +88,30 @@ bucketed as (
 
 ),
 
+persons as (
+
+    select
+        *,
+        -- a residential customer becomes a Person Account where the org has them (issue 20 §3)
+        (not is_commercial and {{ 'true' if var('person_accounts', false) else 'false' }}) as is_person_account
+
+    from bucketed
+
+),
+
 final as (
 
     select
         *,
         case
-            when is_commercial then 'customer:' || cast(customer_id as varchar)
+            when is_commercial or is_person_account then 'customer:' || cast(customer_id as varchar)
             else 'placeholder:' || cast(placeholder_bucket as varchar)
         end as account_key,
         case
             when not is_commercial then 'customer:' || cast(customer_id as varchar)
         end as contact_key
 
-    from bucketed
+    from persons
 
 )
 
