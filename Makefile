@@ -36,10 +36,12 @@ lint-sql: $(STAMP)
 	@echo "sqlfluff: clean"
 
 # The whole suite (what .ci/run calls). The tiny tier and the transformed fixture DB are built once per run
-# for both workers (tests/build_cache.py), so most module fixtures are copies; --dist loadgroup spreads the
-# tests one by one (the long map diffs run side by side) and keeps a file marked xdist_group (a costly module
-# fixture: a load, a render) on one worker. test-fast, for the inner loop, leaves out the tests marked `slow`.
-PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q
+# for both workers (tests/build_cache.py), so most module fixtures are copies. --dist loadfile gives each module
+# to one worker, so a module fixture (a build, a load, a render) is built once, not once per worker
+# (`xdist_group` marks group nothing since pytest 9.2: https://github.com/pytest-dev/pytest-xdist/issues/1386);
+# the modules go out longest first (tests/conftest.py, kept by --no-loadscope-reorder). test-fast, for the
+# inner loop, leaves out the tests marked `slow`.
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q
 test: $(STAMP) lint lint-sql
 	$(PYTEST)
 
