@@ -30,7 +30,7 @@ lint-sql: $(STAMP)
 	$(BIN)/python -c "from pathlib import Path; from tests.mapping.fixture_db import build_fixture_db; \
 		build_fixture_db(Path('$(SQL_LINT_DB)'))"
 	cd dbt_project && DP2SF_DUCKDB_PATH=$(SQL_LINT_DB) ../$(BIN)/dbt seed --profiles-dir . --quiet
-	DP2SF_DUCKDB_PATH=$(SQL_LINT_DB) $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests \
+	DP2SF_DUCKDB_PATH=$(SQL_LINT_DB) $(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/tests \
 		> build/lint/sqlfluff.log 2>&1 || (cat build/lint/sqlfluff.log; exit 1)
 	@! grep "Skipped file" build/lint/sqlfluff.log | grep -v -e "because it is a macro" -e "because it is disabled"
 	@echo "sqlfluff: clean"
