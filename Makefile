@@ -30,16 +30,18 @@ lint-sql: $(STAMP)
 	$(BIN)/python -c "from pathlib import Path; from tests.mapping.fixture_db import build_fixture_db; \
 		build_fixture_db(Path('$(SQL_LINT_DB)'))"
 	cd dbt_project && DP2SF_DUCKDB_PATH=$(SQL_LINT_DB) ../$(BIN)/dbt seed --profiles-dir . --quiet
-	DP2SF_DUCKDB_PATH=$(SQL_LINT_DB) $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests \
+	DP2SF_DUCKDB_PATH=$(SQL_LINT_DB) $(BIN)/sqlfluff lint --processes 2 dbt_project/models dbt_project/tests \
 		> build/lint/sqlfluff.log 2>&1 || (cat build/lint/sqlfluff.log; exit 1)
 	@! grep "Skipped file" build/lint/sqlfluff.log | grep -v -e "because it is a macro" -e "because it is disabled"
 	@echo "sqlfluff: clean"
 
 # The whole suite (what .ci/run calls). The tiny tier and the transformed fixture DB are built once per run
-# for both workers (tests/build_cache.py), so most module fixtures are copies; --dist loadgroup spreads the
-# tests one by one (the long map diffs run side by side) and keeps a file marked xdist_group (a costly module
-# fixture: a load, a render) on one worker. test-fast, for the inner loop, leaves out the tests marked `slow`.
-PYTEST := $(BIN)/pytest -n 2 --dist loadgroup -q
+# for both workers (tests/build_cache.py), so most module fixtures are copies. --dist loadfile gives each module
+# to one worker, so a module fixture (a build, a load, a render) is built once, not once per worker
+# (`xdist_group` marks group nothing since pytest 9.2: https://github.com/pytest-dev/pytest-xdist/issues/1386);
+# the modules go out longest first (tests/conftest.py, kept by --no-loadscope-reorder). test-fast, for the
+# inner loop, leaves out the tests marked `slow`.
+PYTEST := $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q
 test: $(STAMP) lint lint-sql
 	$(PYTEST)
 

@@ -26,6 +26,7 @@ from core.mapping_hash import mapping_hash
 from core.settings import Settings
 from core.stamp import INVOICE_MODES, BuildStamp, write_build_stamp
 from mapping.contracts import write_mart_properties
+from mapping.dbt_parse_cache import keep_parse, seed_parse
 from mapping.lineage import LineageError, run_accounting
 
 
@@ -111,18 +112,27 @@ def run_dbt(
 ) -> DbtRun:
     """Run dbt on the settings' DuckDB in a subprocess; output is captured, never streamed with secrets."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
-    results_file = settings.build_dir / "dbt" / "target" / "run_results.json"
+    target = settings.build_dir / "dbt" / "target"
+    results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
-    env = {**os.environ, "DP2SF_DUCKDB_PATH": str(settings.duckdb_path)}
+    # dbt runs in the DuckDB file's folder with its bare name: the profile's path is then the same for every
+    # build, so the parse kept by mapping.dbt_parse_cache is valid in a new build folder
+    duckdb_path = Path(settings.duckdb_path).resolve()
+    env = {**os.environ, "DP2SF_DUCKDB_PATH": duckdb_path.name}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    shape = "person" if person_accounts else "plain"
+    parse_key = f"{invoices}-{settings.source_locale}-{shape}-{duckdb_path.stem}"
+    seed_parse(target, parse_key)
     proc = subprocess.run(
         [sys.executable, "-m", "dbt.cli.main", *dbt_args(settings, command, invoices, person_accounts)],
         capture_output=True,
         text=True,
         env=env,
+        cwd=duckdb_path.parent,
         check=False,
         preexec_fn=_die_with_parent if sys.platform == "linux" else None,
     )
+    keep_parse(target, parse_key)
     results = json.loads(results_file.read_text())["results"] if results_file.is_file() else []
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, results)
 
@@ -140,10 +150,22 @@ def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[
     return marts, held, flagged
 
 
+def generate_docs(settings: Settings, invoices: str = "custom", person_accounts: bool = False) -> Path:
+    """``dbt docs generate --static`` right after a build: the build compiled every node and wrote
+    ``target/manifest.json``, so the docs only add the catalog (``--no-compile``; ``--no-write-json`` keeps
+    the build's manifest with its compiled SQL instead of a parse without it). Returns the one-file site."""
+    command = ["docs", "generate", "--static", "--no-compile", "--no-write-json"]
+    generated = run_dbt(settings, command, invoices, person_accounts)
+    if generated.returncode != 0:
+        tail = "\n  ".join(generated.output.strip().splitlines()[-5:])
+        raise TransformError(f"dbt docs generate failed:\n  {tail}")
+    return settings.build_dir / "dbt" / "target" / "static_index.html"
+
+
 def run_transform(
     settings: Settings, invoices: str = "custom", docs: bool = True, person_accounts: bool | None = None
 ) -> TransformResult:
-    """Refresh the mart contracts from the seeds, ``dbt build``, then ``dbt docs generate --static``.
+    """Refresh the mart contracts from the seeds, ``dbt build``, then the docs (:func:`generate_docs`).
 
     ``person_accounts`` (default: the setting; its "auto" is resolved by the caller against the org, as
     this stage reads no org) builds residential customers as Person Accounts (issue 20 §3)."""
@@ -173,13 +195,7 @@ def run_transform(
         )
     except LineageError as error:
         raise TransformError(str(error)) from error
-    docs_path = None
-    if docs:
-        generated = run_dbt(settings, ["docs", "generate", "--static"], invoices, person)
-        if generated.returncode != 0:
-            tail = "\n  ".join(generated.output.strip().splitlines()[-5:])
-            raise TransformError(f"dbt docs generate failed:\n  {tail}")
-        docs_path = settings.build_dir / "dbt" / "target" / "static_index.html"
+    docs_path = generate_docs(settings, invoices, person) if docs else None
     marts, held, flagged = _row_counts(settings.duckdb_path, invoices)
     return TransformResult(
         duckdb_path=settings.duckdb_path,

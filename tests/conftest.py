@@ -144,3 +144,36 @@ def transformed_copy(fixture_transform: Path, base: Path) -> tuple[TransformResu
     result: TransformResult = pickle.loads((fixture_transform / "result.pickle").read_bytes())
     lineage = settings.build_dir / "lineage.csv" if result.lineage_path else None
     return replace(result, duckdb_path=settings.duckdb_path, lineage_path=lineage), settings
+
+
+# -- the order xdist hands modules out (make test: -n 2 --dist loadfile --no-loadscope-reorder) ------------
+# One module goes to one worker (--dist loadfile), so its module fixtures are built once. (`xdist_group`
+# marks no longer group anything with pytest >= 9.2: xdist 3.8 renames the node id, which pytest 9.2 no
+# longer reads, https://github.com/pytest-dev/pytest-xdist/issues/1386.)
+SHARED_SCOPES = ("module", "class", "package")
+
+
+def _shares_a_fixture(item: pytest.Item) -> bool:
+    """The test uses a module-, class- or package-scoped fixture (a build, a load, a started org ...)."""
+    info = getattr(item, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope in SHARED_SCOPES for chain in defs for d in chain)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules longest first, so no long module starts last while the other worker idles: the modules with
+    the most tests marked ``slow`` first, then those sharing a module fixture, then the rest; the order
+    inside a module is kept (``--no-loadscope-reorder`` keeps this order; xdist's own puts the modules with
+    the most tests first, whatever they cost)."""
+    slow: dict[str, int] = {}
+    shares: dict[str, bool] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        slow[module] = slow.get(module, 0) + bool(item.get_closest_marker("slow"))
+        shares[module] = shares.get(module, False) or _shares_a_fixture(item)
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        module = item.nodeid.split("::", 1)[0]
+        return (0 if slow[module] else 1 if shares[module] else 2, -slow[module])
+
+    items.sort(key=rank)
