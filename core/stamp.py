@@ -32,17 +32,22 @@ class BuildStamp:
     mapping_hash: str
     invoices: str
     built_at: datetime
+    engine: str = "duckdb"  # where dbt ran (issue 22): duckdb | spark
 
 
-def write_build_stamp(con: duckdb.DuckDBPyConnection, mapping_hash: str, invoices: str) -> BuildStamp:
+def write_build_stamp(
+    con: duckdb.DuckDBPyConnection, mapping_hash: str, invoices: str, engine: str = "duckdb"
+) -> BuildStamp:
     """Replace the stamp (called by the transform stage only, right after ``dbt build``)."""
-    stamp = BuildStamp(mapping_hash, invoices, datetime.now(UTC).replace(tzinfo=None))
+    stamp = BuildStamp(mapping_hash, invoices, datetime.now(UTC).replace(tzinfo=None), engine)
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(
-        f"create or replace table {SCHEMA}.{TABLE} "
-        "(mapping_hash varchar not null, invoices varchar not null, built_at timestamp not null)"
+        f"create or replace table {SCHEMA}.{TABLE} (mapping_hash varchar not null, invoices varchar not null, "
+        "built_at timestamp not null, engine varchar not null default 'duckdb')"
     )
-    con.execute(f"insert into {SCHEMA}.{TABLE} values (?, ?, ?)", [mapping_hash, invoices, stamp.built_at])
+    con.execute(
+        f"insert into {SCHEMA}.{TABLE} values (?, ?, ?, ?)", [mapping_hash, invoices, stamp.built_at, engine]
+    )
     return stamp
 
 
@@ -54,7 +59,11 @@ def read_build_stamp(con: duckdb.DuckDBPyConnection) -> BuildStamp | None:
     ).fetchone()[0]
     if not exists:
         return None
-    row = con.execute(f"select mapping_hash, invoices, built_at from {SCHEMA}.{TABLE} limit 1").fetchone()
+    columns = {c[0] for c in con.execute(f"describe {SCHEMA}.{TABLE}").fetchall()}
+    engine = "engine" if "engine" in columns else "'duckdb'"  # a stamp written before issue 22
+    row = con.execute(
+        f"select mapping_hash, invoices, built_at, {engine} from {SCHEMA}.{TABLE} limit 1"
+    ).fetchone()
     return BuildStamp(*row) if row else None
 
 

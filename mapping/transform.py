@@ -27,6 +27,9 @@ from core.settings import Settings
 from core.stamp import INVOICE_MODES, BuildStamp, write_build_stamp
 from mapping.contracts import write_mart_properties
 from mapping.lineage import LineageError, run_accounting
+from mapping.transform_spark import expose_in_duckdb, run_spark_dbt
+
+ENGINES = ("duckdb", "spark")
 
 
 class TransformError(Dp2sfError):
@@ -51,6 +54,7 @@ class TransformResult:
     lineage_path: Path | None = None  # build/lineage.csv: raw table.column -> object.field, transformation
     lineage_rows: int = 0
     stamp: BuildStamp | None = None  # salesforce.build_stamp: the mapping hash and invoice mode built
+    engine: str = "duckdb"  # where dbt ran: duckdb, or spark (its tables copied into the DuckDB)
 
 
 def dbt_args(settings: Settings, command: list[str], invoices: str = "custom") -> list[str]:
@@ -103,11 +107,16 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def run_dbt(settings: Settings, command: list[str], invoices: str = "custom") -> DbtRun:
-    """Run dbt on the settings' DuckDB in a subprocess; output is captured, never streamed with secrets."""
+def run_dbt(settings: Settings, command: list[str], invoices: str = "custom", engine: str = "duckdb") -> DbtRun:
+    """Run dbt on the settings' DuckDB (or on Spark) in a subprocess; output is captured, never streamed."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     results_file = settings.build_dir / "dbt" / "target" / "run_results.json"
     results_file.unlink(missing_ok=True)
+    if engine == "spark":
+        preexec = _die_with_parent if sys.platform == "linux" else None
+        code, output = run_spark_dbt(settings, dbt_args(settings, command, invoices), preexec)
+        results = json.loads(results_file.read_text())["results"] if results_file.is_file() else []
+        return DbtRun(code, output, results)
     env = {**os.environ, "DP2SF_DUCKDB_PATH": str(settings.duckdb_path)}
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     proc = subprocess.run(
@@ -135,24 +144,52 @@ def _row_counts(duckdb_path: Path, invoices: str) -> tuple[dict[str, int], dict[
     return marts, held, flagged
 
 
-def run_transform(settings: Settings, invoices: str = "custom", docs: bool = True) -> TransformResult:
-    """Refresh the mart contracts from the seeds, ``dbt build``, then ``dbt docs generate --static``."""
+def run_transform(
+    settings: Settings, invoices: str = "custom", docs: bool = True, engine: str | None = None
+) -> TransformResult:
+    """Refresh the mart contracts from the seeds, ``dbt build``, then ``dbt docs generate --static``.
+
+    ``engine`` (default: the setting ``transform_engine``): ``duckdb`` builds in the DuckDB file; ``spark``
+    builds on Spark from the raw parquet (``dp2sf transform --engine spark`` lands it first) and copies the
+    tables into the DuckDB (:mod:`mapping.transform_spark`), so every later stage reads them the same way.
+    """
+    engine = engine or settings.transform_engine
     if invoices not in INVOICE_MODES:
         raise TransformError(f"invoices must be one of {', '.join(INVOICE_MODES)}, not {invoices!r}")
+    if engine not in ENGINES:
+        raise TransformError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not settings.duckdb_path.is_file():
         raise TransformError(f"no raw data at {settings.duckdb_path}: run `dp2sf extract` first")
     started = time.perf_counter()
     regenerated = write_mart_properties()
     built_from = mapping_hash(settings, invoices)  # the files this build reads, hashed before it reads them
-    build = run_dbt(settings, ["build"], invoices)
+    build = run_dbt(settings, ["build"], invoices, engine)
     failures = build.failures()
     if build.returncode != 0 or failures:
         if not failures:  # dbt stopped before running nodes (parse or compile error): show its last words
             failures = [line for line in build.output.strip().splitlines()[-8:] if line.strip()]
         listed = "\n  ".join(failures)
         raise TransformError(f"dbt build failed ({len(build.failures())} failing nodes):\n  {listed}")
+    if engine == "spark":
+        expose_in_duckdb(settings, settings.build_dir / "dbt" / "target" / "manifest.json")
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        stamp = write_build_stamp(con, built_from, invoices)
+        stamp = write_build_stamp(con, built_from, invoices, engine)
+    if engine == "spark":  # lineage qualifies the compiled SQL against DuckDB's tables: the DuckDB build's job
+        marts, held, flagged = _row_counts(settings.duckdb_path, invoices)
+        return TransformResult(
+            duckdb_path=settings.duckdb_path,
+            seconds=time.perf_counter() - started,
+            passed=build.count("pass", "success"),
+            warned=build.count("warn"),
+            failed=0,
+            skipped=build.count("skipped"),
+            mart_rows=marts,
+            quarantined_rows=held,
+            flagged_values=flagged,
+            regenerated=regenerated,
+            stamp=stamp,
+            engine=engine,
+        )
     try:
         accounting = run_accounting(
             settings.build_dir / "dbt" / "target" / "manifest.json",

@@ -29,7 +29,7 @@
     {%- set query -%}
         select
             field, type, coalesce(cast(length as integer), 0) as length, required, reference_to, picklist,
-            source_column, rowid as position, cast(scale as integer) as scale
+            source_column, {{ seed_position() }} as position, cast(scale as integer) as scale
         from {{ seed_relation('salesforce_fields') }}
         where object = '{{ object_name }}'
             -- lookups to User are resolved by the loader (from a helper email column), not mart columns
@@ -38,7 +38,7 @@
         select
             api_name, type, coalesce(cast(length as integer), 0), false, null,
             case when picklist_values is not null then 'values:' || picklist_values end,
-            '_src__' || api_name, 100000 + rowid, cast(scale as integer)
+            '_src__' || api_name, 100000 + {{ seed_position() }}, cast(scale as integer)
         from {{ seed_relation('custom_fields') }}
         where object = '{{ object_name }}'
         order by position

@@ -108,24 +108,24 @@ placeholders as (
         buckets.account_key as "Dispatch_Pro_Id__c",
         case
             when buckets.placeholder_bucket = 1 then '{{ var("placeholder_account_name") }}'
-            else '{{ var("placeholder_account_name") }} ' || cast(buckets.placeholder_bucket as varchar)
+            else '{{ var("placeholder_account_name") }} ' || cast(buckets.placeholder_bucket as string)
         end as "Name",
-        cast(null as varchar) as "Phone",
-        cast(null as varchar) as "Fax",
-        cast(null as varchar) as "Site",
-        cast(null as varchar) as "Other_Contact_Methods__c",
-        cast(null as varchar) as "BillingStreet",
-        cast(null as varchar) as "BillingCity",
-        cast(null as varchar) as "BillingState",
-        cast(null as varchar) as "BillingPostalCode",
-        cast(null as varchar) as "BillingCountry",
+        cast(null as string) as "Phone",
+        cast(null as string) as "Fax",
+        cast(null as string) as "Site",
+        cast(null as string) as "Other_Contact_Methods__c",
+        cast(null as string) as "BillingStreet",
+        cast(null as string) as "BillingCity",
+        cast(null as string) as "BillingState",
+        cast(null as string) as "BillingPostalCode",
+        cast(null as string) as "BillingCountry",
         cast(null as double) as "BillingLatitude",
         cast(null as double) as "BillingLongitude",
-        cast(null as varchar) as "ShippingStreet",
-        cast(null as varchar) as "ShippingCity",
-        cast(null as varchar) as "ShippingState",
-        cast(null as varchar) as "ShippingPostalCode",
-        cast(null as varchar) as "ShippingCountry",
+        cast(null as string) as "ShippingStreet",
+        cast(null as string) as "ShippingCity",
+        cast(null as string) as "ShippingState",
+        cast(null as string) as "ShippingPostalCode",
+        cast(null as string) as "ShippingCountry",
         cast(null as double) as "ShippingLatitude",
         cast(null as double) as "ShippingLongitude",
         true as "Is_Placeholder__c",
@@ -138,7 +138,7 @@ placeholders as (
         cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Account', 'no_custom', 'customer') }}
         {{ custom_field_columns('Account', 'no_site_custom', 'location') }}
-        cast(null as varchar) as "_duplicate_group"
+        cast(null as string) as "_duplicate_group"
 
     from buckets
     left join custom as no_custom on 1 = 0
