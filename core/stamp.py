@@ -42,8 +42,8 @@ def write_build_stamp(
     stamp = BuildStamp(mapping_hash, invoices, datetime.now(UTC).replace(tzinfo=None), engine)
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(
-        f"create or replace table {SCHEMA}.{TABLE} (mapping_hash varchar not null, invoices varchar not null, "
-        "built_at timestamp not null, engine varchar not null default 'duckdb')"
+        f"create or replace table {SCHEMA}.{TABLE} (mapping_hash varchar not null, "
+        "invoices varchar not null, built_at timestamp not null, engine varchar not null default 'duckdb')"
     )
     con.execute(
         f"insert into {SCHEMA}.{TABLE} values (?, ?, ?, ?)", [mapping_hash, invoices, stamp.built_at, engine]

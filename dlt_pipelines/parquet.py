@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from core.errors import Dp2sfError
+from core.quoting import sql_ident
 from core.settings import Settings
 
 DATASET = "raw_dispatch_pro"
@@ -59,7 +60,7 @@ def _batches(duckdb_path: Path, table: str) -> Iterator[pa.Table]:
     """The raw table as Arrow tables of at most ``BATCH_ROWS`` rows (one empty table when it has none)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         con.execute("set enable_progress_bar = false")
-        reader = con.execute(f'select * from {DATASET}."{table}"').to_arrow_reader(BATCH_ROWS)
+        reader = con.execute(f"select * from {DATASET}.{sql_ident(table)}").to_arrow_reader(BATCH_ROWS)
         sent = False
         for batch in reader:
             sent = True
@@ -75,7 +76,9 @@ def land_raw_parquet(settings: Settings) -> RawParquet:
     started = time.perf_counter()
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as con:
         tables = raw_tables(con)
-        rows = {t: con.execute(f'select count(*) from {DATASET}."{t}"').fetchone()[0] for t in tables}
+        rows = {
+            t: con.execute(f"select count(*) from {DATASET}.{sql_ident(t)}").fetchone()[0] for t in tables
+        }
     if not tables:
         raise ParquetLandingError(f"{settings.duckdb_path} has no {DATASET} tables: run `dp2sf extract`")
     resources = [

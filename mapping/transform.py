@@ -107,7 +107,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def run_dbt(settings: Settings, command: list[str], invoices: str = "custom", engine: str = "duckdb") -> DbtRun:
+def run_dbt(
+    settings: Settings, command: list[str], invoices: str = "custom", engine: str = "duckdb"
+) -> DbtRun:
     """Run dbt on the settings' DuckDB (or on Spark) in a subprocess; output is captured, never streamed."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     results_file = settings.build_dir / "dbt" / "target" / "run_results.json"
@@ -174,7 +176,9 @@ def run_transform(
         expose_in_duckdb(settings, settings.build_dir / "dbt" / "target" / "manifest.json")
     with duckdb.connect(str(settings.duckdb_path)) as con:
         stamp = write_build_stamp(con, built_from, invoices, engine)
-    if engine == "spark":  # lineage qualifies the compiled SQL against DuckDB's tables: the DuckDB build's job
+    if (
+        engine == "spark"
+    ):  # lineage qualifies the compiled SQL against DuckDB's tables: the DuckDB build does it
         marts, held, flagged = _row_counts(settings.duckdb_path, invoices)
         return TransformResult(
             duckdb_path=settings.duckdb_path,

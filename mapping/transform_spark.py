@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.quoting import sql_ident
 from core.settings import Settings
 from mapping.spark_engine import spark_conf, spark_dir, warehouse_dir
 
@@ -81,10 +82,10 @@ def built_tables(manifest_path: Path, warehouse: Path) -> list[SparkTable]:
     for node in nodes:
         kind = node["resource_type"]
         materialized = node["config"].get("materialized")
-        if kind == "seed" or (kind == "model" and materialized in ("table", "incremental")):
-            if node["schema"] in EXPOSED_SCHEMAS and node["config"].get("enabled", True):
-                folder = warehouse / f"{node['schema']}.db" / node["alias"].lower()
-                tables.append(SparkTable(node["schema"], node["alias"], folder))
+        is_table = kind == "seed" or (kind == "model" and materialized in ("table", "incremental"))
+        if is_table and node["schema"] in EXPOSED_SCHEMAS and node["config"].get("enabled", True):
+            folder = warehouse / f"{node['schema']}.db" / node["alias"].lower()
+            tables.append(SparkTable(node["schema"], node["alias"], folder))
     return sorted(tables, key=lambda t: (t.schema, t.name))
 
 
@@ -94,11 +95,12 @@ def expose_in_duckdb(settings: Settings, manifest_path: Path) -> list[SparkTable
     with duckdb.connect(str(settings.duckdb_path)) as con:
         con.execute("set enable_progress_bar = false")
         for schema in sorted({t.schema for t in tables}):
-            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f"create schema if not exists {sql_ident(schema)}")
         for t in tables:
-            con.execute(f'drop view if exists "{t.schema}"."{t.name}"')
+            name = f"{sql_ident(t.schema)}.{sql_ident(t.name)}"
+            con.execute(f"drop view if exists {name}")
             con.execute(
-                f'create or replace table "{t.schema}"."{t.name}" as select * from read_parquet(?)',
+                f"create or replace table {name} as select * from read_parquet(?)",
                 [str(t.folder / "*.parquet")],
             )
     return tables

@@ -9,7 +9,7 @@
         {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
     {%- endif -%}
     {#- unit tests see no graph: seeds live in schema `mapping` (dbt_project.yml) -#}
-    {{ return(api.Relation.create(database=target.database, schema='mapping', identifier=name)) }}
+    {{ return(api.Relation.create(database=target.get('database'), schema='mapping', identifier=name)) }}
 {%- endmacro %}
 
 {% macro mart_column(field, type, reference_to) -%}

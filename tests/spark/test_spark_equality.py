@@ -1,7 +1,7 @@
-"""The same dbt project on Spark gives the same marts as on DuckDB (issue 22): the tiny tier's raw tables landed
-as parquet through dlt's filesystem destination, ``dbt build`` on Spark (pyspark local mode, dbt-spark's
-session method), the tables copied back into the DuckDB; every mart, every quarantine table and
-``flagged_values`` compared row for row with the DuckDB build of the same raw data.
+"""The same dbt project on Spark gives the same marts as on DuckDB (issue 22): the tiny tier's raw
+tables landed as parquet through dlt's filesystem destination, ``dbt build`` on Spark (pyspark local
+mode, dbt-spark's session method), the tables copied back into the DuckDB; every mart, every quarantine
+table and ``flagged_values`` compared row for row with the DuckDB build of the same raw data.
 
 Rows are ordered by the external id (``Dispatch_Pro_Id__c``; quarantine rows by object and source key) and
 then by every other column; timestamps compare as UTC, decimals exactly, floats within 1e-9.
@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from core.fields import load_field_list
+from core.quoting import sql_ident
 from core.stamp import build_stamp
 from dlt_pipelines.parquet import land_raw_parquet
 from mapping.transform import run_transform
@@ -65,10 +66,10 @@ def _rows(con: duckdb.DuckDBPyConnection, db: str, schema: str, table: str, colu
     """The rows, timestamps with a time zone as UTC wall time, ordered by the key columns then all."""
     key = [c for c in ("Dispatch_Pro_Id__c", "object_name", "source_key") if c in columns]
     ordered = key + [c for c in columns if c not in key]
-    select = ", ".join(f'"{c}"' for c in ordered)
-    rows = con.execute(
-        f'select {select} from "{db}"."{schema}"."{table}" order by {", ".join(map(str, range(1, len(ordered) + 1)))}'
-    ).fetchall()
+    select = ", ".join(sql_ident(c) for c in ordered)
+    positions = ", ".join(str(i) for i in range(1, len(ordered) + 1))
+    name = ".".join(sql_ident(part) for part in (db, schema, table))
+    rows = con.execute(f"select {select} from {name} order by {positions}").fetchall()
     return [tuple(_utc(v) for v in row) for row in rows], ordered
 
 
@@ -124,7 +125,8 @@ def test_marts_and_quarantine_equal_duckdb_row_for_row(spark_build: dict, tiny_b
         assert {"quarantine_all", "flagged_values"} <= quarantine
         assert _tables(con, spark_db, "quarantine") >= quarantine
         compared, problems, rows_compared = [], {}, 0
-        for schema, table in [("salesforce", o) for o in objects] + [("quarantine", t) for t in sorted(quarantine)]:
+        tables = [("salesforce", o) for o in objects] + [("quarantine", t) for t in sorted(quarantine)]
+        for schema, table in tables:
             duck_columns = _columns(con, "duck", schema, table)
             spark_columns = _columns(con, spark_db, schema, table)
             assert sorted(spark_columns) == sorted(duck_columns), f"{schema}.{table}: columns differ"
