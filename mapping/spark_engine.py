@@ -196,7 +196,7 @@ def _binding(value) -> str:
 
 def patch_dbt_spark_session() -> None:
     """Route every statement dbt-spark's session method sends through :func:`spark_literals`, with seed
-    values bound by :func:`_binding`."""
+    values bound by :func:`_binding`, without overriding :data:`SQL_CONF` (dbt-spark turns ANSI mode off)."""
     from dbt.adapters.spark import session
 
     execute = session.Cursor.execute
@@ -204,6 +204,11 @@ def patch_dbt_spark_session() -> None:
     def execute_fixed(self, sql: str, *parameters) -> None:
         if parameters:
             sql = sql % parameters
+        # dbt-spark sets spark.sql.ansi.enabled=false on every statement (SparkCredentials, "compatibility
+        # with Spark v3 and v4"); the models need ANSI mode: double-quoted identifiers, DuckDB's cast errors
+        self.server_side_parameters = {
+            key: value for key, value in self.server_side_parameters.items() if key not in SQL_CONF
+        }
         execute(self, spark_literals(sql))
 
     session.Cursor.execute = execute_fixed

@@ -101,3 +101,9 @@
     {#- the contracts name text columns varchar (DuckDB); Spark wants string (varchar needs a length) -#}
     cast({{ field }} as {{ 'string' if type | trim | lower == 'varchar' else type }})
 {%- endmacro %}
+
+{% macro spark__split_part(string_text, delimiter_text, part_number) -%}
+    {#- dbt-spark's form escapes the delimiter for a regular expression, which the raw string literals of this
+        session keep as written; Spark's own split_part takes the delimiter as plain text, like DuckDB's -#}
+    split_part({{ string_text }}, {{ delimiter_text }}, {{ part_number }})
+{%- endmacro %}
