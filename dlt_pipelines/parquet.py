@@ -60,7 +60,7 @@ def _batches(duckdb_path: Path, table: str) -> Iterator[pa.Table]:
     """The raw table as Arrow tables of at most ``BATCH_ROWS`` rows (one empty table when it has none)."""
     with duckdb.connect(str(duckdb_path), read_only=True) as con:
         con.execute("set enable_progress_bar = false")
-        reader = con.execute(f"select * from {DATASET}.{sql_ident(table)}").to_arrow_reader(BATCH_ROWS)
+        reader = con.sql(f"select * from {DATASET}.{sql_ident(table)}").to_arrow_reader(BATCH_ROWS)
         sent = False
         for batch in reader:
             sent = True

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.fields import DBT_DIR
 from core.quoting import sql_ident
 from core.settings import Settings
 from mapping.spark_engine import spark_conf, spark_dir, warehouse_dir
@@ -33,6 +34,9 @@ class SparkTable:
     schema: str
     name: str
     folder: Path
+    seed_csv: Path | None = (
+        None  # a seed's CSV: read instead when the seed has no rows (Spark writes no file)
+    )
 
 
 def raw_dataset_url(settings: Settings) -> str:
@@ -85,22 +89,32 @@ def built_tables(manifest_path: Path, warehouse: Path) -> list[SparkTable]:
         is_table = kind == "seed" or (kind == "model" and materialized in ("table", "incremental"))
         if is_table and node["schema"] in EXPOSED_SCHEMAS and node["config"].get("enabled", True):
             folder = warehouse / f"{node['schema']}.db" / node["alias"].lower()
-            tables.append(SparkTable(node["schema"], node["alias"], folder))
+            seed_csv = DBT_DIR / node["original_file_path"] if kind == "seed" else None
+            tables.append(SparkTable(node["schema"], node["alias"], folder, seed_csv))
     return sorted(tables, key=lambda t: (t.schema, t.name))
 
 
 def expose_in_duckdb(settings: Settings, manifest_path: Path) -> list[SparkTable]:
     """Copy every table Spark built into the DuckDB (replacing the same names); the tables copied."""
-    tables = [t for t in built_tables(manifest_path, warehouse_dir(settings)) if t.folder.is_dir()]
+    tables = [
+        t for t in built_tables(manifest_path, warehouse_dir(settings)) if t.folder.is_dir() or t.seed_csv
+    ]
     with duckdb.connect(str(settings.duckdb_path)) as con:
         con.execute("set enable_progress_bar = false")
         for schema in sorted({t.schema for t in tables}):
             con.execute(f"create schema if not exists {sql_ident(schema)}")
+        views = set(
+            con.execute(
+                "select table_schema, table_name from information_schema.tables where table_type = 'VIEW'"
+            ).fetchall()
+        )
         for t in tables:
             name = f"{sql_ident(t.schema)}.{sql_ident(t.name)}"
-            con.execute(f"drop view if exists {name}")
-            con.execute(
-                f"create or replace table {name} as select * from read_parquet(?)",
-                [str(t.folder / "*.parquet")],
-            )
+            if (t.schema, t.name) in views:  # a DuckDB build's view of the same name
+                con.execute(f"drop view {name}")
+            if any(t.folder.glob("*.parquet")):
+                source, path = "read_parquet(?)", str(t.folder / "*.parquet")
+            else:  # an empty seed: its header, every column text (as its column_types say)
+                source, path = "read_csv(?, header = true, all_varchar = true)", str(t.seed_csv)
+            con.execute(f"create or replace table {name} as select * from {source}", [path])
     return tables
