@@ -5,11 +5,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint lint-sql install clean lab browser-check
+.PHONY: demo test test-fast lint lint-sql install clean lab browser-check spark
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -47,6 +47,12 @@ test: $(STAMP) lint lint-sql
 
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow"
+
+# The dbt project on Apache Spark (issue 22): the tiny tier built on DuckDB and on Spark (pyspark local mode,
+# Java 17), every mart and quarantine table compared row for row (tests/spark). Also part of `make test`.
+spark: $(STAMP)
+	@command -v java >/dev/null || (echo "Spark needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1)
+	$(BIN)/pytest -n 0 -q -s tests/spark
 
 clean:
 	rm -rf .sandbox data build reports

@@ -59,6 +59,16 @@ class Settings(BaseSettings):
     source_locale: Literal["en_US", "en_GB", "en_AU", "de_DE", "es_ES", "it_IT", "nl_NL", "fr_FR"] = "en_US"
     # the GX file context lives in <gx_project_dir>/gx (issue 11: gates)
     gx_project_dir: Path = Field(default=PROJECT_DIR / "expectations")
+    # the engine `dp2sf transform` runs the dbt project on (issue 22): duckdb (default) | spark (dbt-spark,
+    # session method, pyspark in local mode; reads the raw tables as parquet, see raw_parquet_url)
+    transform_engine: Literal["duckdb", "spark"] = "duckdb"
+    # where dlt's filesystem destination lands the raw tables as parquet (any fsspec URL dlt knows);
+    # default data/raw_parquet
+    raw_parquet_url: str | None = None
+    # pyspark local mode for --engine spark: master, driver memory, shuffle partitions (one small machine)
+    spark_master: str = "local[2]"
+    spark_driver_memory: str = "1g"
+    spark_shuffle_partitions: int = 2
 
     @cached_property
     def duckdb_path(self) -> Path:

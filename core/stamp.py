@@ -35,21 +35,28 @@ class BuildStamp:
     built_at: datetime
     # residential customers built as Person Accounts (issue 20 §3; the dbt var ``person_accounts``)
     person_accounts: bool = False
+    engine: str = "duckdb"  # where dbt ran (issue 22): duckdb | spark
 
 
 def write_build_stamp(
-    con: duckdb.DuckDBPyConnection, mapping_hash: str, invoices: str, person_accounts: bool = False
+    con: duckdb.DuckDBPyConnection,
+    mapping_hash: str,
+    invoices: str,
+    person_accounts: bool = False,
+    engine: str = "duckdb",
 ) -> BuildStamp:
     """Replace the stamp (called by the transform stage only, right after ``dbt build``)."""
-    stamp = BuildStamp(mapping_hash, invoices, datetime.now(UTC).replace(tzinfo=None), person_accounts)
+    built_at = datetime.now(UTC).replace(tzinfo=None)
+    stamp = BuildStamp(mapping_hash, invoices, built_at, person_accounts, engine)
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(
         f"create or replace table {SCHEMA}.{TABLE} (mapping_hash varchar not null, "
-        "invoices varchar not null, built_at timestamp not null, person_accounts boolean not null)"
+        "invoices varchar not null, built_at timestamp not null, person_accounts boolean not null, "
+        "engine varchar not null default 'duckdb')"
     )
     con.execute(
-        f"insert into {SCHEMA}.{TABLE} values (?, ?, ?, ?)",
-        [mapping_hash, invoices, stamp.built_at, person_accounts],
+        f"insert into {SCHEMA}.{TABLE} values (?, ?, ?, ?, ?)",
+        [mapping_hash, invoices, stamp.built_at, person_accounts, engine],
     )
     return stamp
 
@@ -62,16 +69,11 @@ def read_build_stamp(con: duckdb.DuckDBPyConnection) -> BuildStamp | None:
     ).fetchone()[0]
     if not exists:
         return None
-    columns = {
-        c
-        for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
-            [SCHEMA, TABLE],
-        ).fetchall()
-    }
+    columns = {c[0] for c in con.execute(f"describe {SCHEMA}.{TABLE}").fetchall()}
     person = "person_accounts" if "person_accounts" in columns else "false"  # a stamp from before issue 20
+    engine = "engine" if "engine" in columns else "'duckdb'"  # a stamp written before issue 22
     row = con.execute(
-        f"select mapping_hash, invoices, built_at, {person} from {SCHEMA}.{TABLE} limit 1"
+        f"select mapping_hash, invoices, built_at, {person}, {engine} from {SCHEMA}.{TABLE} limit 1"
     ).fetchone()
     return BuildStamp(*row) if row else None
 

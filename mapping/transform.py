@@ -28,6 +28,9 @@ from core.stamp import INVOICE_MODES, BuildStamp, write_build_stamp
 from mapping.contracts import write_mart_properties
 from mapping.dbt_parse_cache import keep_parse, seed_parse
 from mapping.lineage import LineageError, run_accounting
+from mapping.transform_spark import expose_in_duckdb, run_spark_dbt
+
+ENGINES = ("duckdb", "spark")
 
 
 class TransformError(Dp2sfError):
@@ -52,6 +55,7 @@ class TransformResult:
     lineage_path: Path | None = None  # build/lineage.csv: raw table.column -> object.field, transformation
     lineage_rows: int = 0
     stamp: BuildStamp | None = None  # salesforce.build_stamp: the mapping hash and invoice mode built
+    engine: str = "duckdb"  # where dbt ran: duckdb, or spark (its tables copied into the DuckDB)
 
 
 def dbt_args(
@@ -108,13 +112,23 @@ def _die_with_parent() -> None:
 
 
 def run_dbt(
-    settings: Settings, command: list[str], invoices: str = "custom", person_accounts: bool = False
+    settings: Settings,
+    command: list[str],
+    invoices: str = "custom",
+    person_accounts: bool = False,
+    engine: str = "duckdb",
 ) -> DbtRun:
-    """Run dbt on the settings' DuckDB in a subprocess; output is captured, never streamed with secrets."""
+    """Run dbt on the settings' DuckDB (or on Spark) in a subprocess; output is captured, never streamed."""
     settings.build_dir.mkdir(parents=True, exist_ok=True)
     target = settings.build_dir / "dbt" / "target"
     results_file = target / "run_results.json"
     results_file.unlink(missing_ok=True)
+    if engine == "spark":
+        preexec = _die_with_parent if sys.platform == "linux" else None
+        args = dbt_args(settings, command, invoices, person_accounts)
+        code, output = run_spark_dbt(settings, args, preexec)
+        results = json.loads(results_file.read_text())["results"] if results_file.is_file() else []
+        return DbtRun(code, output, results)
     # dbt runs in the DuckDB file's folder with its bare name: the profile's path is then the same for every
     # build, so the parse kept by mapping.dbt_parse_cache is valid in a new build folder
     duckdb_path = Path(settings.duckdb_path).resolve()
@@ -163,29 +177,60 @@ def generate_docs(settings: Settings, invoices: str = "custom", person_accounts:
 
 
 def run_transform(
-    settings: Settings, invoices: str = "custom", docs: bool = True, person_accounts: bool | None = None
+    settings: Settings,
+    invoices: str = "custom",
+    docs: bool = True,
+    person_accounts: bool | None = None,
+    engine: str | None = None,
 ) -> TransformResult:
     """Refresh the mart contracts from the seeds, ``dbt build``, then the docs (:func:`generate_docs`).
 
     ``person_accounts`` (default: the setting; its "auto" is resolved by the caller against the org, as
-    this stage reads no org) builds residential customers as Person Accounts (issue 20 §3)."""
+    this stage reads no org) builds residential customers as Person Accounts (issue 20 §3).
+    ``engine`` (default: the setting ``transform_engine``): ``duckdb`` builds in the DuckDB file; ``spark``
+    builds on Spark from the raw parquet (``dp2sf transform --engine spark`` lands it first) and copies the
+    tables into the DuckDB (:mod:`mapping.transform_spark`), so every later stage reads them the same way.
+    """
     person = bool(settings.person_accounts if person_accounts is None else person_accounts)
+    engine = engine or settings.transform_engine
     if invoices not in INVOICE_MODES:
         raise TransformError(f"invoices must be one of {', '.join(INVOICE_MODES)}, not {invoices!r}")
+    if engine not in ENGINES:
+        raise TransformError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
     if not settings.duckdb_path.is_file():
         raise TransformError(f"no raw data at {settings.duckdb_path}: run `dp2sf extract` first")
     started = time.perf_counter()
     regenerated = write_mart_properties()
     built_from = mapping_hash(settings, invoices, person)  # the files this build reads, hashed first
-    build = run_dbt(settings, ["build"], invoices, person)
+    build = run_dbt(settings, ["build"], invoices, person, engine)
     failures = build.failures()
     if build.returncode != 0 or failures:
         if not failures:  # dbt stopped before running nodes (parse or compile error): show its last words
             failures = [line for line in build.output.strip().splitlines()[-8:] if line.strip()]
         listed = "\n  ".join(failures)
         raise TransformError(f"dbt build failed ({len(build.failures())} failing nodes):\n  {listed}")
+    if engine == "spark":
+        expose_in_duckdb(settings, settings.build_dir / "dbt" / "target" / "manifest.json")
     with duckdb.connect(str(settings.duckdb_path)) as con:
-        stamp = write_build_stamp(con, built_from, invoices, person)
+        stamp = write_build_stamp(con, built_from, invoices, person, engine)
+    if (
+        engine == "spark"
+    ):  # lineage qualifies the compiled SQL against DuckDB's tables: the DuckDB build does it
+        marts, held, flagged = _row_counts(settings.duckdb_path, invoices)
+        return TransformResult(
+            duckdb_path=settings.duckdb_path,
+            seconds=time.perf_counter() - started,
+            passed=build.count("pass", "success"),
+            warned=build.count("warn"),
+            failed=0,
+            skipped=build.count("skipped"),
+            mart_rows=marts,
+            quarantined_rows=held,
+            flagged_values=flagged,
+            regenerated=regenerated,
+            stamp=stamp,
+            engine=engine,
+        )
     try:
         accounting = run_accounting(
             settings.build_dir / "dbt" / "target" / "manifest.json",

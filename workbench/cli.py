@@ -227,26 +227,42 @@ def schema_deploy(invoices: InvoicesOption = "custom") -> None:
 def transform(
     invoices: InvoicesOption = "custom",
     docs: Annotated[bool, typer.Option(help="Also render the dbt docs (static HTML).")] = True,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="duckdb, or spark: the same dbt project on Spark (pyspark local mode) from the raw tables "
+            "landed as parquet; the marts come back into the DuckDB. Default: the setting transform_engine."
+        ),
+    ] = None,
 ) -> None:
     """dbt build: marts in schema salesforce, held-back rows in schema quarantine."""
     from core.fields import FieldListError
-    from mapping.transform import TransformError, run_transform
+    from dlt_pipelines.parquet import ParquetLandingError, land_raw_parquet
+    from mapping.transform import ENGINES, TransformError, run_transform
     from workbench.shape import resolve_person_accounts
 
     choose("--invoices", invoices, INVOICE_MODES)
     s = get_settings()
+    engine = engine or s.transform_engine
+    choose("--engine", engine, ENGINES)
     preflight.duckdb_ready(s, needs="run `dp2sf extract` first")
     try:
         from workbench.progress import one_stage
 
-        with one_stage(console, "transform") as st:
-            person_accounts, note = resolve_person_accounts(s)
-            if note:
-                console.print(f"[yellow]note[/]: {console_text(note)}")
-            result = run_transform(s, invoices=invoices, docs=docs, person_accounts=person_accounts)
+        person_accounts, note = resolve_person_accounts(s)  # the shape: asks the org when the setting is auto
+        if note:
+            console.print(f"[yellow]note[/]: {console_text(note)}")
+        if engine == "spark":
+            with one_stage(console, "raw tables as parquet (dlt filesystem destination)") as st:
+                landed = land_raw_parquet(s)
+                st.summary = f"{sum(landed.rows.values()):,} rows in {landed.dataset_url}"
+        with one_stage(console, f"transform ({engine})") as st:
+            result = run_transform(
+                s, invoices=invoices, docs=docs, person_accounts=person_accounts, engine=engine
+            )
             shape = "Person Accounts" if person_accounts else "Contacts under placeholder Accounts"
             st.summary = f"{sum(result.mart_rows.values()):,} mart rows; residential customers as {shape}"
-    except (TransformError, FieldListError) as exc:
+    except (TransformError, FieldListError, ParquetLandingError) as exc:
         _fail(exc)
     table = Table(
         "Salesforce object", "mart rows", "quarantined", title=f"dbt build in {result.seconds:.1f}s"

@@ -125,16 +125,13 @@
     {{ return(adapter.dispatch('try_date_from_parts', 'dp2sf')(year, month, day)) }}
 {%- endmacro %}
 
-{% macro duckdb__try_date_from_parts(year, month, day) -%}
-    try_cast(
-        lpad(cast({{ year }} as varchar), 4, '0') || '-' || lpad(cast({{ month }} as varchar), 2, '0') || '-'
-        || lpad(cast({{ day }} as varchar), 2, '0') as date
-    )
-{%- endmacro %}
-
 {% macro default__try_date_from_parts(year, month, day) -%}
-    {#- Spark: make_date returns null for a date that does not exist (ANSI mode off; try_make_date with it on) -#}
-    make_date({{ year }}, {{ month }}, {{ day }})
+    {#- try_cast of the ISO text: null for a date that does not exist, on DuckDB and on Spark (ANSI mode, where
+        make_date raises) -#}
+    try_cast(
+        lpad(cast({{ year }} as string), 4, '0') || '-' || lpad(cast({{ month }} as string), 2, '0') || '-'
+        || lpad(cast({{ day }} as string), 2, '0') as date
+    )
 {%- endmacro %}
 
 {% macro raise_error(message) -%}

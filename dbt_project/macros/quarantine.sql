@@ -73,18 +73,18 @@
     {%- set checks = quarantine_checks(object_name, kind) + extra_rules if execute else [] -%}
     {%- if checks | length == 0 %}
 select
-    cast(null as varchar) as object_name,
-    cast(null as varchar) as source_key,
-    cast(null as varchar) as rule,
-    cast(null as varchar) as column_name,
-    cast(null as varchar) as value,
-    cast(null as varchar) as reason
+    cast(null as string) as object_name,
+    cast(null as string) as source_key,
+    cast(null as string) as rule,
+    cast(null as string) as column_name,
+    cast(null as string) as value,
+    cast(null as string) as reason
 where 1 = 0
     {%- else -%}
     {%- for check in checks %}
 select
     '{{ object_name }}' as object_name,
-    cast({{ adapter.quote('Dispatch_Pro_Id__c') }} as varchar) as source_key,
+    cast({{ adapter.quote('Dispatch_Pro_Id__c') }} as string) as source_key,
     '{{ check.rule }}' as rule,
     '{{ check.column }}' as column_name,
     {{ check.value }} as value,
@@ -134,9 +134,9 @@ where {{ adapter.quote('Dispatch_Pro_Id__c') }} not in (
     {#- The value a record brings to a field: the original source value when the field has one (value maps,
         custom properties), else the prepared value. -#}
     {%- if f.source_column -%}
-        cast(coalesce(cast(prepared.{{ adapter.quote(f.column) }} as varchar),
-            cast(prepared.{{ adapter.quote(f.source_column) }} as varchar)) as varchar)
+        cast(coalesce(cast(prepared.{{ adapter.quote(f.column) }} as string),
+            cast(prepared.{{ adapter.quote(f.source_column) }} as string)) as string)
     {%- else -%}
-        cast(prepared.{{ adapter.quote(f.column) }} as varchar)
+        cast(prepared.{{ adapter.quote(f.column) }} as string)
     {%- endif -%}
 {%- endmacro %}

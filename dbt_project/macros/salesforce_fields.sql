@@ -9,7 +9,7 @@
         {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
     {%- endif -%}
     {#- unit tests see no graph: seeds live in schema `mapping` (dbt_project.yml) -#}
-    {{ return(api.Relation.create(database=target.database, schema='mapping', identifier=name)) }}
+    {{ return(api.Relation.create(database=target.get('database'), schema='mapping', identifier=name)) }}
 {%- endmacro %}
 
 {% macro mart_column(field, type, reference_to) -%}
@@ -29,7 +29,7 @@
     {%- set query -%}
         select
             field, type, coalesce(cast(length as integer), 0) as length, required, reference_to, picklist,
-            source_column, rowid as position, cast(scale as integer) as scale
+            source_column, {{ seed_position() }} as position, cast(scale as integer) as scale
         from {{ seed_relation('salesforce_fields') }}
         where object = '{{ object_name }}'
             -- lookups to User are resolved by the loader (from a helper email column), not mart columns
@@ -38,7 +38,7 @@
         select
             api_name, type, coalesce(cast(length as integer), 0), false, null,
             case when picklist_values is not null then 'values:' || picklist_values end,
-            '_src__' || api_name, 100000 + rowid, cast(scale as integer)
+            '_src__' || api_name, 100000 + {{ seed_position() }}, cast(scale as integer)
         from {{ seed_relation('custom_fields') }}
         where object = '{{ object_name }}'
         order by position

@@ -13,12 +13,13 @@
 
 {% macro dp_col(columns, name, data_type) -%}
     {#- Text is cleaned once, here: Unicode whitespace trimmed at both ends, empty or blank = missing (null). -#}
+    {%- set sql_type = 'string' if data_type == 'varchar' else data_type -%}
     {%- if (columns is none or (name | lower) in columns) and data_type == 'varchar' -%}
-        {{ clean_text('cast(' ~ adapter.quote(name) ~ ' as varchar)') }}
+        {{ clean_text('cast(' ~ adapter.quote(name) ~ ' as string)') }}
     {%- elif columns is none or (name | lower) in columns -%}
-        cast({{ adapter.quote(name) }} as {{ data_type }})
+        cast({{ adapter.quote(name) }} as {{ sql_type }})
     {%- else -%}
-        cast(null as {{ data_type }})
+        cast(null as {{ sql_type }})
     {%- endif -%}
 {%- endmacro %}
 

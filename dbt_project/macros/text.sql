@@ -13,6 +13,11 @@
     dp2sf_html_to_text({{ expr }})
 {%- endmacro %}
 
+{% macro spark__html_to_text(expr) -%}
+    {#- the same Python function, registered as a Spark UDF by mapping/spark_engine.py -#}
+    dp2sf_html_to_text({{ expr }})
+{%- endmacro %}
+
 {% macro default__html_to_text(expr) -%}
     {#- Portable fallback (no Python functions): regular expressions, which also delete a "<...>" that is
         not a tag; adapters with UDFs override it like duckdb__html_to_text. -#}
@@ -42,6 +47,10 @@
     dp2sf_html_text_loss({{ expr }})
 {%- endmacro %}
 
+{% macro spark__html_text_loss(expr) -%}
+    dp2sf_html_text_loss({{ expr }})
+{%- endmacro %}
+
 {% macro default__html_text_loss(expr) -%}
     {#- Portable fallback: the regular-expression reading above deletes every "<...>", so any "<" followed by a
         letter that does not open a plain tag of the common editor elements is flagged. -#}
@@ -65,12 +74,12 @@
 {% macro clean_text(expr) -%}
     {#- Unicode whitespace (tabs, no-break and other Unicode spaces, BOM) trimmed at both ends; empty = null.
         DuckDB's trim() removes spaces only. -#}
-    nullif(regexp_replace({{ expr }}, '^[\s\p{Z}\x{FEFF}]+|[\s\p{Z}\x{FEFF}]+$', '', 'g'), '')
+    nullif({{ regexp_replace_all(expr, '^[\\s\\p{Z}\\x{FEFF}]+|[\\s\\p{Z}\\x{FEFF}]+$', '') }}, '')
 {%- endmacro %}
 
 {% macro squish(expr) -%}
     {#- Trim and collapse internal (Unicode) whitespace; empty becomes null. -#}
-    nullif(trim(regexp_replace({{ expr }}, '[\s\p{Z}\x{FEFF}]+', ' ', 'g')), '')
+    nullif(trim({{ regexp_replace_all(expr, '[\\s\\p{Z}\\x{FEFF}]+', ' ') }}), '')
 {%- endmacro %}
 
 {% macro first_name(expr) -%}

@@ -5,7 +5,7 @@ with
 
 calls as (
 
-    select 'call:' || cast(call_id as varchar) as source_key
+    select 'call:' || cast(call_id as string) as source_key
     from {{ ref('stg_dispatch_pro__calls') }}
 
 ),

@@ -29,7 +29,7 @@ source_keys as (
         union all
         select
             'Contact' as object_name,
-            'contact:' || cast(min(methods.contact_method_id) as varchar) as source_key
+            'contact:' || cast(min(methods.contact_method_id) as string) as source_key
         from {{ ref('int_contact_methods_ranked') }} as methods
         inner join {{ ref('int_customers_classified') }} as customers
             on methods.customer_id = customers.customer_id
@@ -39,20 +39,20 @@ source_keys as (
         union all
         select
             'Location__c' as object_name,
-            'location:' || cast(location_id as varchar) as source_key
+            'location:' || cast(location_id as string) as source_key
         from {{ ref('int_locations_per_customer') }}
         where is_multi_site
 
         union all
         select
             'Case' as object_name,
-            'job:' || cast(job_id as varchar) as source_key
+            'job:' || cast(job_id as string) as source_key
         from {{ ref('stg_dispatch_pro__jobs') }}
 
         union all
         select
             'Line_Item__c' as object_name,
-            'item:' || cast(items.invoice_item_id as varchar) as source_key
+            'item:' || cast(items.invoice_item_id as string) as source_key
         from {{ ref('stg_dispatch_pro__invoice_items') }} as items
         inner join {{ ref('stg_dispatch_pro__invoices') }} as invoices on items.invoice_id = invoices.invoice_id
         where invoices.job_id is not null
@@ -60,26 +60,26 @@ source_keys as (
         union all
         select
             'Job_Status_History__c' as object_name,
-            'history:' || cast(history_id as varchar) as source_key
+            'history:' || cast(history_id as string) as source_key
         from {{ ref('stg_dispatch_pro__job_history') }}
 
         union all
         select
             'Event' as object_name,
-            'appointment:' || cast(appointment_id as varchar) as source_key
+            'appointment:' || cast(appointment_id as string) as source_key
         from {{ ref('stg_dispatch_pro__appointments') }}
 
         union all
         select
             'Event' as object_name,
-            'milestone:' || cast(history.history_id as varchar) as source_key
+            'milestone:' || cast(history.history_id as string) as source_key
         from {{ ref('stg_dispatch_pro__job_history') }} as history
         inner join {{ ref('map_milestone_event') }} as milestones on history.event_type = milestones.event_type
 
         union all
         select
             case when notes.is_note_file then 'ContentVersion' else 'CaseComment' end as object_name,
-            'note:' || cast(notes.note_id as varchar) as source_key
+            'note:' || cast(notes.note_id as string) as source_key
         from {{ ref('int_job_notes_routed') }} as notes
 
         union all
@@ -105,22 +105,22 @@ source_keys as (
             union all
             select
                 'Invoice__c' as object_name,
-                'invoice:' || cast(invoice_id as varchar) as source_key
+                'invoice:' || cast(invoice_id as string) as source_key
             from {{ ref('stg_dispatch_pro__invoices') }}
 
             union all
             select
                 'Invoice_Line__c' as object_name,
-                'invoice_item:' || cast(invoice_item_id as varchar) as source_key
+                'invoice_item:' || cast(invoice_item_id as string) as source_key
             from {{ ref('stg_dispatch_pro__invoice_items') }}
         {%- else %}
 
         union all
-        select 'Order' as object_name, 'invoice:' || cast(invoice_id as varchar) as source_key
+        select 'Order' as object_name, 'invoice:' || cast(invoice_id as string) as source_key
         from {{ ref('stg_dispatch_pro__invoices') }}
 
         union all
-        select 'OrderItem' as object_name, 'invoice_item:' || cast(invoice_item_id as varchar) as source_key
+        select 'OrderItem' as object_name, 'invoice_item:' || cast(invoice_item_id as string) as source_key
         from {{ ref('stg_dispatch_pro__invoice_items') }}
         {%- endif %}
 

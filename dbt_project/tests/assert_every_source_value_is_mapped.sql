@@ -36,7 +36,7 @@ listed as (
     select
         {{ dbt.listagg(
             "object_name || '.' || column_name || ' ' || chr(39) || value || chr(39) || ' ('"
-            ~ " || cast(records as varchar) || ' records, seeds/' || seed || '.csv)'",
+            ~ " || cast(records as string) || ' records, seeds/' || seed || '.csv)'",
             "', '",
             "order by object_name, column_name, value") }} as values_listed
     from unmapped

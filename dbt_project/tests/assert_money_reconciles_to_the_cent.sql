@@ -24,10 +24,10 @@ raw_invoices as (
 source_items as (
 
     select
-        'invoice_item:' || cast(items.id as varchar) as line_key,
-        'item:' || cast(items.id as varchar) as job_line_key,
-        'invoice:' || cast(items.invoice_id as varchar) as invoice_key,
-        'job:' || cast(raw_invoices.job_id as varchar) as case_key,
+        'invoice_item:' || cast(items.id as string) as line_key,
+        'item:' || cast(items.id as string) as job_line_key,
+        'invoice:' || cast(items.invoice_id as string) as invoice_key,
+        'job:' || cast(raw_invoices.job_id as string) as case_key,
         coalesce(cast(items.total as decimal(38, 9)), 0) as total
     from {{ source('dispatch_pro', 'invoice_items') }} as items
     left join raw_invoices on items.invoice_id = raw_invoices.invoice_id
@@ -37,7 +37,7 @@ source_items as (
 source_invoices as (
 
     select
-        'invoice:' || cast(id as varchar) as invoice_key,
+        'invoice:' || cast(id as string) as invoice_key,
         coalesce(cast(total as decimal(38, 9)), 0) as total
     from {{ source('dispatch_pro', 'invoices') }}
 

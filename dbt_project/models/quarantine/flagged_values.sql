@@ -36,7 +36,7 @@
         union all
         select
             '{{ object_name }}' as object_name,
-            cast("Dispatch_Pro_Id__c" as varchar) as source_key,
+            cast("Dispatch_Pro_Id__c" as string) as source_key,
             'html_text_lost' as rule,
             '{{ field }}' as column_name,
             {{ adapter.quote('_html__' ~ field) }} as value,
@@ -51,7 +51,7 @@ union all
 -- a long note (a Note file, ContentVersion) whose HTML reading dropped text: flagged likewise
 select
     'ContentVersion' as object_name,
-    'note:' || cast(note_id as varchar) as source_key,
+    'note:' || cast(note_id as string) as source_key,
     'html_text_lost' as rule,
     'VersionData' as column_name,
     note_html as value,
@@ -66,7 +66,7 @@ union all
 -- no such row has no field to land on, so it is listed here rather than dropped
 select
     'Location__c' as object_name,
-    'location:' || cast(sites.location_id as varchar) as source_key,
+    'location:' || cast(sites.location_id as string) as source_key,
     'no_target_record' as rule,
     property_values.custom_field_name as column_name,
     property_values.custom_field_value as value,
@@ -94,7 +94,7 @@ select
         when 'invoice' then '{{ "Invoice__c" if var("invoices") == "custom" else "Order" }}'
         when 'customer' then case when customers.is_commercial then 'Account' else 'Contact' end
     end as object_name,
-    unseeded.source_entity || ':' || cast(unseeded.parent_id as varchar) as source_key,
+    unseeded.source_entity || ':' || cast(unseeded.parent_id as string) as source_key,
     'no_target_field' as rule,
     unseeded.custom_field_name as column_name,
     unseeded.custom_field_value as value,

@@ -41,7 +41,7 @@ brought as (
         mart.{{ key }} as mart_key{{ ',' if fields }}
         {%- for f in fields %}
         {{ prepared_value(f) }} as {{ adapter.quote('v__' ~ f.column) }},
-        cast(mart.{{ adapter.quote(f.column) }} as varchar) as {{ adapter.quote('m__' ~ f.column) }}
+        cast(mart.{{ adapter.quote(f.column) }} as string) as {{ adapter.quote('m__' ~ f.column) }}
         {{- ',' if not loop.last }}
         {%- endfor %}
     from prepared
@@ -64,10 +64,10 @@ lost as (
     {%- endfor %}
     {%- if fields | length == 0 %}
     select
-        cast(null as varchar) as source_key,
-        cast(null as varchar) as column_name,
-        cast(null as varchar) as source_value,
-        cast(null as varchar) as mart_value
+        cast(null as string) as source_key,
+        cast(null as string) as column_name,
+        cast(null as string) as source_value,
+        cast(null as string) as mart_value
     where 1 = 0
     {%- endif %}
 

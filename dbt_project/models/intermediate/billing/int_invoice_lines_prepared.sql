@@ -11,8 +11,8 @@ items as (
 final as (
 
     select  -- noqa: ST06
-        'invoice_item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
-        'invoice:' || cast(invoice_id as varchar) as "Invoice__r.Dispatch_Pro_Id__c",
+        'invoice_item:' || cast(invoice_item_id as string) as "Dispatch_Pro_Id__c",
+        'invoice:' || cast(invoice_id as string) as "Invoice__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",
         description_html as "_html__Description__c",
         description_text_loss as "_html_loss__Description__c",

@@ -25,8 +25,8 @@ applied as (
         applied_to.invoice_id,
         sum(applied_to.applied_amount) as amount_paid,
         {{ dbt.listagg(
-            "coalesce(cast(cast(applied_to.applied_on as date) as varchar), 'undated') || ': '"
-            ~ " || cast(cast(applied_to.applied_amount as decimal(18, 2)) as varchar)"
+            "coalesce(cast(cast(applied_to.applied_on as date) as string), 'undated') || ': '"
+            ~ " || cast(cast(applied_to.applied_amount as decimal(18, 2)) as string)"
             ~ " || coalesce(' by ' || applied_to.applied_by, '')"
             ~ " || coalesce(' (ref ' || applied_to.reference_number || ')', '')",
             "chr(10)",

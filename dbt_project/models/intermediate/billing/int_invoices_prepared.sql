@@ -20,11 +20,11 @@ custom as (
 final as (
 
     select
-        'invoice:' || cast(invoices.invoice_id as varchar) as "Dispatch_Pro_Id__c",
+        'invoice:' || cast(invoices.invoice_id as string) as "Dispatch_Pro_Id__c",
         coalesce(
-            invoices.reference_number, 'INV-' || cast(invoices.invoice_id as varchar)
+            invoices.reference_number, 'INV-' || cast(invoices.invoice_id as string)
         ) as "Name",
-        case when invoices.job_id is not null then 'job:' || cast(invoices.job_id as varchar) end
+        case when invoices.job_id is not null then 'job:' || cast(invoices.job_id as string) end
             as "Case__r.Dispatch_Pro_Id__c",
         invoices.account_key as "Account__r.Dispatch_Pro_Id__c",
         invoices.contact_key as "Contact__r.Dispatch_Pro_Id__c",

@@ -12,8 +12,8 @@ items as (
 final as (
 
     select  -- noqa: ST06
-        'item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
-        'job:' || cast(job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
+        'item:' || cast(invoice_item_id as string) as "Dispatch_Pro_Id__c",
+        'job:' || cast(job_id as string) as "Case__r.Dispatch_Pro_Id__c",
         description_text as "Description__c",
         description_html as "_html__Description__c",
         description_text_loss as "_html_loss__Description__c",

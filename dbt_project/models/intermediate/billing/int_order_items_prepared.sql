@@ -13,9 +13,9 @@ items as (
 final as (
 
     select
-        'invoice_item:' || cast(invoice_item_id as varchar) as "Dispatch_Pro_Id__c",
-        'invoice:' || cast(invoice_id as varchar) as "Order.Dispatch_Pro_Id__c",
-        'pbe:' || coalesce(cast(sku_id as varchar), sku_name, 'unspecified')
+        'invoice_item:' || cast(invoice_item_id as string) as "Dispatch_Pro_Id__c",
+        'invoice:' || cast(invoice_id as string) as "Order.Dispatch_Pro_Id__c",
+        'pbe:' || coalesce(cast(sku_id as string), sku_name, 'unspecified')
             as "PricebookEntry.Dispatch_Pro_Id__c",
         cast(quantity as double) as "Quantity",
         unit_price as "UnitPrice",

@@ -21,12 +21,12 @@ custom as (
 final as (
 
     select
-        'invoice:' || cast(invoices.invoice_id as varchar) as "Dispatch_Pro_Id__c",
+        'invoice:' || cast(invoices.invoice_id as string) as "Dispatch_Pro_Id__c",
         invoices.reference_number as "Name",
         invoices.account_key as "Account.Dispatch_Pro_Id__c",
         cast(coalesce(invoices.invoice_date, invoices.created_on) as date) as "EffectiveDate",
         'Draft' as "Status",
-        case when invoices.job_id is not null then 'job:' || cast(invoices.job_id as varchar) end
+        case when invoices.job_id is not null then 'job:' || cast(invoices.job_id as string) end
             as "Case__r.Dispatch_Pro_Id__c",
         {{ html_to_text('invoices.summary_html') }} as "Description",
         {{ html_text_flag_columns('invoices.summary_html', 'Description') }},

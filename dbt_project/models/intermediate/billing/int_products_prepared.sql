@@ -7,9 +7,9 @@ items as (
 
     select
         *,
-        coalesce(cast(sku_id as varchar), sku_name, 'unspecified') as sku_key,
+        coalesce(cast(sku_id as string), sku_name, 'unspecified') as sku_key,
         row_number() over (
-            partition by coalesce(cast(sku_id as varchar), sku_name, 'unspecified')
+            partition by coalesce(cast(sku_id as string), sku_name, 'unspecified')
             order by created_on desc, invoice_item_id desc
         ) as recency
 

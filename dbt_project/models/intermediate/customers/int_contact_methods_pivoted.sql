@@ -19,14 +19,12 @@ pivoted as (
         max(case when field_name = 'MobilePhone' then contact_value end) as mobile_phone,
         max(case when field_name = 'Email' then contact_value end) as email,
         max(case when field_name = 'Fax' then contact_value end) as fax,
-        string_agg(
-            case when field_name = 'Other_Contact_Methods__c' or memo_in_line then method_line end,
-            chr(10) order by method_owner, contact_method_id
-        ) as other_methods,
-        string_agg(
-            case when field_name = 'Contact_Methods__c' then method_line end,
-            chr(10) order by contact_method_id
-        ) as site_methods
+        {{ dbt.listagg(
+            "case when field_name = 'Other_Contact_Methods__c' or memo_in_line then method_line end",
+            'chr(10)', 'order by method_owner, contact_method_id') }} as other_methods,
+        {{ dbt.listagg(
+            "case when field_name = 'Contact_Methods__c' then method_line end",
+            'chr(10)', 'order by contact_method_id') }} as site_methods
 
     from routed
     group by object_name, record_key

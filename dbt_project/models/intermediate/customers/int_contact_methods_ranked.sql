@@ -25,33 +25,29 @@ ranked as (
 
 ),
 
-candidates as (
-
-    select
-        *,
-        case
-            when regexp_full_match(memo_clean, '.+ - .+') then regexp_extract(memo_clean, '^(.+?) - ', 1)
-            when regexp_full_match(memo_clean, '.+: .+') then regexp_extract(memo_clean, ': (.+)$', 1)
-            when regexp_full_match(memo_clean, '.+ \(.+\)') then regexp_extract(memo_clean, '^(.+?) \(', 1)
-            else memo_clean
-        end as memo_name
-
-    from ranked
-
-),
+{#- the person a memo names, by its shape ("Mary Jones - Office Manager", "Facilities: Mary Jones",
+    "Mary Jones (Owner)"), else the whole memo -#}
+{%- set memo_name -%}
+    case
+        when {{ regexp_full_match('memo_clean', '.+ - .+') }} then regexp_extract(memo_clean, '^(.+?) - ', 1)
+        when {{ regexp_full_match('memo_clean', '.+: .+') }} then regexp_extract(memo_clean, ': (.+)$', 1)
+        when {{ regexp_full_match('memo_clean', '.+ \(.+\)') }} then regexp_extract(memo_clean, '^(.+?) \(', 1)
+        else memo_clean
+    end
+{%- endset %}
 
 final as (
 
     select
-        * exclude (memo_name),
+        *,
         -- a person: two or three capitalised words of letters (any script: "Søren Fisher", "Zoë Ōtsuka")
         case
-            when regexp_full_match(memo_name, '\p{Lu}[\p{L}\p{M}''.-]+( \p{Lu}[\p{L}\p{M}''.-]+){1,2}')
-                then memo_name
+            when {{ regexp_full_match(memo_name, "\p{Lu}[\p{L}\p{M}''.-]+( \p{Lu}[\p{L}\p{M}''.-]+){1,2}") }}
+                then {{ memo_name }}
         end as person_name,
         {{ memo_names_relative('memo_clean') }} as names_relative
 
-    from candidates
+    from ranked
 
 )
 

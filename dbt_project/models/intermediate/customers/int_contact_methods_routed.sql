@@ -115,7 +115,7 @@ customer_routed as (
         case
             when not is_active then coalesce(contact_key, account_key)
             when is_commercial and person_name is not null
-                then 'contact:' || cast(person_first_method_id as varchar)
+                then 'contact:' || cast(person_first_method_id as string)
             when is_commercial then account_key
             else contact_key
         end as record_key,
@@ -160,7 +160,7 @@ site_routed as (
         {{ contact_preferences('site_methods') }} as preferences,
         false as memo_in_line,
         case
-            when sites.is_multi_site then 'location:' || cast(sites.location_id as varchar)
+            when sites.is_multi_site then 'location:' || cast(sites.location_id as string)
             else coalesce(customers.contact_key, customers.account_key)
         end as record_key,
         case

@@ -122,8 +122,8 @@ named_people as (
 commercial_people as (
 
     select
-        'contact:' || cast(named_people.first_method_id as varchar) as "Dispatch_Pro_Id__c",
-        'customer:' || cast(named_people.customer_id as varchar) as "Account.Dispatch_Pro_Id__c",
+        'contact:' || cast(named_people.first_method_id as string) as "Dispatch_Pro_Id__c",
+        'customer:' || cast(named_people.customer_id as string) as "Account.Dispatch_Pro_Id__c",
         {{ first_name('named_people.person_name') }} as "FirstName",
         {{ last_name('named_people.person_name') }} as "LastName",
         methods.email as "Email",
@@ -131,21 +131,21 @@ commercial_people as (
         methods.mobile_phone as "MobilePhone",
         methods.fax as "Fax",
         methods.other_methods as "Other_Contact_Methods__c",
-        cast(null as varchar) as "MailingStreet",
-        cast(null as varchar) as "MailingCity",
-        cast(null as varchar) as "MailingState",
-        cast(null as varchar) as "MailingPostalCode",
-        cast(null as varchar) as "MailingCountry",
+        cast(null as string) as "MailingStreet",
+        cast(null as string) as "MailingCity",
+        cast(null as string) as "MailingState",
+        cast(null as string) as "MailingPostalCode",
+        cast(null as string) as "MailingCountry",
         cast(null as double) as "MailingLatitude",
         cast(null as double) as "MailingLongitude",
-        cast(null as varchar) as "OtherStreet",
-        cast(null as varchar) as "OtherCity",
-        cast(null as varchar) as "OtherState",
-        cast(null as varchar) as "OtherPostalCode",
-        cast(null as varchar) as "OtherCountry",
+        cast(null as string) as "OtherStreet",
+        cast(null as string) as "OtherCity",
+        cast(null as string) as "OtherState",
+        cast(null as string) as "OtherPostalCode",
+        cast(null as string) as "OtherCountry",
         cast(null as double) as "OtherLatitude",
         cast(null as double) as "OtherLongitude",
-        cast(null as varchar) as "Site_Name__c",
+        cast(null as string) as "Site_Name__c",
         true as "Dispatch_Pro_Active__c",
         false as "Address_Incomplete__c",
         cast(null as boolean) as "Do_Not_Mail__c",
@@ -155,10 +155,10 @@ commercial_people as (
         cast(null as boolean) as "Site_Tax_Exempt__c",
         {{ custom_field_columns('Contact', 'no_custom', 'customer') }}
         {{ custom_field_columns('Contact', 'no_site_custom', 'location') }}
-        cast(null as varchar) as "_duplicate_group"
+        cast(null as string) as "_duplicate_group"
 
     from named_people
-    left join methods on 'contact:' || cast(named_people.first_method_id as varchar) = methods.record_key
+    left join methods on 'contact:' || cast(named_people.first_method_id as string) = methods.record_key
     left join custom as no_custom on 1 = 0
     left join site_custom as no_site_custom on 1 = 0
 

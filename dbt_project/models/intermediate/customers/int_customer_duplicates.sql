@@ -15,7 +15,7 @@ keyed as (
         customer_id,
         customer_name,
         lower(coalesce({{ squish('customer_name') }}, ''))
-        || '|' || coalesce(regexp_replace(first_phone, '[^0-9]', '', 'g'), '')
+        || '|' || coalesce({{ regexp_replace_all('first_phone', '[^0-9]', '') }}, '')
         || '|' || lower(coalesce({{ squish('street') }}, ''))
         || '|' || coalesce(zip, '') as match_key
 
@@ -41,7 +41,7 @@ final as (
         customer_name,
         match_key,
         group_size,
-        'dup:' || cast(group_first_customer_id as varchar) as duplicate_group
+        'dup:' || cast(group_first_customer_id as string) as duplicate_group
 
     from grouped
     where group_size > 1

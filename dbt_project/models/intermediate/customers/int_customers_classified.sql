@@ -104,11 +104,11 @@ final as (
     select
         *,
         case
-            when is_commercial or is_person_account then 'customer:' || cast(customer_id as varchar)
-            else 'placeholder:' || cast(placeholder_bucket as varchar)
+            when is_commercial or is_person_account then 'customer:' || cast(customer_id as string)
+            else 'placeholder:' || cast(placeholder_bucket as string)
         end as account_key,
         case
-            when not is_commercial then 'customer:' || cast(customer_id as varchar)
+            when not is_commercial then 'customer:' || cast(customer_id as string)
         end as contact_key
 
     from persons

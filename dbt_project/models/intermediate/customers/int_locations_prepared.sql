@@ -37,11 +37,11 @@ methods as (
 final as (
 
     select
-        'location:' || cast(locations.location_id as varchar) as "Dispatch_Pro_Id__c",
+        'location:' || cast(locations.location_id as string) as "Dispatch_Pro_Id__c",
         coalesce(
             {{ squish('locations.location_name') }},
             {{ street_with_unit('locations.street', 'locations.unit') }},
-            'Location ' || cast(locations.location_id as varchar)
+            'Location ' || cast(locations.location_id as string)
         ) as "Name",
         customers.account_key as "Account__r.Dispatch_Pro_Id__c",
         customers.contact_key as "Contact__r.Dispatch_Pro_Id__c",
@@ -61,7 +61,7 @@ final as (
     from locations
     left join customers on locations.customer_id = customers.customer_id
     left join custom on locations.location_id = custom.location_id
-    left join methods on 'location:' || cast(locations.location_id as varchar) = methods.record_key
+    left join methods on 'location:' || cast(locations.location_id as string) = methods.record_key
 
 )
 

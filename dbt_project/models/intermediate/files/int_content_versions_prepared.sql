@@ -42,11 +42,11 @@ stored_files as (
         signatures.refusal_reason as "Signature_Refusal_Reason__c",
         files.sha256 as "Source_Sha256__c",
         cast(null as timestamp) as "Original_Created_Date__c",
-        cast(null as varchar) as "Original_Author_Id__c",
-        'job:' || cast(files.job_id as varchar) as "_first_publish_case_key",
+        cast(null as string) as "Original_Author_Id__c",
+        'job:' || cast(files.job_id as string) as "_first_publish_case_key",
         files.local_path as "_local_path",
-        cast(null as varchar) as "_content_base64",
-        cast(null as varchar) as "_content_text",
+        cast(null as string) as "_content_base64",
+        cast(null as string) as "_content_text",
         files.size_bytes as "_size_bytes",
         files.content_type as "_content_type"
 
@@ -68,24 +68,24 @@ images as (
 
     select
         image_key as "Dispatch_Pro_Id__c",
-        'Inline image ' || cast(image_number as varchar)
-        || ' of ' || source_kind || ' ' || cast(source_id as varchar) as "Title",
-        'inline-' || source_kind || '-' || cast(source_id as varchar)
-        || '-' || cast(image_number as varchar)
+        'Inline image ' || cast(image_number as string)
+        || ' of ' || source_kind || ' ' || cast(source_id as string) as "Title",
+        'inline-' || source_kind || '-' || cast(source_id as string)
+        || '-' || cast(image_number as string)
         || '.' || replace(image_subtype, 'jpeg', 'jpg') as "PathOnClient",
         'Inline Image' as "File_Kind__c",
-        cast(null as varchar) as "Signer_Name__c",
+        cast(null as string) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",
         cast(null as boolean) as "Signature_Refused__c",
-        cast(null as varchar) as "Signature_Refusal_Reason__c",
-        sha256(from_base64(content_base64)) as "Source_Sha256__c",
+        cast(null as string) as "Signature_Refusal_Reason__c",
+        {{ sha256_hex(base64_decode('content_base64')) }} as "Source_Sha256__c",
         cast(null as timestamp) as "Original_Created_Date__c",
-        cast(null as varchar) as "Original_Author_Id__c",
-        'job:' || cast(job_id as varchar) as "_first_publish_case_key",
-        cast(null as varchar) as "_local_path",
+        cast(null as string) as "Original_Author_Id__c",
+        'job:' || cast(job_id as string) as "_first_publish_case_key",
+        cast(null as string) as "_local_path",
         content_base64 as "_content_base64",
-        cast(null as varchar) as "_content_text",
-        cast(octet_length(from_base64(content_base64)) as bigint) as "_size_bytes",
+        cast(null as string) as "_content_text",
+        cast(octet_length({{ base64_decode('content_base64') }}) as bigint) as "_size_bytes",
         'image/' || image_subtype as "_content_type"
 
     from inline_images
@@ -95,22 +95,22 @@ images as (
 notes as (
 
     select
-        'note:' || cast(note_id as varchar) as "Dispatch_Pro_Id__c",
-        'Note ' || cast(note_id as varchar) as "Title",
-        'note-' || cast(note_id as varchar) || '.txt' as "PathOnClient",
+        'note:' || cast(note_id as string) as "Dispatch_Pro_Id__c",
+        'Note ' || cast(note_id as string) as "Title",
+        'note-' || cast(note_id as string) || '.txt' as "PathOnClient",
         'Note' as "File_Kind__c",
-        cast(null as varchar) as "Signer_Name__c",
+        cast(null as string) as "Signer_Name__c",
         cast(null as timestamp) as "Signature_Captured_At__c",
         cast(null as boolean) as "Signature_Refused__c",
-        cast(null as varchar) as "Signature_Refusal_Reason__c",
-        sha256(note_text) as "Source_Sha256__c",
+        cast(null as string) as "Signature_Refusal_Reason__c",
+        {{ sha256_hex('note_text') }} as "Source_Sha256__c",
         created_on as "Original_Created_Date__c",
-        cast(created_by_id as varchar) as "Original_Author_Id__c",
-        'job:' || cast(job_id as varchar) as "_first_publish_case_key",
-        cast(null as varchar) as "_local_path",
-        cast(null as varchar) as "_content_base64",
+        cast(created_by_id as string) as "Original_Author_Id__c",
+        'job:' || cast(job_id as string) as "_first_publish_case_key",
+        cast(null as string) as "_local_path",
+        cast(null as string) as "_content_base64",
         note_text as "_content_text",
-        cast(strlen(note_text) as bigint) as "_size_bytes",
+        cast({{ utf8_length('note_text') }} as bigint) as "_size_bytes",
         'text/plain' as "_content_type"
 
     from long_notes

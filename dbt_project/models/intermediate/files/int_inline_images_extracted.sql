@@ -50,7 +50,7 @@ images as (
         source_kind,
         source_id,
         job_id,
-        regexp_extract_all(html, 'data:image/[a-zA-Z0-9.+-]+;base64,[A-Za-z0-9+/=]+') as data_uris
+        {{ regexp_matches_list('html', 'data:image/[a-zA-Z0-9.+-]+;base64,[A-Za-z0-9+/=]+') }} as data_uris
 
     from html_sources
 
@@ -62,8 +62,7 @@ numbered as (
         source_kind,
         source_id,
         job_id,
-        data_uris,
-        unnest(range(1, len(data_uris) + 1)) as image_number
+        {{ unnest_numbered('data_uris', 'image_number', 'data_uri') }}
 
     from images
 
@@ -76,10 +75,10 @@ final as (
         source_id,
         job_id,
         image_number,
-        'inline:' || source_kind || ':' || cast(source_id as varchar)
-        || ':' || cast(image_number as varchar) as image_key,
-        regexp_extract(data_uris[image_number], 'data:image/([a-zA-Z0-9.+-]+);', 1) as image_subtype,
-        regexp_extract(data_uris[image_number], ';base64,(.*)$', 1) as content_base64
+        'inline:' || source_kind || ':' || cast(source_id as string)
+        || ':' || cast(image_number as string) as image_key,
+        regexp_extract(data_uri, 'data:image/([a-zA-Z0-9.+-]+);', 1) as image_subtype,
+        regexp_extract(data_uri, ';base64,(.*)$', 1) as content_base64
 
     from numbered
 

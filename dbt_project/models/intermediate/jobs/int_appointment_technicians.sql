@@ -38,17 +38,17 @@ lines as (
         assignments.assignment_id,
         coalesce(
             assignments.technician_name, technicians.technician_name,
-            'technician ' || cast(assignments.technician_id as varchar)
+            'technician ' || cast(assignments.technician_id as string)
         ) as technician_name,
-        coalesce(appointments.appointment_number, 'appointment ' || cast(assignments.appointment_id as varchar))
+        coalesce(appointments.appointment_number, 'appointment ' || cast(assignments.appointment_id as string))
         || ': '
         || coalesce(
             assignments.technician_name, technicians.technician_name,
-            'technician ' || cast(assignments.technician_id as varchar)
+            'technician ' || cast(assignments.technician_id as string)
         )
         || coalesce(' <' || technicians.email || '>', '')
         || coalesce(' - ' || assignments.assignment_status, '')
-        || coalesce(', assigned ' || cast(assignments.assigned_on as varchar), '')
+        || coalesce(', assigned ' || cast(assignments.assigned_on as string), '')
         || case when assignments.is_paused then ' [paused]' else '' end
         || case when assignments.is_active is false then ' [inactive]' else '' end as assignment_line
 
@@ -63,8 +63,8 @@ final as (
     select
         appointment_id,
         min(job_id) as job_id,
-        string_agg(technician_name, ', ' order by assigned_on, assignment_id) as technician_names,
-        string_agg(assignment_line, chr(10) order by assigned_on, assignment_id) as assignment_lines
+        {{ dbt.listagg('technician_name', "', '", 'order by assigned_on, assignment_id') }} as technician_names,
+        {{ dbt.listagg('assignment_line', 'chr(10)', 'order by assigned_on, assignment_id') }} as assignment_lines
 
     from lines
     group by appointment_id

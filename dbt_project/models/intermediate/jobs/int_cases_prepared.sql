@@ -109,7 +109,7 @@ team as (
 
     select
         job_id,
-        string_agg(assignment_lines, chr(10) order by appointment_id) as assignment_lines
+        {{ dbt.listagg('assignment_lines', 'chr(10)', 'order by appointment_id') }} as assignment_lines
     from {{ ref('int_appointment_technicians') }}
     group by job_id
 
@@ -156,7 +156,7 @@ final as (
 
     select
         ---------- identity and text
-        'job:' || cast(joined.job_id as varchar) as "Dispatch_Pro_Id__c",
+        'job:' || cast(joined.job_id as string) as "Dispatch_Pro_Id__c",
         nullif(concat_ws(' - ', joined.job_type_name, 'Job ' || joined.job_number), '')
             as "Subject",
         {{ html_to_text('joined.summary_html') }} as "Description",
@@ -178,7 +178,7 @@ final as (
         joined.account_key as "Account.Dispatch_Pro_Id__c",
         joined.contact_key as "Contact.Dispatch_Pro_Id__c",
         case
-            when joined.is_multi_site then 'location:' || cast(joined.location_id as varchar)
+            when joined.is_multi_site then 'location:' || cast(joined.location_id as string)
         end as "Location__r.Dispatch_Pro_Id__c",
 
         ---------- job details

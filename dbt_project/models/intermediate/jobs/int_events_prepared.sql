@@ -55,9 +55,9 @@ technicians as (
 appointment_events as (
 
     select
-        'appointment:' || cast(appointments.appointment_id as varchar) as "Dispatch_Pro_Id__c",
+        'appointment:' || cast(appointments.appointment_id as string) as "Dispatch_Pro_Id__c",
         'Appointment '
-        || coalesce(appointments.appointment_number, cast(appointments.appointment_id as varchar)) as "Subject",
+        || coalesce(appointments.appointment_number, cast(appointments.appointment_id as string)) as "Subject",
         appointments.starts_at as "StartDateTime",
         appointments.ends_at as "EndDateTime",
         {{ html_to_text('appointments.special_instructions') }} as "Description",
@@ -71,7 +71,7 @@ appointment_events as (
         appointments.arrival_window_end as "Arrival_Window_End__c",
         assigned.technician_name as "Actor_Name__c",
         team.technician_names as "Assigned_Technicians__c",
-        'job:' || cast(appointments.job_id as varchar) as "_what_case_key",
+        'job:' || cast(appointments.job_id as string) as "_what_case_key",
         coalesce(assigned.technician_email, '{{ var("fallback_owner_email") }}') as "_owner_email",
         assigned.technician_email is null as "_owner_fallback"
 
@@ -84,24 +84,24 @@ appointment_events as (
 milestone_events as (
 
     select
-        'milestone:' || cast(transitions.history_id as varchar) as "Dispatch_Pro_Id__c",
-        milestones.milestone || ' - Job ' || coalesce(jobs.job_number, cast(transitions.job_id as varchar))
+        'milestone:' || cast(transitions.history_id as string) as "Dispatch_Pro_Id__c",
+        milestones.milestone || ' - Job ' || coalesce(jobs.job_number, cast(transitions.job_id as string))
             as "Subject",
         transitions.occurred_at as "StartDateTime",
         transitions.occurred_at as "EndDateTime",
-        cast(null as varchar) as "Description",
-        cast(null as varchar) as "_html__Description",
-        cast(null as varchar) as "_html_loss__Description",
+        cast(null as string) as "Description",
+        cast(null as string) as "_html__Description",
+        cast(null as string) as "_html_loss__Description",
         'Milestone' as "Event_Kind__c",
         true as "Dispatch_Pro_Active__c",
         cast(null as boolean) as "Is_Confirmed__c",
         cast(null as boolean) as "Unused__c",
-        cast(null as varchar) as "Appointment_Status__c",
+        cast(null as string) as "Appointment_Status__c",
         cast(null as timestamp) as "Arrival_Window_Start__c",
         cast(null as timestamp) as "Arrival_Window_End__c",
         transitions.actor_name as "Actor_Name__c",
-        cast(null as varchar) as "Assigned_Technicians__c",
-        'job:' || cast(transitions.job_id as varchar) as "_what_case_key",
+        cast(null as string) as "Assigned_Technicians__c",
+        'job:' || cast(transitions.job_id as string) as "_what_case_key",
         coalesce(technicians.email, '{{ var("fallback_owner_email") }}') as "_owner_email",
         technicians.email is null as "_owner_fallback"
 

@@ -17,13 +17,13 @@ tools as (
 final as (
 
     select  -- noqa: ST06
-        'history:' || cast(transitions.history_id as varchar) as "Dispatch_Pro_Id__c",
-        'job:' || cast(transitions.job_id as varchar) as "Case__r.Dispatch_Pro_Id__c",
+        'history:' || cast(transitions.history_id as string) as "Dispatch_Pro_Id__c",
+        'job:' || cast(transitions.job_id as string) as "Case__r.Dispatch_Pro_Id__c",
         transitions.from_status as "From_Status__c",
         transitions.event_type as "To_Status__c",
         transitions.occurred_at as "Changed_At__c",
         transitions.actor_name as "Changed_By__c",
-        cast(transitions.employee_id as varchar) as "Changed_By_Id__c",
+        cast(transitions.employee_id as string) as "Changed_By_Id__c",
         tools.scheduling_tool as "Scheduling_Tool__c",
         transitions.scheduling_tool as "_src_tool"
 

@@ -23,7 +23,7 @@ customers as (
 tasks as (
 
     select  -- noqa: ST06
-        'call:' || cast(calls.call_id as varchar) as "Dispatch_Pro_Id__c",
+        'call:' || cast(calls.call_id as string) as "Dispatch_Pro_Id__c",
         'Call - ' || coalesce(calls.call_direction, 'Unknown') || ' ' || coalesce(calls.call_type, '') as "Subject",
         'Call' as "TaskSubtype",
         case when calls.call_direction in ('Inbound', 'Outbound') then calls.call_direction end as "CallType",
@@ -42,7 +42,7 @@ tasks as (
         coalesce(calls.is_active, true) as "Dispatch_Pro_Active__c",
         calls.call_tag as "Call_Tag__c",
         case
-            when calls.job_id is not null then 'job:' || cast(calls.job_id as varchar)
+            when calls.job_id is not null then 'job:' || cast(calls.job_id as string)
         end as "_what_case_key",
         case when calls.job_id is null then customers.account_key end as "_what_account_key",
         customers.contact_key as "_who_contact_key"

@@ -95,7 +95,7 @@ entries as (
     select
         zone_ids.technician_id,
         'Service Zone' as skill_type,
-        coalesce(zones.zone_name, 'Zone ' || cast(zone_ids.zone_id as varchar)) as skill_name
+        coalesce(zones.zone_name, 'Zone ' || cast(zone_ids.zone_id as string)) as skill_name
     from zone_ids
     left join {{ ref('stg_dispatch_pro__zones') }} as zones on zone_ids.zone_id = zones.zone_id
 
@@ -104,12 +104,12 @@ entries as (
 final as (
 
     select  -- noqa: ST06
-        'skill:' || cast(entries.technician_id as varchar)
+        'skill:' || cast(entries.technician_id as string)
         || ':' || lower(replace(entries.skill_type, ' ', '_'))
         || ':' || lower(entries.skill_name) as "Dispatch_Pro_Id__c",
         entries.skill_name as "Name",
         entries.skill_type as "Skill_Type__c",
-        cast(entries.technician_id as varchar) as "Technician_Id__c",
+        cast(entries.technician_id as string) as "Technician_Id__c",
         technicians.technician_name as "Technician_Name__c",
         technicians.email as "Technician_Email__c",
         technicians.email as "_user_email"
