@@ -74,8 +74,19 @@ def fresh_org(s) -> None:
     deploy_to_sandbox(s)
 
 
-def run_tier(tier: str, stages: list[str], seed: int, root: Path, keep: bool, note: str) -> dict:
-    """Every selected stage at one tier; returns the run's record (also when a stage fails)."""
+def run_tier(
+    tier: str,
+    stages: list[str],
+    seed: int,
+    root: Path,
+    keep: bool,
+    note: str,
+    snapshots: dict | None = None,
+    load_objects: list[str] | None = None,
+) -> dict:
+    """Every selected stage at one tier; returns the run's record (also when a stage fails).
+    ``snapshots``: ``{"out": dir}`` saves raw as parquet after the extract, ``{"from": dir}`` restores it
+    instead of extracting (``<dir>/<tier>``). ``load_objects`` narrows both loads to a slice of objects."""
     from sandbox import control
 
     work = root / f"{tier}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}"
@@ -95,6 +106,17 @@ def run_tier(tier: str, stages: list[str], seed: int, root: Path, keep: bool, no
         "note": note,
     }
     ctx: dict = {"seed": seed}
+    snapshots = snapshots or {}
+    if load_objects:
+        ctx["load_objects"] = load_objects
+        record["load_objects"] = load_objects
+    if snapshots.get("out"):
+        ctx["snapshot_out"] = str(Path(snapshots["out"]) / tier)
+    if snapshots.get("from") and (Path(snapshots["from"]) / tier).is_dir():
+        ctx["from_snapshot"] = str(Path(snapshots["from"]) / tier)
+        stages = ["extract_snapshot" if st == "extract" else st for st in stages if st != "extract_plain"]
+        record["stages_selected"] = stages
+        record["from_snapshot"] = ctx["from_snapshot"]
     log = work / "stages.log"
     try:
         started = time.perf_counter()
@@ -172,7 +194,23 @@ def main() -> int:
     parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument("--benchmarks", type=Path, default=BENCHMARKS)
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""))
+    parser.add_argument(
+        "--snapshot-out", type=Path, default=None, help="save raw as parquet after the extract, in DIR/<tier>"
+    )
+    parser.add_argument(
+        "--from-snapshot",
+        type=Path,
+        default=os.environ.get("BENCH_FROM_SNAPSHOT"),
+        help="restore raw from DIR/<tier> instead of extracting through the API",
+    )
+    parser.add_argument(
+        "--load-objects",
+        default=os.environ.get("BENCH_LOAD_OBJECTS"),
+        help="L: load only these objects (a slice; the delta is then left out)",
+    )
     args = parser.parse_args()
+    # the simulator's record cache (rendered base records, keyed by the generator's code) outlives a run
+    os.environ.setdefault("DP_SIM_CACHE_DIR", str(Path(tempfile.gettempdir()) / "dp2sf-bench-sim-cache"))
     # a stop (Ctrl-C, kill) still records the stages measured so far
     signal.signal(signal.SIGTERM, _interrupt)
     root = args.work or Path(tempfile.mkdtemp(prefix="dp2sf-bench-"))
@@ -185,7 +223,11 @@ def main() -> int:
             parser.error(f"unknown stages {unknown}; choose from {', '.join(ORDER)}")
         if args.stages is None and tier not in files_tiers:
             stages = [st for st in stages if st != "files"]
-        record = run_tier(tier, stages, args.seed, root, args.keep, args.note)
+        snapshots = {"out": args.snapshot_out, "from": args.from_snapshot}
+        load_objects = parse_list(args.load_objects, [])
+        if load_objects:  # a delta after a sliced load would send every object the slice left out
+            stages = [st for st in stages if st != "delta"]
+        record = run_tier(tier, stages, args.seed, root, args.keep, args.note, snapshots, load_objects)
         args.results.parent.mkdir(parents=True, exist_ok=True)
         with args.results.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, default=str) + "\n")

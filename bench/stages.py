@@ -24,6 +24,7 @@ from core.settings import Settings, get_settings  # noqa: E402
 DELTA_SHARE = 0.01  # the delta changes 1% of the jobs and 1% of the customers
 SAMPLE_JOBS = 300
 FILE_RESOURCES = ("job_attachments", "attachment_files", "signature_files")
+EXTERNAL_ID = "Dispatch_Pro_Id__c"
 
 
 def settings_for(work: Path, scale: str, seed: int = 42) -> Settings:
@@ -89,6 +90,65 @@ def extract(s: Settings, ctx: dict) -> dict:
         counts = pipeline.last_trace.last_normalize_info.row_counts
         records = sum(n for t, n in counts.items() if "__" not in t and not t.startswith("_dlt"))
         return {"records": records}
+
+    out = timed(run)
+    write_report(
+        s,
+        ExtractSummary(
+            duckdb_path=s.duckdb_path,
+            row_counts=raw_row_counts(s.duckdb_path),
+            records_extracted=out["records"],
+            files_downloaded=0,
+            seconds=out["seconds"],
+        ),
+    )
+    return out
+
+
+def save_snapshot(s: Settings, out: Path) -> int:
+    """Every table of ``raw_dispatch_pro`` (dlt's own state tables included, so an incremental extract can
+    follow) as ``<out>/<table>.parquet``; returns the tables written."""
+    import duckdb
+
+    out.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(s.duckdb_path), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'raw_dispatch_pro'"
+            ).fetchall()
+        ]
+        for t in tables:
+            con.execute(f"copy raw_dispatch_pro.\"{t}\" to '{out / t}.parquet' (format parquet)")
+    finally:
+        con.close()
+    return len(tables)
+
+
+def extract_snapshot(s: Settings, ctx: dict) -> dict:
+    """``--from-snapshot``: raw restored from the parquet files an earlier extract wrote (``--snapshot-out``),
+    instead of paging the API (at L the API pages alone take ~10 min at 55 requests/s, before any work)."""
+    import duckdb
+
+    from dlt_pipelines.pipeline import ExtractSummary, raw_row_counts, write_report
+
+    snap = Path(ctx["from_snapshot"])
+    Path(s.duckdb_path).parent.mkdir(parents=True, exist_ok=True)
+
+    def run() -> dict:
+        con = duckdb.connect(str(s.duckdb_path))
+        try:
+            con.execute("create schema if not exists raw_dispatch_pro")
+            for f in sorted(snap.glob("*.parquet")):
+                con.execute(f"create or replace table raw_dispatch_pro.\"{f.stem}\" as select * from '{f}'")
+        finally:
+            con.close()
+        counts = raw_row_counts(s.duckdb_path)
+        return {
+            "records": sum(n for t, n in counts.items() if "__" not in t and not t.startswith("_dlt")),
+            "tables": len(counts),
+        }
 
     out = timed(run)
     write_report(
@@ -256,24 +316,53 @@ def sample(s: Settings, ctx: dict) -> dict:
 # -------------------------------------------------------------------------------------- load and after
 
 
-def load_bulk2(s: Settings, ctx: dict) -> dict:
-    """Baseline: simple-salesforce ``bulk2`` upserts of the same marts on a reset org (``bench/load.py``)."""
-    from bench.load import contender
+def bulk_objects(s: Settings, ctx: dict) -> list[str]:
+    """The objects the load sends through Bulk API 2.0, in load order; ``ctx["load_objects"]`` narrows them
+    (a slice of L: the org's ingest, not the client, bounds a whole L load's wall time)."""
+    from loaders.load import make_plan
+    from loaders.plan import NOT_BULK
 
-    r = contender("bulk2", Path(s.data_dir).parent, s.sandbox_scale)
-    return {
-        "records": r["records"],
-        "seconds": r["wall_s"],
-        "cpu_s": r["cpu_s"],
-        "client_api_calls": r["api_calls"],
-    }
+    order = [o for o in make_plan(s).order if o not in NOT_BULK]
+    wanted = ctx.get("load_objects")
+    return [o for o in order if o in wanted] if wanted else order
+
+
+def load_bulk2(s: Settings, ctx: dict) -> dict:
+    """Baseline: simple-salesforce ``bulk2`` upserts (its defaults) of the same marts as CSV, on a reset org
+    (``bench/load.py``'s contender, for the objects the load stage sends)."""
+    from bench.load import export_csvs, fresh_org
+    from core.connection import connect
+    from core.org_api import OrgClient
+
+    fresh_org(s)
+    objects = bulk_objects(s, ctx)
+    org = OrgClient(connect("sandbox", s.endpoints_file))
+    work = Path(s.data_dir).parent / "bulk2"
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        csvs = export_csvs(s, work, objects)
+
+        def run() -> dict:
+            records = 0
+            for obj in objects:
+                for res in getattr(org.sf.bulk2, obj).upsert(str(csvs[obj]), external_id_field=EXTERNAL_ID):
+                    records += int(res["numberRecordsProcessed"])
+            return {"records": records}
+
+        out = timed(run)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    out.update(client_api_calls=org.usage.calls, objects=objects)
+    return out
 
 
 def load(s: Settings, ctx: dict) -> dict:
     from loaders.load import run_load
 
+    objects = bulk_objects(s, ctx) if ctx.get("load_objects") else None
+
     def run() -> dict:
-        r = run_load(s)
+        r = run_load(s, objects=objects)
         if r.status != "completed":
             raise SystemExit(f"load {r.run_id} {r.status}: {r.message}")
         return {
@@ -425,6 +514,7 @@ def rollback(s: Settings, ctx: dict) -> dict:
 STAGES: dict[str, Callable[[Settings, dict], dict]] = {
     "extract_plain": extract_plain,
     "extract": extract,
+    "extract_snapshot": extract_snapshot,
     "files": files,
     "inventory": inventory,
     "transform_copy": transform_copy,
