@@ -53,9 +53,9 @@ def verdict(value: float | None, limit: float, upper: bool = True) -> str:
 def stages_table(run: dict) -> list[str]:
     by = {row["stage"]: row for row in run["stages"]}
     lines = [
-        "| stage | wall s | records | records/s | client CPU s | peak RSS MB | load avg (max) "
+        "| stage | wall s | records | records/s | client CPU s | CPU/wall | peak RSS MB | load avg (max) "
         "| source API calls | org API calls | vs baseline (wall) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in run["stages"]:
         base = by.get(BASELINE.get(row["stage"], ""))
@@ -63,9 +63,11 @@ def stages_table(run: dict) -> list[str]:
             f"{row['seconds'] / base['seconds']:.2f}x {base['stage']}" if base and base.get("seconds") else ""
         )
         name = row["stage"] + (" (baseline)" if row["stage"] in BASELINE.values() else "")
+        cpu, wall = row.get("cpu_s"), row.get("seconds")
+        share = f"{cpu / wall:.0%}" if cpu is not None and wall else "-"
         lines.append(
             f"| {name} | {_n(row.get('seconds'), ',.1f')} | {_n(row.get('records'))} "
-            f"| {_n(row.get('records_per_s'))} | {_n(row.get('cpu_s'), ',.1f')} "
+            f"| {_n(row.get('records_per_s'))} | {_n(row.get('cpu_s'), ',.1f')} | {share} "
             f"| {_n(row.get('peak_rss_mb'))} | {row['load_avg']:.1f} ({row['load_avg_max']:.1f}) "
             f"| {_n(row.get('source_api_calls'))} | {_n(row.get('org_api_calls'))} | {ratio} |"
         )
@@ -216,7 +218,10 @@ def render(results: Path) -> str:
         "run per tier; not edited by hand. Stage wall times are measured around the stage's own call in a "
         "child process; client CPU seconds are that process and its children; peak RSS is the process "
         "tree's, sampled every 0.2 s; API calls are the simulator's request log and the org's "
-        "`DailyApiRequests` counter. Baselines run in the same tier run.",
+        "`DailyApiRequests` counter. Baselines run in the same tier run. CPU/wall is the share of the wall "
+        "time the client spent computing: well under 100% beside a load average above the 2 cores means "
+        "the stage waited, for a core (the machine is shared), for the source API's pace or for the org, "
+        "rather than for its own work.",
         "",
         "## Aims",
         "",
