@@ -83,6 +83,7 @@ def run_tier(
     note: str,
     snapshots: dict | None = None,
     load_objects: list[str] | None = None,
+    files_slice: float | None = None,
 ) -> dict:
     """Every selected stage at one tier; returns the run's record (also when a stage fails).
     ``snapshots``: ``{"out": dir}`` saves raw as parquet after the extract, ``{"from": dir}`` restores it
@@ -107,6 +108,8 @@ def run_tier(
     }
     ctx: dict = {"seed": seed}
     snapshots = snapshots or {}
+    if files_slice:
+        ctx["files_slice"] = record["files_slice"] = float(files_slice)
     if load_objects:
         ctx["load_objects"] = load_objects
         record["load_objects"] = load_objects
@@ -208,6 +211,12 @@ def main() -> int:
         default=os.environ.get("BENCH_LOAD_OBJECTS"),
         help="L: load only these objects (a slice; the delta is then left out)",
     )
+    parser.add_argument(
+        "--files-slice",
+        type=float,
+        default=os.environ.get("BENCH_FILES_SLICE"),
+        help="files stage on the latest share of the source's records (e.g. 0.1 at M)",
+    )
     args = parser.parse_args()
     # the simulator's record cache (rendered base records, keyed by the generator's code) outlives a run
     os.environ.setdefault("DP_SIM_CACHE_DIR", str(Path(tempfile.gettempdir()) / "dp2sf-bench-sim-cache"))
@@ -227,7 +236,9 @@ def main() -> int:
         load_objects = parse_list(args.load_objects, [])
         if load_objects:  # a delta after a sliced load would send every object the slice left out
             stages = [st for st in stages if st != "delta"]
-        record = run_tier(tier, stages, args.seed, root, args.keep, args.note, snapshots, load_objects)
+        record = run_tier(
+            tier, stages, args.seed, root, args.keep, args.note, snapshots, load_objects, args.files_slice
+        )
         args.results.parent.mkdir(parents=True, exist_ok=True)
         with args.results.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record, default=str) + "\n")

@@ -164,17 +164,48 @@ def extract_snapshot(s: Settings, ctx: dict) -> dict:
     return out
 
 
+def slice_from(share: float) -> str:
+    """The ``from`` date whose records are the latest ``share`` of the simulator's modifiedOn window (its
+    records' base times grow linearly with their index, so this is ~``share`` of the jobs)."""
+    from sandbox.dispatch_pro.dataset import WINDOW_END, WINDOW_START
+    from sandbox.dispatch_pro.timefmt import fmt
+
+    return fmt(int(WINDOW_END - share * (WINDOW_END - WINDOW_START)))
+
+
 def files(s: Settings, ctx: dict) -> dict:
     """The whole extract with files, in a DuckDB of its own: listings per job, downloads, signatures; the
-    share of empty files stored and the files that became ``file_errors`` rows."""
+    share of empty files stored and the files that became ``file_errors`` rows. ``ctx["files_slice"]`` (a
+    share, e.g. 0.1 at M) extracts only the records modified in the latest part of the window, as an
+    incremental run from that date would: the listings and downloads of ~that share of the jobs."""
     import duckdb
 
-    from dlt_pipelines.pipeline import run_extract
+    from dlt_pipelines.pipeline import (
+        LOADER_FILE_FORMAT,
+        drop_raw,
+        make_pipeline,
+        make_source,
+        run_extract,
+        store_files,
+    )
 
     fs = settings_for(Path(s.data_dir).parent / "files_run", s.sandbox_scale, s.sandbox_seed)
     fs = Settings(**{**fs.model_dump(), "sandbox_dir": s.sandbox_dir})
+    share = ctx.get("files_slice")
+
+    def sliced() -> dict:
+        drop_raw(fs)
+        source = make_source(fs, known_files={}, initial_from=slice_from(float(share)))
+        pipeline = make_pipeline(fs, progress=None)
+        pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
+        return {"records": store_files(pipeline, source, fs.duckdb_path).get("files", 0)}
+
     try:
-        out = timed(lambda: {"records": run_extract(fs, full=True).files_downloaded})
+        if share:
+            out = timed(sliced)
+            out["slice"] = {"share": float(share), "from": slice_from(float(share))}
+        else:
+            out = timed(lambda: {"records": run_extract(fs, full=True).files_downloaded})
         con = duckdb.connect(str(fs.duckdb_path), read_only=True)
         try:
             stored, empty, kinds = con.execute(
@@ -195,6 +226,10 @@ def files(s: Settings, ctx: dict) -> dict:
                 if "file_errors" in tables
                 else 0
             )
+            stored_by_kind = dict(
+                con.execute("select kind, count(*) from raw_dispatch_pro.files group by 1").fetchall()
+            )
+            jobs = con.execute("select count(*) from raw_dispatch_pro.jobs").fetchone()[0]
             empty_by_kind = dict(
                 con.execute(
                     "select kind, count(*) from raw_dispatch_pro.files where size = 0 group by 1"
@@ -207,6 +242,8 @@ def files(s: Settings, ctx: dict) -> dict:
             files_empty=empty,
             empty_share=empty / stored if stored else 0.0,
             empty_by_kind=empty_by_kind,
+            stored_by_kind=stored_by_kind,
+            jobs=jobs,
             kinds=kinds,
             attachments_listed=listed,
             attachments_listed_empty=listed_empty,

@@ -194,16 +194,23 @@ def files_section(files: dict[str, tuple[dict, dict]]) -> list[str]:
     lines = [
         "## Files (listing per job, one download per file: bound by ServiceTitan's 60 requests/s)",
         "",
-        "| tier | date | wall s | files stored | empty files (share) | empty by kind | attachments listed "
-        "(empty) | file_errors rows | MB stored | requests | requests/s | peak RSS MB | load avg |",
-        "|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| tier | date | jobs listed | wall s | files stored (by kind) | empty files (share) | empty by kind "
+        "| attachments listed (empty) | file_errors rows | MB stored | requests | requests/s | peak RSS MB "
+        "| load avg |",
+        "|---|---|---:|---:|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for tier in sorted(files, key=lambda t: TIER_ORDER.index(t) if t in TIER_ORDER else 9):
         run, f = files[tier]
         reqs = f.get("source_api_calls")
         rate = _n(reqs / f["seconds"] if reqs else None, ",.1f")
+        jobs = _n(f.get("jobs"))
+        if f.get("slice"):
+            jobs += (
+                f" (slice: modified since {f['slice']['from'][:10]}, {f['slice']['share']:.0%} of the window)"
+            )
         lines.append(
-            f"| {tier} | {run['date'][:16]} | {f['seconds']:,.1f} | {f['files_stored']:,} "
+            f"| {tier} | {run['date'][:16]} | {jobs} | {f['seconds']:,.1f} "
+            f"| {f['files_stored']:,} {f.get('stored_by_kind', '')} "
             f"| {f['files_empty']:,} ({f['empty_share']:.2%}) | {f.get('empty_by_kind')} "
             f"| {f['attachments_listed']:,} ({f['attachments_listed_empty']:,}) | {f['file_errors']:,} "
             f"| {f['bytes_stored'] / 2**20:,.0f} | {_n(reqs)} | {rate} "
