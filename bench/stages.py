@@ -570,6 +570,11 @@ STAGES: dict[str, Callable[[Settings, dict], dict]] = {
 def main() -> None:
     stage, work, scale, ctx = sys.argv[1], Path(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
     s = settings_for(work, scale, int(ctx.get("seed", 42)))
+    skip = work / f"skip-{stage}"  # an operator's way to leave a stage out of a running tier, with why
+    if skip.exists():
+        reason = skip.read_text(encoding="utf-8").strip() or "left out by the operator"
+        print(json.dumps({"skipped": reason, "records": None, "seconds": 0.0, "cpu_s": 0.0}))
+        return
     print(json.dumps(STAGES[stage](s, ctx), default=str))
 
 
