@@ -25,6 +25,13 @@ DELTA_SHARE = 0.01  # the delta changes 1% of the jobs and 1% of the customers
 SAMPLE_JOBS = 300
 FILE_RESOURCES = ("job_attachments", "attachment_files", "signature_files")
 EXTERNAL_ID = "Dispatch_Pro_Id__c"
+ERROR_REASONS = (  # file_errors by why, and whether the job was in the extract (a slice lists only its own)
+    "select case when error like '%cut short%' then 'cut short' "
+    "when error like '%where the attachment listing says%' then 'length differs from the listing' "
+    "when error like '%no attachment of job%' then 'signature: no job attachment has its name' "
+    "else left(error, 60) end, e.job_id in (select id from raw_dispatch_pro.jobs), count(*) "
+    "from raw_dispatch_pro.file_errors as e group by all order by 3 desc"
+)
 
 
 def settings_for(work: Path, scale: str, seed: int = 42) -> Settings:
@@ -226,6 +233,16 @@ def files(s: Settings, ctx: dict) -> dict:
                 if "file_errors" in tables
                 else 0
             )
+            # why: cut short / wrong length / a signature with no job attachment of its name / other; and
+            # whether the job was in this extract (a slice lists only its own jobs' attachments)
+            errors_by_reason = (
+                {
+                    f"{reason} ({'job extracted' if listed else 'job not in this extract'})": n
+                    for reason, listed, n in con.execute(ERROR_REASONS).fetchall()
+                }
+                if "file_errors" in tables
+                else {}
+            )
             stored_by_kind = dict(
                 con.execute("select kind, count(*) from raw_dispatch_pro.files group by 1").fetchall()
             )
@@ -248,6 +265,7 @@ def files(s: Settings, ctx: dict) -> dict:
             attachments_listed=listed,
             attachments_listed_empty=listed_empty,
             file_errors=errors,
+            file_errors_by_reason=errors_by_reason,
             bytes_stored=sum(p.stat().st_size for p in Path(fs.files_dir).rglob("*") if p.is_file()),
         )
         return out

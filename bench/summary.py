@@ -230,6 +230,12 @@ def files_section(files: dict[str, tuple[dict, dict]]) -> list[str]:
             f"| {f['bytes_stored'] / 2**20:,.0f} | {_n(reqs)} | {rate} "
             f"| {f['peak_rss_mb']:,.0f} | {f['load_avg']:.1f} |"
         )
+    for tier in sorted(files, key=lambda t: TIER_ORDER.index(t) if t in TIER_ORDER else 9):
+        reasons = files[tier][1].get("file_errors_by_reason")
+        if reasons:
+            lines.append(
+                f"- {tier}: file_errors by reason: " + "; ".join(f"{k}: {v:,}" for k, v in reasons.items())
+            )
     return [*lines, ""]
 
 
