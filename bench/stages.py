@@ -99,6 +99,8 @@ def extract(s: Settings, ctx: dict) -> dict:
         return {"records": records}
 
     out = timed(run)
+    if ctx.get("snapshot_out"):  # untimed: raw as parquet for later runs (--from-snapshot)
+        out["snapshot_tables"] = save_snapshot(s, Path(ctx["snapshot_out"]))
     write_report(
         s,
         ExtractSummary(
