@@ -121,6 +121,7 @@ def run_tier(
         record["stages_selected"] = stages
         record["from_snapshot"] = ctx["from_snapshot"]
     log = work / "stages.log"
+    current: dict = {}
     try:
         started = time.perf_counter()
         endpoints = control.up(s.sandbox_dir, seed=seed, scale=tier)
@@ -131,6 +132,7 @@ def run_tier(
             if stage == "load":
                 fresh_org(s)
             print(f"[{tier}] {stage} ...", flush=True)
+            current = {"stage": stage, "started": time.perf_counter()}
             before = api.start()
             usage = run_child(["bench/stages.py", stage, str(work), tier, json.dumps(ctx)], PROJECT_DIR, log)
             row = {
@@ -161,6 +163,11 @@ def run_tier(
         record["complete"] = True
     except KeyboardInterrupt:
         record["error"] = record["interrupted"] = "stopped by a signal"
+        if current:  # the stage that was running, and for how long
+            record["stopped_in"] = {
+                "stage": current["stage"],
+                "after_s": time.perf_counter() - current["started"],
+            }
     except (StageFailed, Exception) as exc:  # noqa: BLE001 - the partial record is kept, saying why
         record["error"] = f"{type(exc).__name__}: {str(exc)[-1500:]}"
         print(f"[{tier}] stopped: {record['error']}", file=sys.stderr, flush=True)

@@ -162,6 +162,8 @@ def aims(run: dict) -> list[tuple[str, str, str, str]]:
 def tier_section(run: dict) -> list[str]:
     by = {row["stage"]: row for row in run["stages"]}
     status = "complete" if run.get("complete") else f"PARTIAL: stopped ({run.get('error', '?')[:300]})"
+    if run.get("stopped_in"):
+        status += f" in {run['stopped_in']['stage']} after {run['stopped_in']['after_s']:.0f} s"
     lines = [
         f"## Tier {run['tier']} — {run['date']}",
         "",
