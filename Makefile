@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint lint-sql install clean lab browser-check spark
+.PHONY: demo test test-fast lint lint-sql install clean lab browser-check spark bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -56,6 +56,12 @@ spark: $(STAMP)
 
 clean:
 	rm -rf .sandbox data build reports
+
+# Every stage at S and M on fresh sandboxes (BENCH_TIERS=S,M,L adds L; BENCH_FILES=S,M also times the file
+# downloads at M, ~50 min at the API's 60 requests/s): appends to bench/results/runs.jsonl, writes BENCHMARKS.md.
+BENCH_TIERS ?= S,M
+bench: $(STAMP)
+	BENCH_TIERS=$(BENCH_TIERS) $(BIN)/python bench/run_all.py
 
 # JupyterLab on the project for analysts (notebooks/analyst_start.ipynb first; DuckDB read-only through
 # workbench.lab.open_duckdb). LAB_PORT=8899 make lab picks the port; the token is printed in the URL.

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from loaders.sample_source import SourceValues, lineage_map, owned_prefixes, rea
 COUNTED = ("renamed", "cast", "value-mapped")
 CLASSES = ("in_org", "flagged", "held_back", "declared", "dropped")
 EXAMPLES = 10
+QUERY_WORKERS = 4  # Bulk queries in flight at once (the org runs them side by side; one per object)
 
 
 @dataclass
@@ -166,20 +168,28 @@ class FieldReconciler:
     def _declared(self) -> set[tuple[str, str]]:
         return declared_columns(self.con)
 
-    def org_values(self, obj: str, fields: list[str]) -> str:
-        """One Bulk query for every record of ``obj`` and the fields; returns the temp table holding them."""
+    @staticmethod
+    def _columns(fields: list[str]) -> list[str]:
+        return list(dict.fromkeys([EXTERNAL_ID, *fields]))
+
+    def start_query(self, pool: ThreadPoolExecutor, obj: str, fields: list[str]) -> Future[list[Path]]:
+        """Start ``obj``'s Bulk query (every record, the fields) in ``pool``: the org runs the objects'
+        queries side by side while this side counts the ones already read (the query pages are files)."""
+        soql = f"SELECT {', '.join(self._columns(fields))} FROM {obj} WHERE {EXTERNAL_ID} != null"
+        self.queries += 1
+        return pool.submit(query_to_csv, self.org, soql, self.work / "fields" / obj)
+
+    def org_values(self, obj: str, fields: list[str], pages: list[Path]) -> str:
+        """The pages of ``obj``'s Bulk query (:meth:`start_query`) in a temp table; returns its name."""
         table = f"_rf_org_{obj.lower()}"
-        cols = list(dict.fromkeys([EXTERNAL_ID, *fields]))
         self.con.execute(
             f"create or replace temp table {table} ("
-            + ", ".join(f"{sql_ident(c)} varchar" for c in cols)
+            + ", ".join(f"{sql_ident(c)} varchar" for c in self._columns(fields))
             + ")"
         )
-        soql = f"SELECT {', '.join(cols)} FROM {obj} WHERE {EXTERNAL_ID} != null"
-        self.queries += 1
         insert_query_pages(
             self.con,
-            query_to_csv(self.org, soql, self.work / "fields"),
+            pages,
             f"insert into {table} by name select * from read_csv(?, header = true, all_varchar = true)",
         )
         return table
@@ -340,24 +350,46 @@ def reconcile_fields(
         else:
             derived.append({**row, "lost_edge": lost})
     results: list[FieldReconciliation] = []
-    for obj, rows in counted.items():
-        readable = sorted({r["field"] for r, _ in rows if r["field"] in objects[obj]})
-        org_table = rc.org_values(obj, readable)
-        rc.keys(obj)
-        for row, lost in rows:
-            if row["field"] not in objects[obj]:
-                results.append(
-                    FieldReconciliation(
-                        obj, row["field"], row["source_table"], row["source_column"], row["transformation"],
-                        lost_edge=True,
-                    )
-                )  # fmt: skip
-            elif (counted_edge := rc.count(sources, org_table, row, lost)) is not None:
-                results.append(counted_edge)
-            else:
-                derived.append({**row, "lost_edge": lost, "note": "several source rows per record"})
+    readable = {
+        obj: sorted({r["field"] for r, _ in rows if r["field"] in objects[obj]})
+        for obj, rows in counted.items()
+    }
+    with ThreadPoolExecutor(max_workers=QUERY_WORKERS, thread_name_prefix="reconcile-fields") as pool:
+        queries = {obj: rc.start_query(pool, obj, readable[obj]) for obj in counted}
+        for obj, rows in counted.items():
+            _count_object(
+                rc, sources, obj, rows, readable[obj], queries[obj].result(), objects, results, derived
+            )
     results.sort(key=lambda f: (f.ok, f.object, f.field, f.source_table, f.source_column))
     return FieldsResult(results, derived, rc.queries, time.monotonic() - started)
+
+
+def _count_object(
+    rc: FieldReconciler,
+    sources: SourceValues,
+    obj: str,
+    rows: list[tuple[dict[str, str], bool]],
+    readable: list[str],
+    pages: list[Path],
+    objects: dict[str, list[str]],
+    results: list[FieldReconciliation],
+    derived: list[dict[str, str]],
+) -> None:
+    """One object's edges against the org's values (its query pages) into ``results`` / ``derived``."""
+    org_table = rc.org_values(obj, readable, pages)
+    rc.keys(obj)
+    for row, lost in rows:
+        if row["field"] not in objects[obj]:
+            results.append(
+                FieldReconciliation(
+                    obj, row["field"], row["source_table"], row["source_column"], row["transformation"],
+                    lost_edge=True,
+                )
+            )  # fmt: skip
+        elif (counted_edge := rc.count(sources, org_table, row, lost)) is not None:
+            results.append(counted_edge)
+        else:
+            derived.append({**row, "lost_edge": lost, "note": "several source rows per record"})
 
 
 def run_field_reconciliation(
