@@ -111,6 +111,13 @@ select object_name, source_key, content_hash, sf_id, run_id, recorded_at from (
 """
 
 
+# the clock skew the latest run noted: the fallback for a run killed before it noted its own
+_LATEST_SKEW = (
+    f"select org_clock_skew from {SCHEMA}.runs where org_clock_skew is not null "
+    "order by started_at desc limit 1"
+)
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -244,9 +251,8 @@ class Ledger:
         rows = self.con.execute(
             f"""
             select o.source_key,
-                max(o.recorded_at + to_microseconds(cast(coalesce(r.org_clock_skew, (
-                    select org_clock_skew from {SCHEMA}.runs where org_clock_skew is not null
-                    order by started_at desc limit 1), 0) * 1e6 as bigint)))
+                max(o.recorded_at + to_microseconds(cast(
+                    coalesce(r.org_clock_skew, ({_LATEST_SKEW}), 0) * 1e6 as bigint)))
             from {SCHEMA}.operations as o
             inner join {SCHEMA}.runs as r on o.run_id = r.run_id
             where o.object_name = ? and o.action in ('created', 'updated', 'restored')
@@ -260,9 +266,8 @@ class Ledger:
     def clock_skew(self, run_id: str) -> float:
         """The org's clock minus ours as the run noted it (the latest noted by any run, else 0)."""
         row = self.con.execute(
-            f"select coalesce((select org_clock_skew from {SCHEMA}.runs where run_id = ?), (select "
-            f"org_clock_skew from {SCHEMA}.runs where org_clock_skew is not null order by started_at desc "
-            "limit 1), 0)",
+            f"select coalesce((select org_clock_skew from {SCHEMA}.runs where run_id = ?), "
+            f"({_LATEST_SKEW}), 0)",
             [run_id],
         ).fetchone()
         return float(row[0])
@@ -504,7 +509,7 @@ class Ledger:
         retried = self.con.execute(
             f"select count(*) from _settle where answered and {retry_filter}", codes
         ).fetchone()[0]
-        self.con.execute(
+        settled = self.con.execute(  # DuckDB answers an insert with its row count
             f"""
             insert into {SCHEMA}.operations
             select
@@ -519,11 +524,6 @@ class Ledger:
             where (answered or error_code is not null) and not (answered and coalesce({retry_filter}, false))
             """,
             [job_id, now(), *codes],
-        )
-        settled = self.con.execute(
-            f"select count(*) from _settle where (answered or error_code is not null) "
-            f"and not (answered and coalesce({retry_filter}, false))",
-            codes,
         ).fetchone()[0]
         self.con.execute("drop table _settle")
         return settled, retried
