@@ -33,6 +33,7 @@ from sqlglot import exp
 from sqlglot.lineage import Node, lineage
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import build_scope
+from sqlglot.schema import MappingSchema, Schema
 
 from core.errors import Dp2sfError
 from core.fields import DBT_DIR, load_field_list
@@ -151,7 +152,7 @@ def _same_type(raw_type: str, to: exp.DataType) -> bool:
 class _Model:
     """One compiled model: its qualified scope, traced column by column on demand."""
 
-    def __init__(self, sql: str, schema: dict) -> None:
+    def __init__(self, sql: str, schema: Schema) -> None:
         expression = sqlglot.parse_one(sql, dialect="duckdb")
         expression = qualify(
             expression, dialect="duckdb", schema=schema, validate_qualify_columns=False, identify=False
@@ -162,7 +163,11 @@ class _Model:
     def upstream(self, column: str, types: dict[Col, str]) -> list[tuple[Col, frozenset[str]]]:
         """The columns of other relations this output column reads, with the transformations on the way."""
         target = exp.Column(this=exp.to_identifier(column, quoted=True))  # a mart column may hold a dot
-        node = lineage(target, self.scope.expression, scope=self.scope, dialect="duckdb", copy=False)
+        # trim_selects=False: a trimmed copy of the select is only a display label, and copying the whole
+        # select for every node was half the trace's time
+        node = lineage(
+            target, self.scope.expression, scope=self.scope, dialect="duckdb", copy=False, trim_selects=False
+        )
         found: list[tuple[Col, frozenset[str]]] = []
 
         def walk(n: Node, kinds: frozenset[str]) -> None:
@@ -213,7 +218,8 @@ def trace(manifest_path: Path, duckdb_path: Path, invoices: str = "custom") -> l
     """Lineage rows (raw column -> mart column) of every enabled mart, from the compiled models."""
     if not manifest_path.is_file():
         raise LineageError(f"no dbt manifest at {manifest_path}: run `dp2sf transform` first")
-    schema, types = _relation_columns(duckdb_path)
+    columns, types = _relation_columns(duckdb_path)
+    schema = MappingSchema(columns, dialect="duckdb")  # normalized once, not once per model
     models = _compiled_models(manifest_path)
     parsed: dict[Rel, _Model] = {}
 
