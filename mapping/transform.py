@@ -58,6 +58,9 @@ class TransformResult:
     engine: str = "duckdb"  # where dbt ran: duckdb, or spark (its tables copied into the DuckDB)
 
 
+WITHOUT_UNIT_TESTS = ("--exclude-resource-type", "unit_test")
+
+
 def dbt_args(
     settings: Settings, command: list[str], invoices: str = "custom", person_accounts: bool = False
 ) -> list[str]:
@@ -182,8 +185,14 @@ def run_transform(
     docs: bool = True,
     person_accounts: bool | None = None,
     engine: str | None = None,
+    unit_tests: bool = False,
 ) -> TransformResult:
     """Refresh the mart contracts from the seeds, ``dbt build``, then the docs (:func:`generate_docs`).
+
+    The build runs the seeds, models, contracts and data tests on the tenant's data; the mapping's unit
+    tests (fixed inputs, the same answer on every tenant) run only with ``unit_tests`` — in CI, in
+    ``make test`` and for ``dp2sf transform --unit-tests`` — as dbt recommends for production builds
+    (https://docs.getdbt.com/docs/build/unit-tests, "only running unit tests in development or CI").
 
     ``person_accounts`` (default: the setting; its "auto" is resolved by the caller against the org, as
     this stage reads no org) builds residential customers as Person Accounts (issue 20 §3).
@@ -202,7 +211,8 @@ def run_transform(
     started = time.perf_counter()
     regenerated = write_mart_properties()
     built_from = mapping_hash(settings, invoices, person)  # the files this build reads, hashed first
-    build = run_dbt(settings, ["build"], invoices, person, engine)
+    command = ["build"] if unit_tests else ["build", *WITHOUT_UNIT_TESTS]
+    build = run_dbt(settings, command, invoices, person, engine)
     failures = build.failures()
     if build.returncode != 0 or failures:
         if not failures:  # dbt stopped before running nodes (parse or compile error): show its last words

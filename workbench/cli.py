@@ -234,6 +234,13 @@ def transform(
             "landed as parquet; the marts come back into the DuckDB. Default: the setting transform_engine."
         ),
     ] = None,
+    unit_tests: Annotated[
+        bool,
+        typer.Option(
+            "--unit-tests",
+            help="Also run the mapping's dbt unit tests (fixed inputs; CI runs them on every change).",
+        ),
+    ] = False,
 ) -> None:
     """dbt build: marts in schema salesforce, held-back rows in schema quarantine."""
     from core.fields import FieldListError
@@ -258,7 +265,12 @@ def transform(
                 st.summary = f"{sum(landed.rows.values()):,} rows in {landed.dataset_url}"
         with one_stage(console, f"transform ({engine})") as st:
             result = run_transform(
-                s, invoices=invoices, docs=docs, person_accounts=person_accounts, engine=engine
+                s,
+                invoices=invoices,
+                docs=docs,
+                person_accounts=person_accounts,
+                engine=engine,
+                unit_tests=unit_tests,
             )
             shape = "Person Accounts" if person_accounts else "Contacts under placeholder Accounts"
             st.summary = f"{sum(result.mart_rows.values()):,} mart rows; residential customers as {shape}"

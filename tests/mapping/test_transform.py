@@ -5,6 +5,7 @@ One build per module (it is the slow part); each test reads the result read-only
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -78,6 +79,21 @@ def test_the_partition_test_fails_when_a_row_disappears(built) -> None:
         _rows(result.duckdb_path, """select count(*) from salesforce."Case" """)[0][0]
         == result.mart_rows["Case"]
     )
+
+
+def test_the_mapping_unit_tests_pass_where_the_pipeline_build_leaves_them_out(built) -> None:
+    """The pipeline's ``dbt build`` runs no unit test (fixed inputs, the same on every tenant); ``make test``
+    runs every one of them here, on the built fixture DB, and each must pass."""
+    result, settings = built
+    manifest = json.loads((settings.build_dir / "dbt" / "target" / "manifest.json").read_text())
+    defined = set(manifest.get("unit_tests", {}))
+    assert len(defined) >= 10
+    built_results = json.loads((settings.build_dir / "dbt" / "target" / "run_results.json").read_text())
+    assert not [r for r in built_results["results"] if r["unique_id"].startswith("unit_test.")]
+    run = run_dbt(settings, ["test", "--resource-type", "unit_test"])
+    assert run.returncode == 0, run.failures() or run.output[-2000:]
+    ran = {r["unique_id"]: r["status"] for r in run.results}
+    assert set(ran) == defined and set(ran.values()) == {"pass"}, ran
 
 
 def test_quarantine_rules_hold_back_with_a_reason(built) -> None:
