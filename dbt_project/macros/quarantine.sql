@@ -31,6 +31,7 @@
     {%- set flag_custom = var('invalid_custom_value', 'flag') == 'flag' -%}
     {%- set checks = [] -%}
     {%- set flagged = [] -%}
+    {%- set text = text_types() -%}  {#- one query per model, not one per field #}
     {%- for f in sf_fields(object_name) -%}
         {%- set col = adapter.quote(f.column) -%}
         {%- set label = object_name ~ '.' ~ f.column -%}
@@ -50,7 +51,7 @@
         {%- if f.type == 'Picklist' and f.picklist -%}
             {%- do value_checks.append(rule_invalid_picklist(f, col, label, suffix)) -%}
         {%- endif -%}
-        {%- if f.type in text_types() and f.length > 0 -%}
+        {%- if f.type in text and f.length > 0 -%}
             {%- do value_checks.append(rule_too_long(f, col, label, suffix)) -%}
         {%- endif -%}
         {%- if f.type in ('Currency', 'Number', 'Percent') and f.scale is not none -%}
