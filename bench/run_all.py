@@ -197,6 +197,11 @@ def main() -> int:
         default=os.environ.get("BENCH_FILES", "S"),
         help="tiers that also run the files stage (default S)",
     )
+    parser.add_argument(
+        "--spark",
+        default=os.environ.get("BENCH_SPARK", "S,M"),
+        help="tiers that also run the transform on Spark local (default S,M; Java 17)",
+    )
     parser.add_argument("--stages", default=os.environ.get("BENCH_STAGES"), help="a subset, in order")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work", type=Path, default=None, help="where the tier work dirs go")
@@ -231,6 +236,7 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     root = args.work or Path(tempfile.mkdtemp(prefix="dp2sf-bench-"))
     files_tiers = parse_list(args.files, [])
+    spark_tiers = parse_list(args.spark, [])
     failed = False
     for tier in parse_list(args.tiers, ["S", "M"]):
         stages = parse_list(args.stages, ORDER)
@@ -239,6 +245,8 @@ def main() -> int:
             parser.error(f"unknown stages {unknown}; choose from {', '.join(ORDER)}")
         if args.stages is None and tier not in files_tiers:
             stages = [st for st in stages if st != "files"]
+        if args.stages is None and (tier not in spark_tiers or not shutil.which("java")):
+            stages = [st for st in stages if st != "transform_spark"]
         snapshots = {"out": args.snapshot_out, "from": args.from_snapshot}
         load_objects = parse_list(args.load_objects, [])
         if load_objects:  # a delta after a sliced load would send every object the slice left out

@@ -12,7 +12,9 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 TIER_ORDER = ["tiny", "S", "M", "L"]
 BASELINE = {"extract": "extract_plain", "transform": "transform_copy", "load": "load_bulk2"}
-APART = {"extract_plain", "transform_copy", "load_bulk2", "files"}  # not in the end-to-end figure
+COMPARED = {"transform_spark": "transform"}  # the same work on another engine: the ratio is the cost of it
+# not in the end-to-end figure
+APART = {"extract_plain", "transform_copy", "load_bulk2", "files", "transform_spark"}
 RSS_AIM_MB = 2048
 E2E_AIM_S = 20 * 60
 STAGE_AIM_S = 5 * 60
@@ -61,7 +63,7 @@ def stages_table(run: dict) -> list[str]:
         if row.get("skipped"):
             lines.append(f"| {row['stage']} | skipped: {row['skipped']} |" + " |" * 9)
             continue
-        base = by.get(BASELINE.get(row["stage"], ""))
+        base = by.get(BASELINE.get(row["stage"]) or COMPARED.get(row["stage"], ""))
         ratio = (
             f"{row['seconds'] / base['seconds']:.2f}x {base['stage']}" if base and base.get("seconds") else ""
         )
@@ -146,16 +148,21 @@ def aims(run: dict) -> list[tuple[str, str, str, str]]:
                 verdict(pf / lw, 0.5),
             )
         )
-    if measured:
-        worst = max(measured, key=lambda r: r.get("peak_rss_mb") or 0)
-        out.append(
-            (
-                "peak RSS < 2 GB in every stage",
-                "all",
-                f"max {worst['peak_rss_mb']:,.0f} MB ({worst['stage']})",
-                verdict(worst["peak_rss_mb"], RSS_AIM_MB),
+    # the Spark comparison apart: its JVM's heap is a setting (DP2SF_SPARK_DRIVER_MEMORY), not our code's
+    for label, rows in (
+        ("peak RSS < 2 GB in every stage", [r for r in measured if r["stage"] != "transform_spark"]),
+        ("peak RSS < 2 GB, Spark local transform", [r for r in measured if r["stage"] == "transform_spark"]),
+    ):
+        if rows:
+            worst = max(rows, key=lambda r: r.get("peak_rss_mb") or 0)
+            out.append(
+                (
+                    label,
+                    "all",
+                    f"max {worst['peak_rss_mb']:,.0f} MB ({worst['stage']})",
+                    verdict(worst["peak_rss_mb"], RSS_AIM_MB),
+                )
             )
-        )
     return out
 
 
