@@ -352,20 +352,31 @@ def placeholder_children(con) -> pd.DataFrame:
     return df
 
 
+def _held_keys(con) -> dict[str, int]:
+    """Per object, the distinct source keys the quarantine and the gates hold back (a missing key counts
+    once), counted in DuckDB rather than gathered row by row into Python sets."""
+    parts = [
+        f"select object_name, source_key from {schema}.{name}"
+        for schema, name in (("quarantine", "quarantine_all"), ("gates", "gates_all"))
+        if _exists(con, schema, name)
+    ]
+    if not parts:
+        return {}
+    rows = con.execute(
+        "select object_name, count(distinct source_key) + max((source_key is null)::int) "
+        f"from ({' union all '.join(parts)}) group by 1"
+    ).fetchall()
+    return {obj: int(n) for obj, n in rows}
+
+
 def usage(con, objects: list[str], limits: dict, records_per_second: float) -> tuple[pd.DataFrame, float]:
     """Storage, Bulk batches and API requests the run needs against ``/limits``, and an estimated duration."""
-    held = {}
-    for table in ("quarantine.quarantine_all", "gates.gates_all"):
-        schema, name = table.split(".")
-        if _exists(con, schema, name):
-            q = f"select object_name, source_key from {table}"
-            for obj, key in con.execute(q).fetchall():
-                held.setdefault(obj, set()).add(key)
+    held = _held_keys(con)
     records = batches = requests = jobs = 0
     for obj in objects:
         if not _exists(con, "salesforce", obj):
             continue
-        n = con.execute(f'select count(*) from salesforce."{obj}"').fetchone()[0] - len(held.get(obj, ()))
+        n = con.execute(f'select count(*) from salesforce."{obj}"').fetchone()[0] - held.get(obj, 0)
         n = max(n, 0)
         if obj == "ContentVersion":
             requests += n  # one multipart REST request per file
