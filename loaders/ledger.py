@@ -371,6 +371,32 @@ class Ledger:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    def pending_pages(
+        self, target_run: str, run_id: str, object_name: str, page: int
+    ) -> Iterator[list[dict]]:
+        """The target run's created/updated pass-1 rows of an object (with an sf_id) that ``run_id`` has not
+        settled, in ``operations``' order (recorded_at, source_key), ``page`` rows at a time: the list waits
+        in a DuckDB temp table, never whole in Python (a rollback at L has millions of rows per object)."""
+        self.con.execute(
+            "create or replace temp table _rollback_pending as select row_number() over "
+            f"(order by recorded_at, source_key) as _n, * from {SCHEMA}.operations where run_id = ? "
+            "and object_name = ? and action in ('created', 'updated') and pass = 1 "
+            "and coalesce(sf_id, '') <> '' "
+            f"and source_key not in ({self.done_keys_table(run_id, object_name, 1)})",
+            [target_run, object_name],
+        )
+        try:
+            total = self.con.execute("select count(*) from _rollback_pending").fetchone()[0]
+            for start in range(0, total, page):
+                cur = self.con.execute(
+                    "select * exclude (_n) from _rollback_pending where _n > ? and _n <= ? order by _n",
+                    [start, start + page],
+                )
+                names = [d[0] for d in cur.description]
+                yield [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        finally:
+            self.con.execute("drop table if exists _rollback_pending")
+
     def failed_rows(self, run_id: str) -> dict[str, list[tuple]]:
         out: dict[str, list[tuple]] = {}
         for obj, key, pass_no, code, msg in self.con.execute(
