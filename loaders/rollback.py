@@ -31,6 +31,8 @@ from loaders.kill import kill_point
 from loaders.ledger import Ledger, Operation
 from loaders.load import Loader, LoadError, make_plan, open_db
 
+PAGE = 5 * CHUNK  # pending ledger rows held in Python at a time (a multiple of the Bulk job size)
+
 
 class RollbackError(Dp2sfError):
     """The rollback could not run (unknown run, no org)."""
@@ -76,15 +78,6 @@ class Rollback:
         # has no writes of its own to recognise)
         self.own_start: datetime | None = None
 
-    def pending(self, obj: str) -> list[dict]:
-        """Created/updated rows of the target run not yet settled by this rollback run."""
-        done = {r["source_key"] for r in self.ledger.operations(self.run_id, obj) if r["pass"] == 1}
-        return [
-            r
-            for r in self.ledger.operations(self.target["run_id"], obj, ("created", "updated"))
-            if r["pass"] == 1 and r["source_key"] not in done and r["sf_id"]
-        ]
-
     def changed_since(self, obj: str, rows: list[dict]) -> dict[str, dict]:
         """Records someone else modified after our last write of them, by id.
 
@@ -115,9 +108,12 @@ class Rollback:
         return out
 
     def undo_object(self, obj: str) -> None:
-        rows = self.pending(obj)
-        if not rows:
-            return
+        """Undo what the target run wrote to ``obj``, a page of its ledger rows at a time (bounded memory)."""
+        for rows in self.ledger.pending_pages(self.target["run_id"], self.run_id, obj, PAGE):
+            if rows:
+                self.undo_page(obj, rows)
+
+    def undo_page(self, obj: str, rows: list[dict]) -> None:
         changed = self.changed_since(obj, rows)
         todo = []
         for r in rows:
