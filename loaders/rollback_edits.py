@@ -9,6 +9,9 @@ flag. Its pages go to a DuckDB temp table and each page of the run's ledger rows
 API calls are a job, its polls and a results page per 50,000 records, per object. SOQL's dateTime literal is
 ``YYYY-MM-DDThh:mm:ssZ``, unquoted:
 https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/api/sforce_api_calls_soql_select_dateformats.htm
+(the sandbox's SOQL grammar takes the same, REST and Bulk alike). A Bulk 2.0 query job consumes no batches;
+an org allows 10,000 query jobs a rolling 24 hours:
+https://developer.salesforce.com/docs/atlas.en-us.228.0.api_bulk_v2.meta/api_bulk_v2/bulk_api_2_limits.htm
 """
 
 from __future__ import annotations
