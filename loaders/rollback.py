@@ -157,9 +157,13 @@ class Rollback:
 
     def delete_documents(self, rows: list[dict]) -> None:
         """Delete the ContentDocuments of the ContentVersions the run created."""
-        doc_of: dict[str, str] = {}
-        for start in range(0, len(rows), 200):
-            batch = ", ".join(f"'{r['sf_id']}'" for r in rows[start : start + 200])
+        # the edits query (run for the conflict check) holds every ContentVersion modified since the target
+        # run began, so every one it created; a version not in it (gone, or a clock further off than the
+        # query's margin) is asked for by id, 200 at a time, as before
+        doc_of: dict[str, str] = self.edits.documents([r["sf_id"] for r in rows])
+        unseen = [r for r in rows if r["sf_id"][:15] not in doc_of]
+        for start in range(0, len(unseen), 200):
+            batch = ", ".join(f"'{r['sf_id']}'" for r in unseen[start : start + 200])
             for rec in self.org.query_iter(
                 f"SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN ({batch})"
             ):

@@ -42,20 +42,24 @@ class OrgEdits:
         self.queries = 0
 
     def load(self, obj: str, since: datetime) -> None:
-        """Query ``obj``'s records with ``LastModifiedDate`` at or after ``since`` (the org's clock)."""
+        """Query ``obj``'s records with ``LastModifiedDate`` at or after ``since`` (the org's clock); a
+        ContentVersion's ContentDocumentId comes along (the rollback deletes the document)."""
+        doc = "ContentDocumentId" if obj == "ContentVersion" else "NULL"
+        extra = ", ContentDocumentId" if obj == "ContentVersion" else ""
         soql = (
-            f"SELECT Id, LastModifiedDate, LastModifiedById FROM {obj} "
-            f"WHERE LastModifiedDate >= {since_literal(since)}"
+            f"SELECT Id, LastModifiedDate, LastModifiedById{extra} "
+            f"FROM {obj} WHERE LastModifiedDate >= {since_literal(since)}"
         )
         pages = query_to_csv(self.org, soql, self.work / "edits" / obj)
         self.queries += 1
         self.con.execute(
-            f"create or replace temp table {TABLE} (id15 varchar, last_modified varchar, by_id varchar)"
+            f"create or replace temp table {TABLE} "
+            "(id15 varchar, last_modified varchar, by_id varchar, doc_id varchar)"
         )
         insert_query_pages(
             self.con,
             pages,
-            f"insert into {TABLE} select left(Id, 15), LastModifiedDate, LastModifiedById "
+            f"insert into {TABLE} select left(Id, 15), LastModifiedDate, LastModifiedById, {doc} "
             "from read_csv(?, header = true, all_varchar = true)",
         )
         self.object = obj
@@ -68,6 +72,16 @@ class OrgEdits:
             [ids],
         ).fetchall()
         return {i: {"Id": i, "LastModifiedDate": m, "LastModifiedById": b} for i, m, b in rows}
+
+    def documents(self, ids: list[str]) -> dict[str, str]:
+        """The ContentDocumentId of each ContentVersion among ``ids`` the query returned, by 15-char id."""
+        return dict(
+            self.con.execute(
+                f"select id15, doc_id from {TABLE} where doc_id is not null "
+                "and id15 in (select left(unnest(?), 15))",
+                [ids],
+            ).fetchall()
+        )
 
     def drop(self) -> None:
         self.con.execute(f"drop table if exists {TABLE}")
