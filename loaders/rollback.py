@@ -24,12 +24,12 @@ from pathlib import Path
 from core.connection import org_client
 from core.errors import Dp2sfError
 from core.org_api import LimitStop, OrgClient
-from core.quoting import soql_literal
 from core.settings import Settings
 from loaders.bulk_ops import CHUNK, delete_job, restore_job
 from loaders.kill import kill_point
 from loaders.ledger import Ledger, Operation
 from loaders.load import Loader, LoadError, make_plan, open_db
+from loaders.rollback_edits import OrgEdits
 
 PAGE = 5 * CHUNK  # pending ledger rows held in Python at a time (a multiple of the Bulk job size)
 
@@ -77,6 +77,7 @@ class Rollback:
         # set for a resumed run: its start, to the second as the org stamps LastModifiedDate (a fresh run
         # has no writes of its own to recognise)
         self.own_start: datetime | None = None
+        self.edits = OrgEdits(con, org, self.work)  # the org's edits of the object being undone
 
     def changed_since(self, obj: str, rows: list[dict]) -> dict[str, dict]:
         """Records someone else modified after our last write of them, by id.
@@ -91,27 +92,27 @@ class Rollback:
         fallback = (self.target["finished_at"] or self.target["started_at"]) + target_skew
         skew = timedelta(seconds=self.org.usage.clock_skew())
         own_start = self.own_start + skew if self.own_start is not None else None
+        if self.edits.object != obj:  # once per object: its records modified since the target run began
+            self.edits.load(obj, self.target["started_at"] + target_skew)
         out: dict[str, dict] = {}
-        ids = [r["sf_id"] for r in rows]
-        for start in range(0, len(ids), 200):
-            batch = ", ".join(soql_literal(i) for i in ids[start : start + 200])
-            for rec in self.org.query_iter(
-                f"SELECT Id, LastModifiedDate, LastModifiedById FROM {obj} WHERE Id IN ({batch})"
-            ):
-                changed = _parse_sf_time(rec.get("LastModifiedDate"))
-                mine = own.get(key_of.get(rec["Id"][:15], ""), fallback)
-                # a change since this rollback run started is its own (a killed attempt's restore that a
-                # resume re-does, the org wrote, the ledger had not heard), not someone else's edit
-                resumed = own_start is not None and changed is not None and changed >= own_start
-                if changed and changed > mine and not resumed:
-                    out[rec["Id"][:15]] = rec
+        for id15, rec in self.edits.of([r["sf_id"] for r in rows]).items():
+            changed = _parse_sf_time(rec.get("LastModifiedDate"))
+            mine = own.get(key_of.get(id15, ""), fallback)
+            # a change since this rollback run started is its own (a killed attempt's restore that a
+            # resume re-does, the org wrote, the ledger had not heard), not someone else's edit
+            resumed = own_start is not None and changed is not None and changed >= own_start
+            if changed and changed > mine and not resumed:
+                out[id15] = rec
         return out
 
     def undo_object(self, obj: str) -> None:
         """Undo what the target run wrote to ``obj``, a page of its ledger rows at a time (bounded memory)."""
-        for rows in self.ledger.pending_pages(self.target["run_id"], self.run_id, obj, PAGE):
-            if rows:
-                self.undo_page(obj, rows)
+        try:
+            for rows in self.ledger.pending_pages(self.target["run_id"], self.run_id, obj, PAGE):
+                if rows:
+                    self.undo_page(obj, rows)
+        finally:
+            self.edits.drop()
 
     def undo_page(self, obj: str, rows: list[dict]) -> None:
         changed = self.changed_since(obj, rows)
@@ -156,9 +157,13 @@ class Rollback:
 
     def delete_documents(self, rows: list[dict]) -> None:
         """Delete the ContentDocuments of the ContentVersions the run created."""
-        doc_of: dict[str, str] = {}
-        for start in range(0, len(rows), 200):
-            batch = ", ".join(f"'{r['sf_id']}'" for r in rows[start : start + 200])
+        # the edits query (run for the conflict check) holds every ContentVersion modified since the target
+        # run began, so every one it created; a version not in it (gone, or a clock further off than the
+        # query's margin) is asked for by id, 200 at a time, as before
+        doc_of: dict[str, str] = self.edits.documents([r["sf_id"] for r in rows])
+        unseen = [r for r in rows if r["sf_id"][:15] not in doc_of]
+        for start in range(0, len(unseen), 200):
+            batch = ", ".join(f"'{r['sf_id']}'" for r in unseen[start : start + 200])
             for rec in self.org.query_iter(
                 f"SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN ({batch})"
             ):
