@@ -70,8 +70,11 @@ def export_csvs(s, out: Path, objects: list[str]) -> dict[str, Path]:
     """The marts as Bulk CSVs (Salesforce columns only; owners left to the org default) for the others."""
     import duckdb
 
+    from core.fields import shape_columns
+    from core.stamp import built_person_accounts
     from loaders.bulk import csv_value
 
+    person_accounts = built_person_accounts(s.duckdb_path)  # a plain org has no person-only field
     con = duckdb.connect(str(s.duckdb_path), read_only=True)
     paths = {}
     try:
@@ -85,6 +88,7 @@ def export_csvs(s, out: Path, objects: list[str]) -> dict[str, Path]:
                     [obj],
                 ).fetchall()
             ]
+            cols = shape_columns(obj, cols, person_accounts)
             path = out / f"{obj}.csv"
             cur = con.execute(
                 f'select {", ".join(chr(34) + c + chr(34) for c in cols)} from salesforce."{obj}"'
