@@ -24,6 +24,7 @@ from pathlib import Path
 from core.connection import org_client
 from core.errors import Dp2sfError
 from core.org_api import LimitStop, OrgClient
+from core.quoting import soql_literal
 from core.settings import Settings
 from loaders.bulk_ops import CHUNK, delete_job, restore_job
 from loaders.kill import kill_point
@@ -109,8 +110,7 @@ class Rollback:
         """Undo what the target run wrote to ``obj``, a page of its ledger rows at a time (bounded memory)."""
         try:
             for rows in self.ledger.pending_pages(self.target["run_id"], self.run_id, obj, PAGE):
-                if rows:
-                    self.undo_page(obj, rows)
+                self.undo_page(obj, rows)
         finally:
             self.edits.drop()
 
@@ -163,7 +163,7 @@ class Rollback:
         doc_of: dict[str, str] = self.edits.documents([r["sf_id"] for r in rows])
         unseen = [r for r in rows if r["sf_id"][:15] not in doc_of]
         for start in range(0, len(unseen), 200):
-            batch = ", ".join(f"'{r['sf_id']}'" for r in unseen[start : start + 200])
+            batch = ", ".join(soql_literal(r["sf_id"]) for r in unseen[start : start + 200])
             for rec in self.org.query_iter(
                 f"SELECT Id, ContentDocumentId FROM ContentVersion WHERE Id IN ({batch})"
             ):

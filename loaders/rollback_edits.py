@@ -39,7 +39,6 @@ class OrgEdits:
     def __init__(self, con: duckdb.DuckDBPyConnection, org: OrgClient, work: Path):
         self.con, self.org, self.work = con, org, work
         self.object: str | None = None
-        self.queries = 0
 
     def load(self, obj: str, since: datetime) -> None:
         """Query ``obj``'s records with ``LastModifiedDate`` at or after ``since`` (the org's clock); a
@@ -51,7 +50,6 @@ class OrgEdits:
             f"FROM {obj} WHERE LastModifiedDate >= {since_literal(since)}"
         )
         pages = query_to_csv(self.org, soql, self.work / "edits" / obj)
-        self.queries += 1
         self.con.execute(
             f"create or replace temp table {TABLE} "
             "(id15 varchar, last_modified varchar, by_id varchar, doc_id varchar)"
