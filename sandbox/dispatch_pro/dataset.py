@@ -103,6 +103,10 @@ class Dataset:
         row = self.overlay.row(code, index) if self.overlay else None
         return int(row[1] or 0) if row else 0
 
+    def modification_ticks(self, code: int, index: int) -> tuple[int, ...]:
+        """The modifiedOn ticks of each admin modification of this record, oldest first."""
+        return self.overlay.modification_ticks(code, index) if self.overlay else ()
+
     def created(self, code: int, index: int, default: int) -> int:
         """createdOn ticks: the creation time for records made by the admin API, else ``default``."""
         row = self.overlay.row(code, index) if self.overlay else None

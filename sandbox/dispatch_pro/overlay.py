@@ -1,6 +1,8 @@
 """The admin overlay: records modified or created after start-up, on top of the deterministic base.
 
-For each entity code it keeps ``index -> [modifiedOn ticks, times modified, createdOn ticks or None]``.
+For each entity code it keeps ``index -> [modifiedOn ticks, times modified, createdOn ticks or None]``, and
+the ticks of every modification (``stamps``), so what a change appended (a job's new status event) keeps its
+time when the record changes again: the source's history is append-only.
 Ticks handed out are strictly increasing and always later than the base data window, so modified records
 sort after every base record (export order is (modifiedOn, id)). Persisted as JSON under the state dir.
 """
@@ -23,6 +25,7 @@ class Overlay:
         self.state: dict[int, dict[int, list[int | None]]] = {}
         self.created: dict[int, int] = {}  # code -> number of created records
         self.deactivated: dict[int, set[int]] = {}  # code -> indexes set inactive by the admin API
+        self.stamps: dict[int, dict[int, list[int]]] = {}  # code -> index -> ticks of each modification
         self.version = 0
         self._last = floor_ticks
         self._tails: dict[int, tuple[int, list[tuple[int, int]]]] = {}
@@ -39,6 +42,10 @@ class Overlay:
             }
             self.created = {int(code): int(n) for code, n in data["created"].items()}
             self.deactivated = {int(c): set(map(int, ix)) for c, ix in data.get("deactivated", {}).items()}
+            self.stamps = {
+                int(code): {int(i): [int(t) for t in ticks] for i, ticks in rows.items()}
+                for code, rows in data.get("stamps", {}).items()
+            }
             self._last = max(int(data["last"]), self.floor)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"cannot read the overlay file {path}: {exc}") from None
@@ -54,6 +61,7 @@ class Overlay:
             "created": self.created,
             "last": self._last,
             "deactivated": {code: sorted(ix) for code, ix in self.deactivated.items()},
+            "stamps": self.stamps,
         }
         tmp.write_text(json.dumps(payload))
         tmp.replace(self.path)
@@ -72,6 +80,7 @@ class Overlay:
                 self.state[code][index] = [ticks, 1, None]
             else:
                 row[0], row[1] = ticks, int(row[1] or 0) + 1
+            self.stamps.setdefault(code, {}).setdefault(index, []).append(ticks)
             self.version += 1
             return ticks
 
@@ -113,6 +122,11 @@ class Overlay:
     def row(self, code: int, index: int) -> list[int | None] | None:
         rows = self.state.get(code)
         return rows.get(index) if rows else None
+
+    def modification_ticks(self, code: int, index: int) -> tuple[int, ...]:
+        """The ticks of each modification of record ``index``, oldest first."""
+        rows = self.stamps.get(code)
+        return tuple(rows.get(index, ())) if rows else ()
 
     def n_created(self, code: int) -> int:
         return self.created.get(code, 0)

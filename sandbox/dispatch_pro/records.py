@@ -365,7 +365,7 @@ def location_contact(ds: Dataset, n: int) -> dict[str, Any]:
 # jobs and everything keyed by a job
 # ---------------------------------------------------------------------------------------------------------
 @lru_cache(maxsize=16384)
-def _job_core(ds: Dataset, j: int, times: int, mod: int) -> dict[str, Any]:
+def _job_core(ds: Dataset, j: int, times: int, mod: int, stamps: tuple[int, ...]) -> dict[str, Any]:
     sk = ds.sk
     r = Rng.for_record(ds.seed, JOBS, j, 1)
     base = j < sk.scale.jobs
@@ -382,11 +382,13 @@ def _job_core(ds: Dataset, j: int, times: int, mod: int) -> dict[str, Any]:
     events = list(EVENTS_BY_STATUS[status])
     span = max(base_mod - created, HOUR)
     dates = [created + (span * i) // len(events) for i in range(len(events))]
-    for step in range(times):  # each admin modification advances the status (if it can move on)
+    # each admin modification advances the status (if it can move on), at the time of that modification: an
+    # event never moves once written (an overlay saved before stamps were kept spaces them a minute apart)
+    for step in range(times):
         if status in ADVANCE:
             status, event = ADVANCE[status]
             events.append(event)
-            dates.append(mod - (times - step - 1) * MINUTE)
+            dates.append(stamps[step] if step < len(stamps) else mod - (times - step - 1) * MINUTE)
     completed_on = dates[events.index("Job Completed")] if "Job Completed" in events else None
     return {
         "status": status,
@@ -434,7 +436,7 @@ def history_events(ds: Dataset, j: int) -> list[dict[str, Any]]:
 
 def job_core(ds: Dataset, j: int) -> dict[str, Any]:
     """Status (after admin changes), people, places and timeline of job ``j``."""
-    return _job_core(ds, j, ds.times(JOBS, j), ds.modified(JOBS, j))
+    return _job_core(ds, j, ds.times(JOBS, j), ds.modified(JOBS, j), ds.modification_ticks(JOBS, j))
 
 
 def job_number(j: int) -> str:

@@ -74,3 +74,26 @@ def test_new_attachments_are_listed_downloadable_and_their_job_is_bumped(dp_priv
     assert download.status_code == 200 and len(download.content) == listed[new_id]["size"]
     bad = dp_private.admin("POST", "/changes", json={"entity": "job_attachments", "modify": 1})
     assert bad.status_code == 400
+
+
+def test_a_job_changed_twice_keeps_the_history_its_first_change_wrote(dp_private: DpClient) -> None:
+    # job history is append-only at the source: the event a change wrote keeps its id, type and date when the
+    # job changes again (a delta must not see it as modified)
+    jobs, _ = dp_private.export_all("jpm", "export/jobs")
+    open_jobs = [j["id"] for j in jobs if j["jobStatus"] in ("Scheduled", "Dispatched")]
+    assert open_jobs, "the sample has no job whose status can advance twice"
+    job_id = open_jobs[0]
+
+    def history() -> list[dict]:
+        rows, _ = dp_private.export_all("jpm", "export/job-history", active="Any")
+        (events,) = [r["history"] for r in rows if r["jobId"] == job_id]
+        return events
+
+    before = history()
+    _change(dp_private, entity="jobs", ids=[job_id])
+    first = history()
+    _change(dp_private, entity="jobs", ids=[job_id])
+    second = history()
+    assert len(first) == len(before) + 1 and len(second) == len(first) + 1
+    assert second[: len(first)] == first
+    assert second[-1]["date"] >= first[-1]["date"] and second[-1]["id"] != first[-1]["id"]
