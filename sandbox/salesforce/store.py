@@ -97,8 +97,13 @@ class Store:
                         self.conn.execute(f"ALTER TABLE {q(table)} ADD COLUMN {q(n)} {d}")
             self._columns.pop(table, None)
             # indexes: what lookups, upserts and cascades search by (audit and owner lookups are not indexed,
-            # they would slow every insert)
-            indexed = ["IsDeleted"] + [
+            # they would slow every insert). Not IsDeleted: almost every row has the same value, and without
+            # statistics SQLite picked that index for "<key> IN (...) AND IsDeleted = 0", a scan of the whole
+            # table per query where Salesforce's optimizer uses the selective external id index
+            # (the platform indexes Id, Name, lookups, audit dates and external ids, not IsDeleted:
+            # https://developer.salesforce.com/docs/platform/salesforce-large-data-volumes-bp/guide/ldv-deployments-infrastructure-indexes.html)
+            self.conn.execute(f"DROP INDEX IF EXISTS {q('ix_' + table + '_IsDeleted')}")
+            indexed = [
                 f.name
                 for f in obj.fields.values()
                 if (

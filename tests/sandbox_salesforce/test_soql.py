@@ -131,3 +131,27 @@ def test_custom_relationship_path(org, data):
         "records"
     ]
     assert rec[0]["Location__r"]["Dispatch_Pro_Id__c"] == "location:1"
+
+
+def test_a_query_by_external_id_is_driven_by_its_index(org, data):
+    # Salesforce drives "<external id> IN (...)" from the external id's index (and has no index on
+    # IsDeleted); the stand-in's SQLite picked its IsDeleted index for the same filter and scanned the
+    # whole table per query, minutes of waiting at M for the loader's and the reconciliation's lookups
+    import sqlite3
+
+    keys = [f"customer:plan{i}" for i in range(200)]
+    (db,) = list(org.state_dir.rglob("org.sqlite"))
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        plan = con.execute(
+            "EXPLAIN QUERY PLAN SELECT t0.Id FROM Contact AS t0 "
+            f"WHERE t0.IsDeleted = 0 AND t0.Dispatch_Pro_Id__c IN ({', '.join('?' for _ in keys)}) "
+            "ORDER BY t0.rowid",
+            keys,
+        ).fetchall()
+    finally:
+        con.close()
+    used = " ".join(str(step[-1]) for step in plan)
+    assert "USING INDEX ix_Contact_Dispatch_Pro_Id__c" in used, used
+    found = org.sf.query(f"SELECT Id FROM Contact WHERE Dispatch_Pro_Id__c IN ('{keys[0]}', '{keys[1]}')")
+    assert found["totalSize"] == 0
