@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,7 +22,7 @@ import duckdb
 from core.connection import org_client
 from core.errors import Dp2sfError
 from core.org_api import OrgClient
-from core.quoting import soql_list, sql_literal
+from core.quoting import soql_list, sql_ident, sql_literal
 from core.settings import Settings
 from core.stamp import read_build_stamp
 from loaders.bulk import insert_query_pages, query_to_csv
@@ -29,7 +30,12 @@ from loaders.ledger import LOADED, Ledger
 from loaders.load import LoadError, make_plan, open_db
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA, NOT_BULK
 from loaders.reconcile_fields import FieldsResult, run_field_reconciliation
-from loaders.reconcile_links import expected_parent_ids, lookup_mismatches, missing_file_links
+from loaders.reconcile_links import (
+    expected_parent_sql,
+    lookup_mismatches,
+    missing_file_links,
+    resolved_fields,
+)
 from loaders.resolve import read_person_contacts
 
 
@@ -219,20 +225,27 @@ class Reconciler:
         rec.unaccounted += [f"{k} (counted twice)" for (k,) in dup]
         return rec
 
-    def check_org(self, rec: ObjectReconciliation) -> None:
+    def check_org(self, rec: ObjectReconciliation, lookups: Sequence[str] = ()) -> None:
+        """Every record of the object in the org (one Bulk query, into ``_in_org``: id, source_key and the
+        ``lookups`` the loader resolved itself) against what the run loaded."""
         obj = rec.name
         # a Person Account's person Contact carries its customer's key (Account.Dispatch_Pro_Id__pc): it is
         # the Account's record, counted there, not a Contact the run loaded
         person = " AND IsPersonAccount = false" if obj == "Contact" and self.person_accounts else ""
-        files = query_to_csv(
-            self.org, f"SELECT Id, {EXTERNAL_ID} FROM {obj} WHERE {EXTERNAL_ID} != null{person}", self.work
+        extra = "".join(f", {f}" for f in lookups)
+        soql = f"SELECT Id, {EXTERNAL_ID}{extra} FROM {obj} WHERE {EXTERNAL_ID} != null{person}"
+        files = query_to_csv(self.org, soql, self.work)
+        self.con.execute(
+            "create or replace temp table _in_org (id varchar, source_key varchar"
+            + "".join(f", {sql_ident(f)} varchar" for f in lookups)
+            + ")"
         )
-        self.con.execute("create or replace temp table _in_org (id varchar, source_key varchar)")
         insert_query_pages(
             self.con,
             files,
-            f'insert into _in_org select "Id", "{EXTERNAL_ID}" '
-            "from read_csv(?, header = true, all_varchar = true)",
+            f'insert into _in_org select "Id", "{EXTERNAL_ID}"'
+            + "".join(f", {sql_ident(f)}" for f in lookups)
+            + " from read_csv(?, header = true, all_varchar = true)",
         )
         rec.in_org = self.con.execute("select count(*) from _in_org").fetchall()[0][0]
         loaded = (
@@ -376,15 +389,17 @@ class Reconciler:
 
 
 def check_resolved_lookups(rc: Reconciler, rec: ObjectReconciliation, columns: list[str]) -> None:
-    """The lookups the loader resolves itself (polymorphic WhatId/WhoId) and the files' links."""
+    """The lookups the loader resolves itself (polymorphic WhatId/WhoId, read by :meth:`Reconciler.check_org`)
+    and the files' links."""
     person_contacts = None
     if rc.person_accounts and "_who_contact_key" in columns:  # a residential customer's person Contact
         read_person_contacts(rc.org, rc.con, "_rc_person_contacts")
         person_contacts = "_rc_person_contacts"
-    expected = expected_parent_ids(rc.con, rc.ledger, rc.run_id, rec.name, columns, person_contacts)
-    rec.lookup_mismatches = lookup_mismatches(rc.org, rec.name, expected)
+    expected = expected_parent_sql(rc.ledger, rc.run_id, rec.name, columns, person_contacts)
+    rec.lookup_mismatches = lookup_mismatches(rc.con, expected, "_in_org")
     if rec.name == "ContentVersion" and "FirstPublishLocationId" in expected:
-        rec.missing_links = missing_file_links(rc.org, expected["FirstPublishLocationId"])
+        parents = dict(rc.con.execute(expected["FirstPublishLocationId"]).fetchall())
+        rec.missing_links = missing_file_links(rc.org, parents)
 
 
 def run_reconcile(
@@ -411,7 +426,7 @@ def run_reconcile(
         results = []
         for obj in plan.objects:
             rec = rc.outcomes(obj.name)
-            rc.check_org(rec)
+            rc.check_org(rec, resolved_fields(obj.name, obj.columns))
             rc.sample_fields(rec, obj.columns)
             rc.orphans(rec, obj.lookups)
             if obj.name == "Line_Item__c":

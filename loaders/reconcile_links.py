@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import duckdb
+
 from core.org_api import OrgClient
 from core.quoting import soql_list, sql_ident, sql_literal
 from loaders.ledger import LOADED, Ledger
@@ -19,17 +21,25 @@ from loaders.resolve import PARENT_KEY_COLUMNS
 BATCH = 200
 
 
-def expected_parent_ids(
-    con, ledger: Ledger, run_id: str, obj: str, columns: list[str], person_contacts: str | None = None
-) -> dict:
-    """Per lookup field the loader resolves: {source_key: the parent's Salesforce id (None: empty)}; with
-    ``person_contacts`` (a table of Person Account key → PersonContactId), a Contact parent may be a Person
-    Account's person Contact (a residential customer's WhoId)."""
+def resolved_fields(obj: str, columns: list[str]) -> list[str]:
+    """The lookup fields of ``obj`` the loader resolves itself (a file's parent: through its link)."""
+    if obj == "ContentVersion":
+        return []
+    return sorted({field for col, (field, _) in PARENT_KEY_COLUMNS.items() if col in columns})
+
+
+def expected_parent_sql(
+    ledger: Ledger, run_id: str, obj: str, columns: list[str], person_contacts: str | None = None
+) -> dict[str, str]:
+    """Per lookup field the loader resolves: SQL selecting (source_key, sf_id) for every record the run
+    loaded, ``sf_id`` the parent's Salesforce id (null: empty); with ``person_contacts`` (a table of Person
+    Account key → PersonContactId), a Contact parent may be a Person Account's person Contact (a residential
+    customer's WhoId)."""
     by_field: dict[str, list[tuple[str, str]]] = {}
     for col, (field, parent) in PARENT_KEY_COLUMNS.items():
         if col in columns and not (obj == "ContentVersion" and field != "FirstPublishLocationId"):
             by_field.setdefault(field, []).append((col, parent))
-    out: dict[str, dict[str, str | None]] = {}
+    out: dict[str, str] = {}
     for field, parents in by_field.items():
         joins, ids = [], []
         for n, (col, parent) in enumerate(parents):
@@ -41,36 +51,33 @@ def expected_parent_ids(
                 )
             joins.append(f"left join ({loaded}) as p{n} on p{n}.source_key = m.{sql_ident(col)}")
             ids.append(f"p{n}.sf_id")
-        rows = con.execute(
-            f"select m.{sql_ident(EXTERNAL_ID)}, coalesce({', '.join(ids)}, null) "
+        out[field] = (
+            f"select m.{sql_ident(EXTERNAL_ID)} as source_key, coalesce({', '.join(ids)}, null) as sf_id "
             f"from {MART_SCHEMA}.{sql_ident(obj)} as m {' '.join(joins)} "
             "inner join ledger.run_outcomes as o on o.source_key = m."
             + sql_ident(EXTERNAL_ID)
             + f" and o.run_id = {sql_literal(run_id)} and o.object_name = {sql_literal(obj)} "
             f"and o.action in {LOADED}"
-        ).fetchall()
-        out[field] = dict(rows)
+        )
     return out
 
 
-def lookup_mismatches(org: OrgClient, obj: str, expected: dict[str, dict[str, str | None]]) -> list[dict]:
-    """Records whose resolved lookup in the org differs from the parent id the ledger holds."""
-    if not expected or obj == "ContentVersion":  # a file's parent is checked through its link
-        return []
-    fields = sorted(expected)
-    keys = sorted({k for per in expected.values() for k in per})
+def lookup_mismatches(con: duckdb.DuckDBPyConnection, expected: dict[str, str], in_org: str) -> list[dict]:
+    """Records whose resolved lookup in the org differs from the parent id the ledger holds: ``expected``
+    from :func:`expected_parent_sql`, compared with ``in_org`` (source_key and each field, as the org's
+    Bulk query of the object returned them; a record missing in the org is reported there, not here)."""
     out = []
-    for start in range(0, len(keys), BATCH):
-        part = keys[start : start + BATCH]
-        for rec in org.query_iter(
-            f"SELECT {EXTERNAL_ID}, {', '.join(fields)} FROM {obj} WHERE {EXTERNAL_ID} IN ({soql_list(part)})"
-        ):
-            key = rec[EXTERNAL_ID]
-            for f in fields:
-                want, got = expected[f].get(key), rec.get(f)
-                if (want or "")[:15] != (got or "")[:15]:
-                    out.append({"key": key, "field": f, "ledger": want, "org": got})
-    return out
+    for field, sql in sorted(expected.items()):
+        if field == "FirstPublishLocationId":  # a file's parent is checked through its link
+            continue
+        got = f"nullif(o.{sql_ident(field)}, '')"
+        rows = con.execute(
+            f"select e.source_key, e.sf_id, {got} from ({sql}) as e "
+            f"inner join {in_org} as o on o.source_key = e.source_key "
+            f"where coalesce(left(e.sf_id, 15), '') <> coalesce(left({got}, 15), '')"
+        ).fetchall()
+        out += [{"key": key, "field": field, "ledger": want, "org": got} for key, want, got in rows]
+    return sorted(out, key=lambda m: (m["key"], m["field"]))
 
 
 def missing_file_links(org: OrgClient, expected: dict[str, str | None]) -> list[dict]:

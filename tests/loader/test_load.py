@@ -139,17 +139,23 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     assert (row["source"], row["loaded"], row["sampled"]) == (case.source, case.loaded, case.sampled)
     assert frames.ok and frames.summary["equation_holds"].all() and frames.keys.empty
 
-    key, sf_id = _ledger(
+    (key, sf_id), (moved_key, moved_id) = _ledger(
         workspace,
         "select source_key, sf_id from ledger.operations where run_id = ? and object_name = 'Event' "
-        "and action = 'created' order by source_key limit 1",
+        "and action = 'created' order by source_key limit 2",
         [load.run_id],
-    )[0]
-    org_client(workspace).sf.Event.delete(sf_id)
+    )
+    sf = org_client(workspace).sf
+    sf.Event.delete(sf_id)
+    # a polymorphic WhatId the loader resolved itself, re-pointed in the org to another Case
+    what = sf.Event.get(moved_id)["WhatId"]
+    other = sf.query(f"SELECT Id FROM Case WHERE Id != '{what}' LIMIT 1")["records"][0]["Id"]
+    sf.Event.update(moved_id, {"WhatId": other})
     bad = run_reconcile(workspace)
     assert not bad.ok
     event = next(o for o in bad.objects if o.name == "Event")
     assert event.missing_in_org == [key]
+    assert event.lookup_mismatches == [{"key": moved_key, "field": "WhatId", "ledger": what, "org": other}]
     assert json.loads(bad.report_path.read_text())["ok"] is False
     frames = reconciliation_frames(bad.report_path)  # from the JSON report alone
     assert not frames.ok
