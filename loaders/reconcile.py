@@ -375,12 +375,26 @@ class Reconciler:
                 [self.run_id],
             ).fetchall()
         )
-        org: dict[str, Decimal] = {}
-        for r in self.org.query_iter(
-            f"SELECT Total__c, Case__r.Dispatch_Pro_Id__c FROM Line_Item__c WHERE {EXTERNAL_ID} != null"
-        ):
-            case_key = (r.get("Case__r") or {}).get(EXTERNAL_ID)
-            org[case_key] = org.get(case_key, Decimal(0)) + Decimal(str(r.get("Total__c") or 0))
+        # every line item in the org in one Bulk query, summed per Case in DuckDB (exact decimals)
+        files = query_to_csv(
+            self.org,
+            f"SELECT Total__c, {parent_col} FROM Line_Item__c WHERE {EXTERNAL_ID} != null",
+            self.work,
+        )
+        self.con.execute("create or replace temp table _org_totals (case_key varchar, total varchar)")
+        insert_query_pages(
+            self.con,
+            files,
+            f'insert into _org_totals select "{parent_col}", "Total__c" '
+            "from read_csv(?, header = true, all_varchar = true)",
+        )
+        org: dict[str, Decimal] = {
+            case_key: Decimal(str(total))
+            for case_key, total in self.con.execute(
+                "select nullif(case_key, ''), sum(coalesce(cast(nullif(total, '') as decimal(38, 6)), 0)) "
+                "from _org_totals group by 1"
+            ).fetchall()
+        }
         for case_key in sorted(set(source) | set(org), key=str):
             a = Decimal(str(source.get(case_key) or 0)).quantize(Decimal("0.01"))
             b = org.get(case_key, Decimal(0)).quantize(Decimal("0.01"))

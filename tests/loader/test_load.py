@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from decimal import Decimal
 
 import duckdb
 import pytest
@@ -151,11 +152,20 @@ def test_reconcile_holds_and_fails_loudly_when_a_record_is_deleted_behind_its_ba
     what = sf.Event.get(moved_id)["WhatId"]
     other = sf.query(f"SELECT Id FROM Case WHERE Id != '{what}' LIMIT 1")["records"][0]["Id"]
     sf.Event.update(moved_id, {"WhatId": other})
+    # a line item's total changed in the org: its Case's total no longer matches the source to the cent
+    item = sf.query(
+        "SELECT Id, Total__c, Case__r.Dispatch_Pro_Id__c FROM Line_Item__c WHERE Dispatch_Pro_Id__c != null "
+        "AND Total__c != null LIMIT 1"
+    )["records"][0]
+    sf.Line_Item__c.update(item["Id"], {"Total__c": item["Total__c"] + 1.25})
     bad = run_reconcile(workspace)
     assert not bad.ok
     event = next(o for o in bad.objects if o.name == "Event")
     assert event.missing_in_org == [key]
     assert event.lookup_mismatches == [{"key": moved_key, "field": "WhatId", "ledger": what, "org": other}]
+    (total,) = next(o for o in bad.objects if o.name == "Line_Item__c").total_mismatches
+    assert total["case"] == item["Case__r"]["Dispatch_Pro_Id__c"]
+    assert Decimal(total["org"]) - Decimal(total["source"]) == Decimal("1.25")
     assert json.loads(bad.report_path.read_text())["ok"] is False
     frames = reconciliation_frames(bad.report_path)  # from the JSON report alone
     assert not frames.ok
