@@ -40,8 +40,6 @@ def _column_tests(f: SfField, field_list: FieldList) -> list:
     if f.type == "Picklist" and f.picklist_values:
         values = [jinja_text(v) for v in f.picklist_values]
         tests.append({"accepted_values": {"arguments": {"values": values}}})
-    if f.type in TEXT_TYPES and f.length:
-        tests.append({"max_length": {"arguments": {"length": f.length}}})
     return tests
 
 
@@ -75,9 +73,19 @@ def _model(obj: SfObject, field_list: FieldList) -> dict:
         "config": {"contract": {"enforced": True}, "meta": {"salesforce_object": obj.name}},
     }
     prepared = _prepared_model(obj)
+    tests: list = []
     if prepared:  # every value a record brings is in the mart, held back, or flagged (tests/generic)
         arguments = {"object_name": obj.name, "prepared": prepared}
-        model["data_tests"] = [{"values_conserved": {"arguments": arguments}}]
+        tests.append({"values_conserved": {"arguments": arguments}})
+    lengths = {
+        f.mart_column: f.length
+        for f in field_list.mart_fields(obj.name)
+        if f.type in TEXT_TYPES and f.length
+    }
+    if lengths:  # Salesforce's text lengths, one test for the whole mart (tests/generic/max_lengths.sql)
+        tests.append({"max_lengths": {"arguments": {"lengths": lengths}}})
+    if tests:
+        model["data_tests"] = tests
     model["columns"] = columns
     return model
 

@@ -47,7 +47,7 @@
         try_cast({{ value }} as timestamp)
     {%- elif type == 'Picklist' and values -%}
         case when {{ value }} in (
-            {%- for v in values.split('|') %}'{{ v | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor -%}
+            {%- for v in values.split('|') %}{{ sql_string(v) }}{{ ', ' if not loop.last }}{% endfor -%}
         ) then {{ value }} end
     {%- else -%}
         {{ raw }}
@@ -84,7 +84,7 @@ pivoted as (
     select
         parents.{{ parent_id_column }}{{ ',' if defs }}
         {%- for d in defs %}
-        max(case when property_values.custom_field_name = '{{ d.source_name | replace("'", "''") }}'
+        max(case when property_values.custom_field_name = {{ sql_string(d.source_name) }}
             then {{ custom_field_raw('property_values.custom_field_value', d.type) }} end)
             as {{ adapter.quote('_src__' ~ d.api_name) }}
         {{- ',' if not loop.last }}

@@ -60,6 +60,6 @@
         {%- set seed_name, seed_column = picklist[5:].split('.') -%}
         select {{ seed_column }} from {{ seed_relation(seed_name) }} where {{ seed_column }} is not null
     {%- else -%}
-        {%- for value in picklist[7:].split('|') -%}'{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}{%- endfor -%}
+        {%- for value in picklist[7:].split('|') -%}{{ sql_string(value) }}{{ ', ' if not loop.last }}{%- endfor -%}
     {%- endif -%}
 {%- endmacro %}

@@ -168,3 +168,37 @@ def test_value_conservation_fails_when_a_flag_or_a_mart_value_disappears(built) 
             con.execute("drop table main.flag_backup")
             con.execute("drop table main.job_backup")
     assert _conservation_failures(settings) == []
+
+
+def test_a_value_longer_than_its_salesforce_field_fails_the_marts_length_test(built) -> None:
+    # one max_lengths test per mart lists every over-long value with its column (Salesforce text lengths
+    # that DuckDB's varchar does not enforce)
+    result, settings = built
+
+    def failures() -> list[str]:
+        return run_dbt(settings, ["test", "--select", "test_name:max_lengths"]).failures()
+
+    assert failures() == []
+    with duckdb.connect(str(result.duckdb_path)) as con:
+        con.execute('create table main.case_backup as select * from salesforce."Case"')
+        cases = con.execute('select "Dispatch_Pro_Id__c" from salesforce."Case" order by 1 limit 2')
+        keys = [r[0] for r in cases.fetchall()]
+        # 255 characters fit Subject, 256 do not; 41 do not fit Source_Job_Number__c (40)
+        con.execute(
+            """update salesforce."Case" set "Subject" = repeat('é', 256) where "Dispatch_Pro_Id__c" = ?""",
+            [keys[0]],
+        )
+        con.execute(
+            """update salesforce."Case" set "Source_Job_Number__c" = repeat('9', 41),
+            "Subject" = repeat('x', 255) where "Dispatch_Pro_Id__c" = ?""",
+            [keys[1]],
+        )
+    try:
+        failed = failures()
+        assert len(failed) == 1 and "max_lengths_Case" in failed[0] and "Got 2 results" in failed[0], failed
+    finally:
+        with duckdb.connect(str(result.duckdb_path)) as con:
+            con.execute('delete from salesforce."Case"')
+            con.execute('insert into salesforce."Case" select * from main.case_backup')
+            con.execute("drop table main.case_backup")
+    assert failures() == []
