@@ -44,9 +44,11 @@ lint-sql: $(STAMP)
 # lint-sql (sqlfluff's dbt templater, ~3 min of CPU) runs beside pytest, not before it: the suite leaves the
 # 2 cores ~40% idle (sandbox round trips, subprocess start-ups), and neither writes what the other reads
 # (dbt_project/target is lint-sql's alone: every test's dbt run has its own --target-path under build_dir).
-# -n 3 and -n 4 are no faster on 2 cores (5 slow modules, lanes among them: -n 2 374 s / 393 s, -n 3 383 s,
-# -n 4 387 s, load average 3-10 from other work; every test passed each time): -n 2 stays.
-PYTEST := $(BIN)/pytest -n 2 --dist loadfile --no-loadscope-reorder -q
+# -n 3 on 2 cores: the slow modules that go first (Spark, the demos) wait on servers and subprocesses as much
+# as they compute, and a third worker fills the gaps. The whole suite, idle machine: -n 2 24 min 47 s; -n 3
+# 23 min 26 s, and 24 min 28 s with a Spark test, a venv install and four other test runs beside it (all
+# green). On 5 slow modules alone it made no difference (-n 2 374 s, -n 3 383 s).
+PYTEST := $(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder -q
 test: $(STAMP) lint
 	$(MAKE) --no-print-directory -j2 lint-sql pytest
 

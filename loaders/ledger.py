@@ -203,9 +203,11 @@ class Ledger:
         if not found:
             return
         stamp = now()
-        self.con.executemany(
-            f"insert into {SCHEMA}.run_automation values (?, ?, ?, ?, ?, ?, ?)",
-            [[run_id, a.object, a.kind, a.name, a.fires_on, a.could_do, stamp] for a in found],
+        insert_rows(
+            self.con,
+            f"{SCHEMA}.run_automation",
+            [*(pa.string() for _ in range(6)), pa.timestamp("us")],
+            [(run_id, a.object, a.kind, a.name, a.fires_on, a.could_do, stamp) for a in found],
         )
 
     def automation(self, run_id: str) -> list[tuple[str, str, str]]:
@@ -606,13 +608,6 @@ class Ledger:
             [run_id, obj, now()],
         )
 
-    # -- resolutions ----------------------------------------------------------------------------
-    def record_resolutions(self, run_id: str, rows: Iterable[tuple]) -> None:
-        stamp = now()
-        data = [(run_id, *r, stamp) for r in rows]
-        if data:
-            self.con.executemany(f"insert into {SCHEMA}.resolutions values (?, ?, ?, ?, ?, ?, ?, ?)", data)
-
 
 # -- reviews: approvals and sample findings (the gate and `dp2sf map approve` / `dp2sf sample` call these) --
 REVIEW_DDL = f"""
@@ -743,9 +738,11 @@ def record_approved_lineage(
 ) -> None:
     """The lineage (``build/lineage.csv`` rows) the approval of ``hash_`` at ``at`` signed, kept with it."""
     con.execute(REVIEW_DDL)
-    con.executemany(
-        f"insert into {SCHEMA}.approved_lineage values (?, ?, ?, ?, ?, ?, ?)",
-        [[hash_, at, *(r[c] for c in LINEAGE_COLUMNS)] for r in rows],
+    insert_rows(
+        con,
+        f"{SCHEMA}.approved_lineage",
+        [pa.string(), pa.timestamp("us"), *(pa.string() for _ in LINEAGE_COLUMNS)],
+        [(hash_, at, *(r[c] for c in LINEAGE_COLUMNS)) for r in rows],
     )
 
 

@@ -26,12 +26,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from core.errors import Dp2sfError
 from core.fields import person_only
 from core.org_api import OrgClient
 from core.quoting import sql_ident, sql_literal
-from loaders.ledger import Ledger
+from loaders.ledger import Ledger, insert_rows
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
 
 # helper column -> (the lookup field written, the parent object whose ledger id it takes); the order is the
@@ -101,8 +102,7 @@ def read_person_contacts(
     ]
     temp = "temp " if "." not in table else ""
     con.execute(f"create or replace {temp}table {table} (source_key varchar, sf_id varchar)")
-    if rows:
-        con.executemany(f"insert into {table} values (?, ?)", rows)
+    insert_rows(con, table, [pa.string(), pa.string()], rows)
     return len(rows)
 
 
