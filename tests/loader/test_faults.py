@@ -84,3 +84,27 @@ def test_the_run_stops_cleanly_at_the_limit_share_and_resumes(workspace, admin) 
     loaded = _loaded(resumed)
     for obj in OBJECTS:
         assert loaded[obj] + resumed.counts[obj].get("failed", 0) == expected[obj], obj
+
+
+def test_a_job_the_org_is_slow_to_process_is_polled_a_few_times_not_four_times_a_second(
+    workspace, admin, tmp_path
+) -> None:
+    # every status poll is an API call against the org's daily allowance: a job that waits in the org
+    # is polled ever less often (it had been every 0.05-0.25 s for as long as it waited)
+    from loaders.bulk import BulkIngest
+
+    spool = tmp_path / "accounts.csv"
+    spool.write_text("Name,Dispatch_Pro_Id__c\nSlow One,customer:slow1\nSlow Two,customer:slow2\n")
+    admin.faults(slow_seconds=8)
+    try:
+        outcome = BulkIngest(org_client(workspace), "Account", tmp_path / "work").run(
+            "upsert", spool, 2, "Dispatch_Pro_Id__c", external_id="Dispatch_Pro_Id__c"
+        )
+    finally:
+        admin.faults(clear=True)
+    assert outcome.state == "JobComplete" and outcome.table.num_rows == 2
+    assert outcome.seconds >= 8
+    # a fixed 0.05 s (the 2-row job's size-based wait) would be ~160 polls; an 8th of the elapsed time ~30
+    assert outcome.polls <= 40, outcome.polls
+    # and the job is noticed soon after it ends (within an eighth of its time, plus a poll)
+    assert outcome.seconds < 8 * 1.125 + 3
