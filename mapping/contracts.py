@@ -29,9 +29,7 @@ HEADER = (
 def _column_tests(f: SfField, field_list: FieldList) -> list:
     tests: list = []
     if f.name == "Dispatch_Pro_Id__c":
-        tests += ["not_null", "unique"]
-    elif f.required and f.type != "Checkbox":
-        tests.append("not_null")
+        tests.append("primary_key")  # unique and not null, one query (tests/generic/primary_key.sql)
     if f.reference_to and f.reference_to in field_list.objects:
         parent = {"to": f"ref('{f.reference_to}')", "field": "Dispatch_Pro_Id__c"}
         # a residential customer's Contact may be a Person Account's person Contact (tests/generic)
@@ -78,12 +76,17 @@ def _model(obj: SfObject, field_list: FieldList) -> dict:
         arguments = {"object_name": obj.name, "prepared": prepared}
         tests.append({"values_conserved": {"arguments": arguments}})
     lengths = {
-        f.mart_column: f.length
-        for f in field_list.mart_fields(obj.name)
-        if f.type in TEXT_TYPES and f.length
+        f.mart_column: f.length for f in field_list.mart_fields(obj.name) if f.type in TEXT_TYPES and f.length
     }
     if lengths:  # Salesforce's text lengths, one test for the whole mart (tests/generic/max_lengths.sql)
         tests.append({"max_lengths": {"arguments": {"lengths": lengths}}})
+    required = [
+        f.mart_column
+        for f in field_list.mart_fields(obj.name)
+        if f.required and f.type != "Checkbox" and f.name != "Dispatch_Pro_Id__c"
+    ]
+    if required:  # the fields Salesforce requires, one test for the whole mart (tests/generic)
+        tests.append({"not_null_columns": {"arguments": {"columns": required}}})
     if tests:
         model["data_tests"] = tests
     model["columns"] = columns

@@ -202,3 +202,55 @@ def test_a_value_longer_than_its_salesforce_field_fails_the_marts_length_test(bu
             con.execute('insert into salesforce."Case" select * from main.case_backup')
             con.execute("drop table main.case_backup")
     assert failures() == []
+
+
+def test_a_record_missing_a_field_salesforce_requires_fails_the_marts_required_test(built) -> None:
+    # one not_null_columns test per mart: a row per record missing a required value, with column and key
+    result, settings = built
+
+    def failures() -> list[str]:
+        return run_dbt(settings, ["test", "--select", "test_name:not_null_columns"]).failures()
+
+    assert failures() == []
+    with duckdb.connect(str(result.duckdb_path)) as con:
+        con.execute('create table main.contact_backup as select * from salesforce."Contact"')
+        con.execute(
+            'update salesforce."Contact" set "LastName" = null where "Dispatch_Pro_Id__c" = '
+            '(select min("Dispatch_Pro_Id__c") from salesforce."Contact")'
+        )
+    try:
+        failed = failures()
+        assert len(failed) == 1 and "not_null_columns_Contact" in failed[0] and "Got 1 result" in failed[0]
+    finally:
+        with duckdb.connect(str(result.duckdb_path)) as con:
+            con.execute('delete from salesforce."Contact"')
+            con.execute('insert into salesforce."Contact" select * from main.contact_backup')
+            con.execute("drop table main.contact_backup")
+    assert failures() == []
+
+
+def test_a_duplicate_or_missing_key_fails_the_marts_primary_key_test(built) -> None:
+    # primary_key is dbt's unique and not_null in one query: one failing row per duplicated key, one for null
+    result, settings = built
+
+    def failures() -> list[str]:
+        return run_dbt(settings, ["test", "--select", "test_name:primary_key,Case"]).failures()
+
+    assert failures() == []
+    with duckdb.connect(str(result.duckdb_path)) as con:
+        con.execute('create table main.case_backup as select * from salesforce."Case"')
+        first = 'where "Dispatch_Pro_Id__c" = (select min("Dispatch_Pro_Id__c") from main.case_backup)'
+        con.execute(f'insert into salesforce."Case" select * from main.case_backup {first}')
+        con.execute(
+            'insert into salesforce."Case" select * replace (null as "Dispatch_Pro_Id__c") '
+            f"from main.case_backup {first}"
+        )
+    try:
+        failed = failures()
+        assert len(failed) == 1 and "primary_key_Case" in failed[0] and "Got 2 results" in failed[0], failed
+    finally:
+        with duckdb.connect(str(result.duckdb_path)) as con:
+            con.execute('delete from salesforce."Case"')
+            con.execute('insert into salesforce."Case" select * from main.case_backup')
+            con.execute("drop table main.case_backup")
+    assert failures() == []
