@@ -8,6 +8,7 @@ names: a plain requests+orjson loop (extract), simple-salesforce ``bulk2`` (load
 from __future__ import annotations
 
 import json
+import os
 import resource
 import shutil
 import sys
@@ -333,6 +334,9 @@ def transform(s: Settings, ctx: dict) -> dict:
     return timed(run)
 
 
+SPARK_BY_TIER = {"M": ("4g", 8)}  # driver memory, shuffle partitions (measured at M; L not yet run on Spark)
+
+
 def transform_spark(s: Settings, ctx: dict) -> dict:
     """The same dbt project on Spark local (issue 22 §2), beside the DuckDB transform: a copy of the tier's
     raw DuckDB, its raw tables landed as parquet (dlt filesystem destination), ``dbt build`` on Spark and
@@ -342,7 +346,15 @@ def transform_spark(s: Settings, ctx: dict) -> dict:
 
     work = Path(s.data_dir).parent / "spark"
     shutil.rmtree(work, ignore_errors=True)
-    spark = s.model_copy(update={"data_dir": work / "data", "build_dir": work / "build"})
+    update: dict = {"data_dir": work / "data", "build_dir": work / "build"}
+    # Spark local needs room past the tiny default (1g, 2 shuffle partitions): at M the JVM went away
+    # mid-build at 1g and passed at 4g with 8 partitions. The environment (DP2SF_SPARK_*) still decides.
+    sized = SPARK_BY_TIER.get(s.sandbox_scale)
+    if sized and "DP2SF_SPARK_DRIVER_MEMORY" not in os.environ:
+        update["spark_driver_memory"] = sized[0]
+    if sized and "DP2SF_SPARK_SHUFFLE_PARTITIONS" not in os.environ:
+        update["spark_shuffle_partitions"] = sized[1]
+    spark = s.model_copy(update=update)
     Path(spark.data_dir).mkdir(parents=True)
     shutil.copy2(s.duckdb_path, spark.duckdb_path)
 
