@@ -7,6 +7,8 @@ declarations and show the accounting (and the transform) failing with the exact 
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 import pytest
@@ -170,87 +172,87 @@ def test_value_conservation_fails_when_a_flag_or_a_mart_value_disappears(built) 
     assert _conservation_failures(settings) == []
 
 
+def _failures(settings, selector: str) -> list[str]:
+    return run_dbt(settings, ["test", "--select", selector]).failures()
+
+
+@contextmanager
+def _mart_changed(duckdb_path, mart: str, *statements: tuple[str, list]) -> Iterator[None]:
+    """``statements`` run on the built DuckDB (``{mart}`` names the mart's table), then the mart put back."""
+    table = f'salesforce."{mart}"'
+    with duckdb.connect(str(duckdb_path)) as con:
+        con.execute(f"create table main.mart_backup as select * from {table}")
+        for sql, params in statements:
+            con.execute(sql.format(mart=table), params)
+    try:
+        yield
+    finally:
+        with duckdb.connect(str(duckdb_path)) as con:
+            con.execute(f"delete from {table}")
+            con.execute(f"insert into {table} select * from main.mart_backup")
+            con.execute("drop table main.mart_backup")
+
+
 def test_a_value_longer_than_its_salesforce_field_fails_the_marts_length_test(built) -> None:
     # one max_lengths test per mart lists every over-long value with its column (Salesforce text lengths
     # that DuckDB's varchar does not enforce)
     result, settings = built
-
-    def failures() -> list[str]:
-        return run_dbt(settings, ["test", "--select", "test_name:max_lengths"]).failures()
-
-    assert failures() == []
-    with duckdb.connect(str(result.duckdb_path)) as con:
-        con.execute('create table main.case_backup as select * from salesforce."Case"')
+    selector = "test_name:max_lengths"
+    assert _failures(settings, selector) == []
+    with duckdb.connect(str(result.duckdb_path), read_only=True) as con:
         cases = con.execute('select "Dispatch_Pro_Id__c" from salesforce."Case" order by 1 limit 2')
         keys = [r[0] for r in cases.fetchall()]
-        # 255 characters fit Subject, 256 do not; 41 do not fit Source_Job_Number__c (40)
-        con.execute(
-            """update salesforce."Case" set "Subject" = repeat('é', 256) where "Dispatch_Pro_Id__c" = ?""",
-            [keys[0]],
-        )
-        con.execute(
-            """update salesforce."Case" set "Source_Job_Number__c" = repeat('9', 41),
-            "Subject" = repeat('x', 255) where "Dispatch_Pro_Id__c" = ?""",
+    # 255 characters fit Subject, 256 do not; 41 do not fit Source_Job_Number__c (40)
+    with _mart_changed(
+        result.duckdb_path,
+        "Case",
+        ("""update {mart} set "Subject" = repeat('é', 256) where "Dispatch_Pro_Id__c" = ?""", [keys[0]]),
+        (
+            """update {mart} set "Source_Job_Number__c" = repeat('9', 41), "Subject" = repeat('x', 255)
+            where "Dispatch_Pro_Id__c" = ?""",
             [keys[1]],
-        )
-    try:
-        failed = failures()
+        ),
+    ):
+        failed = _failures(settings, selector)
         assert len(failed) == 1 and "max_lengths_Case" in failed[0] and "Got 2 results" in failed[0], failed
-    finally:
-        with duckdb.connect(str(result.duckdb_path)) as con:
-            con.execute('delete from salesforce."Case"')
-            con.execute('insert into salesforce."Case" select * from main.case_backup')
-            con.execute("drop table main.case_backup")
-    assert failures() == []
+    assert _failures(settings, selector) == []
 
 
 def test_a_record_missing_a_field_salesforce_requires_fails_the_marts_required_test(built) -> None:
     # one not_null_columns test per mart: a row per record missing a required value, with column and key
     result, settings = built
-
-    def failures() -> list[str]:
-        return run_dbt(settings, ["test", "--select", "test_name:not_null_columns"]).failures()
-
-    assert failures() == []
-    with duckdb.connect(str(result.duckdb_path)) as con:
-        con.execute('create table main.contact_backup as select * from salesforce."Contact"')
-        con.execute(
-            'update salesforce."Contact" set "LastName" = null where "Dispatch_Pro_Id__c" = '
-            '(select min("Dispatch_Pro_Id__c") from salesforce."Contact")'
-        )
-    try:
-        failed = failures()
+    selector = "test_name:not_null_columns"
+    assert _failures(settings, selector) == []
+    with _mart_changed(
+        result.duckdb_path,
+        "Contact",
+        (
+            'update {mart} set "LastName" = null where "Dispatch_Pro_Id__c" = '
+            '(select min("Dispatch_Pro_Id__c") from main.mart_backup)',
+            [],
+        ),
+    ):
+        failed = _failures(settings, selector)
         assert len(failed) == 1 and "not_null_columns_Contact" in failed[0] and "Got 1 result" in failed[0]
-    finally:
-        with duckdb.connect(str(result.duckdb_path)) as con:
-            con.execute('delete from salesforce."Contact"')
-            con.execute('insert into salesforce."Contact" select * from main.contact_backup')
-            con.execute("drop table main.contact_backup")
-    assert failures() == []
+    assert _failures(settings, selector) == []
 
 
 def test_a_duplicate_or_missing_key_fails_the_marts_primary_key_test(built) -> None:
     # primary_key is dbt's unique and not_null in one query: one failing row per duplicated key, one for null
     result, settings = built
-
-    def failures() -> list[str]:
-        return run_dbt(settings, ["test", "--select", "test_name:primary_key,Case"]).failures()
-
-    assert failures() == []
-    with duckdb.connect(str(result.duckdb_path)) as con:
-        con.execute('create table main.case_backup as select * from salesforce."Case"')
-        first = 'where "Dispatch_Pro_Id__c" = (select min("Dispatch_Pro_Id__c") from main.case_backup)'
-        con.execute(f'insert into salesforce."Case" select * from main.case_backup {first}')
-        con.execute(
-            'insert into salesforce."Case" select * replace (null as "Dispatch_Pro_Id__c") '
-            f"from main.case_backup {first}"
-        )
-    try:
-        failed = failures()
+    selector = "test_name:primary_key,Case"
+    assert _failures(settings, selector) == []
+    first = 'where "Dispatch_Pro_Id__c" = (select min("Dispatch_Pro_Id__c") from main.mart_backup)'
+    with _mart_changed(
+        result.duckdb_path,
+        "Case",
+        (f"insert into {{mart}} select * from main.mart_backup {first}", []),
+        (
+            'insert into {mart} select * replace (null as "Dispatch_Pro_Id__c") '
+            f"from main.mart_backup {first}",
+            [],
+        ),
+    ):
+        failed = _failures(settings, selector)
         assert len(failed) == 1 and "primary_key_Case" in failed[0] and "Got 2 results" in failed[0], failed
-    finally:
-        with duckdb.connect(str(result.duckdb_path)) as con:
-            con.execute('delete from salesforce."Case"')
-            con.execute('insert into salesforce."Case" select * from main.case_backup')
-            con.execute("drop table main.case_backup")
-    assert failures() == []
+    assert _failures(settings, selector) == []
