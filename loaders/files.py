@@ -7,6 +7,13 @@ read by ``Dispatch_Pro_Id__c``; one with the same ``Checksum`` (MD5) is ``unchan
 gets a new version of its ContentDocument. After an upload, ``VersionData`` is read back and its sha256
 compared with the local file's. A lost response is followed by a look-up by external id, not a blind second
 upload.
+
+Files go a chunk at a time (``CHUNK`` rows, fewer with a smaller ``load_chunk_rows``): each file is uploaded
+and read back on its own, then the chunk's links to their records are checked in two queries (its versions'
+documents, their links: ContentDocumentLink is queried by a list of document ids, the filter it requires) and
+its outcomes written to the ledger in one insert. A run that stops inside a chunk (the daily limit, an outage,
+a kill) leaves its files that still await the link check unrecorded: the next run finds each in the org with
+the same Checksum, checks its link and records it, so nothing is uploaded twice or counted loaded unlinked.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import requests
@@ -25,10 +33,13 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 from core.org_api import LimitStop, OrgClient, is_transient
 from core.quoting import soql_literal
 from loaders.bulk import query_to_csv, stream_rows
+from loaders.kill import kill_point
 from loaders.ledger import Ledger, Operation
 from loaders.plan import EXTERNAL_ID, MART_SCHEMA
+from loaders.reconcile_links import BATCH, missing_file_links
 
 MAX_FILE_BYTES = 2 * 1024**3  # multipart ContentVersion limit
+CHUNK = BATCH  # files per link check and ledger write: one SOQL id list
 ENTITY_FIELDS = ("Title", "PathOnClient", EXTERNAL_ID)
 
 
@@ -74,9 +85,18 @@ def _json_value(value):
 
 
 class FileUploader:
-    def __init__(self, org: OrgClient, ledger: Ledger, run_id: str, files_dir: Path, work_dir: Path):
+    def __init__(
+        self,
+        org: OrgClient,
+        ledger: Ledger,
+        run_id: str,
+        files_dir: Path,
+        work_dir: Path,
+        chunk: int = CHUNK,
+    ):
         self.org, self.ledger, self.run_id = org, ledger, run_id
         self.files_dir, self.work_dir = Path(files_dir), work_dir
+        self.chunk = max(1, min(chunk, CHUNK))
         self.uploaded = 0
 
     def existing(self) -> dict[str, dict]:
@@ -159,34 +179,66 @@ class FileUploader:
             sha.update(chunk)
         return sha.hexdigest()
 
-    def link_missing(self, document_id: str | None, record_id: str | None) -> str | None:
-        """Why the document is not linked to the record (None when it is, or when no record is named)."""
-        if not record_id:
-            return None
-        if not document_id:
-            return "the org has no ContentDocument for this version"
-        found = next(
-            self.org.query_iter(
-                f"SELECT Id FROM ContentDocumentLink WHERE ContentDocumentId = {soql_literal(document_id)} "
-                f"AND LinkedEntityId = {soql_literal(record_id)}"
-            ),
-            None,
-        )
-        return None if found else f"ContentDocument {document_id} has no link to {record_id}"
-
     def run(self, con, select_sql: str, header: list[str], previously_loaded: set[str]) -> None:
-        """Upload every unsettled row of ``select_sql`` (columns: header..., then the mart row as JSON)."""
+        """Upload every unsettled row of ``select_sql`` (columns: header..., then the mart row as JSON), a
+        chunk at a time: outcomes, then the chunk's link checks, then one ledger write."""
         org_files = self.existing()
-        for row in self._rows(con, select_sql, header):
-            self.org.check_limits()  # the stop line holds for files: the rest stay pending for --resume
-            self.ledger.record(self.run_id, [self.one(row, org_files, previously_loaded)])
+        for number, rows in enumerate(self._chunks(con, select_sql, header), start=1):
+            done: list[Operation] = []
+            awaiting: dict[int, str] = {}  # index in done -> the record its document must be linked to
+            try:
+                for row in rows:
+                    # the stop line holds for files: the rest stay pending for --resume
+                    self.org.check_limits()
+                    op, parent = self.one(row, org_files, previously_loaded)
+                    if parent:
+                        awaiting[len(done)] = parent
+                    done.append(op)
+                kill_point("files-uploaded", "ContentVersion", number)
+                done = self._linked(done, awaiting)
+            except BaseException:
+                # stopped inside the chunk: what needs no link check is recorded; a file awaiting its check
+                # stays unrecorded, and the next run finds it in the org by external id and checks it then
+                self.ledger.record(self.run_id, [op for i, op in enumerate(done) if i not in awaiting])
+                raise
+            self.ledger.record(self.run_id, done)
 
-    def _rows(self, con, select_sql: str, header: list[str]) -> Iterator[dict]:
-        for values in stream_rows(con, select_sql, [], batch=200):
-            yield dict(zip([*header, "_hash"], values, strict=True))
+    def _chunks(self, con, select_sql: str, header: list[str]) -> Iterator[list[dict]]:
+        rows: list[dict] = []
+        for values in stream_rows(con, select_sql, [], batch=self.chunk):
+            rows.append(dict(zip([*header, "_hash"], values, strict=True)))
+            if len(rows) == self.chunk:
+                yield rows
+                rows = []
+        if rows:
+            yield rows
 
-    def one(self, row: dict, org_files: dict[str, dict], previously_loaded: set[str]) -> Operation:
+    def _linked(self, done: list[Operation], awaiting: dict[int, str]) -> list[Operation]:
+        """``done`` with every file whose document is not linked to its record turned ``failed``
+        (``FILE_NOT_LINKED``): a file without its link is not loaded."""
+        if not awaiting:
+            return done
+        problems = {
+            p["key"]: p["problem"]
+            for p in missing_file_links(
+                self.org, {done[i].source_key: parent for i, parent in awaiting.items()}
+            )
+        }
+        return [
+            replace(op, action="failed", error_code="FILE_NOT_LINKED", error_message=problems[op.source_key])
+            if i in awaiting and op.source_key in problems
+            else op
+            for i, op in enumerate(done)
+        ]
+
+    def one(
+        self, row: dict, org_files: dict[str, dict], previously_loaded: set[str]
+    ) -> tuple[Operation, str | None]:
+        """The row's outcome, and the record its document must be linked to before the outcome stands (None:
+        nothing to check): a file this run put in the org, or found there from a run that stopped before
+        recording it."""
         key = row[EXTERNAL_ID]
+        parent = row.get("FirstPublishLocationId")
 
         def op(action: str, sf_id=None, code=None, message=None, image=None) -> Operation:
             return Operation(
@@ -204,29 +256,26 @@ class FileUploader:
         if not source.exists():
             return op(
                 "failed", code="FILE_NOT_FOUND", message=f"no content for {key} ({row.get('_local_path')})"
-            )
+            ), None
         md5, sha, size = source.digests()
         if size > MAX_FILE_BYTES:
             return op(
                 "skipped",
                 code="FILE_TOO_LARGE",
                 message=f"{size:,} bytes: over the 2 GB ContentVersion limit",
-            )
+            ), None
         expected = row.get("Source_Sha256__c")
         if expected and expected != sha:
             return op(
                 "failed", code="CHECKSUM_MISMATCH", message=f"the stored file's sha256 {sha} != {expected}"
-            )
+            ), None
         current = org_files.get(key)
         if current and current.get("Checksum") == md5:
-            # in the org with this content: ours from an earlier run, or from this run before a crash (whose
-            # link to the record is checked: a file without its link is not loaded)
-            if key not in previously_loaded:
-                missing = self.link_missing(current["ContentDocumentId"], row.get("FirstPublishLocationId"))
-                if missing:
-                    return op("failed", current["Id"], "FILE_NOT_LINKED", missing)
-            action = "unchanged" if key in previously_loaded else "created"
-            return op(action, current["Id"])
+            # in the org with this content: ours from an earlier run (unchanged), or from this run before it
+            # stopped (created, once its link to the record is checked: a file without its link is not loaded)
+            if key in previously_loaded:
+                return op("unchanged", current["Id"]), None
+            return op("created", current["Id"]), parent
         entity = {f: _json_value(row.get(f)) for f in row if not f.startswith("_") and row.get(f) is not None}
         entity.pop("FirstPublishLocationId", None)
         image = None
@@ -234,7 +283,7 @@ class FileUploader:
             entity["ContentDocumentId"] = current["ContentDocumentId"]
             image = {"ContentVersionId": current["Id"], "Checksum": current.get("Checksum")}
         else:
-            entity["FirstPublishLocationId"] = row["FirstPublishLocationId"]
+            entity["FirstPublishLocationId"] = parent
         try:
             version_id = self.upload(
                 entity, source, row.get("PathOnClient") or key, row.get("_content_type"), md5
@@ -248,22 +297,16 @@ class FileUploader:
                 "failed",
                 code=first.get("errorCode", type(exc).__name__),
                 message=first.get("message", str(exc)),
-            )
+            ), None
         self.uploaded += 1
         back = self.read_back_sha256(version_id)
         if back != sha:
-            return op("failed", version_id, "CHECKSUM_MISMATCH", f"read back sha256 {back} != sent {sha}")
-        if not current:
-            doc = next(
-                self.org.query_iter(
-                    f"SELECT ContentDocumentId FROM ContentVersion WHERE Id = {soql_literal(version_id)}"
-                ),
-                {},
-            ).get("ContentDocumentId")
-            missing = self.link_missing(doc, row.get("FirstPublishLocationId"))
-            if missing:
-                return op("failed", version_id, "FILE_NOT_LINKED", missing)
-        return op("updated" if current else "created", version_id, image=image)
+            return op(
+                "failed", version_id, "CHECKSUM_MISMATCH", f"read back sha256 {back} != sent {sha}"
+            ), None
+        if current:  # a new version of a document already linked
+            return op("updated", version_id, image=image), None
+        return op("created", version_id), parent
 
 
 def file_select(

@@ -1,6 +1,7 @@
 """Fault injection for the resume tests: ``DP2SF_LOAD_KILL_AT=<point>:<object>:<chunk>`` makes the process
-SIGKILL itself there; unset in normal runs. The points of a load chunk's life (``LOAD_POINTS``) and of a
-rollback job (``ROLLBACK_POINTS``) are listed here so the drills can cover every one of them."""
+SIGKILL itself there; unset in normal runs. The points of a load chunk's life (``LOAD_POINTS``), of a chunk
+of files (``FILE_POINTS``) and of a rollback job (``ROLLBACK_POINTS``) are listed here so the drills can cover
+every one of them."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ KILL_AT_ENV = "DP2SF_LOAD_KILL_AT"
 # uploaded (job still Open); job closed (the org runs it, results not read); inside the transaction settling
 # its results
 LOAD_POINTS = ("checkpointed", "created", "uploaded", "closed", "settling")
+# a chunk of files (loaders/files.py): every file uploaded and read back, links not checked, nothing recorded
+FILE_POINTS = ("files-uploaded",)
 # a rollback job: the org deleted / restored, the ledger has not heard
 ROLLBACK_POINTS = ("rollback-deleted", "rollback-restored")
 

@@ -228,7 +228,12 @@ class Loader:
                 obj, shape.header, shape.exprs, shape.joins, self.ledger.done_keys_table(self.run_id, obj, 1)
             )
             uploader = FileUploader(
-                self.org, self.ledger, self.run_id, self.settings.files_dir, self.work_dir
+                self.org,
+                self.ledger,
+                self.run_id,
+                self.settings.files_dir,
+                self.work_dir,
+                chunk=self.settings.load_chunk_rows,
             )
             uploader.run(self.con, select, header, set(self.ledger.sf_ids(obj)))
             if uploader.uploaded:

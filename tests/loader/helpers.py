@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,3 +93,12 @@ def fresh_workspace(built: Settings, tmp: Path) -> Settings:
 def org_client(settings: Settings, **options) -> OrgClient:
     """An org client for ``settings`` (``options``: attempts, max_wait, timeout of :class:`OrgClient`)."""
     return OrgClient(connect("sandbox", settings.endpoints_file), settings.load_stop_share, **options)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment of a ``python -m workbench`` child process working on ``settings``'s folders."""
+    env = {**os.environ}
+    for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
+        env[f"DP2SF_{name.upper()}"] = str(getattr(settings, name))
+    env["DP2SF_LOAD_CHUNK_ROWS"] = str(settings.load_chunk_rows)
+    return env

@@ -7,15 +7,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from loaders.kill import LOAD_POINTS, ROLLBACK_POINTS
+from loaders.kill import FILE_POINTS, LOAD_POINTS, ROLLBACK_POINTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_declared_kill_points_are_the_code_s() -> None:
     load = (ROOT / "loaders/load.py").read_text(encoding="utf-8")
+    files = (ROOT / "loaders/files.py").read_text(encoding="utf-8")
     rollback = (ROOT / "loaders/rollback.py").read_text(encoding="utf-8")
     assert set(re.findall(r'kill_point\("([\w-]+)"', load)) == set(LOAD_POINTS)
+    assert set(re.findall(r'kill_point\("([\w-]+)"', files)) == set(FILE_POINTS)
     assert set(re.findall(r'_after_job\("([\w-]+)"', rollback)) == set(ROLLBACK_POINTS)
 
 
@@ -25,5 +27,5 @@ def test_every_rollback_point_is_drilled() -> None:
     tests = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
     assert '@pytest.mark.parametrize("point", LOAD_POINTS)' in tests
     assert "rng.choice(LOAD_POINTS)" in tests
-    for point in ROLLBACK_POINTS:
+    for point in (*ROLLBACK_POINTS, *FILE_POINTS):
         assert f'"{point}:' in tests, point

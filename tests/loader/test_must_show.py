@@ -30,8 +30,7 @@ from tests.loader.drill_kit import (
     cli_reconcile,
     drill_rng,
 )
-from tests.loader.helpers import Admin, fresh_workspace, org_client
-from tests.loader.test_resume_rollback import _env
+from tests.loader.helpers import Admin, cli_env, fresh_workspace, org_client
 from workbench.delta import run_delta
 
 RECORDS = ["Account", "Contact", "Location__c", "Case"]  # the records the files hang on
@@ -82,7 +81,7 @@ def _killed_load(
     print(what)  # noqa: T201 - the drill's draw, for a replay (DP2SF_DRILL_SEED)
     args = [arg for o in objects or [] for arg in ("--object", o)]
     proc = subprocess.run([sys.executable, "-m", "workbench", "load", *args],
-                          env={**_env(settings), KILL_AT_ENV: f"{point}:{obj}:1"},
+                          env={**cli_env(settings), KILL_AT_ENV: f"{point}:{obj}:1"},
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)  # fmt: skip
     assert proc.returncode == -signal.SIGKILL, f"{what}: {proc.stderr.decode()[-2000:]}"
     (killed,) = _ledger(settings, "select run_id from ledger.runs")[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,18 +18,10 @@ from loaders.reconcile_rollback import run_rollback_reconcile
 from loaders.rollback import run_rollback
 from reporting.frames import rollback_frames
 from tests.loader.drill_kit import assert_load_reconciles, assert_rollback_reconciles
-from tests.loader.helpers import Admin, fresh_workspace, org_client
+from tests.loader.helpers import Admin, cli_env, fresh_workspace, org_client
 
 # one worker runs this file (make test: --dist loadgroup): its module fixture is built once
 pytestmark = pytest.mark.xdist_group("resume_rollback")
-
-
-def _env(settings) -> dict:
-    env = {**os.environ}
-    for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
-        env[f"DP2SF_{name.upper()}"] = str(getattr(settings, name))
-    env["DP2SF_LOAD_CHUNK_ROWS"] = str(settings.load_chunk_rows)
-    return env
 
 
 def _org_by_key(settings) -> dict[str, dict]:
@@ -77,7 +68,7 @@ def test_kill_9_mid_load_then_resume_ends_identical_to_an_uninterrupted_run(
     ws = fresh_workspace(built.model_copy(update={"load_chunk_rows": 100}), tmp_path / "killed")
     proc = subprocess.run(
         [sys.executable, "-m", "workbench", "load"],
-        env={**_env(ws), KILL_AT_ENV: f"{point}:Case:2"},
+        env={**cli_env(ws), KILL_AT_ENV: f"{point}:Case:2"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         timeout=600,
@@ -207,7 +198,7 @@ def test_rollback_restores_updates_and_leaves_records_edited_since(workspace, ad
 def _rollback_killed(settings, run_id: str, point: str) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "workbench", "rollback", run_id],
-        env={**_env(settings), KILL_AT_ENV: point},
+        env={**cli_env(settings), KILL_AT_ENV: point},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         timeout=600,
