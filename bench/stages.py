@@ -24,7 +24,6 @@ from core.settings import Settings, get_settings  # noqa: E402
 
 DELTA_SHARE = 0.01  # the delta changes 1% of the jobs and 1% of the customers
 SAMPLE_JOBS = 300
-FILE_RESOURCES = ("job_attachments", "attachment_files", "signature_files")
 EXTERNAL_ID = "Dispatch_Pro_Id__c"
 ERROR_REASONS = (  # file_errors by why, and whether the job was in the extract (a slice lists only its own)
     "select case when error like '%cut short%' then 'cut short' "
@@ -80,6 +79,7 @@ def extract_plain(s: Settings, ctx: dict) -> dict:
 def extract(s: Settings, ctx: dict) -> dict:
     """The dlt pipeline, every table (file listings and downloads left to the ``files`` stage)."""
     from dlt_pipelines.pipeline import (
+        FILE_LISTINGS,
         LOADER_FILE_FORMAT,
         ExtractSummary,
         drop_raw,
@@ -92,7 +92,7 @@ def extract(s: Settings, ctx: dict) -> dict:
     def run() -> dict:
         drop_raw(s)
         source = make_source(s, files_dir=None)
-        source = source.with_resources(*[n for n in source.selected_resources if n not in FILE_RESOURCES])
+        source = source.with_resources(*[n for n in source.selected_resources if n not in FILE_LISTINGS])
         pipeline = make_pipeline(s, progress=None)
         pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
         counts = pipeline.last_trace.last_normalize_info.row_counts
@@ -552,7 +552,8 @@ def delta(s: Settings, ctx: dict) -> dict:
         {"entity": "customers", "modify": max(1, round(counts["customers"] * DELTA_SHARE))},
     )
     touched = change_source(s, changes)
-    out = timed(lambda: {"delta": run_delta(s)})
+    # like with like: the extract stage took the tables only (files are their own stage), so does the delta
+    out = timed(lambda: {"delta": run_delta(s, files=False)})
     d = out.pop("delta")
     _mart_hashes(s, after)
     con = duckdb.connect(str(s.duckdb_path), read_only=True)

@@ -145,6 +145,10 @@ def exports_folder(settings: Settings) -> Path | None:
     return None
 
 
+# the resources that list files (read only to store them): left out of an extract without files
+FILE_LISTINGS = ("job_attachments",)
+
+
 def make_source(settings: Settings, known_files: dict[str, str] | None = None, **options: Any):
     """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan).
 
@@ -366,9 +370,17 @@ def request_progress(say: Any, period_s: float = PROGRESS_PERIOD_S) -> Iterator[
 
 
 def run_extract(
-    settings: Settings, full: bool = False, console: Console | None = None, verbose: bool = False
+    settings: Settings,
+    full: bool = False,
+    console: Console | None = None,
+    verbose: bool = False,
+    files: bool = True,
 ) -> ExtractSummary:
     """Extract Dispatch Pro into ``raw_dispatch_pro`` (incremental unless ``full``) and summarise.
+
+    Without ``files``: the tables only, no attachment listings, downloads or signatures (the files are bound
+    by the API's 60 requests/s; a later full extract with files fetches every file: an incremental one sees
+    only the signatures of the submissions it reads).
 
     ``console`` gets the warnings; with ``verbose`` also dlt's own log collector (records per table every 5 s)
     and a requests/files line every 30 s. Without it, a caller shows progress from ``ACTIVITY`` (the CLI's
@@ -387,7 +399,9 @@ def run_extract(
     except duckdb.Error as exc:
         raise ExtractError(f"cannot use {settings.duckdb_path} (is another stage using it?): {exc}") from None
     try:
-        source = make_source(settings, known_files=stored)
+        source = make_source(settings, known_files=stored, **({} if files else {"files_dir": None}))
+        if not files:
+            source = source.with_resources(*[n for n in source.selected_resources if n not in FILE_LISTINGS])
     except ConfigFieldMissingException as exc:
         missing = ", ".join(f"SOURCES__DISPATCH_PRO__{f.upper()}" for f in exc.fields)
         raise ExtractError(

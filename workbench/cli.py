@@ -92,6 +92,14 @@ def sandbox_status() -> None:
 @app.command()
 def extract(
     full: Annotated[bool, typer.Option("--full", help="Drop pipeline state; extract everything.")] = False,
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files/--no-files",
+            help="Also list, download and store the jobs' attachments and signatures (paced at the API's 60 "
+            "requests/s). --no-files takes the tables only; a later `extract --full` fetches every file.",
+        ),
+    ] = True,
     exports_dir: Annotated[
         Path | None,
         typer.Option(
@@ -124,7 +132,7 @@ def extract(
             RunDisplay("dp2sf extract", ["extract"], console) as run,
             run.stage("extract", extract_probe) as st,
         ):
-            summary = run_extract(s, full=full, console=console, verbose=OPTIONS["verbose"])
+            summary = run_extract(s, full=full, console=console, verbose=OPTIONS["verbose"], files=files)
             st.summary = f"{summary.records_extracted:,} records"
     except ExtractError as exc:
         _fail(exc)

@@ -145,6 +145,10 @@ def register(app: typer.Typer) -> None:
         inactive: Annotated[
             str, typer.Option(help="Records that became inactive: flag, leave or delete.")
         ] = None,
+        files: Annotated[
+            bool,
+            typer.Option("--files/--no-files", help="Also fetch the changed jobs' files (see extract)."),
+        ] = True,
     ) -> None:
         """Incremental extract, rebuild, then load only the rows whose content changed."""
         from workbench.delta import DeltaError, run_delta
@@ -167,7 +171,7 @@ def register(app: typer.Typer) -> None:
                 return m
 
             with one_stage(console, "delta", probe) as st:
-                result = run_delta(settings, org=org)
+                result = run_delta(settings, org=org, files=files)
                 st.summary = f"{result.load.status}: sent {sum(result.load.sent.values()):,} rows"
         except DeltaError as exc:
             _fail(exc)

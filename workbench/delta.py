@@ -31,8 +31,11 @@ class DeltaResult:
     seconds: float
 
 
-def run_delta(settings: Settings, extract: bool = True, transform: bool = True, org=None) -> DeltaResult:
-    """Incremental extract → dbt build → load of the changed rows (a ledger run of kind ``delta``)."""
+def run_delta(
+    settings: Settings, extract: bool = True, transform: bool = True, org=None, files: bool = True
+) -> DeltaResult:
+    """Incremental extract → dbt build → load of the changed rows (a ledger run of kind ``delta``); without
+    ``files``, the extract takes the tables only (like a full extract that left the files for later)."""
     if settings.delta_inactive_policy not in POLICIES:
         raise DeltaError(f"delta_inactive_policy must be one of {', '.join(POLICIES)}")
     started = time.monotonic()
@@ -41,7 +44,7 @@ def run_delta(settings: Settings, extract: bool = True, transform: bool = True, 
         from dlt_pipelines.pipeline import ExtractError, run_extract
 
         try:
-            extracted = run_extract(settings, full=False).records_extracted
+            extracted = run_extract(settings, full=False, files=files).records_extracted
         except ExtractError as exc:
             raise DeltaError(f"delta stopped in the extract (nothing loaded): {exc}") from None
     if transform:

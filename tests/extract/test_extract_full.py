@@ -156,6 +156,27 @@ def test_cli_extract_runs_incrementally(sim: Sim, loaded, monkeypatch) -> None:
     assert sim.endpoints["client_secret"] not in result.output
 
 
+def test_an_extract_without_files_lands_every_table_asking_for_no_file(sim: Sim, tmp_path, monkeypatch):
+    """``dp2sf extract --full --no-files``: every table the generator has, no attachment listed or fetched."""
+    from workbench.cli import app
+
+    monkeypatch.setenv("DP2SF_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("DP2SF_SANDBOX_DIR", str(sim.state_dir))
+    sim.admin("DELETE", "requests")
+    result = CliRunner().invoke(app, ["extract", "--full", "--no-files"])
+    assert result.exit_code == 0, result.output
+    assert "0 files downloaded" in result.output
+    assert sim.requests("/attachment") == []  # neither a job's listing nor a download
+    files = {"job_attachments", "files", "file_errors"}
+    expected = {k: v for k, v in sim.counts().items() if k not in NOT_TABLES and k not in files}
+    db = tmp_path / "dp2sf.duckdb"
+    listed = f"select table_name from information_schema.tables where table_schema = '{DATASET}'"
+    tables = {t for (t,) in query(db, listed)}
+    assert not files & tables
+    got = {t: query(db, f'select count(*) from {DATASET}."{t}"')[0][0] for t in expected if t in tables}
+    assert got == {t: n for t, n in expected.items() if n}  # a table the generator left empty is not made
+
+
 def test_auth_shares_one_token_and_refreshes_before_expiry(sim: Sim) -> None:
     ep = sim.endpoints
     session = make_session(10.0, 3, 0.1, 1.0)
