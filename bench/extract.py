@@ -36,7 +36,6 @@ from dlt_pipelines.dispatch_pro.pacing import DEFAULT_RATE_PER_S, Pacer  # noqa:
 from dlt_pipelines.dispatch_pro.settings import ENDPOINTS, JOB_HISTORY_PATH  # noqa: E402
 from sandbox import control  # noqa: E402
 
-FILE_RESOURCES = ("job_attachments", "attachment_files", "signature_files")
 FLUSH_ROWS = 50_000
 
 
@@ -48,7 +47,13 @@ def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
     import dlt  # noqa: F401 - imported before the clock starts, like the plain loop's libraries
 
     from core.settings import get_settings
-    from dlt_pipelines.pipeline import LOADER_FILE_FORMAT, make_pipeline, make_source, run_extract
+    from dlt_pipelines.pipeline import (
+        FILE_LISTINGS,
+        LOADER_FILE_FORMAT,
+        make_pipeline,
+        make_source,
+        run_extract,
+    )
 
     settings = get_settings(sandbox_dir=sandbox_dir, data_dir=data_dir)
     started = time.perf_counter()
@@ -57,9 +62,7 @@ def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
         return {"records": summary.records_extracted, "seconds": time.perf_counter() - started}
     source = make_source(settings, files_dir=None)
     # the selected resources (the hidden `<table>_pages` ones feed the tree tables and are not selected)
-    source = source.with_resources(
-        *[name for name in source.selected_resources if name not in FILE_RESOURCES]
-    )
+    source = source.with_resources(*[name for name in source.selected_resources if name not in FILE_LISTINGS])
     pipeline = make_pipeline(settings, progress=None)
     pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     counts = pipeline.last_trace.last_normalize_info.row_counts
@@ -82,15 +85,20 @@ def child_plain(sandbox_dir: Path, data_dir: Path) -> dict:
     ep = control.read_endpoints(sandbox_dir)["dispatch_pro"]
     started = time.perf_counter()
     session = requests.Session()
-    token = session.post(
-        ep["token_url"],
-        data={
-            "grant_type": "client_credentials",
-            "client_id": ep["client_id"],
-            "client_secret": ep["client_secret"],
-        },
-    ).json()["access_token"]
-    session.headers.update({"Authorization": f"Bearer {token}", "ST-App-Key": ep["app_key"]})
+
+    def sign_in() -> None:
+        """A new token (ServiceTitan's live 15 minutes: an L extract outlives several)."""
+        token = session.post(
+            ep["token_url"],
+            data={
+                "grant_type": "client_credentials",
+                "client_id": ep["client_id"],
+                "client_secret": ep["client_secret"],
+            },
+        ).json()["access_token"]
+        session.headers.update({"Authorization": f"Bearer {token}", "ST-App-Key": ep["app_key"]})
+
+    sign_in()
     data_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(data_dir / "plain.duckdb"))
     targets = [(e.table, e.url_path(ep["tenant"]), e.kind, dict(e.extra_params)) for e in ENDPOINTS]
@@ -119,6 +127,9 @@ def child_plain(sandbox_dir: Path, data_dir: Path) -> dict:
             response = session.get(url, params=params)
             if response.status_code == 429:  # over the limit anyway: wait as told, ask again
                 time.sleep(float(response.headers.get("Retry-After", 1)))
+                continue
+            if response.status_code == 401:  # the token expired: a new one, the same page again
+                sign_in()
                 continue
             response.raise_for_status()
             body = orjson.loads(response.content)
