@@ -95,9 +95,10 @@ def org_client(settings: Settings, **options) -> OrgClient:
     return OrgClient(connect("sandbox", settings.endpoints_file), settings.load_stop_share, **options)
 
 
-def cli_env(settings: Settings) -> dict[str, str]:
-    """The environment of a ``python -m workbench`` child process working on ``settings``'s folders."""
-    env = {**os.environ}
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """The environment of a ``python -m workbench`` child process working on ``settings``'s folders (and
+    ``extra``)."""
+    env = {**os.environ, **extra}
     for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
         env[f"DP2SF_{name.upper()}"] = str(getattr(settings, name))
     env["DP2SF_LOAD_CHUNK_ROWS"] = str(settings.load_chunk_rows)

@@ -24,24 +24,11 @@ from core.settings import Settings
 from dlt_pipelines.pipeline import raw_row_counts
 from loaders.reconcile import run_reconcile
 from sandbox.control import read_endpoints
-from tests.loader.drill_kit import cli_reconcile
-from tests.loader.helpers import fresh_workspace, org_client
+from tests.loader.drill_kit import cli_reconcile, drill_rng
+from tests.loader.helpers import cli_env, fresh_workspace, org_client
 
 pytestmark = pytest.mark.slow
 CHUNK = 100  # several Bulk jobs per object at the tiny tier: a kill lands between and inside jobs
-
-
-def drill_rng() -> tuple[int, random.Random]:
-    seed = int(os.environ.get("DP2SF_DRILL_SEED") or time.time_ns() % 1_000_000)
-    return seed, random.Random(seed)
-
-
-def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
-    env = {**os.environ, **extra}
-    for name in ("sandbox_dir", "data_dir", "reports_dir", "build_dir"):
-        env[f"DP2SF_{name.upper()}"] = str(getattr(settings, name))
-    env["DP2SF_LOAD_CHUNK_ROWS"] = str(settings.load_chunk_rows)
-    return env
 
 
 def dp2sf(argv: list[str], env: dict[str, str], timeout: float = 900) -> tuple[int, float, str]:
