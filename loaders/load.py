@@ -239,7 +239,7 @@ class Loader:
             if uploader.uploaded:
                 self.sent[obj] = uploader.uploaded
             return None
-        if getattr(self.settings, "load_keep_created_date", True):
+        if self.settings.load_keep_created_date:
             created = created_date_expr(obj, plan.columns, self.org.create_only_fields(obj))
             if created:  # the org grants "Set Audit Fields upon Record Creation": keep the source's time
                 shape.header.append("CreatedDate")
@@ -429,7 +429,7 @@ class Loader:
             [jobs[p.name] for p in lane if jobs[p.name]]
             for lane in plan_lanes(self.con, [p for p in objects if jobs[p.name]])
         ]
-        width = min(len(lanes), max(1, int(getattr(self.settings, "load_parallel_objects", 1))))
+        width = min(len(lanes), max(1, self.settings.load_parallel_objects))
         if width <= 1:
             for lane in lanes:
                 for job in lane:
