@@ -2,7 +2,9 @@
 
 For each entity code it keeps ``index -> [modifiedOn ticks, times modified, createdOn ticks or None]``, and
 the ticks of every modification (``stamps``), so what a change appended (a job's new status event) keeps its
-time when the record changes again: the source's history is append-only.
+time when the record changes again: the source's history is append-only (ServiceTitan's JPM v2
+``GET /tenant/{tenant}/export/job-history``, "export feed for job status history": per job, events each with
+its own ``id`` and ``date``: its OpenAPI spec, jpm-v2.json, as MeltanoLabs/tap-service-titan publishes it).
 Ticks handed out are strictly increasing and always later than the base data window, so modified records
 sort after every base record (export order is (modifiedOn, id)). Persisted as JSON under the state dir.
 """
