@@ -42,6 +42,9 @@ create table if not exists {SCHEMA}.runs (
 -- the org's clock minus ours (seconds) while the run wrote: a rollback reads the org's LastModifiedDate
 -- against the ledger's times through it (core.org_api.Usage.clock_skew)
 alter table {SCHEMA}.runs add column if not exists org_clock_skew double;
+-- the objects a load run was asked for (a JSON list; null: every object of the plan), so its reconciliation
+-- covers those and does not count the others as missing
+alter table {SCHEMA}.runs add column if not exists objects varchar;
 create table if not exists {SCHEMA}.operations (
     run_id varchar not null,
     object_name varchar not null,
@@ -178,14 +181,36 @@ class Ledger:
         self.con.execute("commit")
 
     # -- runs -----------------------------------------------------------------------------------
-    def start_run(self, kind: str, target: str, mapping_hash: str | None, parent: str | None = None) -> str:
+    def start_run(
+        self,
+        kind: str,
+        target: str,
+        mapping_hash: str | None,
+        parent: str | None = None,
+        objects: list[str] | None = None,
+    ) -> str:
         run_id = new_run_id(kind)
+        asked = json.dumps(sorted(objects)) if objects else None
         self.con.execute(
             f"insert into {SCHEMA}.runs (run_id, kind, target, mapping_hash, parent_run_id, started_at, "
-            "status) values (?, ?, ?, ?, ?, ?, 'running')",
-            [run_id, kind, target, mapping_hash, parent, now()],
+            "status, objects) values (?, ?, ?, ?, ?, ?, 'running', ?)",
+            [run_id, kind, target, mapping_hash, parent, now(), asked],
         )
         return run_id
+
+    def widen_run_objects(self, run_id: str, objects: list[str] | None) -> None:
+        """A resume asked for ``objects`` (None: every object): the run now covers those too."""
+        before = self.run_objects(run_id)
+        union = None if before is None or not objects else sorted({*before, *objects})
+        self.con.execute(
+            f"update {SCHEMA}.runs set objects = ? where run_id = ?",
+            [json.dumps(union) if union else None, run_id],
+        )
+
+    def run_objects(self, run_id: str) -> list[str] | None:
+        """The objects a run was asked for; None: every object of the plan."""
+        rows = self.con.execute(f"select objects from {SCHEMA}.runs where run_id = ?", [run_id]).fetchall()
+        return json.loads(rows[0][0]) if rows and rows[0][0] else None
 
     def finish_run(self, run_id: str, status: str, message: str | None = None) -> None:
         self.con.execute(

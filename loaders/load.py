@@ -509,8 +509,9 @@ def run_load(
             if run_id is None:
                 raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
             ledger.reopen_run(run_id)
+            ledger.widen_run_objects(run_id, objects)
         else:
-            run_id = ledger.start_run(kind, settings.target, gate.mapping_hash)
+            run_id = ledger.start_run(kind, settings.target, gate.mapping_hash, objects=objects)
         loader = Loader(settings, con, org, ledger, run_id)
         status, message = "completed", gate.warning or ""
         try:

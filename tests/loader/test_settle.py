@@ -97,3 +97,17 @@ def test_the_final_try_settles_every_row_and_a_failed_job_names_the_unanswered(c
     # settling again (a resumed run reading the same job) adds nothing
     assert ledger.settle_chunk(run_id, "Contact", 1, 1, "750x", results, set(), "x") == (0, 0)
     assert len(ledger.operations(run_id, "Contact")) == 7
+
+
+def test_a_run_keeps_the_objects_it_was_asked_for_and_a_resume_widens_them(tmp_path: Path) -> None:
+    """``dp2sf load --object A``: the run covers A; a resume for B, A and B; one for every object, all."""
+    ledger = Ledger(duckdb.connect(str(tmp_path / "runs.duckdb")))
+    every = ledger.start_run("full", "sandbox", "h")
+    some = ledger.start_run("full", "sandbox", "h", objects=["Contact", "Account"])
+    assert ledger.run_objects(every) is None and ledger.run_objects(some) == ["Account", "Contact"]
+    ledger.widen_run_objects(some, ["Case", "Account"])
+    assert ledger.run_objects(some) == ["Account", "Case", "Contact"]
+    ledger.widen_run_objects(some, None)
+    assert ledger.run_objects(some) is None
+    ledger.widen_run_objects(some, ["Case"])  # every object stays every object
+    assert ledger.run_objects(some) is None
