@@ -48,7 +48,8 @@ lint-sql: $(STAMP)
 # as they compute, and a third worker fills the gaps. The whole suite, idle machine: -n 2 24 min 47 s; -n 3
 # 23 min 26 s, and 24 min 28 s with a Spark test, a venv install and four other test runs beside it (all
 # green). On 5 slow modules alone it made no difference (-n 2 374 s, -n 3 383 s).
-PYTEST := $(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder -q
+# --durations=30: every run (CI's too) ends with its 30 slowest tests (setup included), the figures to cut from
+PYTEST := $(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder -q --durations=30
 test: $(STAMP) lint
 	$(MAKE) --no-print-directory -j2 lint-sql pytest
 
