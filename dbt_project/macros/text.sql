@@ -3,7 +3,7 @@
 {% macro html_to_text(expr) -%}
     {#- Plain text from HTML: inline images dropped (they become Files), remote image URLs kept as text,
         <br>/<p>/<div>/<li> become line breaks, other tags removed, entities decoded, runs of spaces collapsed,
-        ends trimmed. On DuckDB the note is read as a browser reads it (html5lib, WHATWG parsing,
+        ends trimmed. On DuckDB the note is read as a browser reads it (lexbor, WHATWG parsing,
         mapping/html_text.py, registered by the dbt-duckdb plugin in profiles.yml): a "<" that starts no tag
         ("temp <40F") is text; "A<B and B>C" is "AC", as a browser shows it, and html_text_loss says so. -#}
     {{ return(adapter.dispatch('html_to_text', 'dp2sf')(expr)) }}
