@@ -7,12 +7,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.errors import Dp2sfError
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+MEMORY_LIMIT_RE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?B|B)|\d{1,3}(\.\d+)?\s*%")
 
 
 class Settings(BaseSettings):
@@ -65,10 +68,23 @@ class Settings(BaseSettings):
     # where dlt's filesystem destination lands the raw tables as parquet (any fsspec URL dlt knows);
     # default data/raw_parquet
     raw_parquet_url: str | None = None
+    # DuckDB's buffer cap while dbt builds the mapping: a size (1500MB, 2GiB) or a share of RAM (80%, DuckDB's
+    # default); above it DuckDB spills to disk. On a small machine, or beside other work, cap it
+    duckdb_memory_limit: str = "80%"
     # pyspark local mode for --engine spark: master, driver memory, shuffle partitions (one small machine)
     spark_master: str = "local[2]"
     spark_driver_memory: str = "1g"
     spark_shuffle_partitions: int = 2
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str) -> str:
+        if not MEMORY_LIMIT_RE.fullmatch(value.strip()):
+            # checked here, not by DuckDB mid-build
+            raise ValueError(
+                f"a size such as 1500MB or 2GiB, or a share of RAM such as 80%: not {value[:40]!r}"
+            )
+        return value.strip()
 
     @cached_property
     def duckdb_path(self) -> Path:

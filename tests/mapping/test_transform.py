@@ -262,3 +262,15 @@ def test_every_value_map_row_carries_a_note() -> None:
             rows = list(csv.DictReader(f))
         assert rows or path.name in org_specific, path.name
         assert all((r.get("note") or "").strip() for r in rows), path.name
+
+
+def test_the_duckdb_memory_limit_setting_reaches_the_build(built) -> None:
+    """``DP2SF_DUCKDB_MEMORY_LIMIT`` caps DuckDB's buffer manager in every dbt run of the transform (a small
+    machine, or beside other work; at L the uncapped build held 10 GB)."""
+    _, settings = built
+    run = run_dbt(
+        settings.model_copy(update={"duckdb_memory_limit": "700MB"}),
+        ["show", "--inline", "select current_setting('memory_limit') as cap", "--output", "json"],
+    )
+    assert run.returncode == 0, run.output[-2000:]
+    assert "667.5 MiB" in run.output  # DuckDB reports 700 MB (10^6 bytes) in MiB

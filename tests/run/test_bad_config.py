@@ -59,6 +59,7 @@ CASES = [
     ("chunk-not-a-number", ["load"], {"DP2SF_LOAD_CHUNK_ROWS": "lots"}, True, "DP2SF_LOAD_CHUNK_ROWS"),
     ("stop-share", ["load"], {"DP2SF_LOAD_STOP_SHARE": "2"}, True, "DP2SF_LOAD_STOP_SHARE must be in"),
     ("chunk-zero", ["load", "--plan"], {"DP2SF_LOAD_CHUNK_ROWS": "0"}, True, "at least 1"),
+    ("memory-limit", ["transform"], {"DP2SF_DUCKDB_MEMORY_LIMIT": "lots"}, True, "such as 1500MB or 2GiB"),
     ("extract-no-simulator", ["extract"], {}, False, "start it with `dp2sf sandbox up`"),
     ("load-no-org", ["load"], {}, True, "`dp2sf sandbox up`"),
     ("reconcile-no-org", ["reconcile"], {}, True, "`dp2sf sandbox up`"),
@@ -81,7 +82,7 @@ def dirs(tmp_path: Path, monkeypatch) -> dict[str, Path]:
     for name, path in out.items():
         monkeypatch.setenv(f"DP2SF_{name.upper()}_DIR", str(path))
     for name in ("DP2SF_TARGET", "DP2SF_SOURCE", "DP2SF_LOAD_CHUNK_ROWS", "DP2SF_LOAD_STOP_SHARE",
-                 "DP2SF_DELTA_INACTIVE_POLICY", *NO_SF, *ST_FAKE):  # fmt: skip
+                 "DP2SF_DELTA_INACTIVE_POLICY", "DP2SF_DUCKDB_MEMORY_LIMIT", *NO_SF, *ST_FAKE):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .dlt/secrets.toml of the repo
     return out
