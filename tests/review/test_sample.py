@@ -21,7 +21,7 @@ import pytest
 from core.mapping_hash import mapping_hash
 from core.settings import PROJECT_DIR, Settings, get_settings
 from loaders.sample_diff import FieldSpec, classify, is_blocking
-from loaders.sample_select import copy_sample
+from loaders.sample_select import choose_jobs, copy_sample
 from tests.loader.helpers import Admin, fresh_workspace, org_client
 from workbench import sample as S
 
@@ -135,6 +135,40 @@ def test_the_same_seed_gives_the_same_sample_and_the_cover_wins_over_the_size(
     assert a.jobs != c.jobs
     tiny = copy_sample(source, tmp_path / "d.duckdb", size=1, seed=11)
     assert len(tiny.jobs) > 1 and not tiny.missing  # every stratum still covered
+
+
+def test_the_lazy_cover_picks_what_a_full_scan_per_pick_picks() -> None:
+    """``choose_jobs`` re-scores a job only when it reaches the top of its heap: on seeded random tag sets
+    (overlapping tags, ties, jobs without tags) it picks the same jobs as the scan of every job per pick."""
+    import random
+
+    def scanned(tags: dict[int, set[str]], size: int, seed: int) -> list[int]:
+        order = sorted(tags)
+        random.Random(seed).shuffle(order)
+        rank = {job: i for i, job in enumerate(order)}
+        uncovered, chosen = set().union(*tags.values()), []
+        while uncovered:
+            best = max(order, key=lambda j: (len(tags[j] & uncovered), -rank[j]))
+            chosen.append(best)
+            uncovered -= tags[best]
+        types: dict[str, list[int]] = {}
+        for job in order:
+            if job not in chosen:
+                kind = next((t for t in sorted(tags[job]) if t.startswith("job_type:")), "job_type:?")
+                types.setdefault(kind, []).append(job)
+        queues = [types[k] for k in sorted(types)]
+        while len(chosen) < size and any(queues):
+            for queue in queues:
+                if queue and len(chosen) < size:
+                    chosen.append(queue.pop(0))
+        return sorted(chosen)
+
+    rng = random.Random(7)
+    vocabulary = [f"job_type:{n}" for n in range(6)] + [f"status:{n}" for n in range(5)] + ["edge:x"]
+    for case in range(60):
+        tags = {job: set(rng.sample(vocabulary, rng.randint(0, 4))) for job in rng.sample(range(10_000), 400)}
+        size = rng.choice([5, 30, 120])
+        assert choose_jobs(tags, size, case) == scanned(tags, size, case), case
 
 
 def test_classify_each_case() -> None:
