@@ -14,7 +14,6 @@ import pytest
 
 from loaders.load import LoadError, run_load
 from loaders.reconcile import run_reconcile
-from tests.loader.drill_kit import cli_reconcile
 from tests.loader.helpers import org_client
 
 FILES = ["Account", "Contact", "Location__c", "Case", "ContentVersion"]
@@ -52,19 +51,6 @@ def test_task_who_and_what_reach_the_org(workspace) -> None:
     assert sum(1 for t in tasks if t["WhoId"]) == who
     assert sum(1 for t in tasks if t["WhatId"] and t["WhatId"].startswith("500")) == what_case
     assert sum(1 for t in tasks if t["WhatId"] and t["WhatId"].startswith("001")) == what_account
-
-
-def test_a_run_of_some_objects_reconciles_on_those(workspace) -> None:
-    """``dp2sf load --object Account --object Contact`` then ``dp2sf reconcile``: the two objects, adding up
-    (exit 0), not every other object of the plan counted as missing."""
-    result = run_load(workspace, objects=["Account", "Contact"])
-    assert result.status == "completed"
-    reconciled = run_reconcile(workspace, run_id=result.run_id)
-    assert [o.name for o in reconciled.objects] == ["Account", "Contact"]
-    assert reconciled.ok and all(o.loaded > 0 for o in reconciled.objects)
-    code, output = cli_reconcile(workspace)
-    assert code == 0, output
-    assert "Account" in output and "Case" not in output
 
 
 def test_one_503_on_a_file_read_back_is_retried(workspace, admin) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -186,7 +187,15 @@ def test_cli_load_plan_and_reconcile_exit_codes(workspace, objects, monkeypatch)
     assert plan.exit_code == 0 and "Bulk jobs" in plan.output
     loaded = runner.invoke(app, ["load", *sum((["--object", o] for o in objects), [])])
     assert loaded.exit_code == 0, loaded.output
-    # only two objects loaded: the others have no outcome, so the equation cannot hold
+    # a run of two objects reconciles on those two (the others are not counted as missing): exit 0
+    rec = runner.invoke(app, ["reconcile"])
+    assert rec.exit_code == 0, rec.output
+    report = json.loads(next(Path(workspace.reports_dir).glob("*/reconciliation.json")).read_text())
+    assert [o["name"] for o in report["objects"]] == objects and report["ok"]
+    # one of its Accounts deleted in the org behind the loader's back: it no longer adds up, exit 2
+    org = org_client(workspace)
+    gone = next(org.query_iter("SELECT Id FROM Account LIMIT 1"))["Id"]
+    org.sf.Account.delete(gone)
     rec = runner.invoke(app, ["reconcile"])
     assert rec.exit_code == 2, rec.output
 
