@@ -429,12 +429,12 @@ def run_reconcile(
     except LoadError as exc:
         raise ReconcileError(str(exc)) from exc
     try:
-        Ledger(con)  # the ledger's schema, as this version writes it
+        ledger = Ledger(con)  # the ledger's schema, as this version writes it
         run_id = run_id or latest_load_run(con)
         if run_id is None:
             raise ReconcileError("the ledger holds no load run: run `dp2sf load` first")
         plan = make_plan(settings, con)
-        asked = Ledger(con).run_objects(run_id)
+        asked = ledger.run_objects(run_id)
         if asked:  # a run of some objects (`dp2sf load --object`) is reconciled on those
             plan = replace(plan, objects=[o for o in plan.objects if o.name in asked])
         if org is None:

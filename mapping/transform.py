@@ -136,7 +136,7 @@ def run_dbt(
     # build, so the parse kept by mapping.dbt_parse_cache is valid in a new build folder
     duckdb_path = Path(settings.duckdb_path).resolve()
     env = {**os.environ, "DP2SF_DUCKDB_PATH": duckdb_path.name}
-    env["DP2SF_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit.strip()
+    env["DP2SF_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit  # validated and stripped by Settings
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     shape = "person" if person_accounts else "plain"
     parse_key = f"{invoices}-{settings.source_locale}-{shape}-{duckdb_path.stem}"
