@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -139,7 +140,9 @@ def run_dbt(
     env["DP2SF_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit  # validated and stripped by Settings
     env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
     shape = "person" if person_accounts else "plain"
-    parse_key = f"{invoices}-{settings.source_locale}-{shape}-{duckdb_path.stem}"
+    # every value the profile reads is part of the key: dbt parses in full when one of them differs
+    cap = re.sub(r"[^0-9A-Za-z]+", "_", settings.duckdb_memory_limit)
+    parse_key = f"{invoices}-{settings.source_locale}-{shape}-{duckdb_path.stem}-{cap}"
     seed_parse(target, parse_key)
     proc = subprocess.run(
         [sys.executable, "-m", "dbt.cli.main", *dbt_args(settings, command, invoices, person_accounts)],

@@ -26,6 +26,17 @@ def test_a_new_build_folder_reuses_the_kept_parse(fixture_transform, tmp_path: P
     assert "Starting full parse" not in log
 
 
+def test_a_parse_under_another_memory_cap_is_kept_apart(fixture_transform, tmp_path: Path) -> None:
+    """The cap is a profile value dbt checks: a build under another cap keeps the default's parse."""
+    _, built = transformed_copy(fixture_transform, tmp_path / "copy")
+    capped = get_settings(data_dir=built.data_dir, build_dir=tmp_path / "capped", duckdb_memory_limit="700MB")
+    assert run_dbt(capped, ["parse"]).returncode == 0
+    fresh = get_settings(data_dir=built.data_dir, build_dir=tmp_path / "fresh_build")
+    assert run_dbt(fresh, ["parse"]).returncode == 0
+    log = (fresh.build_dir / "dbt" / "logs" / "dbt.log").read_text()
+    assert "no changes found, skipping parsing" in log and "Starting full parse" not in log
+
+
 def test_a_kept_parse_never_overwrites_a_build_folders_own(tmp_path: Path, monkeypatch) -> None:
     from mapping import dbt_parse_cache
 
