@@ -48,7 +48,6 @@ def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
 
     from core.settings import get_settings
     from dlt_pipelines.pipeline import (
-        FILE_LISTINGS,
         LOADER_FILE_FORMAT,
         make_pipeline,
         make_source,
@@ -60,9 +59,7 @@ def child_dlt(sandbox_dir: Path, data_dir: Path, with_files: bool) -> dict:
     if with_files:
         summary = run_extract(settings, full=True)
         return {"records": summary.records_extracted, "seconds": time.perf_counter() - started}
-    source = make_source(settings, files_dir=None)
-    # the selected resources (the hidden `<table>_pages` ones feed the tree tables and are not selected)
-    source = source.with_resources(*[name for name in source.selected_resources if name not in FILE_LISTINGS])
+    source = make_source(settings, files=False)
     pipeline = make_pipeline(settings, progress=None)
     pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
     counts = pipeline.last_trace.last_normalize_info.row_counts

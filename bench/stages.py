@@ -79,7 +79,6 @@ def extract_plain(s: Settings, ctx: dict) -> dict:
 def extract(s: Settings, ctx: dict) -> dict:
     """The dlt pipeline, every table (file listings and downloads left to the ``files`` stage)."""
     from dlt_pipelines.pipeline import (
-        FILE_LISTINGS,
         LOADER_FILE_FORMAT,
         ExtractSummary,
         drop_raw,
@@ -91,8 +90,7 @@ def extract(s: Settings, ctx: dict) -> dict:
 
     def run() -> dict:
         drop_raw(s)
-        source = make_source(s, files_dir=None)
-        source = source.with_resources(*[n for n in source.selected_resources if n not in FILE_LISTINGS])
+        source = make_source(s, files=False)
         pipeline = make_pipeline(s, progress=None)
         pipeline.run(source, loader_file_format=LOADER_FILE_FORMAT)
         counts = pipeline.last_trace.last_normalize_info.row_counts

@@ -149,10 +149,13 @@ def exports_folder(settings: Settings) -> Path | None:
 FILE_LISTINGS = ("job_attachments",)
 
 
-def make_source(settings: Settings, known_files: dict[str, str] | None = None, **options: Any):
+def make_source(
+    settings: Settings, known_files: dict[str, str] | None = None, files: bool = True, **options: Any
+):
     """The configured ``dispatch_pro`` source for ``settings.source`` (simulator or servicetitan).
 
-    Its file planner (``source_file_planner``) plans the files to store once the tables are loaded."""
+    Its file planner (``source_file_planner``) plans the files to store once the tables are loaded. With
+    ``files=False`` the source has the tables only: no file listing (:data:`FILE_LISTINGS`), no download."""
     import dlt
 
     from dlt_pipelines.dispatch_pro import dispatch_pro
@@ -166,6 +169,8 @@ def make_source(settings: Settings, known_files: dict[str, str] | None = None, *
         "file_planner": FilePlanner(exports_folder=str(folder) if folder else None),
         **options,
     }
+    if not files:
+        options["files_dir"] = None
     if settings.source == "simulator":
         source = dispatch_pro(**simulator_credentials(settings), **options)
     elif settings.source == "servicetitan":
@@ -182,6 +187,9 @@ def make_source(settings: Settings, known_files: dict[str, str] | None = None, *
         raise ExtractError(
             f"unknown source {settings.source!r} (DP2SF_SOURCE): choose simulator or servicetitan"
         )
+    if not files:
+        # the selected resources (the hidden `<table>_pages` ones feed the tree tables and are not selected)
+        source = source.with_resources(*[n for n in source.selected_resources if n not in FILE_LISTINGS])
     source._dp2sf_exports_folder = options["exports_folder"]
     source._dp2sf_file_planner = options["file_planner"] if options.get("files_dir") else None
     return source
@@ -399,9 +407,7 @@ def run_extract(
     except duckdb.Error as exc:
         raise ExtractError(f"cannot use {settings.duckdb_path} (is another stage using it?): {exc}") from None
     try:
-        source = make_source(settings, known_files=stored, **({} if files else {"files_dir": None}))
-        if not files:
-            source = source.with_resources(*[n for n in source.selected_resources if n not in FILE_LISTINGS])
+        source = make_source(settings, known_files=stored, files=files)
     except ConfigFieldMissingException as exc:
         missing = ", ".join(f"SOURCES__DISPATCH_PRO__{f.upper()}" for f in exc.fields)
         raise ExtractError(
