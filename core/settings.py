@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     load_stop_share: float = 0.9
     load_fallback_owner_email: str = "integration@dp2sf.sandbox"
     load_lock_retries: int = 3
+    # before each re-send of rows a lock refused, a random wait of up to this many seconds, doubling per sweep
+    # (capped at 60 s): the job holding the parent finishes meanwhile, and parallel lanes stop re-colliding
+    load_lock_retry_seconds: float = Field(default=2.0, ge=0, le=60)
     # objects of one plan level loading side by side when they share no parent record (issue 10)
     load_parallel_objects: int = 3
     # new records keep the source's creation time where the org grants "Set Audit Fields upon Record Creation"

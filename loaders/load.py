@@ -11,6 +11,7 @@ unprocessed rows are retried in smaller jobs a bounded number of times; data err
 from __future__ import annotations
 
 import contextlib
+import random
 import shutil
 import tempfile
 import threading
@@ -51,6 +52,17 @@ from loaders.skips import record_parent_skips, record_skips
 from loaders.spool import SendTable
 
 TRANSIENT_ROW_ERRORS = {"UNABLE_TO_LOCK_ROW", "UNPROCESSED"}
+
+
+def lock_retry_wait(base: float, attempt: int) -> float:
+    """Seconds to wait before re-send ``attempt`` (1, 2, ...) of rows a lock refused: full jitter, doubling.
+
+    The lock is the parent record another job is still writing (Salesforce waits 10 s for it, then fails the
+    row: Help 000229525); re-sending at once meets the same job, and two lanes retrying in step meet each
+    other again. A random wait up to ``base * 2**(attempt-1)`` (at most 60 s) spreads them apart."""
+    return random.uniform(0, min(60.0, base * 2 ** (attempt - 1)))
+
+
 __all__ = ["KILL_AT_ENV", "kill_point"]  # the resume tests name the kill points through this module
 
 
@@ -314,6 +326,9 @@ class Loader:
         try:
             for attempt in range(self.settings.load_lock_retries + 1):
                 final = attempt == self.settings.load_lock_retries
+                wait = lock_retry_wait(self.settings.load_lock_retry_seconds, attempt) if attempt else 0.0
+                if wait and self.stopping.wait(wait):
+                    raise LimitStop(self.stopping_message)
                 sweep = self.db(SendTable.build, self.con, obj, pass_no, header, select)
                 bulk = BulkIngest(self.org, obj, self.work_dir)
                 while True:

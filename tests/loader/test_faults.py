@@ -43,7 +43,10 @@ def _error_codes(workspace, run_id: str) -> set[str]:
 
 
 def test_row_locks_503s_and_a_failed_job_end_like_a_clean_run(workspace, admin) -> None:
-    settings = workspace.model_copy(update={"load_lock_retries": 5, "load_chunk_rows": 150})
+    # locks here are random row failures, not a job still holding the parent: no need to wait between sweeps
+    settings = workspace.model_copy(
+        update={"load_lock_retries": 5, "load_chunk_rows": 150, "load_lock_retry_seconds": 0.1}
+    )
     admin.faults(lock_row_fraction=0.1, http_503=3, drop_connections=2, fail_job_after=40)
     try:
         result = run_load(settings, objects=OBJECTS)

@@ -51,3 +51,13 @@ def test_parallel_lanes_meet_no_row_locks_where_one_lane_per_object_does(built, 
         assert unsafe.counts == lanes.counts  # the retries still end where the safe run ends
     finally:
         admin.settings(row_locks=False)
+
+
+def test_the_wait_before_a_lock_retry_is_random_doubling_and_capped() -> None:
+    from loaders.load import lock_retry_wait
+
+    waits = [[lock_retry_wait(2.0, attempt) for _ in range(400)] for attempt in (1, 2, 3, 12)]
+    assert all(0 <= w <= 2.0 for w in waits[0]) and all(0 <= w <= 4.0 for w in waits[1])
+    assert max(waits[1]) > 2.0 and max(waits[2]) > 4.0  # the ceiling doubles
+    assert all(w <= 60.0 for w in waits[3]) and len(set(waits[0])) == 400  # capped; never in step
+    assert lock_retry_wait(0.0, 3) == 0.0  # DP2SF_LOAD_LOCK_RETRY_SECONDS=0: no wait
