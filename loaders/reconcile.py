@@ -179,10 +179,12 @@ def latest_load_run(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 class Reconciler:
-    def __init__(self, settings: Settings, con, org: OrgClient, run_id: str, sample: int, seed: int):
+    def __init__(
+        self, settings: Settings, con, org: OrgClient, run_id: str, sample: int, seed: int, ledger: Ledger
+    ):
         self.settings, self.con, self.org, self.run_id = settings, con, org, run_id
         self.sample, self.rng = sample, random.Random(seed)
-        self.ledger = Ledger(con)
+        self.ledger = ledger  # the run's one Ledger (run_reconcile's)
         self.work = Path(settings.data_dir) / ".reconcile"
         stamp = read_build_stamp(con)
         self.person_accounts = bool(stamp and stamp.person_accounts)
@@ -439,7 +441,7 @@ def run_reconcile(
             plan = replace(plan, objects=[o for o in plan.objects if o.name in asked])
         if org is None:
             org = org_client(settings)
-        rc = Reconciler(settings, con, org, run_id, sample, seed)
+        rc = Reconciler(settings, con, org, run_id, sample, seed, ledger)
         results = []
         for obj in plan.objects:
             rec = rc.outcomes(obj.name)
