@@ -279,14 +279,14 @@ class Ledger:
         over it would record the killed run's records as its own updates, out of any rollback's reach)."""
         marks = ", ".join("?" for _ in kinds)
         cur = self.con.execute(
-            f"select run_id, status from {SCHEMA}.runs as r where kind in ({marks}) "
+            f"select run_id, status, kind from {SCHEMA}.runs as r where kind in ({marks}) "
             "and status in ('running', 'stopped', 'failed') and not exists (select 1 from "
             f"{SCHEMA}.runs as b where b.kind = 'rollback' and b.parent_run_id = r.run_id "
             "and b.status = 'completed') order by started_at desc limit 1",
             list(kinds),
         )
         row = cur.fetchall()
-        return {"run_id": row[0][0], "status": row[0][1]} if row else None
+        return {"run_id": row[0][0], "status": row[0][1], "kind": row[0][2]} if row else None
 
     def last_own_writes(self, object_name: str, source_keys: Sequence[str]) -> dict[str, datetime]:
         """Per source key, when any of our runs (loads, deltas, rollbacks) last wrote the record, on the

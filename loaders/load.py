@@ -482,6 +482,15 @@ def _is_transient_job_error(message: str | None) -> bool:
     return "internalservererror" in text or "unable_to_lock_row" in text or "timeout" in text
 
 
+def unfinished_load(settings: Settings) -> dict | None:
+    """The latest full or delta run that did not finish and no rollback undid (run_id, status, kind)."""
+    con = open_db(settings)
+    try:
+        return Ledger(con).unfinished_run(("full", "delta"))
+    finally:
+        con.close()
+
+
 def run_load(
     settings: Settings,
     resume: bool = False,

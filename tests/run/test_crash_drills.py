@@ -172,6 +172,30 @@ def test_kill_9_at_a_random_moment_of_the_delta_then_again(built, tmp_path) -> N
     assert run_reconcile(ws).ok, context
 
 
+def test_a_delta_killed_in_its_load_is_continued_by_the_next_delta(built, tmp_path) -> None:
+    """The random drill above met this (seed 561951, killed at 36.4 s): ``dp2sf delta`` after a delta killed
+    mid-load refused the new run. It continues the killed run instead, which then completes, alone."""
+    from loaders.kill import KILL_AT_ENV
+
+    ws = fresh_workspace(built.model_copy(update={"load_chunk_rows": CHUNK}), tmp_path / "delta")
+    code, _, stderr = dp2sf(["load"], cli_env(ws))
+    assert code == 0, stderr[-2000:]
+    _change_jobs(ws, 5)
+    code, _, _ = dp2sf(["delta"], {**cli_env(ws), KILL_AT_ENV: "uploaded:Case:1"})
+    assert code == -signal.SIGKILL
+    code, _, stderr = dp2sf(["delta"], cli_env(ws))
+    assert code == 0, stderr[-2000:]
+    con = duckdb.connect(str(ws.duckdb_path), read_only=True)
+    try:
+        runs = con.execute("select status from ledger.runs where kind = 'delta'").fetchall()
+    finally:
+        con.close()
+    assert runs == [("completed",)]  # the killed run, continued; no second delta run over it
+    org_by_key(ws)  # no duplicate
+    assert ledger_twice(ws) == 0
+    assert run_reconcile(ws).ok
+
+
 def test_kill_9_at_a_random_moment_of_the_extract_then_again(built, tmp_path) -> None:
     """A full extract killed anywhere, then run again, lands the same raw rows as a clean one."""
     seed, rng = drill_rng()
