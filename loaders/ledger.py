@@ -263,17 +263,6 @@ class Ledger:
         ).fetchall()
         return self.run(rows[0][0]) if rows else None
 
-    def resumable_run(self, kinds: Sequence[str]) -> str | None:
-        """The latest run of these kinds that did not complete (running after a crash, or stopped)."""
-        marks = ", ".join("?" for _ in kinds)
-        row = self.con.execute(
-            f"select run_id from {SCHEMA}.runs where kind in ({marks}) "
-            "and status in ('running', 'stopped', 'failed') "
-            "order by started_at desc limit 1",
-            list(kinds),
-        ).fetchall()
-        return row[0][0] if row else None
-
     def unfinished_run(self, kinds: Sequence[str]) -> dict | None:
         """The latest run of these kinds that did not complete and that no rollback has undone (a new load
         over it would record the killed run's records as its own updates, out of any rollback's reach)."""

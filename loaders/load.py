@@ -482,15 +482,6 @@ def _is_transient_job_error(message: str | None) -> bool:
     return "internalservererror" in text or "unable_to_lock_row" in text or "timeout" in text
 
 
-def unfinished_load(settings: Settings) -> dict | None:
-    """The latest full or delta run that did not finish and no rollback undid (run_id, status, kind)."""
-    con = open_db(settings)
-    try:
-        return Ledger(con).unfinished_run(("full", "delta"))
-    finally:
-        con.close()
-
-
 def run_load(
     settings: Settings,
     resume: bool = False,
@@ -499,7 +490,8 @@ def run_load(
     objects: list[str] | None = None,
     org: OrgClient | None = None,
 ) -> LoadResult:
-    """Load the marts into the target org (``resume`` continues the latest unfinished run)."""
+    """Load the marts into the target org (``resume`` continues the latest unfinished run; a delta continues
+    an unfinished delta by itself)."""
     started = time.monotonic()
     con = open_db(settings)
     loader = None
@@ -519,21 +511,23 @@ def run_load(
                 f"--object {', '.join(unknown)}: not an object of the load plan "
                 f"(objects: {', '.join(p.name for p in plan.objects)})"
             )
-        if not resume and kind in ("full", "delta"):
-            unfinished = ledger.unfinished_run(("full", "delta"))
-            if unfinished:
-                raise LoadError(
-                    f"load run {unfinished['run_id']} did not finish ({unfinished['status']}): "
-                    "`dp2sf load --resume` continues it, or `dp2sf rollback "
-                    f"{unfinished['run_id']}` undoes it; a new run over it is refused"
-                )
-        if resume:
-            # a sample run resumes only a sample run; a load resumes a full or delta run
-            run_id = ledger.resumable_run(("full", "delta") if kind in ("full", "delta") else (kind,))
-            if run_id is None:
+        # the run to continue: one no rollback undid. A load resumes a full or a delta run, a sample only a
+        # sample; a delta killed in its load is continued by the next delta (the same run, so its rollback
+        # still reaches every record); any other new run over an unfinished one is refused
+        kinds = ("full", "delta") if kind in ("full", "delta") else (kind,)
+        unfinished = ledger.unfinished_run(kinds)
+        if resume or (unfinished and kind == "delta" and unfinished["kind"] == "delta"):
+            if unfinished is None:
                 raise LoadError("no unfinished load run to resume: start one with `dp2sf load`")
+            run_id = unfinished["run_id"]
             ledger.reopen_run(run_id)
             ledger.widen_run_objects(run_id, objects)
+        elif unfinished and kind in ("full", "delta"):
+            raise LoadError(
+                f"load run {unfinished['run_id']} did not finish ({unfinished['status']}): "
+                "`dp2sf load --resume` continues it, or `dp2sf rollback "
+                f"{unfinished['run_id']}` undoes it; a new run over it is refused"
+            )
         else:
             run_id = ledger.start_run(kind, settings.target, gate.mapping_hash, objects=objects)
         loader = Loader(settings, con, org, ledger, run_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from core.errors import Dp2sfError
 from core.settings import Settings
 from core.stamp import built_invoices, built_person_accounts
-from loaders.load import LoadError, LoadResult, run_load, unfinished_load
+from loaders.load import LoadError, LoadResult, run_load
 
 POLICIES = ("flag", "leave", "delete")
 
@@ -63,11 +63,8 @@ def run_delta(
                 "`dp2sf delta` again"
             ) from None
     try:
-        # a delta killed in its load is continued by the next `dp2sf delta` (same run, so its rollback still
-        # reaches every record); a full run left unfinished is refused by run_load, naming what to do
-        pending = unfinished_load(settings)
-        resume = bool(pending and pending["kind"] == "delta")
-        load = run_load(settings, kind="delta", org=org, resume=resume)
+        # run_load continues a delta killed in its load (the same run) and refuses over an unfinished full run
+        load = run_load(settings, kind="delta", org=org)
     except LoadError as exc:
         raise DeltaError(str(exc)) from exc
     return DeltaResult(extracted, load, time.monotonic() - started)

@@ -165,6 +165,8 @@ def test_a_kill_then_a_rollback_returns_the_org_to_its_snapshot(reference, works
     assert_rollback_reconciles(workspace, rb.run_id, what)
     code, output = cli_reconcile(workspace)  # after a rollback, `dp2sf reconcile` reconciles the rollback
     assert code == 0 and f"rollback {rb.run_id}" in output and "reconciled" in output, f"{what}: {output}"
+    with pytest.raises(LoadError, match="no unfinished load run to resume"):
+        run_load(workspace, resume=True)  # nor is it continued: its records are gone, its rollback completed
     again = run_load(workspace, objects=["Account"])  # the rolled-back run no longer blocks a new one
     assert again.status == "completed"
 
