@@ -31,6 +31,7 @@ from core.errors import Dp2sfError
 from core.ids import EXTERNAL_ID, new_run_id
 from core.quoting import sql_ident, sql_literal, write_csv
 from core.settings import Settings
+from core.stamp import built_person_accounts
 
 RAW_SCHEMA = "raw_dispatch_pro"
 MART_SCHEMA = "salesforce"
@@ -130,9 +131,18 @@ def copy_raw(source: Path, dest: Path, schema: str = RAW_SCHEMA) -> Path:
     return dest
 
 
-def build_marts(project_root: Path, duckdb_path: Path, work: Path, invoices: str, side: str) -> None:
-    """``dbt seed`` + ``dbt run`` of ``project_root/dbt_project`` on ``duckdb_path`` (tests are the CI's job;
-    the diff needs the data). ``project_root`` goes first on PYTHONPATH so its own dbt plugin is used."""
+def build_marts(
+    project_root: Path,
+    duckdb_path: Path,
+    work: Path,
+    invoices: str,
+    side: str,
+    source_locale: str = "en_US",
+    person_accounts: bool = False,
+) -> None:
+    """One ``dbt build`` of the seeds and models of ``project_root/dbt_project`` on ``duckdb_path``, with the
+    vars ``dp2sf transform`` passes (tests are the CI's job; the diff needs the data: one invocation, one
+    parse). ``project_root`` goes first on PYTHONPATH so its own dbt plugin is used."""
     env = {
         **os.environ,
         "DP2SF_DUCKDB_PATH": str(duckdb_path),
@@ -142,16 +152,16 @@ def build_marts(project_root: Path, duckdb_path: Path, work: Path, invoices: str
         ),
     }
     project = project_root / "dbt_project"
-    for command in (["seed"], ["run"]):
-        args = [
-            sys.executable, "-m", "dbt.cli.main", *command, "--project-dir", str(project), "--profiles-dir",
-            str(project), "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
-            "--vars", json.dumps({"invoices": invoices}),
-        ]  # fmt: skip
-        proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
-        if proc.returncode != 0:
-            lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "error" in ln.lower()]
-            raise MapDiffError(f"dbt {command[0]} failed at the {side}: " + " | ".join(lines[-5:]))
+    dbt_vars = {"invoices": invoices, "source_locale": source_locale, "person_accounts": person_accounts}
+    args = [
+        sys.executable, "-m", "dbt.cli.main", "build", "--resource-type", "seed", "--resource-type", "model",
+        "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", str(work / "target"),
+        "--log-path", str(work / "logs"), "--vars", json.dumps(dbt_vars),
+    ]  # fmt: skip
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "error" in ln.lower()]
+        raise MapDiffError(f"dbt build failed at the {side}: " + " | ".join(lines[-5:]))
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> dict[str, list[str]]:
@@ -313,9 +323,12 @@ def run_map_diff(
             "head": copy_tree(settings, tmp),
         }
         dbs = {}
+        person = built_person_accounts(settings.duckdb_path)  # the shape the user's marts were built in
         for side in SIDES:
             dbs[side] = copy_raw(settings.duckdb_path, tmp / f"{side}.duckdb")
-            build_marts(roots[side], dbs[side], tmp / f"dbt-{side}", invoices, side)
+            build_marts(
+                roots[side], dbs[side], tmp / f"dbt-{side}", invoices, side, settings.source_locale, person
+            )
         frames = compare(dbs["base"], dbs["head"])
     csv_dir = out_dir / "map_diff"
     csv_dir.mkdir(parents=True, exist_ok=True)
