@@ -41,15 +41,16 @@ lint-sql: $(STAMP)
 # (`xdist_group` marks group nothing since pytest 9.2: https://github.com/pytest-dev/pytest-xdist/issues/1386);
 # the modules go out longest first (tests/conftest.py, kept by --no-loadscope-reorder). test-fast, for the
 # inner loop, leaves out the tests marked `slow`.
-# lint-sql (sqlfluff's dbt templater, ~3 min of CPU) runs beside pytest, not before it: the suite leaves the
-# 2 cores ~40% idle (sandbox round trips, subprocess start-ups), and neither writes what the other reads
-# (dbt_project/target is lint-sql's alone: every test's dbt run has its own --target-path under build_dir).
-# -n 3 on 2 cores: the slow modules that go first (Spark, the demos) wait on servers and subprocesses as much
-# as they compute, and a third worker fills the gaps. The whole suite, idle machine: -n 2 24 min 47 s; -n 3
-# 23 min 26 s, and 24 min 28 s with a Spark test, a venv install and four other test runs beside it (all
-# green). On 5 slow modules alone it made no difference (-n 2 374 s, -n 3 383 s).
-# --durations=30: every run (CI's too) ends with its 30 slowest tests (setup included), the figures to cut from
-PYTEST := $(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder -q --durations=30
+# lint-sql (sqlfluff's dbt templater, ~104 s of CPU; one process instead of two: 111 s) runs beside pytest, not
+# before it, and neither writes what the other reads (dbt_project/target is lint-sql's alone: every test's dbt
+# run has its own --target-path under build_dir).
+# The suite is CPU-bound (vmstat: 89% busy on 2 cores). -n 3: the modules that wait on servers, kills and paced
+# extracts leave gaps a third worker fills. Idle machine, 2026-12-08, without the Spark module: -n 3 16 min 22 s
+# (user 25 min 26 s); -n 4 17 min 12 s (user 28 min 23 s: more contention, more CPU).
+# --durations=30: every run (CI's too) ends with its 30 slowest tests (setup included), the figures to cut from.
+# The Spark module (tests/spark, marked `spark`) is its own job, `make spark`, which .ci/run runs after this one:
+# its JVM took ~300 s of machine CPU, about a sixth of the suite's, on the same 2 cores (with it: 18 min 35 s).
+PYTEST := $(BIN)/pytest -n 3 --dist loadfile --no-loadscope-reorder -q --durations=30 -m "not spark"
 test: $(STAMP) lint
 	$(MAKE) --no-print-directory -j2 lint-sql pytest
 
@@ -57,13 +58,14 @@ pytest: $(STAMP)
 	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "not slow and not spark"
 
 # The dbt project on Apache Spark (issue 22): the tiny tier built on DuckDB and on Spark (pyspark local mode,
-# Java 17), every mart and quarantine table compared row for row (tests/spark). Also part of `make test`.
+# Java 17), every mart and quarantine table compared row for row (tests/spark). CI's second job (.ci/run), after
+# `make test`, which leaves it out.
 spark: $(STAMP)
 	@command -v java >/dev/null || (echo "Spark needs Java 17 (apt-get install openjdk-17-jre-headless)"; exit 1)
-	$(BIN)/pytest -n 0 -q -s tests/spark
+	$(BIN)/pytest -n 0 -q -s -m spark tests/spark
 
 clean:
 	rm -rf .sandbox data build reports

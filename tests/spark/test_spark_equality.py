@@ -26,7 +26,7 @@ from mapping.transform import run_transform
 from tests.build_cache import copy_build
 from tests.conftest import tiny_settings
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spark")]
+pytestmark = [pytest.mark.slow, pytest.mark.spark]  # `make spark`: its own CI job, not in `make test`
 
 FLOAT_TOLERANCE = 1e-9
 
