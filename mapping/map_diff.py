@@ -13,7 +13,6 @@ under ``reports/<run>/map_diff/`` and the HTML report ``reports/<run>/map_diff.h
 from __future__ import annotations
 
 import io
-import json
 import os
 import shutil
 import subprocess
@@ -32,6 +31,7 @@ from core.ids import EXTERNAL_ID, new_run_id
 from core.quoting import sql_ident, sql_literal, write_csv
 from core.settings import Settings
 from core.stamp import built_person_accounts
+from mapping.transform import dbt_vars
 
 RAW_SCHEMA = "raw_dispatch_pro"
 MART_SCHEMA = "salesforce"
@@ -137,8 +137,8 @@ def build_marts(
     work: Path,
     invoices: str,
     side: str,
-    source_locale: str = "en_US",
-    person_accounts: bool = False,
+    source_locale: str,
+    person_accounts: bool,
 ) -> None:
     """One ``dbt build`` of the seeds and models of ``project_root/dbt_project`` on ``duckdb_path``, with the
     vars ``dp2sf transform`` passes (tests are the CI's job; the diff needs the data: one invocation, one
@@ -152,11 +152,10 @@ def build_marts(
         ),
     }
     project = project_root / "dbt_project"
-    dbt_vars = {"invoices": invoices, "source_locale": source_locale, "person_accounts": person_accounts}
     args = [
         sys.executable, "-m", "dbt.cli.main", "build", "--resource-type", "seed", "--resource-type", "model",
         "--project-dir", str(project), "--profiles-dir", str(project), "--target-path", str(work / "target"),
-        "--log-path", str(work / "logs"), "--vars", json.dumps(dbt_vars),
+        "--log-path", str(work / "logs"), "--vars", dbt_vars(invoices, source_locale, person_accounts),
     ]  # fmt: skip
     proc = subprocess.run(args, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:

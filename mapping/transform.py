@@ -78,9 +78,15 @@ def dbt_args(
         "--log-path",
         str(target / "logs"),
         "--vars",
-        f"{{invoices: {invoices}, source_locale: {settings.source_locale}, "
-        f"person_accounts: {'true' if person_accounts else 'false'}}}",
+        dbt_vars(invoices, settings.source_locale, person_accounts),
     ]
+
+
+def dbt_vars(invoices: str, source_locale: str, person_accounts: bool) -> str:
+    """The ``--vars`` of every build of this project: ``dp2sf transform``'s and both sides of ``dp2sf map
+    diff`` (so a diff is built in the shape of the user's marts)."""
+    person = "true" if person_accounts else "false"
+    return f"{{invoices: {invoices}, source_locale: {source_locale}, person_accounts: {person}}}"
 
 
 @dataclass

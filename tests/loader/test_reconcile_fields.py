@@ -95,7 +95,7 @@ def test_a_model_that_nulls_a_mapped_column_fails_the_run_naming_the_field(works
     assert PLANTED_LINE in sql
     model.write_text(sql.replace(PLANTED_LINE, PLANTED_NULL), encoding="utf-8")
     work = tmp_path / "dbt"
-    build_marts(root, workspace.duckdb_path, work, "custom", "planted")
+    build_marts(root, workspace.duckdb_path, work, "custom", "planted", workspace.source_locale, False)
     build = tmp_path / "build"
     shutil.copytree(workspace.build_dir, build)
     # today's lineage no longer has the edge; the raw column still feeds Account, so the accounting passes
