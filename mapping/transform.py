@@ -84,9 +84,11 @@ def dbt_args(
 
 def dbt_vars(invoices: str, source_locale: str, person_accounts: bool) -> str:
     """The ``--vars`` of every build of this project: ``dp2sf transform``'s and both sides of ``dp2sf map
-    diff`` (so a diff is built in the shape of the user's marts)."""
-    person = "true" if person_accounts else "false"
-    return f"{{invoices: {invoices}, source_locale: {source_locale}, person_accounts: {person}}}"
+    diff`` (so a diff is built in the shape of the user's marts). JSON, which dbt reads as YAML: a value is
+    quoted, never read as more vars. dbt compares the parsed vars for its partial parse, not this text."""
+    return json.dumps(
+        {"invoices": invoices, "source_locale": source_locale, "person_accounts": person_accounts}
+    )
 
 
 @dataclass
